@@ -1,0 +1,133 @@
+/* The pam_team <-> teamd wire protocol (also teamctl <-> teamd).
+ *
+ * A frame is a 4-byte big-endian payload length followed by that many bytes
+ * of a UTF-8 JSON object. The length is checked against TEAM_PROTO_MAX_FRAME
+ * before anything is allocated. Every payload carries "v": TEAM_PROTO_VERSION.
+ * Decoding is strict: unknown fields, wrong types, over-long strings,
+ * embedded NULs and control characters are errors. See docs/protocol.md. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define TEAM_PROTO_VERSION 1
+#define TEAM_PROTO_HEADER_LEN 4
+#define TEAM_PROTO_MAX_FRAME (64 * 1024)
+
+/* Field length caps (bytes, excluding the terminating NUL). */
+#define TEAM_MAX_USER 256
+#define TEAM_MAX_ROLE 64
+#define TEAM_MAX_SERVICE 64
+#define TEAM_MAX_TTY 128
+#define TEAM_MAX_RHOST 255
+#define TEAM_MAX_ID 128
+#define TEAM_MAX_REASON 1024
+#define TEAM_MAX_JWS 16384
+#define TEAM_MAX_STATUS_GRANTS 64
+
+enum team_op {
+        TEAM_OP_CHECK = 0,         /* pam_team account phase */
+        TEAM_OP_SESSION_OPEN,      /* pam_team session open */
+        TEAM_OP_SESSION_CLOSE,     /* pam_team session close */
+        TEAM_OP_GRANT_ADD,         /* teamctl grant add (root socket only) */
+        TEAM_OP_STATUS,            /* teamctl status (either socket) */
+        TEAM_OP__MAX
+};
+
+/* Wire names: "check", "session_open", "session_close", "grant_add", "status". */
+const char *team_op_to_string(enum team_op op);
+int team_op_from_string(const char *s, enum team_op *out);
+
+struct team_request {
+        enum team_op op;
+        /* check, session_open, session_close */
+        char *user;
+        char *role;
+        char *service;
+        char *tty;        /* optional (NULL) */
+        char *rhost;      /* optional (NULL) */
+        bool failmode_safe; /* check: the PAM line says failmode=safe */
+        /* session_close: the id teamd returned from session_open */
+        char *session_id;
+        /* grant_add: the compact JWS */
+        char *jws;
+};
+
+enum team_decision {
+        TEAM_DECISION_NONE = 0,  /* op has no decision (grant_add, status, ...) */
+        TEAM_DECISION_ALLOW,
+        TEAM_DECISION_DENY,
+        TEAM_DECISION_PENDING,
+};
+const char *team_decision_to_string(enum team_decision d);
+
+/* What the central API looks like from teamd. */
+enum team_api_state {
+        TEAM_API_UNCONFIGURED = 0, /* no [server] url: air-gapped host */
+        TEAM_API_REACHABLE,
+        TEAM_API_UNREACHABLE,
+};
+const char *team_api_state_to_string(enum team_api_state s);
+
+struct team_grant_summary {
+        char *id;
+        char *role;
+        char *reason;
+        int64_t nbf;
+        int64_t exp;
+};
+
+struct team_response {
+        bool ok;                 /* false: "error" says why */
+        char *error;
+        /* check, session_open */
+        enum team_decision decision;
+        char *grant_id;          /* allow */
+        int64_t expires;         /* allow: grant exp, UTC epoch seconds */
+        bool fail_open;          /* allow granted by failmode=safe */
+        char *reason;            /* deny/pending: text shown to the person */
+        char *session_id;        /* session_open allow */
+        /* grant_add: grant_id + expires above. status: */
+        char *host_id;
+        enum team_api_state api_state;
+        int64_t api_since;       /* when api_state last changed, 0 = never */
+        size_t n_grants;
+        struct team_grant_summary *grants;
+};
+
+/* Payload codec. Encoders return 0 and a malloc'd NUL-terminated JSON text
+ * (*len excludes the NUL), or -errno. Decoders return 0, or -EBADMSG with
+ * *why set to a static text naming the problem, or -ENOMEM. */
+int team_request_encode(const struct team_request *req, char **out, size_t *len);
+int team_request_decode(const char *buf, size_t len, struct team_request *out, const char **why);
+int team_response_encode(enum team_op op, const struct team_response *resp, char **out, size_t *len);
+int team_response_decode(enum team_op op, const char *buf, size_t len, struct team_response *out, const char **why);
+void team_request_clear(struct team_request *req);   /* frees members, NULL-safe */
+void team_response_clear(struct team_response *resp);
+
+/* Framing. team_frame_build() prepends the header: *out is malloc'd,
+ * *outlen = 4 + len; -EMSGSIZE when len > TEAM_PROTO_MAX_FRAME. */
+int team_frame_build(const char *payload, size_t len, uint8_t **out, size_t *outlen);
+
+/* Incremental frame reader for non-blocking fds (teamd's event loop and
+ * pam_team's poll loop share it). */
+struct team_frame_reader {
+        uint8_t header[TEAM_PROTO_HEADER_LEN];
+        size_t header_have;
+        uint32_t body_len;
+        size_t body_have;
+        char *body;              /* NUL-terminated once complete */
+        size_t max;              /* cap; 0 = TEAM_PROTO_MAX_FRAME */
+};
+void team_frame_reader_init(struct team_frame_reader *r, size_t max);
+/* Reads what is available from fd. Returns 1 when a whole frame is in
+ * r->body/r->body_len, 0 when more bytes are needed (EAGAIN), -EMSGSIZE
+ * when the announced length exceeds the cap (checked before allocating),
+ * -ECONNRESET on EOF mid-frame or before any byte, or another -errno. */
+int team_frame_reader_feed(struct team_frame_reader *r, int fd);
+/* Same, from a memory buffer (fuzzing, tests): consumes up to len bytes and
+ * sets *used. */
+int team_frame_reader_feed_buf(struct team_frame_reader *r, const uint8_t *buf, size_t len, size_t *used);
+void team_frame_reader_clear(struct team_frame_reader *r);
