@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int team_placeholder_unused;
