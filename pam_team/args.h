@@ -1,0 +1,29 @@
+/* pam_team module arguments: the PAM line's words, parsed strictly. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <security/pam_modules.h>
+
+#define PAM_TEAM_DEFAULT_SOCKET "/run/teamd/teamd.sock"
+#define PAM_TEAM_DEFAULT_TIMEOUT_MS 3000
+#define PAM_TEAM_MIN_TIMEOUT_MS 50
+#define PAM_TEAM_MAX_TIMEOUT_MS 60000
+#define PAM_TEAM_MAX_WAIT_S 3600
+
+struct pam_team_args {
+        const char *role;     /* points into argv; required */
+        const char *socket;   /* points into argv or the default */
+        bool failmode_safe;   /* failmode=safe */
+        unsigned timeout_ms;  /* one deadline for the whole round trip */
+        bool debug;
+        bool prompt;          /* accepted, used by a later version */
+        unsigned wait_s;      /* accepted, used by a later version */
+        bool breakglass;      /* accepted, used by a later version */
+};
+
+/* Fills *out from argv. Returns 0, or -EINVAL after logging with pam_syslog
+ * which argument is wrong (unknown word, bad value, repeated, missing role). */
+int pam_team_args_parse(pam_handle_t *pamh, int argc, const char **argv,
+                        struct pam_team_args *out);

@@ -1,0 +1,20 @@
+/* Messages to the person at the terminal, through the PAM conversation. */
+#pragma once
+
+#include <stddef.h>
+
+#include <security/pam_modules.h>
+
+/* Longest text (bytes) of a server-supplied string shown to the person. */
+#define PAM_TEAM_MAX_SHOWN 512
+
+/* Copies in to out (size outsz >= 4) dropping control characters and whole
+ * terminal escape sequences (CSI, OSC, C1), turning tabs and newlines into
+ * spaces, and cutting at PAM_TEAM_MAX_SHOWN or outsz - 1 bytes on a UTF-8
+ * character boundary (a cut text ends in "..."). */
+void conv_sanitize(const char *in, char *out, size_t outsz);
+
+/* PAM_ERROR_MSG: shown even under PAM_SILENT (it says why access failed). */
+void conv_error(pam_handle_t *pamh, const char *text);
+/* PAM_TEXT_INFO: not shown when flags has PAM_SILENT. */
+void conv_info(pam_handle_t *pamh, int flags, const char *text);
