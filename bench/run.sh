@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Runs every benchmark and prints one markdown report (also written to
+# bench/results/latest.md, which is not committed). Builds first when needed:
+# in $top_builddir if set (make bench sets it), else $TEAM_BENCH_BUILDDIR,
+# else _build/bench beside the sources. Needs root: teamd's privileged
+# socket only answers uid 0.
+#
+# usage: bench/run.sh [--no-build] [--quick]
+#   --no-build  use the build tree as it is
+#   --quick     a short smoke run (fewer iterations, 1 s throughput runs)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=1 quick=0
+for a in "$@"; do
+        case $a in
+        --no-build) build=0 ;;
+        --quick) quick=1 ;;
+        *) echo "usage: $0 [--no-build] [--quick]" >&2; exit 2 ;;
+        esac
+done
+
+if [ "$(id -u)" -ne 0 ]; then
+        echo "bench/run.sh: run as root (teamd's privileged socket and PAM checks need uid 0)" >&2
+        exit 1
+fi
+
+builddir=${top_builddir:-${TEAM_BENCH_BUILDDIR:-$top/_build/bench}}
+if [ "$build" = 1 ]; then
+        if [ ! -f "$builddir/Makefile" ]; then
+                [ -x "$top/configure" ] || (cd "$top" && autoreconf -fi >/dev/null)
+                mkdir -p "$builddir"
+                (cd "$builddir" && "$top/configure" -q) >&2
+        fi
+        make -C "$builddir" -j"$(nproc 2>/dev/null || echo 2)" >"$builddir/bench-build.log" 2>&1 \
+                || { tail -30 "$builddir/bench-build.log" >&2; echo "bench/run.sh: build failed" >&2; exit 1; }
+fi
+export top_builddir=$builddir top_srcdir=$top
+b=$builddir/bench
+
+if [ "$quick" = 1 ]; then
+        lat_n=200 jws_n=2000 codec_n=5000 secs=1 fill=1000
+else
+        lat_n=2000 jws_n=20000 codec_n=50000 secs=5 fill=10000
+fi
+
+results=$top/bench/results
+mkdir -p "$results"
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+report() {
+        local cpu rev
+        cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+        rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
+        echo "# pam_team benchmarks"
+        echo
+        echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+        echo "- host: $(uname -sr), ${cpu:-unknown CPU}, $(nproc) CPUs"
+        echo "- commit: $rev$( [ "$quick" = 1 ] && echo ' (quick run: smoke figures only)')"
+        echo "- clock: CLOCK_MONOTONIC; percentiles are nearest-rank; warm-up runs are discarded"
+        echo
+        echo "## Latency (one operation, µs)"
+        echo
+        # shellcheck disable=SC2016
+        echo '| benchmark | n | p50 | p99 | max | baseline | baseline p50 | baseline p99 | overhead p50 |'
+        echo '|---|---:|---:|---:|---:|---|---:|---:|---:|'
+        "$b/bench_jws" --no-header --iterations "$jws_n"
+        "$b/bench_codec" --no-header --iterations "$codec_n"
+        if [ -x "$b/bench_pam" ]; then
+                "$b/bench_pam" --no-header --iterations "$lat_n"
+        else
+                echo "| PAM account check | – | not built | | | | | | |"
+        fi
+        echo
+        if [ -x "$b/bench_teamd" ]; then
+                echo "## teamd throughput (concurrent clients, ${secs} s each)"
+                echo
+                "$b/bench_teamd" --seconds "$secs" --fill "$fill"
+        fi
+}
+
+report | tee "$out"
+cp "$out" "$results/latest.md"
+echo >&2
+echo "written to $results/latest.md" >&2
