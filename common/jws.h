@@ -53,6 +53,8 @@ int team_keyring_add_pem(struct team_keyring *kr, const char *kid, const char *p
  * -errno with err filled with a sentence naming the file. */
 int team_keyring_load_dir(struct team_keyring *kr, const char *dir, char *err, size_t errlen);
 size_t team_keyring_count(const struct team_keyring *kr);
+/* The public key for kid, or NULL. The keyring keeps ownership. */
+EVP_PKEY *team_keyring_find(const struct team_keyring *kr, const char *kid);
 
 struct team_jws_policy {
         int64_t now;                 /* UTC epoch seconds */
