@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# End to end with the real sudo: a test user with NOPASSWD sudo whose PAM
+# service is gated by the built pam_team.so (role=sudo) and a private teamd.
+#   no grant -> refused, and told how to ask
+#   a role=ssh grant -> still refused
+#   a role=sudo grant for ~6 s -> allowed; after its exp -> refused
+#   teamd stopped -> refused
+# Root only (skips with 77 otherwise). Undoes everything at exit.
+set -u
+
+. "${top_srcdir:?}/tests/lib/teamd_fixture.sh"
+. "$top_srcdir/tests/lib/sudo_service.sh"
+
+fixture_require_root
+SUDO=${SUDO:-$(command -v sudo || true)}
+[ -n "$SUDO" ] || fixture_skip "sudo is not installed"
+fixture_require_programs "$SUDO" visudo useradd userdel usermod runuser
+fixture_require_built "$PAM_TEAM_SO"
+
+fixture_init
+user=teamtest$$
+fixture_add_user "$user"
+sudo_service_install "$user"
+start_teamd || fixture_fail "teamd did not start"
+
+step() { fixture_log "--- $*"; }
+
+# Refused by the account phase (not by sudoers or a missing tty).
+expect_refused() {
+        local label=$1 out rc
+        out=$(run_sudo_as "$user"); rc=$?
+        fixture_log "$out"
+        [ "$rc" -ne 0 ] || fixture_fail "$label: sudo succeeded, expected a refusal"
+        check_contains "$label: refusal comes from PAM account" "$out" \
+                'PAM account management error|teamd|grant'
+        printf '%s' "$out"
+}
+
+expect_allowed() {
+        local label=$1 out rc
+        out=$(run_sudo_as "$user" id -u); rc=$?
+        fixture_log "$out"
+        [ "$rc" -eq 0 ] || fixture_fail "$label: sudo refused (status $rc), expected success"
+        check_contains "$label: runs as root" "$out" '^0$'
+}
+
+step "no grant: refused, and the message says how to ask"
+out=$(expect_refused "no grant") || exit 1
+check_contains "no grant: says how to ask" "$out" 'teamctl request'
+
+step "a role=ssh grant does not open sudo"
+grant_for "$user" ssh --for 1h || fixture_fail "teamctl grant add (ssh) failed"
+expect_refused "ssh grant only" >/dev/null || exit 1
+
+step "a role=sudo grant ending in 6 s: allowed"
+exp=$(($(date +%s) + 6))
+grant_for "$user" sudo --exp "$exp" --jti "e2e-sudo-$$" || fixture_fail "teamctl grant add (sudo) failed"
+expect_allowed "active sudo grant"
+expect_allowed "active sudo grant, second run"
+
+step "after the grant's exp: refused again"
+while [ "$(date +%s)" -le "$exp" ]; do sleep 0.5; done
+out=$(expect_refused "expired grant") || exit 1
+check_contains "expired grant: says it expired" "$out" 'expired'
+
+step "teamd stopped: refused (fail closed)"
+grant_for "$user" sudo --for 1h || fixture_fail "teamctl grant add (sudo 1h) failed"
+expect_allowed "fresh sudo grant"
+stop_teamd || fixture_fail "teamd did not exit cleanly on SIGTERM (status $?)"
+out=$(run_sudo_as "$user"); rc=$?
+fixture_log "$out"
+[ "$rc" -ne 0 ] || fixture_fail "teamd stopped: sudo succeeded"
+
+fixture_log "PASS: e2e_sudo"
+exit 0

@@ -1,0 +1,92 @@
+/* pam_check SERVICE USER CONFDIR [account|session]
+ *
+ * Runs one PAM phase of SERVICE, read from CONFDIR (pam_start_confdir, so no
+ * file under /etc/pam.d is needed), for USER and prints the result name
+ * (PAM_SUCCESS, PAM_PERM_DENIED, ...) on stdout. Messages the modules send
+ * through the conversation go to stderr. Exit 0 when the phase succeeded,
+ * 1 when PAM refused, 2 on usage or setup errors. Used by e2e_journald.sh. */
+#include <security/pam_appl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct pam_code_name {
+        int code;
+        const char *name;
+};
+
+static const struct pam_code_name pam_code_names[] = {
+        { PAM_SUCCESS, "PAM_SUCCESS" },
+        { PAM_PERM_DENIED, "PAM_PERM_DENIED" },
+        { PAM_AUTHINFO_UNAVAIL, "PAM_AUTHINFO_UNAVAIL" },
+        { PAM_SERVICE_ERR, "PAM_SERVICE_ERR" },
+        { PAM_SYSTEM_ERR, "PAM_SYSTEM_ERR" },
+        { PAM_USER_UNKNOWN, "PAM_USER_UNKNOWN" },
+        { PAM_ACCT_EXPIRED, "PAM_ACCT_EXPIRED" },
+        { PAM_NEW_AUTHTOK_REQD, "PAM_NEW_AUTHTOK_REQD" },
+        { PAM_AUTH_ERR, "PAM_AUTH_ERR" },
+        { PAM_SESSION_ERR, "PAM_SESSION_ERR" },
+        { PAM_BUF_ERR, "PAM_BUF_ERR" },
+        { PAM_CONV_ERR, "PAM_CONV_ERR" },
+        { PAM_IGNORE, "PAM_IGNORE" },
+        { PAM_ABORT, "PAM_ABORT" },
+};
+
+static const char *pam_code_name(int code)
+{
+        for (size_t i = 0; i < sizeof(pam_code_names) / sizeof(pam_code_names[0]); i++)
+                if (pam_code_names[i].code == code)
+                        return pam_code_names[i].name;
+        return "PAM_UNKNOWN_CODE";
+}
+
+/* Shows messages; answers no prompt (a gate must never need one here). */
+static int conv_print(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+        (void)data;
+        *resp = NULL;
+        for (int i = 0; i < n; i++) {
+                switch (msg[i]->msg_style) {
+                case PAM_ERROR_MSG:
+                case PAM_TEXT_INFO:
+                        fprintf(stderr, "pam: %s\n", msg[i]->msg ? msg[i]->msg : "");
+                        break;
+                default:
+                        return PAM_CONV_ERR;
+                }
+        }
+        return PAM_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+        const struct pam_conv conv = { conv_print, NULL };
+        pam_handle_t *pamh = NULL;
+        const char *phase = argc > 4 ? argv[4] : "account";
+        int r;
+
+        if (argc < 4 || argc > 5 || (strcmp(phase, "account") != 0 && strcmp(phase, "session") != 0)) {
+                fprintf(stderr, "usage: %s SERVICE USER CONFDIR [account|session]\n", argv[0]);
+                return 2;
+        }
+        r = pam_start_confdir(argv[1], argv[2], &conv, argv[3], &pamh);
+        if (r != PAM_SUCCESS) {
+                fprintf(stderr, "pam_start_confdir: %s\n", pam_code_name(r));
+                return 2;
+        }
+        r = pam_set_item(pamh, PAM_TTY, "e2e");
+        if (r == PAM_SUCCESS)
+                r = pam_set_item(pamh, PAM_RHOST, "localhost");
+        if (r == PAM_SUCCESS) {
+                if (strcmp(phase, "account") == 0) {
+                        r = pam_acct_mgmt(pamh, 0);
+                } else {
+                        r = pam_open_session(pamh, 0);
+                        if (r == PAM_SUCCESS)
+                                r = pam_close_session(pamh, 0);
+                }
+        }
+        printf("%s\n", pam_code_name(r));
+        pam_end(pamh, r);
+        return r == PAM_SUCCESS ? 0 : 1;
+}
