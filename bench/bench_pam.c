@@ -1,0 +1,234 @@
+/* PAM account check latency through libpam: pam_start_confdir +
+ * pam_acct_mgmt + pam_end with the built pam_team.so against a real teamd,
+ * for a user holding a grant (allow) and one without (deny). Baselines in
+ * the same run: the same loop with pam_permit.so (libpam's own cost), and a
+ * bare Unix-socket round trip to an echo server beside teamd's protocol
+ * round trip (what teamd adds). */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <security/pam_appl.h>
+
+#include "bench/bench_env.h"
+#include "bench/bench_sock.h"
+#include "bench/bench_stats.h"
+
+#define ALLOW_USER "bench-allow"
+#define DENY_USER "bench-deny"
+#define SVC_TEAM "bench-team"
+#define SVC_PERMIT "bench-permit"
+
+/* Answers every prompt with nothing: deny reasons are shown, not asked. */
+static int quiet_conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+        struct pam_response *r = calloc((size_t)n, sizeof(*r));
+
+        (void)msg;
+        (void)data;
+        if (!r)
+                return PAM_BUF_ERR;
+        *resp = r;
+        return PAM_SUCCESS;
+}
+
+struct pam_bench {
+        char confdir[4096];
+        char echo_path[4096];
+        const char *sock;
+        uint8_t *frame;
+        size_t flen;
+};
+
+static int write_service(const char *dir, const char *name, const char *line)
+{
+        char path[4096];
+        FILE *f;
+        int r = 0;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        f = fopen(path, "we");
+        if (!f)
+                return -errno;
+        if (fprintf(f, "%s\n", line) < 0)
+                r = -EIO;
+        if (fclose(f) != 0 && r == 0)
+                r = -errno;
+        return r;
+}
+
+static const char *module_path(void)
+{
+        static char path[4096];
+        const char *b = getenv("top_builddir");
+
+        snprintf(path, sizeof(path), "%s/pam_team/.libs/pam_team.so", b ? b : ".");
+        return path;
+}
+
+static int setup(struct pam_bench *pb, struct bench_env *env)
+{
+        char line[8192];
+        int r;
+
+        pb->sock = bench_env_socket(env);
+        snprintf(pb->confdir, sizeof(pb->confdir), "%s/pam.d", bench_env_dir(env));
+        snprintf(pb->echo_path, sizeof(pb->echo_path), "%s/echo.sock", bench_env_dir(env));
+        if (access(module_path(), R_OK) < 0) {
+                fprintf(stderr, "bench_pam: %s: %s (set top_builddir)\n", module_path(), strerror(errno));
+                return -ENOENT;
+        }
+        if (mkdir(pb->confdir, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        snprintf(line, sizeof(line), "account required %s role=%s socket=%s", module_path(),
+                 BENCH_ROLE, pb->sock);
+        r = write_service(pb->confdir, SVC_TEAM, line);
+        if (r == 0)
+                r = write_service(pb->confdir, SVC_PERMIT, "account required pam_permit.so");
+        if (r == 0)
+                r = bench_env_grant(env, ALLOW_USER, BENCH_ROLE, 86400);
+        if (r == 0)
+                r = bench_check_frame(ALLOW_USER, BENCH_ROLE, "sudo", &pb->frame, &pb->flen);
+        return r;
+}
+
+enum kind { K_PAM_ALLOW, K_PAM_DENY, K_PAM_PERMIT, K_PROTO, K_ECHO, K__MAX };
+
+static const char *const kind_name[K__MAX] = {
+        "PAM account check, allow (libpam + pam_team.so + teamd)",
+        "PAM account check, deny (no grant)",
+        "`pam_permit.so` account check",
+        "teamd `check` round trip (protocol only, no libpam)",
+        "Unix-socket echo round trip",
+};
+
+static int pam_once(const struct pam_bench *pb, const char *svc, const char *user, int want)
+{
+        struct pam_conv conv = { quiet_conv, NULL };
+        pam_handle_t *h = NULL;
+        int r;
+
+        r = pam_start_confdir(svc, user, &conv, pb->confdir, &h);
+        if (r != PAM_SUCCESS)
+                return -EIO;
+        r = pam_acct_mgmt(h, PAM_SILENT);
+        pam_end(h, r);
+        return r == want ? 0 : -EPERM;
+}
+
+static int once(const struct pam_bench *pb, enum kind k)
+{
+        struct team_frame_reader rd;
+        enum team_decision d;
+        int r;
+
+        switch (k) {
+        case K_PAM_ALLOW:
+                return pam_once(pb, SVC_TEAM, ALLOW_USER, PAM_SUCCESS);
+        case K_PAM_DENY:
+                return pam_once(pb, SVC_TEAM, DENY_USER, PAM_PERM_DENIED);
+        case K_PAM_PERMIT:
+                return pam_once(pb, SVC_PERMIT, ALLOW_USER, PAM_SUCCESS);
+        case K_PROTO:
+                r = bench_check(pb->sock, pb->frame, pb->flen, &d);
+                return r < 0 ? r : d == TEAM_DECISION_ALLOW ? 0 : -EPERM;
+        case K_ECHO:
+        default:
+                team_frame_reader_init(&rd, 0);
+                r = bench_roundtrip(pb->echo_path, pb->frame, pb->flen, &rd);
+                team_frame_reader_clear(&rd);
+                return r;
+        }
+}
+
+/* Round-robin over the kinds, one call each per round, so drift and
+ * background noise hit every figure alike. */
+static int run(const struct pam_bench *pb, uint64_t warmup, uint64_t n, struct bench_samples *s)
+{
+        for (uint64_t i = 0; i < warmup + n; i++) {
+                for (int k = 0; k < K__MAX; k++) {
+                        uint64_t t0 = bench_now_ns(), t1;
+                        int r = once(pb, (enum kind)k);
+
+                        t1 = bench_now_ns();
+                        if (r < 0) {
+                                fprintf(stderr, "bench_pam: %s: unexpected result (%s)\n",
+                                        kind_name[k], strerror(-r));
+                                return r;
+                        }
+                        if (i >= warmup && bench_samples_add(&s[k], t1 - t0) < 0)
+                                return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
+static void report(struct bench_samples *s, int header)
+{
+        if (header)
+                bench_print_latency_header();
+        bench_print_latency_row(kind_name[K_PAM_ALLOW], &s[K_PAM_ALLOW], kind_name[K_PAM_PERMIT], &s[K_PAM_PERMIT]);
+        bench_print_latency_row(kind_name[K_PAM_DENY], &s[K_PAM_DENY], kind_name[K_PAM_PERMIT], &s[K_PAM_PERMIT]);
+        bench_print_latency_row(kind_name[K_PROTO], &s[K_PROTO], kind_name[K_ECHO], &s[K_ECHO]);
+        bench_print_latency_row(kind_name[K_PAM_ALLOW], &s[K_PAM_ALLOW], kind_name[K_ECHO], &s[K_ECHO]);
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "iterations", required_argument, NULL, 'n' },
+                { "warmup", required_argument, NULL, 'w' },
+                { "no-header", no_argument, NULL, 'H' },
+                { NULL, 0, NULL, 0 },
+        };
+        struct bench_samples s[K__MAX];
+        struct pam_bench pb;
+        struct bench_env *env = NULL;
+        uint64_t n = 2000, warmup = 100;
+        pid_t echo_pid = -1;
+        int header = 1, c, rc = 1, r;
+
+        while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+                if (c == 'n')
+                        n = bench_arg_uint("--iterations", optarg, 1, 1000000);
+                else if (c == 'w')
+                        warmup = bench_arg_uint("--warmup", optarg, 0, 1000000);
+                else if (c == 'H')
+                        header = 0;
+                else {
+                        fprintf(stderr, "usage: bench_pam [--iterations N] [--warmup N] [--no-header]\n");
+                        return 2;
+                }
+        }
+        memset(&pb, 0, sizeof(pb));
+        memset(s, 0, sizeof(s));
+        for (int k = 0; k < K__MAX; k++)
+                if (bench_samples_init(&s[k], (size_t)n) < 0)
+                        goto out;
+        r = bench_env_start(&env);
+        if (r < 0) {
+                fprintf(stderr, "bench_pam: cannot start teamd: %s\n", strerror(-r));
+                goto out;
+        }
+        r = setup(&pb, env);
+        if (r == 0)
+                r = bench_echo_start(pb.echo_path, &echo_pid);
+        if (r == 0)
+                r = run(&pb, warmup, n, s);
+        if (r < 0)
+                goto out;
+        report(s, header);
+        rc = 0;
+out:
+        bench_echo_stop(echo_pid, pb.echo_path[0] ? pb.echo_path : NULL);
+        bench_env_stop(env);
+        free(pb.frame);
+        for (int k = 0; k < K__MAX; k++)
+                bench_samples_free(&s[k]);
+        return rc;
+}

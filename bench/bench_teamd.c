@@ -1,0 +1,290 @@
+/* teamd throughput: N concurrent clients (threads) send `check` frames on
+ * the privileged socket for a fixed time, one connection per check as
+ * pam_team does; checks/s and latency percentiles, first with one grant in
+ * the store, then with --fill grants for other users (the store is indexed
+ * by sub+role, so its size must not matter). Baseline: the same clients
+ * against a trivial single-threaded Unix-socket echo server. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/bench_env.h"
+#include "bench/bench_sock.h"
+#include "bench/bench_stats.h"
+
+#define BENCH_USER "bench-allow"
+#define MAX_CLIENTS 256
+
+struct load {
+        const char *path;
+        const uint8_t *frame;
+        size_t flen;
+        int decode;              /* teamd: decode and expect allow; echo: bytes only */
+        uint64_t measure_from, until;
+};
+
+struct worker {
+        pthread_t tid;
+        const struct load *load;
+        struct bench_samples s;
+        uint64_t done, errors;
+        int first_error;
+};
+
+struct result {
+        double per_s;
+        uint64_t p50, p99, errors;
+        int first_error;
+};
+
+static void *worker_main(void *arg)
+{
+        struct worker *w = arg;
+        const struct load *l = w->load;
+
+        for (;;) {
+                uint64_t t0 = bench_now_ns(), t1;
+                enum team_decision d = TEAM_DECISION_NONE;
+                struct team_frame_reader rd;
+                int r;
+
+                if (t0 >= l->until)
+                        break;
+                if (l->decode) {
+                        r = bench_check(l->path, l->frame, l->flen, &d);
+                        if (r == 0 && d != TEAM_DECISION_ALLOW)
+                                r = -EPERM;
+                } else {
+                        team_frame_reader_init(&rd, 0);
+                        r = bench_roundtrip(l->path, l->frame, l->flen, &rd);
+                        team_frame_reader_clear(&rd);
+                }
+                t1 = bench_now_ns();
+                if (t0 < l->measure_from || t1 > l->until)
+                        continue;
+                if (r < 0) {
+                        if (w->errors++ == 0)
+                                w->first_error = r;
+                        continue;
+                }
+                w->done++;
+                (void)bench_samples_add(&w->s, t1 - t0);
+        }
+        return NULL;
+}
+
+/* warm_ms of load that is not counted, then secs of measured load. */
+static int run_load(struct load *l, unsigned clients, uint64_t warm_ms, uint64_t secs,
+                    struct result *res)
+{
+        struct worker *w = calloc(clients, sizeof(*w));
+        struct bench_samples all;
+        uint64_t done = 0, start;
+        unsigned started = 0;
+        int r = -ENOMEM;
+
+        memset(&all, 0, sizeof(all));
+        memset(res, 0, sizeof(*res));
+        if (!w || bench_samples_init(&all, 65536) < 0)
+                goto out;
+        start = bench_now_ns();
+        l->measure_from = start + warm_ms * 1000000u;
+        l->until = l->measure_from + secs * 1000000000u;
+        for (; started < clients; started++) {
+                w[started].load = l;
+                if (bench_samples_init(&w[started].s, 65536) < 0)
+                        goto join;
+                r = -pthread_create(&w[started].tid, NULL, worker_main, &w[started]);
+                if (r < 0) {
+                        bench_samples_free(&w[started].s);
+                        goto join;
+                }
+        }
+        r = 0;
+join:
+        for (unsigned i = 0; i < started; i++) {
+                (void)pthread_join(w[i].tid, NULL);
+                done += w[i].done;
+                res->errors += w[i].errors;
+                if (w[i].errors && !res->first_error)
+                        res->first_error = w[i].first_error;
+                if (r == 0 && bench_samples_merge(&all, &w[i].s) < 0)
+                        r = -ENOMEM;
+                bench_samples_free(&w[i].s);
+        }
+        res->per_s = (double)done / (double)secs;
+        res->p50 = bench_samples_pct(&all, 50.0);
+        res->p99 = bench_samples_pct(&all, 99.0);
+out:
+        bench_samples_free(&all);
+        free(w);
+        return r;
+}
+
+struct opts {
+        uint64_t secs, warm_ms, fill;
+        unsigned clients[8];
+        size_t n_clients;
+        int header;
+};
+
+static void print_header(void)
+{
+        printf("| clients | grants stored | teamd checks/s | teamd p50 | teamd p99 | errors | "
+               "baseline: echo round trips/s | echo p50 | echo p99 | teamd / echo |\n");
+        printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+}
+
+static void print_row(unsigned clients, uint64_t stored, const struct result *t, const struct result *e)
+{
+        char t50[32], t99[32], e50[32], e99[32];
+
+        bench_fmt_us(t50, sizeof(t50), t->p50);
+        bench_fmt_us(t99, sizeof(t99), t->p99);
+        bench_fmt_us(e50, sizeof(e50), e->p50);
+        bench_fmt_us(e99, sizeof(e99), e->p99);
+        printf("| %u | %llu | %.0f | %s | %s | %llu | %.0f | %s | %s | %.0f %% |\n", clients,
+               (unsigned long long)stored, t->per_s, t50, t99, (unsigned long long)t->errors,
+               e->per_s, e50, e99, e->per_s > 0 ? 100.0 * t->per_s / e->per_s : 0.0);
+        if (t->errors)
+                fprintf(stderr, "bench_teamd: %llu failed checks with %u clients, first: %s\n",
+                        (unsigned long long)t->errors, clients, strerror(-t->first_error));
+        fflush(stdout);
+}
+
+/* Stores n grants for other users (same role), through grant_add frames. */
+static int fill_store(struct bench_env *env, uint64_t n, double *per_s)
+{
+        uint64_t t0 = bench_now_ns();
+        char user[32];
+        int r = 0;
+
+        for (uint64_t i = 0; i < n && r == 0; i++) {
+                snprintf(user, sizeof(user), "fill%06llu", (unsigned long long)i);
+                r = bench_env_grant(env, user, BENCH_ROLE, 86400);
+        }
+        *per_s = (double)n / ((double)(bench_now_ns() - t0) / 1e9);
+        return r;
+}
+
+static int run_all(struct bench_env *env, const struct opts *o)
+{
+        struct load teamd = { .path = bench_env_socket(env), .decode = 1 };
+        struct load echo = { .decode = 0 };
+        struct result t[8], e[8];
+        char echo_path[4096];
+        uint8_t *frame = NULL;
+        double fill_rate = 0;
+        pid_t echo_pid = -1;
+        int r;
+
+        snprintf(echo_path, sizeof(echo_path), "%s/echo.sock", bench_env_dir(env));
+        r = bench_check_frame(BENCH_USER, BENCH_ROLE, "sudo", &frame, &teamd.flen);
+        if (r < 0)
+                goto out;
+        teamd.frame = echo.frame = frame;
+        echo.flen = teamd.flen;
+        echo.path = echo_path;
+        r = bench_env_grant(env, BENCH_USER, BENCH_ROLE, 86400);
+        if (r < 0)
+                goto out;
+        r = bench_echo_start(echo_path, &echo_pid);
+        if (r < 0)
+                goto out;
+        if (o->header)
+                print_header();
+        for (size_t i = 0; i < o->n_clients; i++) {
+                r = run_load(&echo, o->clients[i], o->warm_ms, o->secs, &e[i]);
+                if (r == 0)
+                        r = run_load(&teamd, o->clients[i], o->warm_ms, o->secs, &t[i]);
+                if (r < 0)
+                        goto out;
+                print_row(o->clients[i], 1, &t[i], &e[i]);
+        }
+        if (o->fill == 0)
+                goto out;
+        r = fill_store(env, o->fill, &fill_rate);
+        if (r < 0) {
+                fprintf(stderr, "bench_teamd: filling the store failed: %s\n", strerror(-r));
+                goto out;
+        }
+        for (size_t i = 0; i < o->n_clients; i++) {
+                struct result t2;
+
+                r = run_load(&teamd, o->clients[i], o->warm_ms, o->secs, &t2);
+                if (r < 0)
+                        goto out;
+                print_row(o->clients[i], o->fill + 1, &t2, &e[i]);
+        }
+        printf("\nStore filled with %llu grants through `grant_add` frames (each signed in-process, "
+               "verified and stored by teamd): %.0f grants/s.\n", (unsigned long long)o->fill, fill_rate);
+out:
+        bench_echo_stop(echo_pid, echo_path);
+        free(frame);
+        return r;
+}
+
+static int parse_clients(const char *arg, struct opts *o)
+{
+        char buf[128], *p = buf, *comma;
+
+        if (strlen(arg) >= sizeof(buf))
+                return -EINVAL;
+        memcpy(buf, arg, strlen(arg) + 1);
+        o->n_clients = 0;
+        while (p) {
+                comma = strchr(p, ',');
+                if (comma)
+                        *comma = '\0';
+                if (o->n_clients == sizeof(o->clients) / sizeof(o->clients[0]))
+                        return -E2BIG;
+                o->clients[o->n_clients++] = (unsigned)bench_arg_uint("--clients", p, 1, MAX_CLIENTS);
+                p = comma ? comma + 1 : NULL;
+        }
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option lopts[] = {
+                { "seconds", required_argument, NULL, 's' },
+                { "warmup-ms", required_argument, NULL, 'w' },
+                { "clients", required_argument, NULL, 'c' },
+                { "fill", required_argument, NULL, 'f' },
+                { "no-header", no_argument, NULL, 'H' },
+                { NULL, 0, NULL, 0 },
+        };
+        struct opts o = { .secs = 5, .warm_ms = 500, .fill = 10000, .clients = { 2, 8, 32 },
+                          .n_clients = 3, .header = 1 };
+        struct bench_env *env = NULL;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+                if (c == 's')
+                        o.secs = bench_arg_uint("--seconds", optarg, 1, 3600);
+                else if (c == 'w')
+                        o.warm_ms = bench_arg_uint("--warmup-ms", optarg, 0, 60000);
+                else if (c == 'f')
+                        o.fill = bench_arg_uint("--fill", optarg, 0, 1000000);
+                else if (c == 'H')
+                        o.header = 0;
+                else if (c != 'c' || parse_clients(optarg, &o) < 0) {
+                        fprintf(stderr, "usage: bench_teamd [--seconds S] [--warmup-ms MS] "
+                                        "[--clients N[,N...]] [--fill GRANTS] [--no-header]\n");
+                        return 2;
+                }
+        }
+        r = bench_env_start(&env);
+        if (r < 0) {
+                fprintf(stderr, "bench_teamd: cannot start teamd: %s\n", strerror(-r));
+                return 1;
+        }
+        r = run_all(env, &o);
+        bench_env_stop(env);
+        return r < 0 ? 1 : 0;
+}
