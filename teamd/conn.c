@@ -1,0 +1,233 @@
+/* Per-connection state on the sd-event loop.
+ *
+ * accept -> SO_PEERCRED (root socket: uid 0 or close) -> read one frame
+ * (capped, non-blocking) -> dispatch -> write one frame -> close. Every
+ * connection has a 5 s deadline, and at most TEAMD_MAX_CONNECTIONS are open
+ * at once; past that, new ones are closed at once. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "dispatch.h"
+#include "journal.h"
+#include "protocol.h"
+
+#define ACCEPT_BURST 16
+
+struct conn {
+        struct teamd *d;
+        int fd;
+        struct teamd_peer peer;
+        sd_event_source *io;
+        sd_event_source *timer;
+        struct team_frame_reader reader;
+        uint8_t *out;
+        size_t out_len, out_off;
+};
+
+static void conn_free(struct conn *c)
+{
+        if (!c)
+                return;
+        sd_event_source_disable_unref(c->io);
+        sd_event_source_disable_unref(c->timer);
+        team_frame_reader_clear(&c->reader);
+        free(c->out);
+        if (c->fd >= 0)
+                close(c->fd);
+        c->d->n_conns--;
+        free(c);
+}
+
+static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct conn *c = userdata;
+
+        teamd_log(LOG_NOTICE, "connection from pid %ld timed out", (long)c->peer.pid);
+        conn_free(c);
+        return 0;
+}
+
+/* Builds the answer frame for one request payload. */
+static int answer(struct conn *c, const char *payload, size_t len)
+{
+        struct team_request req;
+        struct team_response resp;
+        const char *why = NULL;
+        enum team_op op = TEAM_OP_CHECK;
+        char *json = NULL;
+        size_t json_len = 0;
+        int r;
+
+        memset(&req, 0, sizeof(req));
+        memset(&resp, 0, sizeof(resp));
+        r = team_request_decode(payload, len, &req, &why);
+        if (r == -EBADMSG) {
+                teamd_log(LOG_NOTICE, "bad request from pid %ld: %s", (long)c->peer.pid, why ? why : "?");
+                r = teamd_response_error(&resp, "bad request: %s", why ? why : "malformed");
+        } else if (r == 0) {
+                op = req.op;
+                teamd_dispatch(c->d, &c->peer, &req, &resp);
+        }
+        if (r == 0)
+                r = team_response_encode(op, &resp, &json, &json_len);
+        if (r == 0)
+                r = team_frame_build(json, json_len, &c->out, &c->out_len);
+        free(json);
+        team_request_clear(&req);
+        team_response_clear(&resp);
+        return r;
+}
+
+static int on_writable(struct conn *c)
+{
+        while (c->out_off < c->out_len) {
+                ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (n < 0) {
+                        if (errno == EAGAIN || errno == EINTR)
+                                return 0;
+                        return -errno;
+                }
+                c->out_off += (size_t)n;
+        }
+        return 1;
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct conn *c = userdata;
+        int r;
+
+        if (!c->out) {
+                r = team_frame_reader_feed(&c->reader, c->fd);
+                if (r == 0)
+                        return 0;
+                if (r < 0) {
+                        if (r != -ECONNRESET)
+                                teamd_log(LOG_NOTICE, "dropping connection from pid %ld: %s", (long)c->peer.pid,
+                                          strerror(-r));
+                        goto close;
+                }
+                r = answer(c, c->reader.body, c->reader.body_len);
+                if (r < 0) {
+                        teamd_log(LOG_ERR, "cannot answer pid %ld: %s", (long)c->peer.pid, strerror(-r));
+                        goto close;
+                }
+                r = sd_event_source_set_io_events(c->io, EPOLLOUT);
+                if (r < 0)
+                        goto close;
+        }
+        r = on_writable(c);
+        if (r == 0)
+                return 0;
+close:
+        /* Done (r == 1) or failed: either way the connection ends here. */
+        conn_free(c);
+        return 0;
+}
+
+static int conn_new(struct teamd *d, int fd, const struct ucred *cred, bool privileged)
+{
+        struct conn *c = calloc(1, sizeof(*c));
+        int r;
+
+        if (!c) {
+                close(fd);
+                return -ENOMEM;
+        }
+        c->d = d;
+        c->fd = fd;
+        d->n_conns++;
+        c->peer = (struct teamd_peer){
+                .privileged = privileged, .uid = cred->uid, .gid = cred->gid, .pid = cred->pid,
+        };
+        team_frame_reader_init(&c->reader, TEAM_PROTO_MAX_FRAME);
+        r = sd_event_add_io(d->event, &c->io, fd, EPOLLIN, on_io, c);
+        if (r >= 0)
+                r = sd_event_add_time_relative(d->event, &c->timer, CLOCK_MONOTONIC, TEAMD_CONN_TIMEOUT_USEC, 0,
+                                               on_timeout, c);
+        if (r < 0)
+                conn_free(c);
+        return r;
+}
+
+static void accept_one(struct teamd *d, int fd, bool privileged)
+{
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || len != sizeof(cred)) {
+                teamd_log(LOG_WARNING, "cannot read the peer's credentials: %m");
+                close(fd);
+                return;
+        }
+        if (privileged && cred.uid != 0) {
+                teamd_log(LOG_WARNING, "refused uid %lu (pid %ld) on the root socket", (unsigned long)cred.uid,
+                          (long)cred.pid);
+                close(fd);
+                return;
+        }
+        if (d->n_conns >= TEAMD_MAX_CONNECTIONS) {
+                teamd_log(LOG_WARNING, "%u connections open; refused pid %ld", d->n_conns, (long)cred.pid);
+                close(fd);
+                return;
+        }
+        if (conn_new(d, fd, &cred, privileged) < 0)
+                teamd_log(LOG_ERR, "cannot track a connection from pid %ld", (long)cred.pid);
+}
+
+struct listener {
+        struct teamd *d;
+        bool privileged;
+};
+
+static int on_accept(sd_event_source *s, int lfd, uint32_t revents, void *userdata)
+{
+        struct listener *l = userdata;
+
+        for (int i = 0; i < ACCEPT_BURST; i++) {
+                int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (fd < 0) {
+                        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+                                teamd_log(LOG_ERR, "accept: %m");
+                        break;
+                }
+                accept_one(l->d, fd, l->privileged);
+        }
+        return 0;
+}
+
+static void listener_free(void *userdata)
+{
+        free(userdata);
+}
+
+int teamd_conn_listen(struct teamd *d, int listen_fd, bool privileged)
+{
+        struct listener *l = calloc(1, sizeof(*l));
+        sd_event_source *src = NULL;
+        int r;
+
+        if (!l)
+                return -ENOMEM;
+        l->d = d;
+        l->privileged = privileged;
+        r = sd_event_add_io(d->event, &src, listen_fd, EPOLLIN, on_accept, l);
+        if (r < 0) {
+                free(l);
+                return r;
+        }
+        sd_event_source_set_destroy_callback(src, listener_free);
+        /* The loop owns the source from here on; it goes with the loop. */
+        sd_event_source_set_floating(src, true);
+        sd_event_source_unref(src);
+        return 0;
+}

@@ -1,0 +1,91 @@
+/* The local grant store: sqlite in STATE_DIR/grants.db (WAL, mode 0600).
+ *
+ * Grants arrive verified (grant_add.c); the store keeps them until 24 h after
+ * their exp so that a check can say "your grant expired at ...". Sessions
+ * opened under a grant are recorded beside them. All functions return 0 or
+ * -errno. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "jws.h"
+
+/* How long a grant stays in the store after its exp. */
+#define GRANT_STORE_KEEP_EXPIRED (24 * 3600)
+
+struct grant_store;
+
+struct grant_row {
+        char *id;
+        char *sub;
+        char *role;
+        char **aud;
+        size_t n_aud;
+        int64_t nbf, exp, iat;
+        char *req;      /* may be NULL */
+        char *rsn;      /* may be NULL */
+        int64_t received_at;
+};
+
+struct session_row {
+        char *id;
+        char *grant_id; /* NULL: opened under fail-open */
+        char *user;
+        char *role;
+        char *service;
+        char *tty;
+        char *rhost;
+        pid_t pid;
+        int64_t opened_at;
+        int64_t closed_at; /* 0: still open */
+};
+
+struct session_info {
+        const char *grant_id;
+        const char *user;
+        const char *role;
+        const char *service;
+        const char *tty;
+        const char *rhost;
+        pid_t pid;
+};
+
+/* Creates state_dir (0700) and the database (0600) when missing; migrates
+ * the schema. path_out (optional) receives nothing; err names the problem. */
+int grant_store_open(const char *state_dir, uint64_t max_grants, struct grant_store **out, char *err, size_t errlen);
+/* Same on an explicit database file (tests). */
+int grant_store_open_file(const char *path, uint64_t max_grants, struct grant_store **out, char *err, size_t errlen);
+void grant_store_close(struct grant_store *s);
+
+/* Stores a verified grant. Returns 0 when stored, 1 when the same token
+ * (same jti, same JWS) was already stored, -EEXIST when the jti is stored
+ * with a different token, -ENOSPC when max_grants are stored, or -errno. */
+int grant_store_add(struct grant_store *s, const struct team_grant *g, const char *jws, int64_t now);
+
+/* Every row for user+role with exp > now - GRANT_STORE_KEEP_EXPIRED. */
+int grant_store_find(struct grant_store *s, const char *user, const char *role, int64_t now,
+                     struct grant_row **rows, size_t *n);
+/* The user's grants that have not ended (exp > now), by nbf, at most max. */
+int grant_store_list_user(struct grant_store *s, const char *user, int64_t now, size_t max,
+                          struct grant_row **rows, size_t *n);
+/* Grants that have not ended (exp > now), all users. */
+int grant_store_count_current(struct grant_store *s, int64_t now, uint64_t *n);
+/* Deletes grants more than GRANT_STORE_KEEP_EXPIRED past exp; *n_purged
+ * (optional) says how many. */
+int grant_store_purge(struct grant_store *s, int64_t now, uint64_t *n_purged);
+/* Grants whose exp is in [from, to): the ones that ended since the last
+ * look (GrantExpired events). */
+int grant_store_list_ended(struct grant_store *s, int64_t from, int64_t to, struct grant_row **rows, size_t *n);
+
+/* Records an opened session; *id_out is a fresh 32-hex id (malloc'd). */
+int grant_store_session_open(struct grant_store *s, const struct session_info *info, int64_t now, char **id_out);
+/* Marks the session closed and returns its row. -ENOENT when unknown,
+ * -EALREADY when already closed. */
+int grant_store_session_close(struct grant_store *s, const char *id, int64_t now, struct session_row *out);
+
+void grant_row_clear(struct grant_row *r);
+void grant_rows_free(struct grant_row *rows, size_t n);
+void session_row_clear(struct session_row *r);

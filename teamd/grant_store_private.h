@@ -1,0 +1,34 @@
+/* Internals shared by grant_store.c and session_store.c only. */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "grant_store.h"
+
+enum store_stmt {
+        STMT_GRANT_INSERT,
+        STMT_GRANT_GET_JWS,
+        STMT_GRANT_FIND,
+        STMT_GRANT_LIST_USER,
+        STMT_GRANT_COUNT_ALL,
+        STMT_GRANT_COUNT_CURRENT,
+        STMT_GRANT_PURGE,
+        STMT_GRANT_ENDED,
+        STMT_SESSION_INSERT,
+        STMT_SESSION_GET,
+        STMT_SESSION_CLOSE,
+        STMT__MAX
+};
+
+struct grant_store {
+        sqlite3 *db;
+        sqlite3_stmt *stmt[STMT__MAX];
+        uint64_t max_grants;
+};
+
+/* sqlite result code -> -errno. */
+int store_errno(int rc);
+/* Resets and clears bindings; returns the statement ready to bind. */
+sqlite3_stmt *store_stmt(struct grant_store *s, enum store_stmt which);
+/* Copies a TEXT column (NULL stays NULL); -ENOMEM on failure. */
+int store_column_text(sqlite3_stmt *st, int col, char **out);

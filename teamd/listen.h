@@ -1,0 +1,16 @@
+/* teamd's two listening sockets: from systemd socket activation
+ * (FileDescriptorName=priv / user) or bound here. */
+#pragma once
+
+#include <stdbool.h>
+
+struct teamd_listeners {
+        int priv_fd;        /* socket: root only, all ops */
+        int user_fd;        /* user_socket: anyone, status only */
+        bool activated;     /* fds came from systemd: leave the files alone */
+};
+
+/* Returns 0 or -errno with err naming the socket and the problem. */
+int teamd_listen(const char *priv_path, const char *user_path, struct teamd_listeners *out, char *err,
+                 size_t errlen);
+void teamd_listeners_close(struct teamd_listeners *l);

@@ -1,0 +1,245 @@
+/* teamd: the host agent. Arguments, configuration, start and stop. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include <systemd/sd-daemon.h>
+
+#include "api_probe.h"
+#include "conn.h"
+#include "journal.h"
+#include "listen.h"
+#include "maintenance.h"
+#include "teamd.h"
+
+struct options {
+        const char *config;
+        bool config_given;
+        bool foreground;
+};
+
+int64_t teamd_now(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec;
+}
+
+void teamd_update_status(struct teamd *d)
+{
+        uint64_t n = 0;
+
+        if (grant_store_count_current(d->store, teamd_now(), &n) < 0)
+                n = 0;
+        sd_notifyf(0, "STATUS=%llu grants, api %s", (unsigned long long)n,
+                   d->api_since == 0 && d->api_state == TEAM_API_UNREACHABLE
+                           ? "not probed yet"
+                           : team_api_state_to_string(d->api_state));
+}
+
+static void usage(FILE *f)
+{
+        fprintf(f, "Usage: teamd [--config FILE] [--foreground]\n"
+                   "\n"
+                   "The TEAM host agent: answers pam_team and teamctl on its Unix sockets.\n"
+                   "\n"
+                   "  -c, --config FILE   configuration (default %s)\n"
+                   "  -f, --foreground    also write every journal entry to stderr\n"
+                   "  -h, --help          this text\n"
+                   "      --version       the version\n"
+                   "\n"
+                   "See teamd(8) and teamd.conf(5).\n",
+                   TEAMD_DEFAULT_CONFIG);
+}
+
+/* 0: run, 1: exit 0 (help), -1: usage error. */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+        static const struct option longopts[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "foreground", no_argument, NULL, 'f' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                { NULL, 0, NULL, 0 },
+        };
+        int c;
+
+        o->config = TEAMD_DEFAULT_CONFIG;
+        while ((c = getopt_long(argc, argv, "c:fh", longopts, NULL)) != -1) {
+                switch (c) {
+                case 'c':
+                        o->config = optarg;
+                        o->config_given = true;
+                        break;
+                case 'f':
+                        o->foreground = true;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return 1;
+                case 'V':
+                        printf("teamd %s\n", PACKAGE_VERSION);
+                        return 1;
+                default:
+                        usage(stderr);
+                        return -1;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "teamd: unexpected argument '%s'\n", argv[optind]);
+                usage(stderr);
+                return -1;
+        }
+        return 0;
+}
+
+static int load(struct teamd *d, const struct options *o)
+{
+        char err[1024] = "";
+        int r;
+
+        r = teamd_config_load(o->config, !o->config_given, &d->cfg, err, sizeof(err));
+        if (r < 0) {
+                fprintf(stderr, "%s\n", err[0] ? err : strerror(-r));
+                return EX_CONFIG;
+        }
+        for (char **g = d->cfg.host_groups; g && *g; g++)
+                d->n_host_groups++;
+        d->host_groups = (const char *const *)d->cfg.host_groups;
+        d->keyring = team_keyring_new();
+        if (!d->keyring)
+                return EX_OSERR;
+        r = team_keyring_load_dir(d->keyring, d->cfg.trusted_keys, err, sizeof(err));
+        if (r == -ENOENT)
+                teamd_log(LOG_WARNING, "trusted_keys %s: %s; every grant will be rejected", d->cfg.trusted_keys,
+                          err[0] ? err : "no such directory");
+        else if (r < 0) {
+                fprintf(stderr, "trusted_keys: %s\n", err[0] ? err : strerror(-r));
+                return EX_CONFIG;
+        }
+        r = grant_store_open(d->cfg.state_dir, d->cfg.max_grants, &d->store, err, sizeof(err));
+        if (r < 0) {
+                teamd_log(LOG_ERR, "grant store: %s", err[0] ? err : strerror(-r));
+                return EX_CANTCREAT;
+        }
+        return 0;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static int setup_loop(struct teamd *d, const struct teamd_listeners *l)
+{
+        sigset_t mask;
+        int r;
+
+        r = sd_event_default(&d->event);
+        if (r < 0)
+                return r;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        r = sd_event_add_signal(d->event, NULL, SIGTERM, on_signal, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(d->event, NULL, SIGINT, on_signal, NULL);
+        if (r >= 0)
+                r = sd_event_set_watchdog(d->event, true);
+        if (r >= 0)
+                r = teamd_conn_listen(d, l->priv_fd, true);
+        if (r >= 0)
+                r = teamd_conn_listen(d, l->user_fd, false);
+        if (r >= 0)
+                r = teamd_maintenance_start(d);
+        if (r >= 0 && d->cfg.url) {
+                d->api_state = TEAM_API_UNREACHABLE;
+                r = api_probe_start(d, &d->probe);
+        }
+        return r < 0 ? r : 0;
+}
+
+static void started(struct teamd *d, const struct teamd_listeners *l)
+{
+        struct team_event_fields f = { .host = d->cfg.host_id };
+
+        team_journal_event(TEAM_EVENT_DAEMON_STARTED, &f,
+                           "teamd %s started for host %s (%s sockets %s and %s, %zu trusted keys, api %s)",
+                           PACKAGE_VERSION, d->cfg.host_id, l->activated ? "activated" : "bound", d->cfg.socket,
+                           d->cfg.user_socket, team_keyring_count(d->keyring), d->cfg.url ? d->cfg.url : "none");
+        sd_notify(0, "READY=1");
+        teamd_update_status(d);
+}
+
+static void teardown(struct teamd *d, struct teamd_listeners *l)
+{
+        api_probe_free(d->probe);
+        teamd_maintenance_stop(d);
+        if (!l->activated) {
+                if (l->priv_fd >= 0)
+                        unlink(d->cfg.socket);
+                if (l->user_fd >= 0)
+                        unlink(d->cfg.user_socket);
+        }
+        sd_event_unref(d->event);
+        teamd_listeners_close(l);
+        grant_store_close(d->store);
+        team_keyring_free(d->keyring);
+        teamd_config_free(&d->cfg);
+}
+
+int main(int argc, char **argv)
+{
+        struct teamd d = { .api_state = TEAM_API_UNCONFIGURED };
+        struct teamd_listeners l = { .priv_fd = -1, .user_fd = -1 };
+        struct options o = { .config = NULL };
+        char err[512] = "";
+        int r, ret;
+
+        r = parse_args(argc, argv, &o);
+        if (r != 0)
+                return r > 0 ? EXIT_SUCCESS : EX_USAGE;
+        if (o.foreground)
+                team_journal_set_mirror(stderr);
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+                return EX_OSERR;
+        ret = load(&d, &o);
+        if (ret != 0)
+                goto out;
+        r = teamd_listen(d.cfg.socket, d.cfg.user_socket, &l, err, sizeof(err));
+        if (r < 0) {
+                teamd_log(LOG_ERR, "%s", err[0] ? err : strerror(-r));
+                ret = EX_OSERR;
+                goto out;
+        }
+        r = setup_loop(&d, &l);
+        if (r < 0) {
+                teamd_log(LOG_ERR, "cannot set up the event loop: %s", strerror(-r));
+                ret = EX_OSERR;
+                goto out;
+        }
+        started(&d, &l);
+        r = sd_event_loop(d.event);
+        sd_notify(0, "STOPPING=1");
+        ret = r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (r < 0)
+                teamd_log(LOG_ERR, "event loop failed: %s", strerror(-r));
+        else
+                teamd_log(LOG_INFO, "teamd stopped");
+out:
+        teardown(&d, &l);
+        curl_global_cleanup();
+        return ret;
+}

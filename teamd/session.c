@@ -1,0 +1,90 @@
+/* session_open / session_close: the PAM session phase. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "journal.h"
+
+/* A session opens only under the same decision a check would give now; it
+ * is recorded with the grant it runs under. */
+int teamd_handle_session_open(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
+                              struct team_response *resp)
+{
+        struct team_event_fields f;
+        struct session_info info;
+        struct evaluation ev;
+        char *id = NULL;
+        int r;
+
+        r = teamd_evaluate(d, req, &ev);
+        if (r == -EINVAL)
+                return teamd_response_deny(resp, "malformed session_open request (user and a valid role are required)");
+        if (r < 0)
+                return r;
+        if (ev.result.decision != TEAM_DECISION_ALLOW) {
+                teamd_event_decision(d, peer, req, &ev.result);
+                r = teamd_response_decision(&ev.result, resp);
+                goto out;
+        }
+        info = (struct session_info){
+                .grant_id = ev.result.grant ? ev.result.grant->id : NULL,
+                .user = req->user,
+                .role = req->role,
+                .service = req->service,
+                .tty = req->tty,
+                .rhost = req->rhost,
+                .pid = peer->pid,
+        };
+        r = grant_store_session_open(d->store, &info, teamd_now(), &id);
+        if (r < 0)
+                goto out;
+        teamd_event_fields(d, peer, req, &ev.result, &f);
+        team_journal_event(TEAM_EVENT_SESSION_OPENED, &f, "%s: %s session %s opened for %s under %s",
+                           req->service ? req->service : "?", req->role, id, req->user,
+                           ev.result.fail_open ? "fail-open" : info.grant_id);
+        r = teamd_response_decision(&ev.result, resp);
+        if (r == 0) {
+                resp->session_id = id;
+                id = NULL;
+        }
+out:
+        free(id);
+        evaluation_clear(&ev);
+        return r;
+}
+
+int teamd_handle_session_close(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
+                               struct team_response *resp)
+{
+        struct team_event_fields f = { .peer_pid = peer->pid };
+        struct session_row row = { .id = NULL };
+        int r;
+
+        if (!req->session_id)
+                return teamd_response_error(resp, "session_close needs the session_id from session_open");
+        r = grant_store_session_close(d->store, req->session_id, teamd_now(), &row);
+        if (r == -ENOENT || r == -EALREADY) {
+                r = teamd_response_error(resp, "session %s is %s", req->session_id,
+                                         r == -ENOENT ? "unknown" : "already closed");
+                goto out;
+        }
+        if (r < 0)
+                goto out;
+        f.user = row.user;
+        f.role = row.role;
+        f.host = d->cfg.host_id;
+        f.grant_id = row.grant_id;
+        f.service = row.service;
+        f.tty = row.tty;
+        f.rhost = row.rhost;
+        team_journal_event(TEAM_EVENT_SESSION_CLOSED, &f, "%s: %s session %s closed for %s after %llds",
+                           row.service ? row.service : "?", row.role, row.id, row.user,
+                           (long long)(row.closed_at - row.opened_at));
+        resp->ok = true;
+out:
+        session_row_clear(&row);
+        return r;
+}

@@ -1,0 +1,120 @@
+/* The sessions table of the grant store: PAM session open/close records. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-id128.h>
+
+#include "grant_store_private.h"
+
+int grant_store_session_open(struct grant_store *s, const struct session_info *info, int64_t now, char **id_out)
+{
+        char idbuf[SD_ID128_STRING_MAX];
+        sd_id128_t id;
+        sqlite3_stmt *st;
+        int r, rc;
+
+        *id_out = NULL;
+        r = sd_id128_randomize(&id);
+        if (r < 0)
+                return r;
+        sd_id128_to_string(id, idbuf);
+        st = store_stmt(s, STMT_SESSION_INSERT);
+        sqlite3_bind_text(st, 1, idbuf, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, info->grant_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, info->user, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, info->role, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, info->service, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, info->tty, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, info->rhost, -1, SQLITE_STATIC);
+        if (info->pid > 0)
+                sqlite3_bind_int64(st, 8, info->pid);
+        sqlite3_bind_int64(st, 9, now);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+                return store_errno(rc) ?: -EIO;
+        *id_out = strdup(idbuf);
+        return *id_out ? 0 : -ENOMEM;
+}
+
+static int session_read(sqlite3_stmt *st, struct session_row *out)
+{
+        int r;
+
+        memset(out, 0, sizeof(*out));
+        r = store_column_text(st, 0, &out->id);
+        if (r == 0)
+                r = store_column_text(st, 1, &out->grant_id);
+        if (r == 0)
+                r = store_column_text(st, 2, &out->user);
+        if (r == 0)
+                r = store_column_text(st, 3, &out->role);
+        if (r == 0)
+                r = store_column_text(st, 4, &out->service);
+        if (r == 0)
+                r = store_column_text(st, 5, &out->tty);
+        if (r == 0)
+                r = store_column_text(st, 6, &out->rhost);
+        out->pid = (pid_t)sqlite3_column_int64(st, 7);
+        out->opened_at = sqlite3_column_int64(st, 8);
+        out->closed_at = sqlite3_column_int64(st, 9);
+        if (r < 0)
+                session_row_clear(out);
+        return r;
+}
+
+static int session_get(struct grant_store *s, const char *id, struct session_row *out)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_SESSION_GET);
+        int rc, r;
+
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                r = session_read(st, out);
+        else if (rc == SQLITE_DONE)
+                r = -ENOENT;
+        else
+                r = store_errno(rc) ?: -EIO;
+        sqlite3_reset(st);
+        return r;
+}
+
+int grant_store_session_close(struct grant_store *s, const char *id, int64_t now, struct session_row *out)
+{
+        sqlite3_stmt *st;
+        int r, rc;
+
+        r = session_get(s, id, out);
+        if (r < 0)
+                return r;
+        if (out->closed_at != 0)
+                return -EALREADY;
+        st = store_stmt(s, STMT_SESSION_CLOSE);
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, now);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+                session_row_clear(out);
+                return store_errno(rc) ?: -EIO;
+        }
+        out->closed_at = now;
+        return 0;
+}
+
+void session_row_clear(struct session_row *r)
+{
+        if (!r)
+                return;
+        free(r->id);
+        free(r->grant_id);
+        free(r->user);
+        free(r->role);
+        free(r->service);
+        free(r->tty);
+        free(r->rhost);
+        memset(r, 0, sizeof(*r));
+}

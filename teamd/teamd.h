@@ -1,0 +1,35 @@
+/* The state of one running teamd, shared by its modules. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "grant_store.h"
+#include "jws.h"
+#include "protocol.h"
+#include "teamd_config.h"
+
+#define TEAMD_MAX_CONNECTIONS 64
+#define TEAMD_CONN_TIMEOUT_USEC (5ULL * 1000 * 1000)
+
+struct api_probe;
+
+struct teamd {
+        sd_event *event;
+        struct teamd_config cfg;
+        const char *const *host_groups;  /* cfg.host_groups, counted */
+        size_t n_host_groups;
+        struct team_keyring *keyring;
+        struct grant_store *store;
+        struct api_probe *probe;
+        enum team_api_state api_state;
+        int64_t api_since;               /* 0: not probed yet */
+        unsigned n_conns;
+        int64_t ended_seen_until;        /* GrantExpired events emitted up to here */
+};
+
+/* Wall clock, UTC epoch seconds. */
+int64_t teamd_now(void);
+/* sd_notify STATUS= with the grant count and the API state. */
+void teamd_update_status(struct teamd *d);
