@@ -1,0 +1,23 @@
+#!/bin/sh
+# pam_team.so is a guest in sudo and sshd: it exports pam_sm_* and nothing
+# else (pam_team.map), so none of its helpers can clash with the host's.
+so="${top_builddir:-.}/pam_team/.libs/pam_team.so"
+if [ ! -f "$so" ]; then
+        echo "test_symbols: $so not built" >&2
+        exit 1
+fi
+command -v nm >/dev/null 2>&1 || { echo "test_symbols: no nm; skipping" >&2; exit 77; }
+exported=$(nm -D --defined-only "$so" | awk '{ print $NF }' | sort)
+stray=$(printf '%s\n' "$exported" | grep -v '^pam_sm_' | grep -v '^$')
+if [ -n "$stray" ]; then
+        echo "test_symbols: $so exports more than pam_sm_*:" >&2
+        printf '  %s\n' $stray >&2
+        exit 1
+fi
+for sym in pam_sm_acct_mgmt pam_sm_open_session pam_sm_close_session pam_sm_authenticate pam_sm_setcred; do
+        if ! printf '%s\n' "$exported" | grep -qx "$sym"; then
+                echo "test_symbols: $so does not export $sym" >&2
+                exit 1
+        fi
+done
+echo "test_symbols: only pam_sm_* exported:" $exported
