@@ -1,2 +1,137 @@
-/* placeholder: being written */
-typedef int team_placeholder_unused;
+/* teamd.conf: the key table and the defaults (see teamd_config.h and
+ * teamd.conf(5)). */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config_parser.h"
+#include "parse.h"
+#include "teamd_config.h"
+
+/* sockaddr_un.sun_path holds 108 bytes with the NUL. */
+#define SOCKET_PATH_MAX 107
+#define HOST_ID_MAX 255
+#define HOST_GROUPS_MAX 64
+#define MAX_GRANTS_DEFAULT 100000
+#define MAX_GRANTS_LIMIT 10000000
+#define CLOCK_SKEW_MAX 3600
+
+#define K(f) offsetof(struct teamd_config, f)
+static const struct config_key teamd_keys[] = {
+        { "teamd", "host_id", CONFIG_NAME, K(host_id), 1, HOST_ID_MAX },
+        { "teamd", "host_groups", CONFIG_NAME_LIST, K(host_groups), 1, HOST_GROUPS_MAX },
+        { "teamd", "state_dir", CONFIG_PATH, K(state_dir), 2, PATH_MAX - 1 },
+        { "teamd", "socket", CONFIG_PATH, K(socket), 2, SOCKET_PATH_MAX },
+        { "teamd", "user_socket", CONFIG_PATH, K(user_socket), 2, SOCKET_PATH_MAX },
+        { "teamd", "trusted_keys", CONFIG_PATH, K(trusted_keys), 2, PATH_MAX - 1 },
+        { "teamd", "clock_skew", CONFIG_DURATION, K(clock_skew), 0, CLOCK_SKEW_MAX },
+        { "teamd", "max_grants", CONFIG_UINT, K(max_grants), 1, MAX_GRANTS_LIMIT },
+        { "server", "url", CONFIG_URL, K(url), 8, 2048 },
+        { "server", "token_file", CONFIG_PATH, K(token_file), 2, PATH_MAX - 1 },
+        { "server", "ca_file", CONFIG_PATH, K(ca_file), 2, PATH_MAX - 1 },
+};
+#define N_KEYS (sizeof(teamd_keys) / sizeof(teamd_keys[0]))
+
+static int set_defaults(struct teamd_config *cfg)
+{
+        memset(cfg, 0, sizeof(*cfg));
+        cfg->state_dir = strdup(TEAMD_DEFAULT_STATE_DIR);
+        cfg->socket = strdup(TEAMD_DEFAULT_SOCKET);
+        cfg->user_socket = strdup(TEAMD_DEFAULT_USER_SOCKET);
+        cfg->trusted_keys = strdup(TEAMD_DEFAULT_TRUSTED_KEYS);
+        cfg->clock_skew = TEAMD_DEFAULT_CLOCK_SKEW;
+        cfg->max_grants = MAX_GRANTS_DEFAULT;
+        if (!cfg->state_dir || !cfg->socket || !cfg->user_socket || !cfg->trusted_keys)
+                return -ENOMEM;
+        return 0;
+}
+
+/* host_id defaults to the host name, which must then be a valid name. */
+static int fill_host_id(struct teamd_config *cfg, const char *source, char *err, size_t errlen)
+{
+        char name[HOST_NAME_MAX + 1];
+
+        if (cfg->host_id)
+                return 0;
+        if (gethostname(name, sizeof(name)) < 0) {
+                int r = -errno;
+
+                snprintf(err, errlen, "%s: [teamd] host_id: not set and gethostname() failed: %s (set host_id)",
+                         source, strerror(-r));
+                return r;
+        }
+        name[sizeof(name) - 1] = '\0';
+        if (!is_valid_token_name(name, HOST_ID_MAX)) {
+                snprintf(err, errlen, "%s: [teamd] host_id: not set and the host name is not a valid id (set host_id)",
+                         source);
+                return -EINVAL;
+        }
+        cfg->host_id = strdup(name);
+        return cfg->host_id ? 0 : -ENOMEM;
+}
+
+/* Whichever the source, the result is either a complete config or
+ * nothing at all (cfg freed) and a message in err. */
+static int finish_load(struct teamd_config *cfg, int r, const char *source, char *err, size_t errlen)
+{
+        if (r == 0)
+                r = fill_host_id(cfg, source, err, errlen);
+        if (r == -ENOMEM && err && errlen && err[0] == '\0')
+                snprintf(err, errlen, "%s: out of memory", source);
+        if (r < 0)
+                teamd_config_free(cfg);
+        return r;
+}
+
+int teamd_config_load(const char *path, bool allow_missing, struct teamd_config *cfg, char *err, size_t errlen)
+{
+        char dummy[1];
+        int r;
+
+        if (!err || errlen == 0) {
+                err = dummy;
+                errlen = sizeof(dummy);
+        }
+        err[0] = '\0';
+        if (!cfg)
+                return -EINVAL;
+        if (!path)
+                path = TEAMD_DEFAULT_CONFIG;
+        r = set_defaults(cfg);
+        if (r == 0)
+                r = config_parse_file(teamd_keys, N_KEYS, cfg, path, allow_missing, err, errlen);
+        return finish_load(cfg, r, path, err, errlen);
+}
+
+int teamd_config_load_string(const char *text, struct teamd_config *cfg, char *err, size_t errlen)
+{
+        char dummy[1];
+        int r;
+
+        if (!err || errlen == 0) {
+                err = dummy;
+                errlen = sizeof(dummy);
+        }
+        err[0] = '\0';
+        if (!cfg || !text)
+                return -EINVAL;
+        r = set_defaults(cfg);
+        if (r == 0)
+                r = config_parse_string(teamd_keys, N_KEYS, cfg, text, "(string)", err, errlen);
+        return finish_load(cfg, r, "(string)", err, errlen);
+}
+
+void teamd_config_free(struct teamd_config *cfg)
+{
+        if (!cfg)
+                return;
+        config_free(teamd_keys, N_KEYS, cfg);
+        free(cfg->host_id);
+        cfg->host_id = NULL;
+}
