@@ -1,0 +1,197 @@
+/* Connect to teamd with a deadline, send one frame, read one frame. */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "teamctl.h"
+
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for events until the deadline: 0 ready, -ETIMEDOUT, -errno. */
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+        struct pollfd p = { .fd = fd, .events = events };
+        int r;
+
+        for (;;) {
+                int64_t left = deadline - now_ms();
+                if (left <= 0)
+                        return -ETIMEDOUT;
+                r = poll(&p, 1, (int)left);
+                if (r > 0)
+                        return 0;
+                if (r == 0)
+                        return -ETIMEDOUT;
+                if (errno != EINTR)
+                        return -errno;
+        }
+}
+
+static int connect_unix(const char *path, int64_t deadline, int *out)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        socklen_t len = sizeof(sa);
+        int fd, r, soerr = 0;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                if (errno != EINPROGRESS && errno != EAGAIN) {
+                        r = -errno;
+                        goto fail;
+                }
+                r = wait_fd(fd, POLLOUT, deadline);
+                if (r < 0)
+                        goto fail;
+                len = sizeof(soerr);
+                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0 || soerr != 0) {
+                        r = soerr ? -soerr : -errno;
+                        goto fail;
+                }
+        }
+        *out = fd;
+        return 0;
+fail:
+        close(fd);
+        return r;
+}
+
+static int send_all(int fd, const uint8_t *buf, size_t len, int64_t deadline)
+{
+        size_t off = 0;
+
+        while (off < len) {
+                ssize_t n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
+                if (n < 0) {
+                        int r;
+                        if (errno == EINTR)
+                                continue;
+                        if (errno != EAGAIN)
+                                return -errno;
+                        r = wait_fd(fd, POLLOUT, deadline);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                off += (size_t)n;
+        }
+        return 0;
+}
+
+static int recv_frame(int fd, struct team_frame_reader *rd, int64_t deadline)
+{
+        for (;;) {
+                int r = team_frame_reader_feed(rd, fd);
+                if (r != 0)
+                        return r < 0 ? r : 0;
+                r = wait_fd(fd, POLLIN, deadline);
+                if (r < 0)
+                        return r;
+        }
+}
+
+static int unreachable(const char *path, int err, char *buf, size_t len)
+{
+        switch (err) {
+        case ENOENT:
+        case ECONNREFUSED:
+                snprintf(buf, len, "cannot reach teamd at %s: %s; is teamd running? systemctl status teamd.socket",
+                         path, strerror(err));
+                break;
+        case EACCES:
+        case EPERM:
+                snprintf(buf, len, "cannot reach teamd at %s: %s; that socket is for root (run teamctl as root, "
+                                   "or without --socket to use the user socket)",
+                         path, strerror(err));
+                break;
+        case ETIMEDOUT:
+                snprintf(buf, len, "teamd at %s did not answer within %d s; check journalctl -u teamd", path,
+                         TEAMCTL_TIMEOUT_MS / 1000);
+                break;
+        default:
+                snprintf(buf, len, "talking to teamd at %s failed: %s; check systemctl status teamd", path,
+                         strerror(err));
+                break;
+        }
+        return TEAMCTL_EXIT_UNAVAILABLE;
+}
+
+int teamctl_call(const char *socket_path, const struct team_request *req, struct team_response *resp, char **raw,
+                 char *err, size_t errlen)
+{
+        int64_t deadline = now_ms() + TEAMCTL_TIMEOUT_MS;
+        struct team_frame_reader rd;
+        const char *why = NULL;
+        char *payload = NULL;
+        uint8_t *frame = NULL;
+        size_t plen = 0, flen = 0;
+        int fd = -1, r, ret;
+
+        team_frame_reader_init(&rd, TEAM_PROTO_MAX_FRAME);
+        memset(resp, 0, sizeof(*resp));
+        if (raw)
+                *raw = NULL;
+        r = team_request_encode(req, &payload, &plen);
+        if (r == 0)
+                r = team_frame_build(payload, plen, &frame, &flen);
+        if (r < 0) {
+                snprintf(err, errlen, "cannot build the request: %s", strerror(-r));
+                ret = TEAMCTL_EXIT_USAGE;
+                goto out;
+        }
+        r = connect_unix(socket_path, deadline, &fd);
+        if (r == 0)
+                r = send_all(fd, frame, flen, deadline);
+        if (r == 0)
+                r = recv_frame(fd, &rd, deadline);
+        if (r < 0) {
+                ret = unreachable(socket_path, r == -ECONNRESET && fd >= 0 ? ECONNRESET : -r, err, errlen);
+                if (r == -ECONNRESET)
+                        snprintf(err, errlen, "teamd at %s closed the connection without an answer; "
+                                              "check journalctl -u teamd", socket_path);
+                goto out;
+        }
+        r = team_response_decode(req->op, rd.body, rd.body_len, resp, &why);
+        if (r < 0) {
+                snprintf(err, errlen, "teamd sent an answer teamctl does not understand (%s)",
+                         why ? why : strerror(-r));
+                ret = TEAMCTL_EXIT_UNAVAILABLE;
+                goto out;
+        }
+        if (raw) {
+                *raw = strndup(rd.body, rd.body_len);
+                if (!*raw) {
+                        team_response_clear(resp);
+                        snprintf(err, errlen, "out of memory");
+                        ret = EX_OSERR;
+                        goto out;
+                }
+        }
+        ret = 0;
+out:
+        if (fd >= 0)
+                close(fd);
+        team_frame_reader_clear(&rd);
+        free(payload);
+        free(frame);
+        return ret;
+}

@@ -1,0 +1,104 @@
+/* teamctl status: the caller's grants, the host id and the central API. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client.h"
+#include "format.h"
+#include "teamctl.h"
+
+void cmd_status_help(void)
+{
+        printf("Usage: teamctl [--config FILE] [--socket PATH] status [--json]\n"
+               "\n"
+               "Shows your own grants on this host (teamd knows who you are from the\n"
+               "socket; nobody sees anyone else's), the host id, and whether teamd\n"
+               "can reach the central API. root talks to teamd's root socket, everyone\n"
+               "else to the user socket. --json prints teamd's answer as JSON.\n"
+               "\n"
+               "Exit status: 0 ok, 1 refused, 2 usage, 69 teamd unreachable, 78 configuration error.\n");
+}
+
+static void print_api(const struct team_response *r, int64_t now)
+{
+        char when[64], rel[32];
+
+        if (r->api_state == TEAM_API_UNCONFIGURED) {
+                printf("api:     not configured (no [server] url; grants come from 'teamctl grant add')\n");
+                return;
+        }
+        if (r->api_since == 0) {
+                printf("api:     %s (not probed yet)\n", team_api_state_to_string(r->api_state));
+                return;
+        }
+        format_local_time(r->api_since, when, sizeof(when));
+        format_relative(r->api_since, now, rel, sizeof(rel));
+        printf("api:     %s since %s (%s)\n", team_api_state_to_string(r->api_state), when, rel);
+}
+
+static void print_grants(const struct team_response *r, int64_t now)
+{
+        char from[64], until[64], rel[32], col[128];
+
+        if (r->n_grants == 0) {
+                printf("grants:  none; ask for one: teamctl request ROLE --for 1h --reason \"...\"\n");
+                return;
+        }
+        printf("\n%-36s  %-10s  %-22s  %-34s  %s\n", "GRANT", "ROLE", "FROM", "UNTIL", "REASON");
+        for (size_t i = 0; i < r->n_grants; i++) {
+                const struct team_grant_summary *g = &r->grants[i];
+
+                format_local_time(g->nbf, from, sizeof(from));
+                format_local_time(g->exp, until, sizeof(until));
+                format_relative(g->exp, now, rel, sizeof(rel));
+                snprintf(col, sizeof(col), "%s (%s)", until, rel);
+                printf("%-36s  %-10s  %-22s  %-34s  %s\n", g->id, g->role, g->nbf > now ? from : "active", col,
+                       g->reason ? g->reason : "");
+        }
+}
+
+int cmd_status(struct teamctl *t, int argc, char **argv)
+{
+        struct team_request req = { .op = TEAM_OP_STATUS };
+        struct team_response resp;
+        char err[1024];
+        char *raw = NULL;
+        int ret;
+
+        for (int i = 0; i < argc; i++) {
+                if (strcmp(argv[i], "--json") == 0) {
+                        t->json = true;
+                } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+                        cmd_status_help();
+                        return TEAMCTL_EXIT_OK;
+                } else {
+                        fprintf(stderr, "teamctl: status: unexpected argument '%s' (see teamctl help status)\n",
+                                argv[i]);
+                        return TEAMCTL_EXIT_USAGE;
+                }
+        }
+        ret = teamctl_call(teamctl_socket(t), &req, &resp, &raw, err, sizeof(err));
+        if (ret != 0) {
+                fprintf(stderr, "teamctl: %s\n", err);
+                return ret;
+        }
+        if (!resp.ok) {
+                if (t->json)
+                        printf("%s\n", raw);
+                fprintf(stderr, "teamctl: teamd refused: %s\n", resp.error ? resp.error : "(no reason given)");
+                ret = TEAMCTL_EXIT_REFUSED;
+        } else if (t->json) {
+                printf("%s\n", raw);
+        } else {
+                int64_t now = (int64_t)time(NULL);
+                printf("host:    %s\n", resp.host_id);
+                print_api(&resp, now);
+                print_grants(&resp, now);
+        }
+        team_response_clear(&resp);
+        free(raw);
+        return ret;
+}

@@ -1,0 +1,156 @@
+/* teamctl: the command line of TEAM. Global options, then a verb. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "teamctl.h"
+
+struct verb {
+        const char *name;
+        int (*run)(struct teamctl *t, int argc, char **argv);
+        void (*help)(void);
+        const char *summary;
+};
+
+static const struct verb verbs[] = {
+        { "status", cmd_status, cmd_status_help, "your grants on this host, and teamd's view of the central API" },
+        { "grant", cmd_grant, cmd_grant_help, "grant add FILE|-: hand a signed grant to teamd (root)" },
+};
+#define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+static void usage(FILE *f)
+{
+        fprintf(f, "Usage: teamctl [--config FILE] [--socket PATH] [--json] VERB [ARGS]\n"
+                   "\n"
+                   "Verbs:\n");
+        for (size_t i = 0; i < N_VERBS; i++)
+                fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+        fprintf(f, "  %-8s %s\n", "help", "help VERB: more about one verb");
+        fprintf(f, "\n"
+                   "Options:\n"
+                   "  -c, --config FILE   teamd.conf to read the socket paths from (default %s)\n"
+                   "  -s, --socket PATH   talk to teamd on PATH\n"
+                   "  -j, --json          print teamd's answer as JSON\n"
+                   "  -h, --help          this text\n"
+                   "\n"
+                   "Exit status: 0 ok, 1 refused, 2 usage, 69 teamd unreachable, 78 configuration error.\n"
+                   "See teamctl(1).\n",
+                TEAMD_DEFAULT_CONFIG);
+}
+
+static const struct verb *find_verb(const char *name)
+{
+        for (size_t i = 0; i < N_VERBS; i++)
+                if (strcmp(verbs[i].name, name) == 0)
+                        return &verbs[i];
+        return NULL;
+}
+
+const char *teamctl_socket(const struct teamctl *t)
+{
+        if (t->socket_override)
+                return t->socket_override;
+        if (geteuid() == 0)
+                return t->cfg.socket ? t->cfg.socket : TEAMD_DEFAULT_SOCKET;
+        return t->cfg.user_socket ? t->cfg.user_socket : TEAMD_DEFAULT_USER_SOCKET;
+}
+
+/* An explicit --config must load; the default file may be missing or
+ * unreadable (a user's teamctl falls back to the default socket paths). */
+static int load_config(struct teamctl *t)
+{
+        char err[1024] = "";
+        int r;
+
+        r = teamd_config_load(t->config_path, !t->config_given, &t->cfg, err, sizeof(err));
+        if (r == 0) {
+                t->cfg_loaded = true;
+                return 0;
+        }
+        if (!t->config_given && (r == -EACCES || r == -EPERM)) {
+                memset(&t->cfg, 0, sizeof(t->cfg));
+                return 0;
+        }
+        fprintf(stderr, "teamctl: %s\n", err[0] ? err : strerror(-r));
+        return TEAMCTL_EXIT_CONFIG;
+}
+
+static int help_verb(int argc, char **argv)
+{
+        const struct verb *v;
+
+        if (argc < 1) {
+                usage(stdout);
+                return TEAMCTL_EXIT_OK;
+        }
+        v = find_verb(argv[0]);
+        if (!v) {
+                fprintf(stderr, "teamctl: no verb '%s' (see teamctl --help)\n", argv[0]);
+                return TEAMCTL_EXIT_USAGE;
+        }
+        v->help();
+        return TEAMCTL_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option longopts[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "socket", required_argument, NULL, 's' },
+                { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                { NULL, 0, NULL, 0 },
+        };
+        struct teamctl t = { .config_path = TEAMD_DEFAULT_CONFIG };
+        const struct verb *v;
+        int c, ret;
+
+        /* '+': options stop at the verb; the verb parses its own. */
+        while ((c = getopt_long(argc, argv, "+c:s:jh", longopts, NULL)) != -1) {
+                switch (c) {
+                case 'c':
+                        t.config_path = optarg;
+                        t.config_given = true;
+                        break;
+                case 's':
+                        t.socket_override = optarg;
+                        break;
+                case 'j':
+                        t.json = true;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return TEAMCTL_EXIT_OK;
+                case 'V':
+                        printf("teamctl %s\n", PACKAGE_VERSION);
+                        return TEAMCTL_EXIT_OK;
+                default:
+                        usage(stderr);
+                        return TEAMCTL_EXIT_USAGE;
+                }
+        }
+        if (optind >= argc) {
+                usage(stderr);
+                return TEAMCTL_EXIT_USAGE;
+        }
+        if (strcmp(argv[optind], "help") == 0)
+                return help_verb(argc - optind - 1, argv + optind + 1);
+        v = find_verb(argv[optind]);
+        if (!v) {
+                fprintf(stderr, "teamctl: unknown verb '%s' (see teamctl --help)\n", argv[optind]);
+                return TEAMCTL_EXIT_USAGE;
+        }
+        ret = load_config(&t);
+        if (ret != 0)
+                return ret;
+        ret = v->run(&t, argc - optind - 1, argv + optind + 1);
+        if (t.cfg_loaded)
+                teamd_config_free(&t.cfg);
+        return ret;
+}
