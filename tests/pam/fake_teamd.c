@@ -125,13 +125,24 @@ static bool serve(int fd, const char *mode)
 {
         static const uint8_t garbage[] = "\x00\x00\x00\x0bhello world";
 
+        struct team_request req = { 0 };
+
         if (strcmp(mode, "hang") == 0)
                 return true;
+        if (strcmp(mode, "close") == 0)
+                return false;
+        if (strcmp(mode, "garbage") == 0 || strcmp(mode, "huge") == 0) {
+                /* answer after the request, so the client gets to read it */
+                int r = read_request(fd, &req);
+                team_request_clear(&req);
+                if (r < 0)
+                        return false;
+        }
         if (strcmp(mode, "garbage") == 0)
                 (void)send(fd, garbage, sizeof(garbage) - 1, MSG_NOSIGNAL);
         else if (strcmp(mode, "huge") == 0)
                 serve_huge(fd);
-        else if (strcmp(mode, "close") != 0)
+        else
                 serve_well_formed(fd, mode);
         return false;
 }

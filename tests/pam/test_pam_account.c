@@ -203,7 +203,7 @@ static void assert_unreachable(int rc, const struct conv_log *log)
 static void fake_allow(void **state)
 {
         struct teamd_fixture *f = start_fake(state, "allow", NULL);
-        struct conv_log log;
+        struct conv_log log = { 0 };
 
         assert_int_equal(account(f, "alice", "role=sudo", 0, &log, NULL), PAM_SUCCESS);
         assert_int_equal(log.n_error + log.n_info, 0);
@@ -218,7 +218,7 @@ static void fake_allow(void **state)
 static void fake_deny(void **state)
 {
         struct teamd_fixture *f = start_fake(state, "deny", NULL);
-        struct conv_log log;
+        struct conv_log log = { 0 };
 
         assert_int_equal(account(f, "alice", "role=sudo", 0, &log, NULL), PAM_PERM_DENIED);
         assert_int_equal(log.n_error, 1);
@@ -228,7 +228,7 @@ static void fake_deny(void **state)
 static void fake_error(void **state)
 {
         struct teamd_fixture *f = start_fake(state, "error", NULL);
-        struct conv_log log;
+        struct conv_log log = { 0 };
 
         assert_unreachable(account(f, "alice", "role=sudo", 0, &log, NULL), &log);
 }
@@ -236,7 +236,7 @@ static void fake_error(void **state)
 static void fake_failopen(void **state)
 {
         struct teamd_fixture *f = start_fake(state, "failopen", NULL);
-        struct conv_log log;
+        struct conv_log log = { 0 };
 
         /* teamd may fail open only when the line asked for it */
         assert_unreachable(account(f, "alice", "role=sudo", 0, &log, NULL), &log);
@@ -253,7 +253,7 @@ static void expect_refused_in_time(void **state, const char *mode, bool waits_fu
                                    const char *why)
 {
         struct teamd_fixture *f = start_fake(state, mode, NULL);
-        struct conv_log log;
+        struct conv_log log = { 0 };
         long long ms = 0;
 
         assert_unreachable(account(f, "alice", "role=sudo", 0, &log, &ms), &log);
@@ -273,7 +273,7 @@ static void fake_slowloris(void **state) { expect_refused_in_time(state, "slowlo
 static void fake_absent(void **state)
 {
         struct group *g = *state;
-        struct conv_log log;
+        struct conv_log log = { 0 };
         long long ms = 0;
 
         unlink(g->f.socket);
@@ -286,7 +286,7 @@ static void fake_absent(void **state)
 static void fake_wrong_owner(void **state)
 {
         struct teamd_fixture *f = start_fake(state, "allow", NULL);
-        struct conv_log log;
+        struct conv_log log = { 0 };
 
         assert_int_equal(chown(f->socket, 65534, 65534), 0);
         assert_unreachable(account(f, "alice", "role=sudo", 0, &log, NULL), &log);
@@ -296,7 +296,7 @@ static void fake_wrong_owner(void **state)
 static void fake_writable_socket(void **state)
 {
         struct teamd_fixture *f = start_fake(state, "allow", NULL);
-        struct conv_log log;
+        struct conv_log log = { 0 };
 
         assert_int_equal(chmod(f->socket, 0620), 0);
         assert_unreachable(account(f, "alice", "role=sudo", 0, &log, NULL), &log);
@@ -310,7 +310,7 @@ static void fake_writable_dir(void **state)
 {
         struct teamd_fixture *f = start_fake(state, "allow", NULL);
         char dir[PATH_MAX];
-        struct conv_log log;
+        struct conv_log log = { 0 };
         int rc;
 
         format(dir, "%s/run", f->dir);
@@ -324,7 +324,7 @@ static void fake_writable_dir(void **state)
 static void fake_not_a_socket(void **state)
 {
         struct group *g = *state;
-        struct conv_log log;
+        struct conv_log log = { 0 };
         FILE *fp;
 
         unlink(g->f.socket);
@@ -340,7 +340,7 @@ static void fake_not_a_socket(void **state)
 static void fake_nonroot_daemon(void **state)
 {
         struct teamd_fixture *f = start_fake(state, "allow", "65534");
-        struct conv_log log;
+        struct conv_log log = { 0 };
         struct stat st;
 
         assert_int_equal(stat(f->socket, &st), 0);
@@ -368,7 +368,7 @@ static void fake_bad_args(void **state)
                 "role=sudo socket=relative/path",
         };
         struct teamd_fixture *f = start_fake(state, "allow", NULL);
-        struct conv_log log;
+        struct conv_log log = { 0 };
 
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 int rc = account(f, "alice", bad[i], 0, &log, NULL);
@@ -384,7 +384,7 @@ static void fake_bad_args(void **state)
 static void fake_session(void **state)
 {
         struct teamd_fixture *f = start_fake(state, "allow", NULL);
-        struct conv_log log;
+        struct conv_log log = { 0 };
         int close_rc = 0;
 
         assert_int_equal(session(f, "alice", "role=sudo debug", &log, &close_rc), PAM_SUCCESS);
@@ -394,7 +394,7 @@ static void fake_session(void **state)
 static void fake_session_denied(void **state)
 {
         struct teamd_fixture *f = start_fake(state, "deny", NULL);
-        struct conv_log log;
+        struct conv_log log = { 0 };
         int close_rc = 0;
 
         assert_int_equal(session(f, "alice", "role=sudo", &log, &close_rc), PAM_SESSION_ERR);
@@ -433,7 +433,7 @@ static struct teamd_fixture *real(void **state)
 static void expect_denied(struct teamd_fixture *f, const char *user, const char *args,
                           const char *why)
 {
-        struct conv_log log;
+        struct conv_log log = { 0 };
 
         assert_int_equal(account(f, user, args, 0, &log, NULL), PAM_PERM_DENIED);
         assert_int_equal(log.n_error, 1);
@@ -445,7 +445,7 @@ static void expect_denied(struct teamd_fixture *f, const char *user, const char 
 static void teamd_allow_valid_grant(void **state)
 {
         struct teamd_fixture *f = real(state);
-        struct conv_log log;
+        struct conv_log log = { 0 };
 
         assert_int_equal(teamd_fixture_grant(f, "alice", "sudo", NULL, "now+1h"), 0);
         assert_int_equal(account(f, "alice", "role=sudo", 0, &log, NULL), PAM_SUCCESS);
@@ -460,7 +460,7 @@ static void teamd_deny_no_grant(void **state)
 static void teamd_deny_expired(void **state)
 {
         struct teamd_fixture *f = real(state);
-        struct conv_log log;
+        struct conv_log log = { 0 };
         int close_rc = 0;
 
         assert_int_equal(teamd_fixture_grant(f, "carol", "sudo", NULL, "now+2"), 0);
@@ -525,7 +525,7 @@ static void teamd_failsafe_without_url(void **state)
 static void teamd_session(void **state)
 {
         struct teamd_fixture *f = real(state);
-        struct conv_log log;
+        struct conv_log log = { 0 };
         int close_rc = 0;
 
         assert_int_equal(teamd_fixture_grant(f, "kate", "sudo", NULL, "now+1h"), 0);
@@ -540,7 +540,7 @@ static void failsafe_allow_audited(void **state)
 {
         struct teamd_fixture *f = real(state);
         long long deadline = now_ms() + 8000;
-        struct conv_log log;
+        struct conv_log log = { 0 };
         int rc;
 
         /* teamd learns the API is unreachable after its first probe */
