@@ -435,7 +435,11 @@ static void expect_denied(struct teamd_fixture *f, const char *user, const char 
 {
         struct conv_log log = { 0 };
 
-        assert_int_equal(account(f, user, args, 0, &log, NULL), PAM_PERM_DENIED);
+        int rc = account(f, user, args, 0, &log, NULL);
+
+        if (getenv("PAM_TEAM_TEST_VERBOSE"))
+                fprintf(stderr, "  rc=%d error=\"%s\"\n", rc, log.error);
+        assert_int_equal(rc, PAM_PERM_DENIED);
         assert_int_equal(log.n_error, 1);
         assert_true(strlen(log.error) > 0);
         if (why)
