@@ -3,7 +3,7 @@
  * daemons. Root only: the module trusts nothing but root's sockets.
  *
  *   test_pam_account [PATTERN]   runs the tests whose names match PATTERN
- *                                (fnmatch), e.g. 'teamd_allow*'. */
+ *                                (cmocka's * and ? wildcards), e.g. 'teamd_allow*'. */
 #include "config.h"
 
 #include <errno.h>
@@ -401,6 +401,60 @@ static void fake_session_denied(void **state)
         assert_int_equal(log.n_error, 1);
 }
 
+/* Logout is never held up longer than timeout_ms by a hung teamd. */
+static void fake_close_session_bounded(void **state)
+{
+        struct teamd_fixture *f = start_fake(state, "allow", NULL);
+        char line[PATH_MAX + 512];
+        struct conv_log log = { 0 };
+        struct pam_conv conv = { record_conv, &log };
+        pam_handle_t *pamh = NULL;
+        long long start, ms;
+        int rc;
+
+        format(line, "socket=%s timeout_ms=%d role=sudo", f->socket, TIMEOUT_MS);
+        write_service(f, line);
+        assert_int_equal(pam_start_confdir(SERVICE, "alice", &conv, f->pam_dir, &pamh), PAM_SUCCESS);
+        assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+        assert_int_equal(teamd_fixture_stop(f) >= 0, 1);
+        assert_int_equal(teamd_fixture_start_fake(f, "hang", NULL), 0);
+        start = now_ms();
+        rc = pam_close_session(pamh, 0);
+        ms = now_ms() - start;
+        pam_end(pamh, rc);
+        assert_int_equal(rc, PAM_SESSION_ERR);
+        assert_int_equal(log.n_error + log.n_info, 0);
+        if (ms > TIMEOUT_MS + slack_ms())
+                fail_msg("close_session took %lld ms, timeout_ms=%d", ms, TIMEOUT_MS);
+}
+
+/* A close without an open (another module failed first) has nothing to do. */
+static void fake_close_without_open(void **state)
+{
+        struct teamd_fixture *f = start_fake(state, "hang", NULL);
+        char line[PATH_MAX + 512];
+        struct conv_log log = { 0 };
+        struct pam_conv conv = { record_conv, &log };
+        pam_handle_t *pamh = NULL;
+        int rc;
+
+        format(line, "socket=%s timeout_ms=%d role=sudo", f->socket, TIMEOUT_MS);
+        write_service(f, line);
+        assert_int_equal(pam_start_confdir(SERVICE, "alice", &conv, f->pam_dir, &pamh), PAM_SUCCESS);
+        rc = pam_close_session(pamh, 0);
+        pam_end(pamh, rc);
+        assert_int_equal(rc, PAM_SUCCESS);
+}
+
+static void fake_no_user(void **state)
+{
+        struct teamd_fixture *f = start_fake(state, "allow", NULL);
+        struct conv_log log = { 0 };
+
+        assert_int_equal(account(f, NULL, "role=sudo", 0, &log, NULL), PAM_USER_UNKNOWN);
+        assert_int_equal(account(f, "", "role=sudo", 0, &log, NULL), PAM_USER_UNKNOWN);
+}
+
 /* ---- the module against the real teamd --------------------------------- */
 
 static int teamd_group_setup_with(void **state, const char *url)
@@ -589,7 +643,8 @@ int main(int argc, char **argv)
                 FAKE(fake_slowloris), FAKE(fake_absent), FAKE(fake_wrong_owner),
                 FAKE(fake_writable_socket), FAKE(fake_writable_dir), FAKE(fake_not_a_socket),
                 FAKE(fake_nonroot_daemon), FAKE(fake_bad_args), FAKE(fake_session),
-                FAKE(fake_session_denied),
+                FAKE(fake_session_denied), FAKE(fake_close_session_bounded),
+                FAKE(fake_close_without_open), FAKE(fake_no_user),
         };
         const struct CMUnitTest teamd[] = {
                 cmocka_unit_test(teamd_allow_valid_grant),
