@@ -15,8 +15,9 @@
 #include "parse.h"
 #include "protocol.h"
 
-/* Top level object -> "grants" array -> grant object: depth 3. */
-#define PROTO_MAX_DEPTH 3
+/* Top level object -> "grants" array -> grant object: 3 levels; json-c
+ * refuses to open a level when depth >= max_depth - 1. */
+#define PROTO_MAX_DEPTH 4
 /* Timestamps: 0 .. 9999-12-31T23:59:59Z. */
 #define PROTO_MAX_TIME INT64_C(253402300799)
 
@@ -400,6 +401,10 @@ static int parse_object(const char *buf, size_t len, struct json_object **out, c
                 *why = "payload contains a NUL byte";
                 return -EBADMSG;
         }
+        if (buf[0] != '{') {
+                *why = "payload is not a JSON object";
+                return -EBADMSG;
+        }
         tok = json_tokener_new_ex(PROTO_MAX_DEPTH);
         if (!tok)
                 return -ENOMEM;
@@ -410,7 +415,8 @@ static int parse_object(const char *buf, size_t len, struct json_object **out, c
                 *why = jerr == json_tokener_error_depth ? "JSON nested too deeply" : "malformed JSON";
                 goto out;
         }
-        if (json_tokener_get_parse_end(tok) != len) {
+        /* json-c skips blanks after the object; we want none at all. */
+        if (json_tokener_get_parse_end(tok) != len || buf[len - 1] != '}') {
                 *why = "trailing bytes after the JSON object";
                 goto out;
         }

@@ -1,0 +1,352 @@
+/* The table-driven INI parser (common/config_parser.c) and teamd.conf. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config_parser.h"
+#include "teamd_config.h"
+
+static char tmpdir[256];
+
+static int setup(void **state)
+{
+        snprintf(tmpdir, sizeof(tmpdir), "%s/test_config.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+        return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+        char cmd[PATH_MAX + 16];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+        return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Writes text to tmpdir/name (mode 0644) and returns the path (static). */
+static const char *write_file(const char *name, const char *text)
+{
+        static char path[PATH_MAX];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+        f = fopen(path, "we");
+        assert_non_null(f);
+        assert_int_equal(fputs(text, f) >= 0, 1);
+        assert_int_equal(fclose(f), 0);
+        assert_int_equal(chmod(path, 0644), 0);
+        return path;
+}
+
+/* Loads text as teamd.conf and expects a config error whose message
+ * contains each of the given fragments. */
+static void refuse(const char *text, const char *frag1, const char *frag2)
+{
+        struct teamd_config cfg;
+        char err[512] = "";
+
+        if (teamd_config_load_string(text, &cfg, err, sizeof(err)) != -EINVAL)
+                fail_msg("accepted: %s", text);
+        if (frag1 && !strstr(err, frag1))
+                fail_msg("\"%s\" not in \"%s\"", frag1, err);
+        if (frag2 && !strstr(err, frag2))
+                fail_msg("\"%s\" not in \"%s\"", frag2, err);
+        /* nothing is left to free */
+        assert_null(cfg.socket);
+        assert_null(cfg.host_id);
+        teamd_config_free(&cfg);
+}
+
+static void test_defaults(void **state)
+{
+        struct teamd_config cfg;
+        char host[HOST_NAME_MAX + 1] = "";
+        char err[256];
+
+        assert_int_equal(teamd_config_load_string("", &cfg, err, sizeof(err)), 0);
+        assert_int_equal(gethostname(host, sizeof(host)), 0);
+        assert_string_equal(cfg.host_id, host);
+        assert_null(cfg.host_groups);
+        assert_string_equal(cfg.state_dir, TEAMD_DEFAULT_STATE_DIR);
+        assert_string_equal(cfg.socket, TEAMD_DEFAULT_SOCKET);
+        assert_string_equal(cfg.user_socket, TEAMD_DEFAULT_USER_SOCKET);
+        assert_string_equal(cfg.trusted_keys, TEAMD_DEFAULT_TRUSTED_KEYS);
+        assert_int_equal(cfg.clock_skew, TEAMD_DEFAULT_CLOCK_SKEW);
+        assert_int_equal(cfg.max_grants, 100000);
+        assert_null(cfg.url);
+        assert_null(cfg.token_file);
+        assert_null(cfg.ca_file);
+        teamd_config_free(&cfg);
+        teamd_config_free(&cfg); /* twice is fine */
+        teamd_config_free(NULL);
+
+        /* comments and blank lines only */
+        assert_int_equal(teamd_config_load_string("# teamd.conf\n\n; nothing\n[teamd]\n[server]\n", &cfg, err, sizeof(err)), 0);
+        assert_string_equal(cfg.socket, TEAMD_DEFAULT_SOCKET);
+        teamd_config_free(&cfg);
+}
+
+static void test_good_file(void **state)
+{
+        const char *path = write_file("good.conf",
+                "# a full teamd.conf\n"
+                "[teamd]\n"
+                "host_id = web1.example.com\n"
+                "host_groups = web, prod ,eu-west-1\n"
+                "state_dir = /var/lib/teamd-test\n"
+                "socket = /run/teamd-test/teamd.sock\n"
+                "user_socket=/run/teamd-test/user.sock\n"
+                "trusted_keys = /etc/team/test-keys\n"
+                "clock_skew = 2m\n"
+                "max_grants = 500 ; inline comment\n"
+                "\n"
+                "[server]\n"
+                "url = https://team.example.com:8443/api//\n"
+                "token_file = /etc/team/token\n"
+                "ca_file = /etc/team/ca.pem\n");
+        struct teamd_config cfg;
+        char err[256] = "";
+
+        if (teamd_config_load(path, false, &cfg, err, sizeof(err)) != 0)
+                fail_msg("%s", err);
+        assert_string_equal(cfg.host_id, "web1.example.com");
+        assert_non_null(cfg.host_groups);
+        assert_string_equal(cfg.host_groups[0], "web");
+        assert_string_equal(cfg.host_groups[1], "prod");
+        assert_string_equal(cfg.host_groups[2], "eu-west-1");
+        assert_null(cfg.host_groups[3]);
+        assert_string_equal(cfg.state_dir, "/var/lib/teamd-test");
+        assert_string_equal(cfg.socket, "/run/teamd-test/teamd.sock");
+        assert_string_equal(cfg.user_socket, "/run/teamd-test/user.sock");
+        assert_string_equal(cfg.trusted_keys, "/etc/team/test-keys");
+        assert_int_equal(cfg.clock_skew, 120);
+        assert_int_equal(cfg.max_grants, 500);
+        assert_string_equal(cfg.url, "https://team.example.com:8443/api");
+        assert_string_equal(cfg.token_file, "/etc/team/token");
+        assert_string_equal(cfg.ca_file, "/etc/team/ca.pem");
+        teamd_config_free(&cfg);
+        assert_null(cfg.host_groups);
+        assert_null(cfg.url);
+}
+
+static void test_unknown(void **state)
+{
+        const char *path = write_file("unknown.conf", "[teamd]\nhost_id = h1\nhots_groups = web\n");
+        struct teamd_config cfg;
+        char err[512] = "";
+        char want[PATH_MAX + 32];
+
+        assert_int_equal(teamd_config_load(path, false, &cfg, err, sizeof(err)), -EINVAL);
+        snprintf(want, sizeof(want), "%s:3: [teamd] hots_groups: unknown key", path);
+        if (strncmp(err, want, strlen(want)) != 0)
+                fail_msg("\"%s\" does not start with \"%s\"", err, want);
+        /* the message lists what is known */
+        assert_non_null(strstr(err, "host_groups"));
+
+        refuse("[teamd]\n[serverr]\nurl = https://x\n", "(string):3: [serverr] url: unknown section", "[server]");
+        refuse("socket = /run/x.sock\n[teamd]\n", "(string):1: socket: key outside any section", "[teamd]");
+        refuse("[server]\nhost_id = h\n", ":2: [server] host_id: unknown key", NULL);
+        /* keys are case sensitive */
+        refuse("[teamd]\nSocket = /run/x.sock\n", ":2: [teamd] Socket: unknown key", NULL);
+}
+
+static void test_bad_values(void **state)
+{
+        refuse("[teamd]\nclock_skew = 3601\n", ":2: [teamd] clock_skew: 3601 is out of range", "0 to 3600");
+        refuse("[teamd]\nclock_skew = 2h\n", "clock_skew: 2h is out of range", NULL);
+        refuse("[teamd]\nclock_skew = 1x\n", "clock_skew: \"1x\" is not a duration", NULL);
+        refuse("[teamd]\nclock_skew = -1\n", "clock_skew", "not a duration");
+        refuse("[teamd]\nmax_grants = 0\n", "max_grants: 0 is out of range", NULL);
+        refuse("[teamd]\nmax_grants = 1e6\n", "max_grants: \"1e6\" is not a number", NULL);
+        refuse("[teamd]\nmax_grants = 99999999999999999999999\n", "max_grants", "out of range");
+        refuse("[teamd]\nmax_grants = +5\n", "max_grants", "not a number");
+        refuse("[teamd]\nsocket = run/teamd.sock\n", "socket: \"run/teamd.sock\" is not an absolute path", NULL);
+        refuse("[teamd]\nsocket = /run/teamd/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\n",
+               "socket: value must be", "bytes long");
+        refuse("[teamd]\nstate_dir =\n", "state_dir: empty value", NULL);
+        refuse("[teamd]\nhost_id = web 1\n", "host_id: \"web 1\" is not a valid name", NULL);
+        refuse("[teamd]\nhost_id = .hidden\n", "host_id", "not a valid name");
+        refuse("[teamd]\nhost_groups = a,,b\n", "host_groups: empty item", NULL);
+        refuse("[teamd]\nhost_groups = a,\n", "host_groups: empty item", NULL);
+        refuse("[teamd]\nhost_groups = a, b/c\n", "host_groups: \"b/c\" is not a valid name", NULL);
+        refuse("[server]\nurl = ftp://team.example.com\n", "url: \"ftp://team.example.com\" is not an http(s) URL", NULL);
+        refuse("[server]\nurl = https://\n", "url", "not an http(s) URL");
+        refuse("[server]\nurl = https:///path\n", "url", "not an http(s) URL");
+        refuse("[server]\nurl = https://a b\n", "url", "not an http(s) URL");
+        refuse("[server]\nurl = team.example.com\n", "url", "not an http(s) URL");
+        refuse("[teamd]\nsocket = /run/x\x01.sock\n", "socket: value contains a control character", NULL);
+        refuse("[teamd]\ntrusted_keys = /a\tb\n", "trusted_keys", "control character");
+}
+
+static void test_duplicate_and_syntax(void **state)
+{
+        refuse("[teamd]\nsocket = /run/a.sock\nsocket = /run/b.sock\n", "(string):3: [teamd] socket: given twice", NULL);
+        /* the same key in a repeated section is still a duplicate */
+        refuse("[teamd]\nmax_grants = 5\n[server]\n[teamd]\nmax_grants = 6\n", ":5: [teamd] max_grants: given twice", NULL);
+        /* continuation lines (inih multi-line values) are refused too */
+        refuse("[teamd]\nhost_groups = a\n  b\n", ":3: [teamd] host_groups: given twice", NULL);
+        refuse("[teamd]\nthis line has no equals sign\n", "(string):2: syntax error", NULL);
+        refuse("[teamd\nsocket = /run/a.sock\n", "(string):1: syntax error", NULL);
+        /* the first error wins */
+        refuse("[teamd]\nbogus = 1\nno equals\n", ":2: [teamd] bogus: unknown key", NULL);
+        refuse("[teamd]\nno equals\nbogus = 1\n", ":2: syntax error", NULL);
+
+        /* lines inih would split are refused, not misread */
+        char text[512];
+        int n = snprintf(text, sizeof(text), "[teamd]\n# ok\nstate_dir = /");
+        memset(text + n, 'a', 300);
+        snprintf(text + n + 300, sizeof(text) - (size_t)n - 300, "\n");
+        refuse(text, "(string):3: line too long", NULL);
+}
+
+static void test_files(void **state)
+{
+        struct teamd_config cfg;
+        char err[512], path[PATH_MAX], link[PATH_MAX];
+        const char *good = write_file("f.conf", "[teamd]\nmax_grants = 7\n");
+
+        /* missing file */
+        snprintf(path, sizeof(path), "%s/missing.conf", tmpdir);
+        assert_int_equal(teamd_config_load(path, true, &cfg, err, sizeof(err)), 0);
+        assert_string_equal(cfg.socket, TEAMD_DEFAULT_SOCKET);
+        assert_int_equal(cfg.max_grants, 100000);
+        assert_non_null(cfg.host_id);
+        teamd_config_free(&cfg);
+        assert_int_equal(teamd_config_load(path, false, &cfg, err, sizeof(err)), -ENOENT);
+        assert_non_null(strstr(err, path));
+        assert_non_null(strstr(err, "no such file"));
+        assert_null(cfg.socket);
+
+        /* a symlink is refused, even to a good file */
+        snprintf(path, sizeof(path), "%s", good);
+        snprintf(link, sizeof(link), "%s/link.conf", tmpdir);
+        assert_int_equal(symlink(path, link), 0);
+        assert_int_equal(teamd_config_load(link, true, &cfg, err, sizeof(err)), -ELOOP);
+        assert_non_null(strstr(err, "symbolic link"));
+        assert_int_equal(teamd_config_load(path, false, &cfg, err, sizeof(err)), 0);
+        assert_int_equal(cfg.max_grants, 7);
+        teamd_config_free(&cfg);
+
+        /* writable by everyone */
+        assert_int_equal(chmod(path, 0666), 0);
+        assert_int_equal(teamd_config_load(path, false, &cfg, err, sizeof(err)), -EPERM);
+        assert_non_null(strstr(err, "writable by everyone"));
+        assert_int_equal(chmod(path, 0644), 0);
+
+        /* a directory */
+        assert_int_equal(teamd_config_load(tmpdir, false, &cfg, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "not a regular file"));
+
+        /* larger than 1 MiB */
+        char *big = malloc(CONFIG_MAX_FILE + 2);
+        assert_non_null(big);
+        memset(big, '#', CONFIG_MAX_FILE + 1);
+        big[CONFIG_MAX_FILE + 1] = '\0';
+        const char *bigpath = write_file("big.conf", big);
+        assert_int_equal(teamd_config_load(bigpath, false, &cfg, err, sizeof(err)), -EFBIG);
+        free(big);
+
+        /* a NUL byte */
+        snprintf(path, sizeof(path), "%s/nul.conf", tmpdir);
+        int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "[teamd]\n\0\n", 10), 10);
+        close(fd);
+        assert_int_equal(teamd_config_load(path, false, &cfg, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "NUL"));
+
+        /* a small error buffer truncates, never overflows; NULL is fine */
+        char tiny[8];
+        assert_int_equal(teamd_config_load_string("[x]\ny=1\n", &cfg, tiny, sizeof(tiny)), -EINVAL);
+        assert_int_equal(strlen(tiny), sizeof(tiny) - 1);
+        assert_int_equal(teamd_config_load_string("[x]\ny=1\n", &cfg, NULL, 0), -EINVAL);
+}
+
+/* The parser is generic: a table of a different program. */
+struct other_config {
+        char *name;
+        bool verbose;
+        bool quiet;
+        char **origins;
+        uint64_t port;
+        uint64_t timeout;
+};
+
+static const struct config_key other_keys[] = {
+        { "main", "name", CONFIG_STRING, offsetof(struct other_config, name), 1, 8 },
+        { "main", "verbose", CONFIG_BOOL, offsetof(struct other_config, verbose), 0, 0 },
+        { "main", "quiet", CONFIG_BOOL, offsetof(struct other_config, quiet), 0, 0 },
+        { "main", "origins", CONFIG_LIST, offsetof(struct other_config, origins), 2, 3 },
+        { "net", "port", CONFIG_UINT, offsetof(struct other_config, port), 1, 65535 },
+        { "net", "timeout", CONFIG_DURATION, offsetof(struct other_config, timeout), 1, 86400 },
+};
+#define N_OTHER (sizeof(other_keys) / sizeof(other_keys[0]))
+
+static void test_generic(void **state)
+{
+        struct other_config c = { .quiet = true };
+        char err[256] = "";
+        int r;
+
+        r = config_parse_string(other_keys, N_OTHER, &c,
+                                "[main]\nname = my app\nverbose = yes\nquiet = off\norigins = a b, c d\n"
+                                "[net]\nport = 8443\ntimeout = 1d\n",
+                                "other.conf", err, sizeof(err));
+        if (r != 0)
+                fail_msg("%s", err);
+        assert_string_equal(c.name, "my app");
+        assert_true(c.verbose);
+        assert_false(c.quiet);
+        assert_string_equal(c.origins[0], "a b");
+        assert_string_equal(c.origins[1], "c d");
+        assert_null(c.origins[2]);
+        assert_int_equal(c.port, 8443);
+        assert_int_equal(c.timeout, 86400);
+        config_free(other_keys, N_OTHER, &c);
+        assert_null(c.name);
+        assert_null(c.origins);
+
+        assert_int_equal(config_parse_string(other_keys, N_OTHER, &c, "[main]\nverbose = maybe\n", "o.conf", err, sizeof(err)),
+                         -EINVAL);
+        assert_string_equal(err, "o.conf:2: [main] verbose: \"maybe\" is not a boolean (use yes or no)");
+        assert_int_equal(config_parse_string(other_keys, N_OTHER, &c, "[main]\norigins = one\n", "o.conf", err, sizeof(err)),
+                         -EINVAL);
+        assert_non_null(strstr(err, "1 items; give 2 to 3"));
+        assert_int_equal(config_parse_string(other_keys, N_OTHER, &c, "[main]\norigins = 1,2,3,4\n", "o.conf", err, sizeof(err)),
+                         -EINVAL);
+        assert_int_equal(config_parse_string(other_keys, N_OTHER, &c, "[main]\nname = 123456789\n", "o.conf", err, sizeof(err)),
+                         -EINVAL);
+        assert_non_null(strstr(err, "1 to 8 bytes"));
+        assert_int_equal(config_parse_string(other_keys, N_OTHER, &c, "[net]\nport = 65536\n", "o.conf", err, sizeof(err)),
+                         -EINVAL);
+        /* a later value replaces the default, a list is replaced whole */
+        assert_int_equal(config_parse_string(other_keys, N_OTHER, &c, "[main]\norigins = x,y\n", "o.conf", err, sizeof(err)), 0);
+        assert_string_equal(c.origins[1], "y");
+        config_free(other_keys, N_OTHER, &c);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_good_file),
+                cmocka_unit_test(test_unknown),
+                cmocka_unit_test(test_bad_values),
+                cmocka_unit_test(test_duplicate_and_syntax),
+                cmocka_unit_test(test_files),
+                cmocka_unit_test(test_generic),
+        };
+
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
