@@ -215,7 +215,7 @@ static int send_request(pam_handle_t *pamh, int fd, const struct team_request *r
         r = team_request_encode(req, &payload, &len);
         if (r < 0) {
                 pam_syslog(pamh, LOG_ERR, "cannot encode request: %s", strerror(-r));
-                *why = "request too large";
+                *why = "cannot encode the request";
                 goto out;
         }
         r = team_frame_build(payload, len, &frame, &flen);

@@ -472,6 +472,24 @@ static int teamd_group_setup_with(void **state, const char *url)
         return 0;
 }
 
+/* teamd must survive the tests and exit 0 on SIGTERM (an ASan report or a
+ * crash in it shows up here). */
+static int teamd_group_teardown(void **state)
+{
+        struct group *g = *state;
+        int r = 0;
+
+        if (g && g->ready) {
+                r = teamd_fixture_stop(&g->f);
+                if (r != 0)
+                        fprintf(stderr, "teamd exited with %d; its log: %s\n", r, g->f.log);
+                if (r != 0 && !getenv("PAM_TEAM_TEST_KEEP"))
+                        setenv("PAM_TEAM_TEST_KEEP", "1", 1);
+        }
+        group_teardown(state);
+        return r == 0 ? 0 : -1;
+}
+
 static int teamd_group_setup(void **state) { return teamd_group_setup_with(state, NULL); }
 static int failsafe_group_setup(void **state) { return teamd_group_setup_with(state, "http://127.0.0.1:1"); }
 
@@ -674,9 +692,10 @@ int main(int argc, char **argv)
         if (any_match(pattern, fake, N(fake)))
                 failed += cmocka_run_group_tests_name("fake_teamd", fake, fake_group_setup, group_teardown);
         if (any_match(pattern, teamd, N(teamd)))
-                failed += cmocka_run_group_tests_name("teamd", teamd, teamd_group_setup, group_teardown);
+                failed += cmocka_run_group_tests_name("teamd", teamd, teamd_group_setup,
+                                                      teamd_group_teardown);
         if (any_match(pattern, failsafe, N(failsafe)))
                 failed += cmocka_run_group_tests_name("teamd_failsafe", failsafe, failsafe_group_setup,
-                                                      group_teardown);
+                                                      teamd_group_teardown);
         return failed ? 1 : 0;
 }
