@@ -1,119 +1,15 @@
-/* Unit tests of grant verification (common/jws.c), signing and key files
- * (common/jws_sign.c), the keyring (common/keyring.c) and base64url
- * (common/b64url.c). Keys: tests/unit/keys/ (fixed, generated once with
- * `openssl genpkey -algorithm ed25519`), found via $top_srcdir or
- * TEST_KEYS_DIR. */
-#include <errno.h>
-#include <fcntl.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
+/* Unit tests of grant verification (common/jws.c): signature, alg and kid,
+ * time edges, audience/subject/role, strict base64url, JSON and claims, key
+ * rotation. Keys and defaults: jws_fixture.[ch]. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <cmocka.h>
 #include <json-c/json.h>
-#include <openssl/bio.h>
-#include <openssl/pem.h>
 
-#include "jws.h"
+#include "jws_fixture.h"
 #include "protocol.h"
 
-#ifndef TEST_KEYS_DIR
-#define TEST_KEYS_DIR "tests/unit/keys"
-#endif
-
-#define NOW INT64_C(1800000000)
-#define HOUR INT64_C(3600)
-#define SKEW INT64_C(60)
-
-static EVP_PKEY *k1, *k2;
-static struct team_keyring *ring;
-static char *pem1, *pem2, *pem_p256;
-static char keys_dir[4096];
-
-static const char *const groups[] = { "web", "prod" };
-
 /* ---- helpers ---- */
-
-static char *slurp(const char *name)
-{
-        char path[4200];
-        FILE *f;
-        char *buf;
-        size_t n;
-
-        snprintf(path, sizeof(path), "%s/%s", keys_dir, name);
-        f = fopen(path, "re");
-        if (!f) {
-                fprintf(stderr, "cannot open %s\n", path);
-                return NULL;
-        }
-        buf = calloc(1, 65536);
-        n = buf ? fread(buf, 1, 65535, f) : 0;
-        fclose(f);
-        if (buf && n == 0) {
-                free(buf);
-                return NULL;
-        }
-        return buf;
-}
-
-/* The repository cannot keep mode 0600, so the fixed private keys are read
- * here directly; team_key_load_private_pem() is tested on temp files. */
-static EVP_PKEY *load_priv(const char *name)
-{
-        char *pem = slurp(name);
-        BIO *bio = pem ? BIO_new_mem_buf(pem, -1) : NULL;
-        EVP_PKEY *k = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
-
-        BIO_free(bio);
-        free(pem);
-        return k;
-}
-
-static void default_claims(struct team_grant *g)
-{
-        static char *aud[] = { "web1" };
-        static char *apr[] = { "bob" };
-
-        memset(g, 0, sizeof(*g));
-        g->jti = "g-1";
-        g->sub = "alice";
-        g->aud = aud;
-        g->n_aud = 1;
-        g->role = "sudo";
-        g->nbf = NOW;
-        g->exp = NOW + HOUR;
-        g->iat = NOW;
-        g->req = "r-1";
-        g->apr = apr;
-        g->n_apr = 1;
-        g->rsn = "INC-4711 disk full";
-}
-
-static struct team_jws_policy default_policy(void)
-{
-        struct team_jws_policy p = {
-                .now = NOW, .clock_skew = SKEW, .check_nbf = true,
-                .host_id = "web1", .host_groups = groups, .n_host_groups = 2,
-        };
-        return p;
-}
-
-/* noinline: GCC 12 -Wdangling-pointer misreads the inlined &tok out-parameter. */
-__attribute__((noinline))
-static char *sign_with(EVP_PKEY *k, const char *kid, const struct team_grant *c)
-{
-        char *tok = NULL;
-
-        assert_int_equal(team_jws_sign(k, kid, c, &tok), 0);
-        assert_non_null(tok);
-        return tok;
-}
 
 static char *sign_default(void)
 {
@@ -138,16 +34,6 @@ static enum team_jws_result verify_len(const char *tok, size_t len, const struct
         r = team_jws_verify(tok, len, ring, p, &g);
         if (r != TEAM_JWS_OK)
                 assert_true(grant_is_clear(&g));
-        team_grant_clear(&g);
-        return r;
-}
-
-static enum team_jws_result verify_with(const char *tok, const struct team_keyring *kr,
-                                        const struct team_jws_policy *p)
-{
-        struct team_grant g;
-        enum team_jws_result r = team_jws_verify(tok, strlen(tok), kr, p, &g);
-
         team_grant_clear(&g);
         return r;
 }
@@ -229,39 +115,6 @@ static enum team_jws_result verify_claim(const char *key, const char *json)
 }
 
 /* ---- setup ---- */
-
-static int group_setup(void **state)
-{
-        const char *top = getenv("top_srcdir");
-
-        if (top && *top)
-                snprintf(keys_dir, sizeof(keys_dir), "%s/tests/unit/keys", top);
-        else
-                snprintf(keys_dir, sizeof(keys_dir), "%s", TEST_KEYS_DIR);
-        k1 = load_priv("test-k1.key");
-        k2 = load_priv("test-k2.key");
-        pem1 = slurp("trusted/test-k1.pem");
-        pem2 = slurp("trusted/test-k2.pem");
-        pem_p256 = slurp("p256.pub.pem");
-        ring = team_keyring_new();
-        if (!k1 || !k2 || !pem1 || !pem2 || !pem_p256 || !ring)
-                return -1;
-        if (team_keyring_add_pem(ring, "test-k1", pem1, strlen(pem1)) < 0 ||
-            team_keyring_add_pem(ring, "test-k2", pem2, strlen(pem2)) < 0)
-                return -1;
-        return 0;
-}
-
-static int group_teardown(void **state)
-{
-        EVP_PKEY_free(k1);
-        EVP_PKEY_free(k2);
-        team_keyring_free(ring);
-        free(pem1);
-        free(pem2);
-        free(pem_p256);
-        return 0;
-}
 
 /* ---- verification ---- */
 
@@ -748,223 +601,6 @@ static void test_null_args(void **state)
         free(tok);
 }
 
-/* ---- base64url ---- */
-
-static void test_b64url(void **state)
-{
-        static const uint8_t data[] = { 0xfb, 0xff, 0xbf, 0x00, 0x01, 0x3e, 0x3f, 0x80, 0x7f, 0x10 };
-        uint8_t *dec;
-        size_t declen;
-        char *enc;
-
-        for (size_t n = 0; n <= sizeof(data); n++) {
-                assert_int_equal(team_b64url_encode(data, n, &enc), 0);
-                assert_null(strpbrk(enc, "+/="));
-                assert_int_equal(strlen(enc), (n * 4 + 2) / 3);
-                assert_int_equal(team_b64url_decode(enc, strlen(enc), &dec, &declen), 0);
-                assert_int_equal(declen, n);
-                assert_memory_equal(dec, data, n);
-                free(dec);
-                free(enc);
-        }
-        assert_int_equal(team_b64url_encode((const uint8_t *)"\xfb\xff", 2, &enc), 0);
-        assert_string_equal(enc, "-_8");
-        free(enc);
-        assert_int_equal(team_b64url_decode("A", 1, &dec, &declen), -EINVAL);          /* 1 mod 4 */
-        assert_int_equal(team_b64url_decode("AB", 2, &dec, &declen), -EINVAL);         /* spare bits set */
-        assert_int_equal(team_b64url_decode("AAB", 3, &dec, &declen), -EINVAL);
-        assert_int_equal(team_b64url_decode("AA==", 4, &dec, &declen), -EINVAL);
-        assert_int_equal(team_b64url_decode("A+8/", 4, &dec, &declen), -EINVAL);
-        assert_int_equal(team_b64url_decode("AA A", 4, &dec, &declen), -EINVAL);
-        assert_int_equal(team_b64url_decode("AA\0A", 4, &dec, &declen), -EINVAL);
-        assert_null(dec);
-        assert_int_equal(team_b64url_decode("AA", 2, &dec, &declen), 0);
-        assert_int_equal(declen, 1);
-        assert_int_equal(dec[0], 0);
-        free(dec);
-}
-
-/* ---- keyring ---- */
-
-static void test_keyring_add(void **state)
-{
-        struct team_keyring *kr = team_keyring_new();
-        char kid[16];
-
-        assert_non_null(kr);
-        assert_int_equal(team_keyring_add_pem(kr, "bad kid", pem1, strlen(pem1)), -EINVAL);
-        assert_int_equal(team_keyring_add_pem(kr, ".hidden", pem1, strlen(pem1)), -EINVAL);
-        assert_int_equal(team_keyring_add_pem(kr, "", pem1, strlen(pem1)), -EINVAL);
-        assert_int_equal(team_keyring_add_pem(kr, "p256", pem_p256, strlen(pem_p256)), -EINVAL);
-        assert_int_equal(team_keyring_add_pem(kr, "junk", "not a pem", 9), -EINVAL);
-        assert_int_equal(team_keyring_add_pem(kr, "k", pem1, strlen(pem1)), 0);
-        assert_int_equal(team_keyring_add_pem(kr, "k", pem2, strlen(pem2)), -EEXIST);
-        assert_non_null(team_keyring_find(kr, "k"));
-        assert_null(team_keyring_find(kr, "K"));
-        for (int i = 1; i < TEAM_KEYRING_MAX_KEYS; i++) {
-                snprintf(kid, sizeof(kid), "k%d", i);
-                assert_int_equal(team_keyring_add_pem(kr, kid, pem2, strlen(pem2)), 0);
-        }
-        assert_int_equal(team_keyring_count(kr), TEAM_KEYRING_MAX_KEYS);
-        assert_int_equal(team_keyring_add_pem(kr, "one-more", pem2, strlen(pem2)), -E2BIG);
-        team_keyring_free(kr);
-        team_keyring_free(NULL);
-        assert_int_equal(team_keyring_count(NULL), 0);
-}
-
-static void write_file(const char *dir, const char *name, const char *text, mode_t mode)
-{
-        char path[512];
-        int fd;
-
-        snprintf(path, sizeof(path), "%s/%s", dir, name);
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-        assert_int_equal(fchmod(fd, mode), 0);
-        close(fd);
-}
-
-static void remove_file(const char *dir, const char *name)
-{
-        char path[512];
-
-        snprintf(path, sizeof(path), "%s/%s", dir, name);
-        unlink(path);
-}
-
-static void test_keyring_load_dir(void **state)
-{
-        char dir[] = "/tmp/test_jws.XXXXXX", err[512], path[512];
-        struct team_keyring *kr = team_keyring_new();
-
-        assert_non_null(mkdtemp(dir));
-        write_file(dir, "test-k1.pem", pem1, 0644);
-        write_file(dir, "test-k2.pem", pem2, 0444);
-        write_file(dir, "README", "not a key", 0644);
-        write_file(dir, ".test-k3.pem.swp", "junk", 0644);
-        assert_int_equal(team_keyring_load_dir(kr, dir, err, sizeof(err)), 0);
-        assert_int_equal(team_keyring_count(kr), 2);
-        assert_non_null(team_keyring_find(kr, "test-k1"));
-        assert_non_null(team_keyring_find(kr, "test-k2"));
-        team_keyring_free(kr);
-
-        /* a bad file fails the whole directory and names the file */
-        write_file(dir, "broken.pem", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", 0644);
-        kr = team_keyring_new();
-        assert_int_equal(team_keyring_load_dir(kr, dir, err, sizeof(err)), -EINVAL);
-        assert_non_null(strstr(err, "broken.pem"));
-        assert_int_equal(team_keyring_count(kr), 0);
-        remove_file(dir, "broken.pem");
-
-        write_file(dir, "p256.pem", pem_p256, 0644);
-        assert_int_equal(team_keyring_load_dir(kr, dir, err, sizeof(err)), -EINVAL);
-        assert_non_null(strstr(err, "p256.pem: not an Ed25519"));
-        remove_file(dir, "p256.pem");
-
-        write_file(dir, "bad kid.pem", pem1, 0644);
-        assert_int_equal(team_keyring_load_dir(kr, dir, err, sizeof(err)), -EINVAL);
-        assert_non_null(strstr(err, "bad kid.pem"));
-        remove_file(dir, "bad kid.pem");
-
-        write_file(dir, "gw.pem", pem1, 0664);
-        assert_int_equal(team_keyring_load_dir(kr, dir, err, sizeof(err)), -EPERM);
-        assert_non_null(strstr(err, "gw.pem: is writable by group or others"));
-        remove_file(dir, "gw.pem");
-
-        snprintf(path, sizeof(path), "%s/link.pem", dir);
-        assert_int_equal(symlink("test-k1.pem", path), 0);
-        assert_int_equal(team_keyring_load_dir(kr, dir, err, sizeof(err)), -ELOOP);
-        assert_non_null(strstr(err, "link.pem: is a symbolic link"));
-        unlink(path);
-
-        assert_int_equal(chmod(dir, 0777), 0);
-        assert_int_equal(team_keyring_load_dir(kr, dir, err, sizeof(err)), -EPERM);
-        assert_non_null(strstr(err, "writable by group or others"));
-        assert_int_equal(chmod(dir, 0700), 0);
-
-        assert_int_equal(team_keyring_load_dir(kr, dir, err, sizeof(err)), 0);
-        assert_int_equal(team_keyring_count(kr), 2);
-        /* loading the same directory twice: duplicate kid */
-        assert_int_equal(team_keyring_load_dir(kr, dir, err, sizeof(err)), -EEXIST);
-        assert_int_equal(team_keyring_count(kr), 2);
-        team_keyring_free(kr);
-
-        remove_file(dir, "test-k1.pem");
-        remove_file(dir, "test-k2.pem");
-        remove_file(dir, "README");
-        remove_file(dir, ".test-k3.pem.swp");
-        assert_int_equal(rmdir(dir), 0);
-
-        kr = team_keyring_new();
-        assert_int_equal(team_keyring_load_dir(kr, "/nonexistent/keys", err, sizeof(err)), -ENOENT);
-        assert_non_null(strstr(err, "/nonexistent/keys"));
-        team_keyring_free(kr);
-}
-
-/* ---- private keys ---- */
-
-static void test_private_key_files(void **state)
-{
-        char dir[] = "/tmp/test_jws.XXXXXX", priv[256], pub[256], link[256], err[256];
-        struct team_jws_policy p = default_policy();
-        struct team_keyring *kr = team_keyring_new();
-        struct team_grant c;
-        EVP_PKEY *gen = NULL, *loaded = NULL;
-        struct stat st;
-        char *tok;
-
-        assert_non_null(mkdtemp(dir));
-        snprintf(priv, sizeof(priv), "%s/new.key", dir);
-        snprintf(pub, sizeof(pub), "%s/new.pem", dir);
-        snprintf(link, sizeof(link), "%s/link.key", dir);
-        assert_int_equal(team_key_generate(&gen), 0);
-        assert_int_equal(team_key_write_pem(gen, priv, pub), 0);
-        assert_int_equal(stat(priv, &st), 0);
-        assert_int_equal(st.st_mode & 0777, 0600);
-        assert_int_equal(team_key_write_pem(gen, priv, pub), -EEXIST);   /* never overwrites */
-
-        assert_int_equal(team_key_load_private_pem(priv, &loaded), 0);
-        assert_int_equal(team_keyring_load_dir(kr, dir, err, sizeof(err)), 0);
-        default_claims(&c);
-        tok = sign_with(loaded, "new", &c);
-        assert_int_equal(verify_with(tok, kr, &p), TEAM_JWS_OK);
-        free(tok);
-        EVP_PKEY_free(loaded);
-        loaded = NULL;
-
-        assert_int_equal(chmod(priv, 0640), 0);
-        assert_int_equal(team_key_load_private_pem(priv, &loaded), -EPERM);
-        assert_null(loaded);
-        assert_int_equal(chmod(priv, 0604), 0);
-        assert_int_equal(team_key_load_private_pem(priv, &loaded), -EPERM);
-        assert_int_equal(chmod(priv, 0400), 0);
-        assert_int_equal(team_key_load_private_pem(priv, &loaded), 0);
-        EVP_PKEY_free(loaded);
-        loaded = NULL;
-        assert_int_equal(symlink(priv, link), 0);
-        assert_int_equal(team_key_load_private_pem(link, &loaded), -ELOOP);
-        assert_int_equal(team_key_load_private_pem(pub, &loaded), -EPERM);  /* 0644 */
-        assert_int_equal(chmod(pub, 0600), 0);
-        assert_int_equal(team_key_load_private_pem(pub, &loaded), -EINVAL); /* a public key */
-
-        unlink(link);
-        unlink(priv);
-        unlink(pub);
-        assert_int_equal(rmdir(dir), 0);
-        EVP_PKEY_free(gen);
-        team_keyring_free(kr);
-}
-
-static void test_sign_raw_args(void **state)
-{
-        char *out = (char *)1;
-
-        assert_int_equal(team_jws_sign_raw(NULL, "{}", "{}", &out), -EINVAL);
-        assert_null(out);
-        assert_int_equal(team_jws_sign(k1, NULL, NULL, &out), -EINVAL);
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -987,12 +623,7 @@ int main(void)
                 cmocka_unit_test(test_list_limits),
                 cmocka_unit_test(test_rotation),
                 cmocka_unit_test(test_null_args),
-                cmocka_unit_test(test_b64url),
-                cmocka_unit_test(test_keyring_add),
-                cmocka_unit_test(test_keyring_load_dir),
-                cmocka_unit_test(test_private_key_files),
-                cmocka_unit_test(test_sign_raw_args),
         };
 
-        return cmocka_run_group_tests(tests, group_setup, group_teardown);
+        return cmocka_run_group_tests(tests, jws_fixture_setup, jws_fixture_teardown);
 }
