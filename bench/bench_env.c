@@ -5,10 +5,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 
 #include "bench/bench_env.h"
@@ -19,6 +22,7 @@
 
 /* Room for the 10,000-grant store benchmark and then some. */
 #define BENCH_MAX_GRANTS "50000"
+#define START_TIMEOUT_NS (10ull * 1000000000ull)
 
 struct bench_env {
         struct teamd_fixture fx;
@@ -41,7 +45,59 @@ static int append_max_grants(const char *conf)
         return r;
 }
 
-int bench_env_start(struct bench_env **out)
+static uint64_t mono_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* teamd --config CONF, as teamd.service runs it: no --foreground, so no
+ * stderr mirror of every journald entry (a test aid, not production). The
+ * fixture still owns the directory, the config, the pid and the stop. */
+static int start_like_systemd(struct teamd_fixture *f)
+{
+        char teamd[PATH_MAX];
+        uint64_t deadline = mono_ns() + START_TIMEOUT_NS;
+        int logfd, status, r;
+        pid_t pid;
+
+        r = teamd_fixture_built("teamd/teamd", teamd, sizeof(teamd));
+        if (r < 0)
+                return r;
+        logfd = open(f->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (logfd < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0) {
+                r = -errno;
+                close(logfd);
+                return r;
+        }
+        if (pid == 0) {
+                char *argv[] = { teamd, "--config", f->conf, NULL };
+
+                if (dup2(logfd, STDOUT_FILENO) < 0 || dup2(logfd, STDERR_FILENO) < 0)
+                        _exit(127);
+                execv(teamd, argv);
+                _exit(127);
+        }
+        close(logfd);
+        f->pid = pid;
+        while (teamd_fixture_probe(f->socket) < 0 || teamd_fixture_probe(f->user_socket) < 0) {
+                if (waitpid(pid, &status, WNOHANG) == pid) {
+                        f->pid = 0;
+                        return -ECHILD;
+                }
+                if (mono_ns() > deadline)
+                        return -ETIMEDOUT;
+                usleep(5000);
+        }
+        return 0;
+}
+
+int bench_env_start(struct bench_env **out, bool foreground)
 {
         struct bench_env *e = calloc(1, sizeof(*e));
         int r = -ENOMEM;
@@ -59,7 +115,7 @@ int bench_env_start(struct bench_env **out)
                 fprintf(stderr, "bench: cannot load %s: %s\n", e->fx.private_key, strerror(-r));
                 goto fail;
         }
-        r = teamd_fixture_start(&e->fx);
+        r = foreground ? teamd_fixture_start(&e->fx) : start_like_systemd(&e->fx);
         if (r < 0) {
                 fprintf(stderr, "bench: teamd did not start; its log is %s\n", e->fx.log);
                 goto fail;
@@ -75,10 +131,12 @@ void bench_env_stop(struct bench_env *e)
 {
         if (!e)
                 return;
-        if (getenv("TEAM_BENCH_KEEP"))
+        if (getenv("TEAM_BENCH_KEEP")) {
+                (void)teamd_fixture_stop(&e->fx);
                 fprintf(stderr, "bench: keeping %s\n", e->fx.dir);
-        else
+        } else {
                 teamd_fixture_cleanup(&e->fx);
+        }
         EVP_PKEY_free(e->key);
         free(e);
 }

@@ -4,6 +4,7 @@
  * signing so thousands of grants can be stored quickly. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,8 +12,10 @@
 
 struct bench_env;
 
-/* Starts teamd (max_grants large enough for the store benchmarks). */
-int bench_env_start(struct bench_env **out);
+/* Starts teamd (max_grants large enough for the store benchmarks) the way
+ * teamd.service does, or with foreground the way the tests do (--foreground:
+ * every journald entry also mirrored to a log file). */
+int bench_env_start(struct bench_env **out, bool foreground);
 void bench_env_stop(struct bench_env *e);   /* NULL-safe; removes the temp dir */
 
 const char *bench_env_socket(const struct bench_env *e);   /* privileged socket */

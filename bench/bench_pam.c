@@ -184,6 +184,7 @@ int main(int argc, char **argv)
                 { "iterations", required_argument, NULL, 'n' },
                 { "warmup", required_argument, NULL, 'w' },
                 { "no-header", no_argument, NULL, 'H' },
+                { "foreground", no_argument, NULL, 'f' },
                 { NULL, 0, NULL, 0 },
         };
         struct bench_samples s[K__MAX];
@@ -191,7 +192,7 @@ int main(int argc, char **argv)
         struct bench_env *env = NULL;
         uint64_t n = 2000, warmup = 100;
         pid_t echo_pid = -1;
-        int header = 1, c, rc = 1, r;
+        int header = 1, foreground = 0, c, rc = 1, r;
 
         while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 if (c == 'n')
@@ -200,8 +201,10 @@ int main(int argc, char **argv)
                         warmup = bench_arg_uint("--warmup", optarg, 0, 1000000);
                 else if (c == 'H')
                         header = 0;
+                else if (c == 'f')
+                        foreground = 1;
                 else {
-                        fprintf(stderr, "usage: bench_pam [--iterations N] [--warmup N] [--no-header]\n");
+                        fprintf(stderr, "usage: bench_pam [--iterations N] [--warmup N] [--no-header] [--foreground]\n");
                         return 2;
                 }
         }
@@ -210,7 +213,7 @@ int main(int argc, char **argv)
         for (int k = 0; k < K__MAX; k++)
                 if (bench_samples_init(&s[k], (size_t)n) < 0)
                         goto out;
-        r = bench_env_start(&env);
+        r = bench_env_start(&env, foreground);
         if (r < 0) {
                 fprintf(stderr, "bench_pam: cannot start teamd: %s\n", strerror(-r));
                 goto out;
