@@ -40,6 +40,14 @@ static int read_private_file(int fd, char *buf, size_t *len)
         return 0;
 }
 
+/* Encrypted keys are refused rather than prompting on a terminal: teamd and
+ * team-server have none, and the file mode is what protects the key. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+        (void)buf; (void)size; (void)rwflag; (void)u;
+        return -1;
+}
+
 /* -EPERM: group/world-accessible or foreign-owned (caller says "chmod 600
  * FILE"); -ELOOP: a symlink; -EINVAL: not an Ed25519 private key. */
 int team_key_load_private_pem(const char *path, EVP_PKEY **out)
@@ -82,7 +90,7 @@ int team_key_load_private_pem(const char *path, EVP_PKEY **out)
                 r = -ENOMEM;
                 goto out;
         }
-        pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+        pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
         if (!pkey || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519) {
                 EVP_PKEY_free(pkey);
                 r = -EINVAL;

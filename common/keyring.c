@@ -72,6 +72,13 @@ EVP_PKEY *team_keyring_find(const struct team_keyring *kr, const char *kid)
         return NULL;
 }
 
+/* Public keys are never encrypted: no passphrase prompt, ever. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+        (void)buf; (void)size; (void)rwflag; (void)u;
+        return -1;
+}
+
 int team_keyring_add_pem(struct team_keyring *kr, const char *kid, const char *pem, size_t len)
 {
         BIO *bio = NULL;
@@ -92,7 +99,7 @@ int team_keyring_add_pem(struct team_keyring *kr, const char *kid, const char *p
                 r = -ENOMEM;
                 goto out;
         }
-        pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+        pkey = PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
         if (!pkey || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519) {
                 r = -EINVAL;
                 goto out;

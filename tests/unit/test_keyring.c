@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+
 #include "jws_fixture.h"
 
 /* ---- base64url ---- */
@@ -169,7 +172,7 @@ static void test_keyring_load_dir(void **state)
 
 static void test_private_key_files(void **state)
 {
-        char dir[] = "/tmp/test_jws.XXXXXX", priv[256], pub[256], link[256], err[256];
+        char dir[] = "/tmp/test_jws.XXXXXX", priv[256], pub[256], link[256], enc[256], err[256];
         struct team_jws_policy p = default_policy();
         struct team_keyring *kr = team_keyring_new();
         struct team_grant c;
@@ -181,6 +184,7 @@ static void test_private_key_files(void **state)
         snprintf(priv, sizeof(priv), "%s/new.key", dir);
         snprintf(pub, sizeof(pub), "%s/new.pem", dir);
         snprintf(link, sizeof(link), "%s/link.key", dir);
+        snprintf(enc, sizeof(enc), "%s/enc.key", dir);
         assert_int_equal(team_key_generate(&gen), 0);
         assert_int_equal(team_key_write_pem(gen, priv, pub), 0);
         assert_int_equal(stat(priv, &st), 0);
@@ -210,6 +214,18 @@ static void test_private_key_files(void **state)
         assert_int_equal(team_key_load_private_pem(pub, &loaded), -EPERM);  /* 0644 */
         assert_int_equal(chmod(pub, 0600), 0);
         assert_int_equal(team_key_load_private_pem(pub, &loaded), -EINVAL); /* a public key */
+        {
+                /* encrypted: refused, never a passphrase prompt */
+                BIO *b = BIO_new_file(enc, "w");
+                assert_non_null(b);
+                assert_int_equal(PEM_write_bio_PrivateKey(b, k1, EVP_aes_256_cbc(),
+                                                          (unsigned char *)"x", 1, NULL, NULL), 1);
+                BIO_free(b);
+                assert_int_equal(chmod(enc, 0600), 0);
+                assert_int_equal(team_key_load_private_pem(enc, &loaded), -EINVAL);
+                assert_null(loaded);
+                unlink(enc);
+        }
 
         unlink(link);
         unlink(priv);
