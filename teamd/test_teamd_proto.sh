@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# teamd's wire protocol from a raw client (teamd_proto.py): check and
+# session ops, fail-open only under its conditions, the central API probe,
+# which ops the user socket answers, SO_PEERCRED on the root socket,
+# malformed and oversize requests, and the 5 s connection deadline.
+set -uo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+        echo "SKIP: ${0##*/} needs root (it runs teamd and switches to the user nobody)" >&2
+        exit 77
+fi
+: "${top_builddir:?run through make check}"
+: "${top_srcdir:=$top_builddir}"
+# shellcheck source=tests/lib/teamd_fixture.sh
+. "$top_srcdir/tests/lib/teamd_fixture.sh"
+fixture_require_built
+fixture_require_programs python3 runuser
+PROTO=$top_srcdir/teamd/teamd_proto.py
+
+fixture_init
+fixture_make_traversable
+chmod 0644 "$TEAM_CONF"
+base_conf=$(cat "$TEAM_CONF")
+teamctl() { "$TEAMCTL_BIN" --config "$TEAM_CONF" "$@"; }
+ask() { python3 "$PROTO" "$TEAM_SOCK" "$1"; }
+check_req() { # USER ROLE FAILMODE_SAFE
+        printf '{"v":1,"op":"check","user":"%s","role":"%s","service":"test","tty":"/dev/pts/9","failmode_safe":%s}' "$1" "$2" "$3"
+}
+wait_api() { # PATTERN: until teamctl status shows the API state
+        local i
+        for ((i = 0; i < 50; i++)); do
+                teamctl status | grep -Eq "$1" && return 0
+                sleep 0.1
+        done
+        fixture_fail "api state never matched /$1/: $(teamctl status)"
+}
+
+# ---------- the central API is configured and unreachable ----------
+printf '%s\n[server]\nurl = http://127.0.0.1:1\n' "$base_conf" >"$TEAM_CONF"
+start_teamd || fixture_fail "teamd did not start"
+wait_api "api: +unreachable since"
+
+out=$(ask "$(check_req alice sudo true)"); rc=$?
+[ "$rc" -eq 0 ] || fixture_fail "check: no answer ($out)"
+check_contains "fail-open allows" "$out" '"decision": ?"allow"'
+check_contains "fail-open is flagged" "$out" '"fail_open": ?true'
+grep -q "FailOpen.*TEAM_USER=alice" "$TEAMD_LOG" || fixture_fail "no FailOpen event"
+out=$(ask "$(check_req alice sudo false)")
+check_contains "failmode=secure denies" "$out" '"decision": ?"deny"'
+check_contains "deny says how to ask" "$out" 'teamctl request sudo'
+
+# A grant that starts later is an answer: no fail-open for that user+role.
+grant_for bob sudo --nbf now+1h --exp now+2h --jti "later-$$" || fixture_fail "future grant"
+out=$(ask "$(check_req bob sudo true)")
+check_contains "future grant denies even with failmode=safe" "$out" '"decision": ?"deny"'
+check_contains "future grant: says when" "$out" "later-$$ for sudo on $TEAM_HOST starts at"
+
+# ---------- an active grant: check, session open/close ----------
+grant_for carol sudo --for 1h --jti "now-$$" || fixture_fail "active grant"
+out=$(ask "$(check_req carol sudo false)")
+check_contains "active grant allows" "$out" '"decision": ?"allow"'
+check_contains "allow names the grant" "$out" "\"grant_id\": ?\"now-$$\""
+grep -q "ElevationAllowed.*TEAM_GRANT_ID=now-$$.*TEAM_SERVICE=test.*TEAM_TTY=/dev/pts/9" "$TEAMD_LOG" \
+        || fixture_fail "no ElevationAllowed event with its fields"
+out=$(ask '{"v":1,"op":"session_open","user":"carol","role":"sudo","service":"test","rhost":"10.0.0.9"}')
+check_contains "session_open allows" "$out" '"decision": ?"allow"'
+sid=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["session_id"])') \
+        || fixture_fail "session_open: no session id in $out"
+grep -q "SessionOpened.*TEAM_USER=carol.*TEAM_RHOST=10.0.0.9" "$TEAMD_LOG" || fixture_fail "no SessionOpened"
+out=$(ask "{\"v\":1,\"op\":\"session_close\",\"user\":\"carol\",\"role\":\"sudo\",\"service\":\"test\",\"session_id\":\"$sid\"}")
+check_contains "session_close" "$out" '"ok": ?true'
+grep -q "SessionClosed.*TEAM_GRANT_ID=now-$$" "$TEAMD_LOG" || fixture_fail "no SessionClosed"
+out=$(ask "{\"v\":1,\"op\":\"session_close\",\"user\":\"carol\",\"role\":\"sudo\",\"service\":\"test\",\"session_id\":\"$sid\"}")
+check_contains "second close refused" "$out" 'already closed'
+out=$(ask '{"v":1,"op":"session_open","user":"dave","role":"sudo","service":"test"}')
+check_contains "session_open without a grant denies" "$out" '"decision": ?"deny"'
+
+# ---------- malformed, oversize, idle, wrong socket, wrong peer ----------
+out=$(ask '{"v":1,"op":"check","user":"carol","role":"sudo","service":"x","color":"red"}')
+check_contains "unknown field refused" "$out" '"ok": ?false'
+out=$(python3 "$PROTO" "$TEAM_SOCK" --raw 1000000); rc=$?
+[ "$rc" -eq 3 ] || fixture_fail "oversize frame answered: $out"
+out=$(python3 "$PROTO" "$TEAM_SOCK" --idle 8)
+check_contains "idle connection closed by the deadline" "$out" "closed after [45] s"
+out=$(runuser -u nobody -- python3 "$PROTO" "$TEAM_USER_SOCK" "$(check_req nobody sudo true)")
+check_contains "user socket refuses check" "$out" "only answered on teamd's root socket"
+chmod 0666 "$TEAM_SOCK"
+out=$(runuser -u nobody -- python3 "$PROTO" "$TEAM_SOCK" '{"v":1,"op":"status"}'); rc=$?
+chmod 0600 "$TEAM_SOCK"
+[ "$rc" -eq 3 ] || fixture_fail "non-root peer on the root socket was answered: $out"
+grep -q "refused uid" "$TEAMD_LOG" || fixture_fail "refused peer not logged"
+# teamd still answers after all that.
+ask "$(check_req carol sudo false)" | grep -q '"allow"' || fixture_fail "teamd stopped answering"
+stop_teamd || fixture_fail "SIGTERM: exit status $?"
+
+# ---------- the central API is reachable: never fail-open ----------
+mkdir -p "$TEAM_TMP/www" && echo ok >"$TEAM_TMP/www/healthz"
+python3 -u -m http.server --bind 127.0.0.1 --directory "$TEAM_TMP/www" 0 >"$TEAM_TMP/http.log" 2>&1 &
+http_pid=$!
+fixture_on_cleanup kill "$http_pid"
+port=
+for ((i = 0; i < 50; i++)); do
+        port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$TEAM_TMP/http.log" | head -1)
+        [ -n "$port" ] && break
+        sleep 0.1
+done
+[ -n "$port" ] || fixture_fail "http.server did not start"
+printf '%s\n[server]\nurl = http://127.0.0.1:%s/\n' "$base_conf" "$port" >"$TEAM_CONF"
+start_teamd || fixture_fail "teamd did not restart"
+wait_api "api: +reachable since"
+out=$(ask "$(check_req erin sudo true)")
+check_contains "reachable API: no fail-open" "$out" '"decision": ?"deny"'
+out=$(teamctl status --json)
+check_contains "json api state" "$out" '"api_state": ?"reachable"'
+stop_teamd || fixture_fail "SIGTERM: exit status $?"
+echo "PASS: ${0##*/}"
