@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # End to end with a real systemd-journald: in a private mount namespace
 # (tmpfs on /run/systemd, /run/log, /var/log/journal) a journald of our own,
-# a private teamd, and three PAM account checks through the built
-# pam_team.so (pam_start_confdir, tests/e2e/pam_check): no grant (deny), a
-# grant that starts later (deny, names the grant), an active grant (allow).
-# Then `journalctl -o json` must hold DaemonStarted, GrantReceived,
-# ElevationDenied and ElevationAllowed entries with their MESSAGE_IDs and
-# TEAM_* fields. Root only (skips with 77 otherwise).
+# a private teamd, and PAM checks through the built pam_team.so
+# (pam_start_confdir, tests/e2e/pam_check): no grant (deny), a grant that
+# starts later (deny, names the grant), an active grant (allow), and a
+# session opened and closed under it. Then `journalctl -o json` must hold
+# DaemonStarted, GrantReceived, ElevationDenied, ElevationAllowed,
+# SessionOpened and SessionClosed entries with their MESSAGE_IDs and TEAM_*
+# fields. Root only (skips with 77 otherwise).
 set -u
 
 . "${top_srcdir:?}/tests/lib/teamd_fixture.sh"
@@ -29,23 +30,27 @@ mkdir -m 0755 "$confdir"
 cat >"$confdir/teamtest" <<EOPAM
 account required $PAM_TEAM_SO role=sudo socket=$TEAM_SOCK
 account required pam_permit.so
+session required $PAM_TEAM_SO role=sudo socket=$TEAM_SOCK
+session required pam_permit.so
 EOPAM
 
-# pam_account EXPECTED LABEL
-pam_account() {
-        local got
-        got=$("$PAM_CHECK" teamtest "$user" "$confdir" account)
+# pam_phase PHASE EXPECTED LABEL
+pam_phase() {
+        local phase=$1 got
+        shift
+        got=$("$PAM_CHECK" teamtest "$user" "$confdir" "$phase")
         [ "$got" = "$1" ] || fixture_fail "$2: PAM account returned ${got:-nothing}, expected $1"
         fixture_log "$2: $got"
 }
 
 future=future-$$
 active=active-$$
-pam_account PAM_PERM_DENIED "no grant"
+pam_phase account PAM_PERM_DENIED "no grant"
 grant_for "$user" sudo --nbf now+1h --exp now+2h --jti "$future" || fixture_fail "grant add ($future)"
-pam_account PAM_PERM_DENIED "grant that starts in 1 h"
+pam_phase account PAM_PERM_DENIED "grant that starts in 1 h"
 grant_for "$user" sudo --for 1h --jti "$active" || fixture_fail "grant add ($active)"
-pam_account PAM_SUCCESS "active grant"
+pam_phase account PAM_SUCCESS "active grant"
+pam_phase session PAM_SUCCESS "session open and close under the active grant"
 stop_teamd || fixture_fail "teamd did not exit cleanly on SIGTERM"
 
 journald_wait_for 1 SYSLOG_IDENTIFIER=teamd TEAM_EVENT=ElevationAllowed \
@@ -61,6 +66,8 @@ ids = {
     "ElevationDenied": "31a6393c88134f9e9627bcfbdbdc24f2",
     "GrantReceived": "b89db6ea7d0b45e1b087cfc185aef1eb",
     "DaemonStarted": "b88827cb59154cb9910ba42b21fd57af",
+    "SessionOpened": "ae93d2ce6f054f6f8a6e6d82d9de36e5",
+    "SessionClosed": "cd2cdb9834114193b171eef2a3185d4d",
 }
 entries = [json.loads(line) for line in open(path) if line.strip()]
 problems = []
@@ -96,6 +103,8 @@ expect("grant not yet valid", "ElevationDenied", TEAM_DECISION="deny", TEAM_REAS
        TEAM_GRANT_ID=future, **common)
 expect("active grant", "ElevationAllowed", TEAM_DECISION="allow", TEAM_REASON=None,
        TEAM_GRANT_ID=active, **common)
+expect("session opened", "SessionOpened", TEAM_GRANT_ID=active, TEAM_SERVICE="teamtest", **common)
+expect("session closed", "SessionClosed", TEAM_USER=user, TEAM_ROLE="sudo")
 if problems:
     print("\n".join(problems), file=sys.stderr)
     sys.exit(1)

@@ -42,6 +42,16 @@ expect_allowed() {
         fixture_log "$out"
         [ "$rc" -eq 0 ] || fixture_fail "$label: sudo refused (status $rc), expected success"
         check_contains "$label: runs as root" "$out" '^0$'
+        # An allowed sudo is quiet: no refusal text from any PAM phase.
+        if printf '%s' "$out" | grep -Eq 'no grant|cannot reach|refused'; then
+                fixture_fail "$label: sudo ran, but a PAM phase complained: $out"
+        fi
+}
+
+# teamd --foreground mirrors each journald entry as one line on stderr.
+# count_events EVENT: entries of EVENT for the test user so far.
+count_events() {
+        grep -c "^teamd: $1: .*TEAM_USER=$user " "$TEAMD_LOG"
 }
 
 step "no grant: refused, and the message says how to ask"
@@ -55,8 +65,16 @@ expect_refused "ssh grant only" >/dev/null || exit 1
 step "a role=sudo grant ending in 6 s: allowed"
 exp=$(($(date +%s) + 6))
 grant_for "$user" sudo --exp "$exp" --jti "e2e-sudo-$$" || fixture_fail "teamctl grant add (sudo) failed"
+opened=$(count_events SessionOpened)
 expect_allowed "active sudo grant"
 expect_allowed "active sudo grant, second run"
+# The session phase records each sudo under the invoking user's grant (the
+# grant teamd ends sessions by), although sudo sets PAM_USER to the target
+# user (root) before it opens the session.
+[ "$(count_events SessionOpened)" -ge $((opened + 2)) ] \
+        || fixture_fail "sudo sessions were not recorded as SessionOpened for $user"
+[ "$(count_events SessionClosed)" -ge 2 ] \
+        || fixture_fail "sudo sessions were not recorded as SessionClosed for $user"
 
 step "after the grant's exp: refused again"
 while [ "$(date +%s)" -le "$exp" ]; do sleep 0.5; done
