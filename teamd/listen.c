@@ -145,6 +145,18 @@ static int from_systemd(struct teamd_listeners *out, char *err, size_t errlen)
         return r;
 }
 
+static void socket_path(int fd, char *buf, size_t len)
+{
+        struct sockaddr_un sa;
+        socklen_t salen = sizeof(sa);
+
+        memset(&sa, 0, sizeof(sa));
+        if (getsockname(fd, (struct sockaddr *)&sa, &salen) < 0 || sa.sun_family != AF_UNIX || !sa.sun_path[0])
+                snprintf(buf, len, "(fd %d)", fd);
+        else
+                snprintf(buf, len, "%.*s", (int)sizeof(sa.sun_path), sa.sun_path);
+}
+
 int teamd_listen(const char *priv_path, const char *user_path, struct teamd_listeners *out, char *err,
                  size_t errlen)
 {
@@ -160,9 +172,13 @@ int teamd_listen(const char *priv_path, const char *user_path, struct teamd_list
         if (r == 0)
                 r = bind_socket(user_path, 0666, &out->user_fd, err, errlen);
 done:
-        if (r < 0)
+        if (r < 0) {
                 teamd_listeners_close(out);
-        return r < 0 ? r : 0;
+                return r;
+        }
+        socket_path(out->priv_fd, out->priv_path, sizeof(out->priv_path));
+        socket_path(out->user_fd, out->user_path, sizeof(out->user_path));
+        return 0;
 }
 
 void teamd_listeners_close(struct teamd_listeners *l)

@@ -8,6 +8,8 @@ struct teamd_listeners {
         int priv_fd;        /* socket: root only, all ops */
         int user_fd;        /* user_socket: anyone, status only */
         bool activated;     /* fds came from systemd: leave the files alone */
+        char priv_path[108]; /* where they listen (getsockname), for messages */
+        char user_path[108];
 };
 
 /* Returns 0 or -errno with err naming the socket and the problem. */

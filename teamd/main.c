@@ -177,8 +177,8 @@ static void started(struct teamd *d, const struct teamd_listeners *l)
 
         team_journal_event(TEAM_EVENT_DAEMON_STARTED, &f,
                            "teamd %s started for host %s (%s sockets %s and %s, %zu trusted keys, api %s)",
-                           PACKAGE_VERSION, d->cfg.host_id, l->activated ? "activated" : "bound", d->cfg.socket,
-                           d->cfg.user_socket, team_keyring_count(d->keyring), d->cfg.url ? d->cfg.url : "none");
+                           PACKAGE_VERSION, d->cfg.host_id, l->activated ? "activated" : "bound", l->priv_path,
+                           l->user_path, team_keyring_count(d->keyring), d->cfg.url ? d->cfg.url : "none");
         sd_notify(0, "READY=1");
         teamd_update_status(d);
 }

@@ -124,4 +124,20 @@ python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[
 start_teamd || fixture_fail "teamd did not restart over a stale socket"
 out=$(teamctl status); check_contains "grant kept across restart" "$out" "$jti"
 stop_teamd; expect_rc "SIGTERM after restart" 0 $?
+# --- socket activation: fds named priv and user (as teamd.socket passes) ---
+if command -v systemd-socket-activate >/dev/null 2>&1; then
+        act=$TEAM_TMP/act
+        mkdir -m 0755 "$act"
+        systemd-socket-activate -l "$act/priv.sock" -l "$act/user.sock" --fdname=priv:user \
+                "$TEAMD_BIN" --config "$TEAM_CONF" --foreground >>"$TEAMD_LOG" 2>&1 &
+        TEAMD_PID=$!
+        for ((i = 0; i < 50; i++)); do [ -S "$act/user.sock" ] && break; sleep 0.1; done
+        chmod 0666 "$act/user.sock"
+        out=$("$TEAMCTL_BIN" --socket "$act/priv.sock" status); expect_rc "activated: status" 0 $?
+        check_contains "activated: root's grants" "$out" "$jti"
+        out=$(runuser -u nobody -- "$TEAMCTL_BIN" --socket "$act/user.sock" status); expect_rc "activated: user" 0 $?
+        check_contains "activated: nobody's grants" "$out" "tc-nobody-$$"
+        grep -q "activated sockets $act/priv.sock and $act/user.sock" "$TEAMD_LOG" || fixture_fail "teamd did not use the activated sockets"
+        stop_teamd; expect_rc "SIGTERM (activated)" 0 $?
+fi
 echo "PASS: ${0##*/}"
