@@ -168,14 +168,40 @@ static int run(const struct pam_bench *pb, uint64_t warmup, uint64_t n, struct b
         return 0;
 }
 
-static void report(struct bench_samples *s, int header)
+/* docs/performance.md: a check costs p50 <= 2 ms and p99 <= 10 ms. */
+#define TARGET_P50_NS 2000000u
+#define TARGET_P99_NS 10000000u
+
+static void verdict(FILE *f, const char *what, struct bench_samples *s)
 {
+        uint64_t p50 = bench_samples_pct(s, 50.0), p99 = bench_samples_pct(s, 99.0);
+        int ok = p50 <= TARGET_P50_NS && p99 <= TARGET_P99_NS;
+
+        fprintf(f, "- PAM account check, %s: p50 %.2f ms, p99 %.2f ms against the target p50 ≤ 2 ms, "
+                   "p99 ≤ 10 ms: **%s**\n", what, (double)p50 / 1e6, (double)p99 / 1e6, ok ? "met" : "MISSED");
+}
+
+static void report(struct bench_samples *s, int header, const char *verdict_file)
+{
+        FILE *f;
+
         if (header)
                 bench_print_latency_header();
         bench_print_latency_row(kind_name[K_PAM_ALLOW], &s[K_PAM_ALLOW], kind_name[K_PAM_PERMIT], &s[K_PAM_PERMIT]);
         bench_print_latency_row(kind_name[K_PAM_DENY], &s[K_PAM_DENY], kind_name[K_PAM_PERMIT], &s[K_PAM_PERMIT]);
         bench_print_latency_row(kind_name[K_PROTO], &s[K_PROTO], kind_name[K_ECHO], &s[K_ECHO]);
         bench_print_latency_row(kind_name[K_PAM_ALLOW], &s[K_PAM_ALLOW], kind_name[K_ECHO], &s[K_ECHO]);
+        f = verdict_file ? fopen(verdict_file, "we") : stdout;
+        if (!f) {
+                fprintf(stderr, "bench_pam: %s: %s\n", verdict_file, strerror(errno));
+                return;
+        }
+        if (!verdict_file)
+                fputc('\n', f);
+        verdict(f, "allow", &s[K_PAM_ALLOW]);
+        verdict(f, "deny", &s[K_PAM_DENY]);
+        if (verdict_file)
+                fclose(f);
 }
 
 int main(int argc, char **argv)
@@ -185,6 +211,7 @@ int main(int argc, char **argv)
                 { "warmup", required_argument, NULL, 'w' },
                 { "no-header", no_argument, NULL, 'H' },
                 { "foreground", no_argument, NULL, 'f' },
+                { "verdict-file", required_argument, NULL, 'v' },
                 { NULL, 0, NULL, 0 },
         };
         struct bench_samples s[K__MAX];
@@ -192,6 +219,7 @@ int main(int argc, char **argv)
         struct bench_env *env = NULL;
         uint64_t n = 2000, warmup = 100;
         pid_t echo_pid = -1;
+        const char *verdict_file = NULL;
         int header = 1, foreground = 0, c, rc = 1, r;
 
         while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -203,8 +231,10 @@ int main(int argc, char **argv)
                         header = 0;
                 else if (c == 'f')
                         foreground = 1;
+                else if (c == 'v')
+                        verdict_file = optarg;
                 else {
-                        fprintf(stderr, "usage: bench_pam [--iterations N] [--warmup N] [--no-header] [--foreground]\n");
+                        fprintf(stderr, "usage: bench_pam [--iterations N] [--warmup N] [--no-header] [--foreground] [--verdict-file FILE]\n");
                         return 2;
                 }
         }
@@ -225,7 +255,7 @@ int main(int argc, char **argv)
                 r = run(&pb, warmup, n, s);
         if (r < 0)
                 goto out;
-        report(s, header);
+        report(s, header, verdict_file);
         rc = 0;
 out:
         bench_echo_stop(echo_pid, pb.echo_path[0] ? pb.echo_path : NULL);

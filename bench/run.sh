@@ -46,8 +46,8 @@ fi
 
 results=$top/bench/results
 mkdir -p "$results"
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+out=$(mktemp) verdict=$(mktemp)
+trap 'rm -f "$out" "$verdict"' EXIT
 
 report() {
         local cpu rev
@@ -58,7 +58,9 @@ report() {
         echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
         echo "- host: $(uname -sr), ${cpu:-unknown CPU}, $(nproc) CPUs"
         echo "- commit: $rev$( [ "$quick" = 1 ] && echo ' (quick run: smoke figures only)')"
+        echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
         echo "- clock: CLOCK_MONOTONIC; percentiles are nearest-rank; warm-up runs are discarded"
+        echo "- teamd runs as teamd.service runs it (no --foreground); grants signed in-process, stored with grant_add frames"
         echo
         echo "## Latency (one operation, µs)"
         echo
@@ -68,13 +70,17 @@ report() {
         "$b/bench_jws" --no-header --iterations "$jws_n"
         "$b/bench_codec" --no-header --iterations "$codec_n"
         if [ -x "$b/bench_pam" ]; then
-                "$b/bench_pam" --no-header --iterations "$lat_n"
+                "$b/bench_pam" --no-header --iterations "$lat_n" --verdict-file "$verdict"
         else
                 echo "| PAM account check | – | not built | | | | | | |"
         fi
         echo
+        if [ -s "$verdict" ]; then
+                cat "$verdict"
+                echo
+        fi
         if [ -x "$b/bench_teamd" ]; then
-                echo "## teamd throughput (concurrent clients, ${secs} s each)"
+                echo "## teamd throughput (concurrent clients, one check per connection, ${secs} s each)"
                 echo
                 "$b/bench_teamd" --seconds "$secs" --fill "$fill"
         fi
