@@ -24,6 +24,7 @@
 
 struct conn {
         struct teamd *d;
+        struct conn *prev, *next;  /* d->conns */
         int fd;
         struct teamd_peer peer;
         sd_event_source *io;
@@ -43,8 +44,20 @@ static void conn_free(struct conn *c)
         free(c->out);
         if (c->fd >= 0)
                 close(c->fd);
+        if (c->prev)
+                c->prev->next = c->next;
+        else
+                c->d->conns = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
         c->d->n_conns--;
         free(c);
+}
+
+void teamd_conn_close_all(struct teamd *d)
+{
+        while (d->conns)
+                conn_free(d->conns);
 }
 
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
@@ -145,6 +158,10 @@ static int conn_new(struct teamd *d, int fd, const struct ucred *cred, bool priv
         }
         c->d = d;
         c->fd = fd;
+        c->next = d->conns;
+        if (d->conns)
+                d->conns->prev = c;
+        d->conns = c;
         d->n_conns++;
         c->peer = (struct teamd_peer){
                 .privileged = privileged, .uid = cred->uid, .gid = cred->gid, .pid = cred->pid,

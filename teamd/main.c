@@ -185,6 +185,7 @@ static void started(struct teamd *d, const struct teamd_listeners *l)
 
 static void teardown(struct teamd *d, struct teamd_listeners *l)
 {
+        teamd_conn_close_all(d);
         api_probe_free(d->probe);
         teamd_maintenance_stop(d);
         if (!l->activated) {

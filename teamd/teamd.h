@@ -14,6 +14,7 @@
 #define TEAMD_CONN_TIMEOUT_USEC (5ULL * 1000 * 1000)
 
 struct api_probe;
+struct conn;
 
 struct teamd {
         sd_event *event;
@@ -26,6 +27,7 @@ struct teamd {
         enum team_api_state api_state;
         int64_t api_since;               /* 0: not probed yet */
         unsigned n_conns;
+        struct conn *conns;              /* open connections (conn.c) */
         int64_t ended_seen_until;        /* GrantExpired events emitted up to here */
 };
 
