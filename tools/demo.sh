@@ -104,15 +104,18 @@ runuser -u "$user" -- "$TEAMCTL_BIN" --config "$TEAM_CONF" status </dev/null 2>&
 say "4. $user runs sudo id -u again"
 out=$(run_sudo_as "$user" id -u); rc=$?
 printf '%s\n' "$out" | shown
-{ [ "$rc" -eq 0 ] && [ "$out" = 0 ]; } || fixture_fail "sudo was refused with an active grant"
+{ [ "$rc" -eq 0 ] && [ "$(printf '%s\n' "$out" | tail -n 1)" = 0 ]; } \
+        || fixture_fail "sudo was refused with an active grant"
 note "allowed: she is root until $(date -d "@$exp" +%T)."
 
 say "5. Waiting for the grant to expire at $(date -d "@$exp" +%T)"
 while now=$(date +%s); [ "$now" -le "$exp" ]; do
-        printf '\r    %2d s left ' $((exp - now + 1))
+        left=$((exp - now + 1))
+        if [ -t 1 ]; then printf '\r    %2d s left ' "$left"
+        elif [ $((left % 10)) -eq 0 ]; then note "$left s left"; fi
         sleep 1
 done
-printf '\r    expired.      \n'
+if [ -t 1 ]; then printf '\r    expired.      \n'; else note "expired."; fi
 
 say "6. $user runs sudo id -u after the grant ended"
 out=$(run_sudo_as "$user" id -u); rc=$?
@@ -127,14 +130,16 @@ journald_wait_for 3 SYSLOG_IDENTIFIER=teamd TEAM_EVENT=ElevationDenied \
         || fixture_fail "the decisions did not reach journald"
 printf '    %-8s  %-17s  %-8s  %-5s  %-6s  %-36s  %s\n' TIME EVENT USER ROLE RESULT GRANT REASON
 journalctl --no-pager -o export SYSLOG_IDENTIFIER=teamd | awk '
-        /^$/ { if (ev != "") printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ts, ev, u, r, d, g, rs;
+        BEGIN { OFS = "\037" }
+        /^$/ { if (ev != "") print ts, ev, u, r, d, g, rs;
                ev = u = r = d = g = rs = ""; ts = 0; next }
         { k = $0; sub(/=.*/, "", k); v = substr($0, length(k) + 2) }
         k == "__REALTIME_TIMESTAMP" { ts = int(v / 1000000) }
         k == "TEAM_EVENT" { ev = v }  k == "TEAM_USER" { u = v }  k == "TEAM_ROLE" { r = v }
         k == "TEAM_DECISION" { d = v }  k == "TEAM_GRANT_ID" { g = v }  k == "TEAM_REASON" { rs = v }
-        END { if (ev != "") printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ts, ev, u, r, d, g, rs }' |
-while IFS=$'\t' read -r ts ev u r d g rs; do
+        END { if (ev != "") print ts, ev, u, r, d, g, rs }' |
+while IFS=$'\037' read -r ts ev u r d g rs; do
+        [ ${#rs} -le 70 ] || rs="${rs:0:67}..."
         printf '    %-8s  %-17s  %-8s  %-5s  %-6s  %-36s  %s\n' \
                 "$(date -d "@$ts" +%T)" "$ev" "${u:--}" "${r:--}" "${d:--}" "${g:--}" "${rs:--}"
 done
