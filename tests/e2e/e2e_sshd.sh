@@ -60,6 +60,8 @@ stop_sshd() {
 }
 fixture_on_cleanup stop_sshd
 
+preload=$(fixture_sanitizer_preload)
+
 # Tries a few random free ports; sshd says "Server listening" when ready.
 start_sshd() {
         local try i
@@ -83,7 +85,14 @@ PrintLastLog no
 LogLevel VERBOSE
 EOCONF
                 : >"$sshd_log"
-                "$TEAM_TMP/$name" -D -e -f "$TEAM_TMP/sshd_config" </dev/null >>"$sshd_log" 2>&1 &
+                # A sanitizer build of pam_team.so needs its runtime loaded
+                # first: preload it (sshd's own leaks are not ours to report).
+                if [ -n "$preload" ]; then
+                        LD_PRELOAD=$preload ASAN_OPTIONS=detect_leaks=0 \
+                                "$TEAM_TMP/$name" -D -e -f "$TEAM_TMP/sshd_config" </dev/null >>"$sshd_log" 2>&1 &
+                else
+                        "$TEAM_TMP/$name" -D -e -f "$TEAM_TMP/sshd_config" </dev/null >>"$sshd_log" 2>&1 &
+                fi
                 sshd_pid=$!
                 for ((i = 0; i < 50; i++)); do
                         grep -q 'Server listening on' "$sshd_log" && return 0
@@ -139,6 +148,13 @@ fixture_log "$out"
 if [ "$rc" -ne 0 ]; then
         tail -n 20 "$sshd_log" >&2
         fixture_fail "ssh grant: login refused (status $rc), expected success"
+fi
+
+stop_teamd || fixture_fail "teamd did not exit cleanly on SIGTERM (status $?)"
+stop_sshd
+if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$sshd_log"; then
+        cat "$sshd_log" >&2
+        fixture_fail "a sanitizer reported an error inside sshd (pam_team.so)"
 fi
 
 fixture_log "PASS: e2e_sshd"

@@ -56,6 +56,15 @@ fixture_require_built() {
         done
 }
 
+# The sanitizer runtimes the built pam_team.so needs (ASan/UBSan builds),
+# as an LD_PRELOAD list; empty for a normal build. Such a module loads only
+# into a process that has the runtime first: a daemon we start can preload
+# it, a setuid program (sudo) cannot.
+fixture_sanitizer_preload() {
+        ldd "$PAM_TEAM_SO" 2>/dev/null |
+                awk '$1 ~ /^lib(asan|ubsan)\.so/ && $3 ~ /^\// { printf "%s%s", sep, $3; sep = " " }'
+}
+
 fixture_on_cleanup() {
         FIXTURE_CLEANUPS+=("$(printf '%q ' "$@")")
 }
