@@ -15,7 +15,7 @@ SSHD=${SSHD:-}
 [ -n "$SSHD" ] || SSHD=$(PATH=$PATH:/usr/sbin:/sbin command -v sshd || true)
 [ -n "$SSHD" ] || fixture_skip "sshd is not installed"
 case $SSHD in /*) ;; *) fixture_skip "SSHD must be an absolute path (got $SSHD)" ;; esac
-fixture_require_programs "$SSHD" ssh ssh-keygen useradd userdel usermod
+fixture_require_programs "$SSHD" ssh ssh-keygen flock useradd userdel usermod
 fixture_require_built "$PAM_TEAM_SO"
 
 fixture_init
@@ -27,10 +27,23 @@ fixture_add_user "$user"
 
 step() { fixture_log "--- $*"; }
 
-# sshd's privilege separation directory.
+# sshd's privilege separation directory. Runs of this test at the same time
+# share it: each holds a shared lock; the last one out removes it if a run
+# of this test created it (the marker says so).
+privsep_marker=/run/lock/teamtest-sshd.created
+# shellcheck disable=SC2317 # called from the cleanup trap
+release_privsep_dir() {
+        if flock -xn "$privsep_lock" && [ -e "$privsep_marker" ]; then
+                rmdir /run/sshd
+                rm -f "$privsep_marker"
+        fi
+}
+exec {privsep_lock}>/run/lock/teamtest-sshd.lock || fixture_fail "cannot open the /run/sshd lock"
+flock -s "$privsep_lock" || fixture_fail "cannot lock /run/lock/teamtest-sshd.lock"
+fixture_on_cleanup release_privsep_dir
 if [ ! -d /run/sshd ]; then
         mkdir -m 0755 /run/sshd || fixture_fail "mkdir /run/sshd"
-        fixture_on_cleanup rmdir /run/sshd
+        : >"$privsep_marker"
 fi
 
 cp "$SSHD" "$TEAM_TMP/$name" || fixture_fail "cannot copy $SSHD"
