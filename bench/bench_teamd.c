@@ -151,8 +151,14 @@ static void print_row(unsigned clients, uint64_t stored, struct result *t, struc
         bench_fmt_us(t99, sizeof(t99), bench_samples_pct(&t->all, 99.0));
         bench_fmt_us(e50, sizeof(e50), bench_samples_pct(&e->all, 50.0));
         bench_fmt_us(e99, sizeof(e99), bench_samples_pct(&e->all, 99.0));
-        if (one && per_s(one) > 0)
-                snprintf(vs, sizeof(vs), "%+.0f %%", 100.0 * (tps - per_s(one)) / per_s(one));
+        if (one && per_s(one) > 0) {
+                double v = 100.0 * (tps - per_s(one)) / per_s(one);
+
+                if (v > -0.5 && v < 0.5)
+                        snprintf(vs, sizeof(vs), "±0 %%");
+                else
+                        snprintf(vs, sizeof(vs), "%+.0f %%", v);
+        }
         printf("| %u | %llu | %.0f | %s | %s | %s | %llu | %.0f | %s | %s | %.0f %% |\n", clients,
                (unsigned long long)stored, tps, vs, t50, t99, (unsigned long long)t->errors,
                eps, e50, e99, eps > 0 ? 100.0 * tps / eps : 0.0);
