@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,13 +63,15 @@ static int write_service(const char *dir, const char *name, const char *line)
         return r;
 }
 
+/* Absolute: libpam reads a relative module path as relative to its own
+ * module directory. */
 static const char *module_path(void)
 {
-        static char path[4096];
+        static char path[PATH_MAX], abs_path[PATH_MAX];
         const char *b = getenv("top_builddir");
 
         snprintf(path, sizeof(path), "%s/pam_team/.libs/pam_team.so", b ? b : ".");
-        return path;
+        return realpath(path, abs_path) ? abs_path : path;
 }
 
 static int setup(struct pam_bench *pb, struct bench_env *env)
