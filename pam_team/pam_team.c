@@ -34,12 +34,26 @@ static const char *item_text(pam_handle_t *pamh, int type)
         return v;
 }
 
+/* Whose grant a phase is about. sudo and su switch PAM_USER to the target
+ * user (root) before opening the session and keep the person who asked in
+ * PAM_RUSER; the account phase still runs with PAM_USER = that person.
+ * sshd and login leave PAM_RUSER unset. The applications set both items as
+ * root, so neither comes from the person. */
+static const char *grant_holder(pam_handle_t *pamh, enum team_op op)
+{
+        const char *ruser = NULL;
+
+        if (op == TEAM_OP_SESSION_OPEN || op == TEAM_OP_SESSION_CLOSE)
+                ruser = item_text(pamh, PAM_RUSER);
+        return ruser ? ruser : item_text(pamh, PAM_USER);
+}
+
 /* Fills the identity part of a request from the handle (pointers into
  * PAM's items, not copies). Returns a PAM code. */
 static int fill_request(pam_handle_t *pamh, const struct pam_team_args *args,
                         enum team_op op, struct team_request *req)
 {
-        const char *user = item_text(pamh, PAM_USER);
+        const char *user = grant_holder(pamh, op);
         const char *service = item_text(pamh, PAM_SERVICE);
 
         if (!user || strlen(user) > TEAM_MAX_USER) {
