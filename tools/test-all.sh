@@ -68,13 +68,18 @@ run_cppcheck() {
 run_fuzz_smoke() {
         command -v clang >/dev/null || { echo "SKIP: clang missing"; return 0; }
         build "$top/_build/fuzz" --enable-fuzzing CC=clang || return 1
-        local t corpus rc=0
+        local t name corpus scratch rc=0
         for t in "$top"/_build/fuzz/tests/fuzz/fuzz_*; do
-                [ -x "$t" ] || continue
-                corpus="$top/tests/fuzz/corpus/$(basename "$t" | sed 's/^fuzz_//')"
-                echo "   $(basename "$t"): ${TEAM_FUZZ_SECONDS:-20} s"
+                [ -x "$t" ] && [ "${t%.*}" = "$t" ] || continue
+                name=$(basename "$t" | sed 's/^fuzz_//')
+                corpus="$top/tests/fuzz/corpus/$name"
+                # libFuzzer writes new inputs into its first directory: a
+                # scratch one, so the committed seeds stay as they are.
+                scratch="$top/_build/fuzz/new-$name"
+                mkdir -p "$scratch"
+                echo "   fuzz_$name: ${TEAM_FUZZ_SECONDS:-20} s"
                 "$t" -max_total_time="${TEAM_FUZZ_SECONDS:-20}" -rss_limit_mb=2048 \
-                        -artifact_prefix="$top/_build/fuzz/" "$corpus" >"$t.log" 2>&1 \
+                        -artifact_prefix="$top/_build/fuzz/" "$scratch" "$corpus" >"$t.log" 2>&1 \
                         || { tail -30 "$t.log"; rc=1; }
         done
         return $rc
