@@ -70,8 +70,10 @@ run_fuzz_smoke() {
         build "$top/_build/fuzz" --enable-fuzzing CC=clang || return 1
         local t name corpus scratch rc=0
         for t in "$top"/_build/fuzz/tests/fuzz/fuzz_*; do
-                [ -x "$t" ] && [ "${t%.*}" = "$t" ] || continue
-                name=$(basename "$t" | sed 's/^fuzz_//')
+                name=$(basename "$t")
+                case $name in *.*) continue ;; esac
+                [ -x "$t" ] || continue
+                name=${name#fuzz_}
                 corpus="$top/tests/fuzz/corpus/$name"
                 # libFuzzer writes new inputs into its first directory: a
                 # scratch one, so the committed seeds stay as they are.
