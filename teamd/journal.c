@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/uio.h>
 #include <syslog.h>
+/* CODE_FILE/CODE_LINE would always name this file: leave them out. */
+#define SD_JOURNAL_SUPPRESS_LOCATION 1
 #include <systemd/sd-journal.h>
 
 #include "journal.h"

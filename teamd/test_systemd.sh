@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# teamd under a real systemd (PID 1 in a systemd-nspawn container): socket
+# activation with named fds, Type=notify and STATUS=, the watchdog, the
+# hardened unit (teamd must still work inside it), journald fields and the
+# message catalog, clean stop and re-activation, exit 78 not restarted.
+#
+# Needs root, systemd-nspawn and a Debian root directory at
+# $TEAM_NSPAWN_ROOT (default /var/tmp/pam_team-nspawn-root). With
+# TEAM_NSPAWN_BOOTSTRAP=1 the test makes it with debootstrap (network, ~2
+# min); otherwise it skips when the directory is missing.
+set -uo pipefail
+
+skip() { echo "SKIP: ${0##*/}: $*" >&2; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || skip "needs root (boots a container)"
+: "${top_builddir:?run through make check}"
+: "${top_srcdir:=$top_builddir}"
+command -v systemd-nspawn >/dev/null 2>&1 || skip "systemd-nspawn is missing (apt-get install systemd-container)"
+for f in teamd/teamd teamctl/teamctl tools/team-sign-grant systemd/teamd.service systemd/tmpfiles/teamd.conf; do
+        [ -e "$top_builddir/$f" ] || skip "$f is not built"
+done
+
+root=${TEAM_NSPAWN_ROOT:-/var/tmp/pam_team-nspawn-root}
+if [ ! -x "$root/lib/systemd/systemd" ]; then
+        [ "${TEAM_NSPAWN_BOOTSTRAP:-0}" = 1 ] || skip "no container root at $root (TEAM_NSPAWN_BOOTSTRAP=1 makes one)"
+        command -v debootstrap >/dev/null 2>&1 || skip "debootstrap is missing"
+        debootstrap --variant=minbase \
+                --include=systemd,systemd-sysv,dbus,libpam-systemd,libcurl4,libsqlite3-0,libjson-c5,libinih1,libssl3 \
+                bookworm "$root" http://deb.debian.org/debian >/dev/null 2>&1 || skip "debootstrap failed"
+fi
+
+nspawn_pid= pid1=
+cleanup() {
+        local rc=$? i
+        if [ -n "$nspawn_pid" ]; then
+                kill -TERM "$nspawn_pid" 2>/dev/null
+                for ((i = 0; i < 100; i++)); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.1; done
+                kill -KILL "$nspawn_pid" 2>/dev/null
+                wait "$nspawn_pid" 2>/dev/null
+        fi
+        [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "$pid1" ] && tail -n 30 "$log" >&2
+        rm -f "$log"
+        exit "$rc"
+}
+log=$(mktemp /tmp/test_systemd.XXXXXX)
+trap cleanup EXIT
+
+# Install this build into the container (overwriting the last run's).
+install -D -m 0755 "$top_builddir/teamd/teamd" "$root/usr/local/sbin/teamd"
+install -D -m 0755 "$top_builddir/teamctl/teamctl" "$root/usr/local/bin/teamctl"
+install -D -m 0755 "$top_builddir/tools/team-sign-grant" "$root/usr/local/bin/team-sign-grant"
+sed 's|^ExecStart=[^ ]*/teamd |ExecStart=/usr/local/sbin/teamd |' "$top_builddir/systemd/teamd.service" \
+        >"$root/etc/systemd/system/teamd.service"
+install -m 0644 "$top_srcdir/systemd/teamd.socket" "$top_srcdir/systemd/teamd-user.socket" "$root/etc/systemd/system/"
+install -D -m 0644 "$top_srcdir/systemd/teamd.catalog" "$root/usr/lib/systemd/catalog/teamd.catalog"
+install -D -m 0644 "$top_builddir/systemd/tmpfiles/teamd.conf" "$root/usr/lib/tmpfiles.d/teamd.conf"
+rm -rf "$root/var/lib/teamd" "$root/etc/team" "$root/root/k.key"
+install -d -m 0755 "$root/etc/team/keys"
+printf '[teamd]\nhost_id = nspawn1\n' >"$root/etc/team/teamd.conf"
+chroot "$root" systemctl enable teamd.socket teamd-user.socket >/dev/null 2>&1 || fail "systemctl enable"
+
+systemd-nspawn -D "$root" --register=no --keep-unit --boot --console=pipe >"$log" 2>&1 &
+nspawn_pid=$!
+for ((i = 0; i < 100; i++)); do
+        pid1=$(pgrep -P "$nspawn_pid" | head -1)
+        [ -n "$pid1" ] && break
+        sleep 0.1
+done
+[ -n "$pid1" ] || fail "the container did not start"
+ct() { nsenter -t "$pid1" -a "$@"; }
+for ((i = 0; i < 300; i++)); do
+        state=$(ct systemctl is-system-running 2>/dev/null)
+        case $state in running | degraded) break ;; esac
+        sleep 0.1
+done
+case $state in running | degraded) ;; *) fail "container did not boot: $state" ;; esac
+show() { ct systemctl show teamd -p "$1" --value; }
+contains() { printf '%s' "$2" | grep -Eq -- "$3" || fail "$1: expected /$3/ in: $2"; }
+
+ct team-sign-grant keygen --private /root/k.key --public /etc/team/keys/k1.pem || fail keygen
+ct chmod 0644 /etc/team/keys/k1.pem
+ct systemctl is-active -q teamd.socket teamd-user.socket || fail "sockets not listening"
+[ "$(ct stat -c %a /run/teamd/teamd.sock)" = 600 ] || fail "root socket mode"
+[ "$(ct stat -c %a /run/teamd/user.sock)" = 666 ] || fail "user socket mode"
+
+# The first connection starts teamd, which says READY=1 and STATUS=.
+out=$(ct teamctl status) || fail "teamctl status (activation): $out"
+contains "status" "$out" "host: +nspawn1"
+[ "$(show ActiveState)" = active ] || fail "teamd not active after activation"
+contains "STATUS=" "$(show StatusText)" "^0 grants, api "
+[ "$(show WatchdogUSec)" = 30s ] || fail "WatchdogUSec=$(show WatchdogUSec)"
+out=$(ct journalctl -b -u teamd -o cat --no-pager)
+contains "activated sockets" "$out" "activated sockets /run/teamd/teamd.sock and /run/teamd/user.sock"
+
+# Grants work inside the sandbox; the store is private.
+out=$(ct sh -c 'team-sign-grant sign --key /root/k.key --kid k1 --sub nobody --aud nspawn1 --role sudo --for 1h --reason unit-test | teamctl grant add -') \
+        || fail "grant add: $out"
+contains "StatusText after grant" "$(show StatusText)" "^1 grants"
+out=$(ct setpriv --reuid=nobody --regid=nogroup --clear-groups teamctl status) || fail "user status: $out"
+contains "user sees own grant" "$out" "unit-test"
+[ "$(ct stat -c %a /var/lib/teamd)" = 700 ] || fail "state dir mode"
+[ "$(ct stat -c %a /var/lib/teamd/grants.db)" = 600 ] || fail "grants.db mode"
+[ "$(ct stat -c %u /var/lib/teamd/grants.db)" = 0 ] || fail "grants.db owner"
+
+# journald: structured fields and the catalog.
+ct journalctl --update-catalog
+out=$(ct journalctl -b -t teamd TEAM_EVENT=GrantReceived -o export --no-pager)
+contains "MESSAGE_ID" "$out" "MESSAGE_ID=b89db6ea7d0b45e1b087cfc185aef1eb"
+contains "TEAM_USER" "$out" "TEAM_USER=nobody"
+if printf '%s' "$out" | grep -q '^CODE_FILE='; then fail "entries carry teamd's own source location"; fi
+out=$(ct journalctl -b -x -t teamd TEAM_EVENT=GrantReceived --no-pager)
+contains "catalog" "$out" "Subject: Grant received: nobody may use sudo on nspawn1"
+
+# A clean stop is exit 0; the sockets stay and start teamd again.
+ct systemctl stop teamd
+[ "$(show ExecMainStatus)" = 0 ] || fail "stop: exit status $(show ExecMainStatus)"
+ct test -S /run/teamd/teamd.sock || fail "socket gone after stop"
+ct teamctl status >/dev/null || fail "re-activation after stop"
+[ "$(show ActiveState)" = active ] || fail "not re-activated"
+
+# A bad config: exit 78, no restart loop.
+printf '[teamd]\nbogus = 1\n' >"$root/etc/team/teamd.conf"
+ct systemctl restart teamd >/dev/null 2>&1
+sleep 2
+[ "$(show ExecMainStatus)" = 78 ] || fail "bad config: exit status $(show ExecMainStatus)"
+[ "$(show NRestarts)" = 0 ] || fail "restarted after exit 78"
+contains "config error in the journal" "$(ct journalctl -b -u teamd -o cat --no-pager)" "teamd.conf:2: \[teamd\] bogus"
+
+out=$(ct systemd-analyze security teamd.service --no-pager 2>&1 | sed -n 's/.*Overall exposure level for teamd.service: \([0-9.]*\).*/\1/p')
+[ -n "$out" ] || fail "systemd-analyze security gave no score"
+awk -v s="$out" 'BEGIN { exit !(s <= 2.5) }' || fail "exposure level $out > 2.5"
+echo "PASS: ${0##*/} (exposure $out)"
