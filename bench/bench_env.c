@@ -8,7 +8,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,7 +80,9 @@ static int start_like_systemd(struct teamd_fixture *f)
         if (pid == 0) {
                 char *argv[] = { teamd, "--config", f->conf, NULL };
 
-                if (dup2(logfd, STDOUT_FILENO) < 0 || dup2(logfd, STDERR_FILENO) < 0)
+                /* A benchmark killed half-way must not leave teamd behind. */
+                if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 ||
+                    dup2(logfd, STDOUT_FILENO) < 0 || dup2(logfd, STDERR_FILENO) < 0)
                         _exit(127);
                 execv(teamd, argv);
                 _exit(127);

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -198,8 +199,11 @@ int bench_echo_start(const char *path, pid_t *pid)
                 r = -errno;
                 goto out;
         }
-        if (p == 0)
+        if (p == 0) {
+                if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
+                        _exit(1);
                 echo_serve(lfd);
+        }
         *pid = p;
         r = 0;
 out:

@@ -5,18 +5,27 @@
 # else _build/bench beside the sources. Needs root: teamd's privileged
 # socket only answers uid 0.
 #
-# usage: bench/run.sh [--no-build] [--quick]
-#   --no-build  use the build tree as it is
-#   --quick     a short smoke run (fewer iterations, 1 s throughput runs)
+# By default the benchmarks run beside a real systemd-journald of their own
+# (private mount namespace, tests/lib/journald_ns.sh), so teamd pays for its
+# audit entries as on a real host; without unshare or journald they run
+# without one and the report says so.
+#
+# usage: bench/run.sh [--no-build] [--quick] [--journald | --no-journald]
+#   --no-build     use the build tree as it is
+#   --quick        a short smoke run (fewer iterations, 1 s throughput runs)
+#   --journald     insist on a private journald (fail without one)
+#   --no-journald  run without one
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=1 quick=0
+build=1 quick=0 journald=auto
 for a in "$@"; do
         case $a in
         --no-build) build=0 ;;
         --quick) quick=1 ;;
-        *) echo "usage: $0 [--no-build] [--quick]" >&2; exit 2 ;;
+        --journald) journald=yes ;;
+        --no-journald) journald=no ;;
+        *) echo "usage: $0 [--no-build] [--quick] [--journald | --no-journald]" >&2; exit 2 ;;
         esac
 done
 
@@ -26,10 +35,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 builddir=${top_builddir:-${TEAM_BENCH_BUILDDIR:-$top/_build/bench}}
+builddir=$(mkdir -p "$builddir" && cd "$builddir" && pwd)
 if [ "$build" = 1 ]; then
         if [ ! -f "$builddir/Makefile" ]; then
                 [ -x "$top/configure" ] || (cd "$top" && autoreconf -fi >/dev/null)
-                mkdir -p "$builddir"
                 (cd "$builddir" && "$top/configure" -q) >&2
         fi
         make -C "$builddir" -j"$(nproc 2>/dev/null || echo 2)" >"$builddir/bench-build.log" 2>&1 \
@@ -37,6 +46,33 @@ if [ "$build" = 1 ]; then
 fi
 export top_builddir=$builddir top_srcdir=$top
 b=$builddir/bench
+
+# A private journald: re-run this script once inside a new mount namespace
+# (the shared e2e helpers do the mounts and undo everything at exit).
+journald_note="none listening: teamd's journald writes fail fast (a real host pays a datagram per event)"
+if [ "$journald" != no ]; then
+        if [ "${TEAM_PRIVATE_MOUNT_NS:-}" != "$$" ]; then
+                if [ -x /lib/systemd/systemd-journald ] && command -v unshare >/dev/null &&
+                        unshare -m --propagation private true 2>/dev/null; then
+                        # shellcheck source=tests/lib/teamd_fixture.sh
+                        . "$top/tests/lib/teamd_fixture.sh"
+                        # shellcheck source=tests/lib/journald_ns.sh
+                        . "$top/tests/lib/journald_ns.sh"
+                        journald_reexec_private "$0" "$@" --no-build
+                elif [ "$journald" = yes ]; then
+                        echo "bench/run.sh: --journald needs unshare -m and /lib/systemd/systemd-journald" >&2
+                        exit 1
+                fi
+        else
+                # shellcheck source=tests/lib/teamd_fixture.sh
+                . "$top/tests/lib/teamd_fixture.sh"
+                # shellcheck source=tests/lib/journald_ns.sh
+                . "$top/tests/lib/journald_ns.sh"
+                fixture_init
+                journald_start
+                journald_note="a private systemd-journald (tmpfs, default rate limits) receives every teamd event"
+        fi
+fi
 
 if [ "$quick" = 1 ]; then
         lat_n=200 jws_n=2000 codec_n=5000 secs=1 fill=1000
@@ -47,7 +83,11 @@ fi
 results=$top/bench/results
 mkdir -p "$results"
 out=$(mktemp) verdict=$(mktemp)
-trap 'rm -f "$out" "$verdict"' EXIT
+if [ -n "${TEAM_TMP:-}" ]; then
+        fixture_on_cleanup rm -f "$out" "$verdict"   # the fixture owns the EXIT trap
+else
+        trap 'rm -f "$out" "$verdict"' EXIT
+fi
 
 report() {
         local cpu rev
@@ -61,6 +101,7 @@ report() {
         echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
         echo "- clock: CLOCK_MONOTONIC; percentiles are nearest-rank; warm-up runs are discarded"
         echo "- teamd runs as teamd.service runs it (no --foreground); grants signed in-process, stored with grant_add frames"
+        echo "- journald: $journald_note; pam_team's pam_syslog has no /dev/log here"
         echo
         echo "## Latency (one operation, µs)"
         echo
