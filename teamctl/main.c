@@ -60,8 +60,8 @@ const char *teamctl_socket(const struct teamctl *t)
         return t->cfg.user_socket ? t->cfg.user_socket : TEAMD_DEFAULT_USER_SOCKET;
 }
 
-/* An explicit --config must load; the default file may be missing or
- * unreadable (a user's teamctl falls back to the default socket paths). */
+/* An explicit --config must load; the default file may be missing, and
+ * unreadable for users (their teamctl then uses the default socket paths). */
 static int load_config(struct teamctl *t)
 {
         char err[1024] = "";
@@ -72,7 +72,9 @@ static int load_config(struct teamctl *t)
                 t->cfg_loaded = true;
                 return 0;
         }
-        if (!t->config_given && (r == -EACCES || r == -EPERM)) {
+        /* A user who may not read the default file talks to the default
+         * user socket; anything else wrong with the file is an error. */
+        if (!t->config_given && r == -EACCES && geteuid() != 0) {
                 memset(&t->cfg, 0, sizeof(t->cfg));
                 return 0;
         }
