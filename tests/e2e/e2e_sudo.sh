@@ -91,6 +91,7 @@ stop_teamd || fixture_fail "teamd did not exit cleanly on SIGTERM (status $?)"
 out=$(run_sudo_as "$user"); rc=$?
 fixture_log "$out"
 [ "$rc" -ne 0 ] || fixture_fail "teamd stopped: sudo succeeded"
+check_contains "teamd stopped: says teamd is unreachable" "$out" 'cannot reach teamd'
 
 fixture_log "PASS: e2e_sudo"
 exit 0
