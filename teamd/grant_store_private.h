@@ -1,9 +1,12 @@
-/* Internals shared by grant_store.c and session_store.c only. */
+/* Internals shared by store_db.c, grant_store.c and session_store.c only. */
 #pragma once
 
 #include <sqlite3.h>
 
 #include "grant_store.h"
+
+/* The columns every grant SELECT returns, in row_read() order. */
+#define GRANT_COLUMNS "id, sub, role, aud, nbf, exp, iat, req, rsn, received_at"
 
 enum store_stmt {
         STMT_GRANT_INSERT,
