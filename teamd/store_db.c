@@ -231,10 +231,22 @@ int grant_store_open(const char *state_dir, uint64_t max_grants, struct grant_st
         char path[4096];
         int n;
 
+        struct stat st;
+
         if (mkdir(state_dir, 0700) < 0 && errno != EEXIST) {
                 int r = -errno;
                 snprintf(err, errlen, "cannot create %s: %s", state_dir, strerror(errno));
                 return r;
+        }
+        /* Whoever could write the directory could swap the database. */
+        if (lstat(state_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                snprintf(err, errlen, "%s is not a directory", state_dir);
+                return -ENOTDIR;
+        }
+        if (st.st_uid != geteuid() || (st.st_mode & 022)) {
+                snprintf(err, errlen, "%s must be owned by uid %lu and writable by it alone (chmod 0700 %s)",
+                         state_dir, (unsigned long)geteuid(), state_dir);
+                return -EPERM;
         }
         n = snprintf(path, sizeof(path), "%s/grants.db", state_dir);
         if (n < 0 || (size_t)n >= sizeof(path)) {

@@ -206,6 +206,19 @@ static void refuses_symlinked_database(void **state)
         rmdir(dir);
 }
 
+static void refuses_writable_state_dir(void **state)
+{
+        struct grant_store *s = NULL;
+        char dir[64], err[256] = "";
+
+        snprintf(dir, sizeof(dir), "/tmp/test_grant_store.XXXXXX");
+        assert_non_null(mkdtemp(dir));
+        assert_int_equal(chmod(dir, 0777), 0);
+        assert_int_equal(grant_store_open(dir, 3, &s, err, sizeof(err)), -EPERM);
+        assert_non_null(strstr(err, "chmod 0700"));
+        rmdir(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -216,6 +229,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(cap_is_enforced_after_purging, setup, teardown),
                 cmocka_unit_test_setup_teardown(sessions_open_and_close_once, setup, teardown),
                 cmocka_unit_test_setup_teardown(refuses_symlinked_database, setup, teardown),
+                cmocka_unit_test(refuses_writable_state_dir),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
