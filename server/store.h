@@ -1,0 +1,281 @@
+/* team-server persistence: a storage interface (a vtable, so a PostgreSQL
+ * backend can implement it later) and its typed rows.
+ *
+ * The embedded default is sqlite (server/store_sqlite.c, schema and
+ * migrations in server/schema.c). Every operation is safe to call from
+ * several threads: the sqlite store serialises them with one (recursive)
+ * mutex. srv_store_begin() takes that mutex until srv_store_commit() or
+ * srv_store_rollback(), so the operations in between form one transaction
+ * that no other thread interleaves with.
+ *
+ * Conventions: 0 or -errno. -ENOENT: no such row. -EEXIST: a unique key
+ * (user name, host id, token hash, id) already exists. -EIO: a database
+ * error (logged, never containing a secret). Strings handed in are copied;
+ * rows handed out are malloc'd and freed with the matching *_clear(). Lists
+ * of strings are NULL-terminated char ** (like config_parser lists).
+ * Times are UTC epoch seconds. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SRV_ID_LEN 18                 /* "r_" / "g_" + 16 hex */
+#define SRV_TOKEN_HASH_LEN 32         /* SHA-256 of the bearer token */
+#define SRV_MAX_NAME 64               /* user names, host ids, groups, roles */
+#define SRV_MAX_REASON 1024
+#define SRV_MAX_TICKET 128
+#define SRV_MAX_COMMENT 1024
+
+/* ---- identities ---- */
+
+struct srv_user {
+        char *name;
+        char **groups;                /* NULL-terminated, may be empty */
+        int64_t created_at;
+};
+void srv_user_clear(struct srv_user *u);
+
+struct srv_host {
+        char *id;
+        char **groups;
+        int64_t created_at;
+};
+void srv_host_clear(struct srv_host *h);
+
+/* ---- requests, decisions, grants ---- */
+
+/* What the database records. The status clients see (pending, approved,
+ * active, expired, denied, cancelled, revoked) is derived from this plus
+ * the grant's times by lifecycle (lc_request_status()). */
+enum srv_request_state {
+        SRV_REQ_PENDING = 0,
+        SRV_REQ_APPROVED,             /* a grant was issued */
+        SRV_REQ_DENIED,
+        SRV_REQ_CANCELLED,
+        SRV_REQ_EXPIRED,              /* request TTL passed while pending */
+        SRV_REQ_REVOKED,              /* its grant was revoked */
+        SRV_REQ__MAX
+};
+const char *srv_request_state_name(enum srv_request_state s);        /* "pending", ... */
+int srv_request_state_from_name(const char *name, enum srv_request_state *out);
+
+enum srv_decision_kind {
+        SRV_DECISION_APPROVE = 0,
+        SRV_DECISION_DENY,
+};
+
+struct srv_decision {
+        char *by;                     /* user name */
+        enum srv_decision_kind decision;
+        char *comment;                /* NULL = none */
+        int64_t at;
+};
+
+struct srv_grant {
+        char *id;                     /* g_<16 hex> */
+        char *request_id;
+        char *user;                   /* sub */
+        char *role;
+        char *aud;                    /* host id or host group */
+        int64_t nbf, exp, iat;
+        char *jws;
+        char *kid;
+        int64_t revoked_at;           /* 0 = not revoked */
+        char *revoked_by;             /* NULL unless revoked */
+        char *revoke_reason;          /* NULL = none */
+        int64_t seq;                  /* feed sequence number of the issue */
+};
+void srv_grant_clear(struct srv_grant *g);
+
+struct srv_request {
+        char *id;                     /* r_<16 hex> */
+        enum srv_request_state state;
+        char *role;
+        char *host;                   /* host id or host group (the grant's aud) */
+        char *user;                   /* for whom */
+        char *filed_by;               /* "user:NAME" or "host:ID" */
+        int64_t duration;             /* seconds */
+        char *reason;                 /* NULL = none */
+        char *ticket;                 /* NULL = none */
+        int64_t start_at;             /* 0 = at approval */
+        int64_t created_at;
+        int64_t expires_at;           /* end of the pending TTL */
+        int64_t approvals_required;
+        int64_t denials_required;
+        int64_t closed_at;            /* when it left pending; 0 while pending */
+        char *extends;                /* grant id, NULL = none */
+        /* Filled by request_get / request_list: */
+        struct srv_decision *decisions;   /* in time order */
+        size_t n_decisions;
+        struct srv_grant *grant;          /* NULL until approved */
+};
+void srv_request_clear(struct srv_request *r);
+void srv_request_list_free(struct srv_request *list, size_t n);
+
+/* Which requests request_list returns: the OR of the "visible" clauses
+ * that are set, ANDed with state when has_state. All NULL/false = all. */
+struct srv_request_filter {
+        bool has_state;
+        enum srv_request_state state;
+        const char *user;             /* requests for this user ... */
+        const char *filed_by;         /* ... or filed by "user:NAME"/"host:ID" ... */
+        const char *host;             /* ... or whose host is this id ... */
+        const char *const *roles;     /* ... or (pending only) of one of these roles; NULL-terminated */
+        size_t limit;                 /* 0 = SRV_REQUEST_LIST_MAX */
+};
+#define SRV_REQUEST_LIST_MAX 500
+
+/* ---- host feed ---- */
+
+enum srv_feed_kind {
+        SRV_FEED_GRANT = 0,
+        SRV_FEED_REVOKE,
+};
+
+struct srv_feed_entry {
+        int64_t seq;
+        enum srv_feed_kind kind;
+        char *grant_id;
+        char *jws;                    /* SRV_FEED_GRANT only */
+};
+void srv_feed_list_free(struct srv_feed_entry *list, size_t n);
+
+/* ---- audit ---- */
+
+struct srv_audit_record {
+        int64_t id;                   /* assigned on append */
+        int64_t at;
+        char *event;                  /* "RequestCreated", ... (lifecycle.h) */
+        char *actor;                  /* "user:NAME", "host:ID", "policy", "server" */
+        char *request_id;             /* NULL = none */
+        char *grant_id;
+        char *user;
+        char *role;
+        char *host;
+        char *reason;                 /* why: reason or comment */
+};
+void srv_audit_list_free(struct srv_audit_record *list, size_t n);
+
+/* ---- webhook queue (durable) ---- */
+
+struct srv_webhook_job {
+        int64_t id;                   /* assigned on enqueue */
+        char *target;                 /* [webhook NAME] */
+        char *event;
+        char *body;                   /* the HTTP body to POST, already formatted */
+        int64_t created_at;
+        int64_t next_at;              /* not before */
+        unsigned attempts;
+        char *last_error;             /* NULL = none */
+};
+void srv_webhook_job_clear(struct srv_webhook_job *j);
+
+/* ---- the interface ---- */
+
+struct srv_store;
+
+struct srv_store_ops {
+        const char *name;             /* "sqlite" */
+        void (*close)(struct srv_store *s);
+
+        int (*begin)(struct srv_store *s);
+        int (*commit)(struct srv_store *s);
+        void (*rollback)(struct srv_store *s);
+
+        int (*user_add)(struct srv_store *s, const struct srv_user *u, const uint8_t hash[SRV_TOKEN_HASH_LEN]);
+        int (*user_get)(struct srv_store *s, const char *name, struct srv_user *out);
+        int (*user_by_token)(struct srv_store *s, const uint8_t hash[SRV_TOKEN_HASH_LEN], struct srv_user *out);
+        /* Names of the users in at least one of groups (sorted, NULL-terminated). */
+        int (*users_in_groups)(struct srv_store *s, const char *const *groups, char ***out);
+        int (*host_add)(struct srv_store *s, const struct srv_host *h, const uint8_t hash[SRV_TOKEN_HASH_LEN]);
+        int (*host_get)(struct srv_store *s, const char *id, struct srv_host *out);
+        int (*host_by_token)(struct srv_store *s, const uint8_t hash[SRV_TOKEN_HASH_LEN], struct srv_host *out);
+        /* 1 if some host has this group, 0 if none, -errno. */
+        int (*group_has_hosts)(struct srv_store *s, const char *group);
+
+        int (*request_insert)(struct srv_store *s, const struct srv_request *r);
+        int (*request_set_state)(struct srv_store *s, const char *id, enum srv_request_state state, int64_t at);
+        int (*request_get)(struct srv_store *s, const char *id, struct srv_request *out);
+        int (*request_list)(struct srv_store *s, const struct srv_request_filter *f, struct srv_request **out,
+                            size_t *n);
+        /* Pending requests whose expires_at <= now (ids, NULL-terminated). */
+        int (*request_due)(struct srv_store *s, int64_t now, char ***out);
+        int (*request_count)(struct srv_store *s, enum srv_request_state state, uint64_t *out);
+        int (*decision_insert)(struct srv_store *s, const char *request_id, const struct srv_decision *d);
+
+        /* Assigns g->seq (a new feed entry). */
+        int (*grant_insert)(struct srv_store *s, struct srv_grant *g);
+        int (*grant_get)(struct srv_store *s, const char *id, struct srv_grant *out);
+        /* Marks revoked and appends a feed entry; -EALREADY if already revoked. */
+        int (*grant_revoke)(struct srv_store *s, const char *id, int64_t at, const char *by, const char *reason);
+        int (*grant_count)(struct srv_store *s, uint64_t *out);
+
+        /* Feed entries after cursor whose grant's aud is in auds
+         * (NULL-terminated), skipping grants with exp <= now (and their
+         * revocations); cursor 0 = from the start. *last = the highest
+         * sequence number in the whole feed (the next cursor). */
+        int (*feed_since)(struct srv_store *s, int64_t cursor, const char *const *auds, int64_t now,
+                          struct srv_feed_entry **out, size_t *n, int64_t *last);
+
+        int (*audit_append)(struct srv_store *s, struct srv_audit_record *a);
+        /* Records of a request (request_id != NULL) or all, oldest first. */
+        int (*audit_list)(struct srv_store *s, const char *request_id, struct srv_audit_record **out, size_t *n);
+
+        int (*webhook_enqueue)(struct srv_store *s, struct srv_webhook_job *j);
+        /* The job with the smallest next_at <= now; -ENOENT if none due. */
+        int (*webhook_next_due)(struct srv_store *s, int64_t now, struct srv_webhook_job *out);
+        int (*webhook_done)(struct srv_store *s, int64_t id);
+        int (*webhook_retry)(struct srv_store *s, int64_t id, int64_t next_at, unsigned attempts,
+                             const char *last_error);
+        int (*webhook_depth)(struct srv_store *s, uint64_t *out);
+        /* Earliest next_at of any job; -ENOENT if the queue is empty. */
+        int (*webhook_next_at)(struct srv_store *s, int64_t *out);
+};
+
+struct srv_store {
+        const struct srv_store_ops *ops;
+};
+
+/* Opens (creating, mode 0600) and migrates the sqlite database at path. */
+int srv_store_open_sqlite(const char *path, struct srv_store **out, char *err, size_t errlen);
+
+/* Thin wrappers so callers read naturally. */
+static inline void srv_store_close(struct srv_store *s) { if (s) s->ops->close(s); }
+static inline int srv_store_begin(struct srv_store *s) { return s->ops->begin(s); }
+static inline int srv_store_commit(struct srv_store *s) { return s->ops->commit(s); }
+static inline void srv_store_rollback(struct srv_store *s) { s->ops->rollback(s); }
+static inline int srv_store_user_add(struct srv_store *s, const struct srv_user *u, const uint8_t h[SRV_TOKEN_HASH_LEN])
+{ return s->ops->user_add(s, u, h); }
+static inline int srv_store_user_get(struct srv_store *s, const char *name, struct srv_user *out)
+{ return s->ops->user_get(s, name, out); }
+static inline int srv_store_user_by_token(struct srv_store *s, const uint8_t h[SRV_TOKEN_HASH_LEN], struct srv_user *out)
+{ return s->ops->user_by_token(s, h, out); }
+static inline int srv_store_host_add(struct srv_store *s, const struct srv_host *x, const uint8_t h[SRV_TOKEN_HASH_LEN])
+{ return s->ops->host_add(s, x, h); }
+static inline int srv_store_host_get(struct srv_store *s, const char *id, struct srv_host *out)
+{ return s->ops->host_get(s, id, out); }
+static inline int srv_store_host_by_token(struct srv_store *s, const uint8_t h[SRV_TOKEN_HASH_LEN], struct srv_host *out)
+{ return s->ops->host_by_token(s, h, out); }
+static inline int srv_store_request_count(struct srv_store *s, enum srv_request_state st, uint64_t *out)
+{ return s->ops->request_count(s, st, out); }
+static inline int srv_store_grant_count(struct srv_store *s, uint64_t *out) { return s->ops->grant_count(s, out); }
+static inline int srv_store_audit_list(struct srv_store *s, const char *rid, struct srv_audit_record **out, size_t *n)
+{ return s->ops->audit_list(s, rid, out, n); }
+static inline int srv_store_webhook_enqueue(struct srv_store *s, struct srv_webhook_job *j)
+{ return s->ops->webhook_enqueue(s, j); }
+static inline int srv_store_webhook_next_due(struct srv_store *s, int64_t now, struct srv_webhook_job *out)
+{ return s->ops->webhook_next_due(s, now, out); }
+static inline int srv_store_webhook_done(struct srv_store *s, int64_t id) { return s->ops->webhook_done(s, id); }
+static inline int srv_store_webhook_retry(struct srv_store *s, int64_t id, int64_t next_at, unsigned attempts,
+                                          const char *last_error)
+{ return s->ops->webhook_retry(s, id, next_at, attempts, last_error); }
+static inline int srv_store_webhook_depth(struct srv_store *s, uint64_t *out) { return s->ops->webhook_depth(s, out); }
+static inline int srv_store_webhook_next_at(struct srv_store *s, int64_t *out) { return s->ops->webhook_next_at(s, out); }
+
+/* NULL-terminated string lists (NULL-safe). */
+void srv_strv_free(char **v);
+char **srv_strv_dup(const char *const *v);
+size_t srv_strv_len(const char *const *v);
+bool srv_strv_contains(const char *const *v, const char *s);
+bool srv_strv_intersects(const char *const *a, const char *const *b);
