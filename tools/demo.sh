@@ -126,7 +126,7 @@ note "refused again (exit status $rc)."
 stop_teamd || note "(teamd exited with status $?)"
 
 say "7. The audit trail teamd wrote to journald"
-journald_wait_for 3 SYSLOG_IDENTIFIER=teamd TEAM_EVENT=ElevationDenied \
+journald_wait_for 2 SYSLOG_IDENTIFIER=teamd TEAM_EVENT=ElevationDenied \
         || fixture_fail "the decisions did not reach journald"
 printf '    %-8s  %-17s  %-8s  %-5s  %-6s  %-36s  %s\n' TIME EVENT USER ROLE RESULT GRANT REASON
 journalctl --no-pager -o export SYSLOG_IDENTIFIER=teamd | awk '
