@@ -170,6 +170,9 @@ struct srv_webhook_job {
         char *last_error;             /* NULL = none */
 };
 void srv_webhook_job_clear(struct srv_webhook_job *j);
+/* next_at of a job kept after its last allowed attempt ("failed"): never
+ * due again, never deleted, still counted by webhook_depth. */
+#define SRV_WEBHOOK_GAVE_UP INT64_MAX
 
 /* ---- the interface ---- */
 
@@ -231,6 +234,12 @@ struct srv_store_ops {
         int (*webhook_depth)(struct srv_store *s, uint64_t *out);
         /* Earliest next_at of any job; -ENOENT if the queue is empty. */
         int (*webhook_next_at)(struct srv_store *s, int64_t *out);
+
+        /* -- added by "webhook" (server/webhook.c): per-target order -- */
+        /* The oldest job (lowest id) of target that has not given up
+         * (next_at < SRV_WEBHOOK_GAVE_UP), due or not; -ENOENT if none.
+         * The sender delivers a target's jobs strictly in this order. */
+        int (*webhook_head)(struct srv_store *s, const char *target, struct srv_webhook_job *out);
 };
 
 struct srv_store {
@@ -272,6 +281,8 @@ static inline int srv_store_webhook_retry(struct srv_store *s, int64_t id, int64
 { return s->ops->webhook_retry(s, id, next_at, attempts, last_error); }
 static inline int srv_store_webhook_depth(struct srv_store *s, uint64_t *out) { return s->ops->webhook_depth(s, out); }
 static inline int srv_store_webhook_next_at(struct srv_store *s, int64_t *out) { return s->ops->webhook_next_at(s, out); }
+static inline int srv_store_webhook_head(struct srv_store *s, const char *target, struct srv_webhook_job *out)
+{ return s->ops->webhook_head(s, target, out); }
 
 /* NULL-terminated string lists (NULL-safe). */
 void srv_strv_free(char **v);
