@@ -1,9 +1,11 @@
 /* teamd throughput: N concurrent clients (threads) send `check` frames on
  * the privileged socket for a fixed time, one connection per check as
- * pam_team does; checks/s and latency percentiles, first with one grant in
- * the store, then with --fill grants for other users (the store is indexed
- * by sub+role, so its size must not matter). Baseline: the same clients
- * against a trivial single-threaded Unix-socket echo server. */
+ * pam_team does; checks/s and latency percentiles against two teamds, one
+ * holding only the benchmark user's grant and one also holding --fill
+ * grants for other users (the store is indexed by sub+role, so its size
+ * must not matter). Baseline: the same clients against a trivial
+ * single-threaded Unix-socket echo server. Targets take turns in 1 s
+ * slices (--seconds of them each). */
 #include "config.h"
 
 #include <errno.h>
@@ -126,7 +128,7 @@ static double per_s(const struct result *res)
 }
 
 struct opts {
-        uint64_t secs, warm_ms, fill;
+        uint64_t secs, warm_ms, fill;   /* secs: 1 s slices per target */
         unsigned clients[8];
         size_t n_clients;
         int header;
