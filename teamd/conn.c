@@ -2,8 +2,10 @@
  *
  * accept -> SO_PEERCRED (root socket: uid 0 or close) -> read one frame
  * (capped, non-blocking) -> dispatch -> write one frame -> close. Every
- * connection has a 5 s deadline, and at most TEAMD_MAX_CONNECTIONS are open
- * at once; past that, new ones are closed at once. */
+ * connection has a 5 s deadline. At most TEAMD_MAX_CONNECTIONS are open on
+ * the root socket, and separately TEAMD_MAX_USER_CONNECTIONS on the user
+ * socket, TEAMD_MAX_CONNECTIONS_PER_UID per user; past that, new ones are
+ * closed at once. */
 #include "config.h"
 
 #include <errno.h>
@@ -50,7 +52,10 @@ static void conn_free(struct conn *c)
                 c->d->conns = c->next;
         if (c->next)
                 c->next->prev = c->prev;
-        c->d->n_conns--;
+        if (c->peer.privileged)
+                c->d->n_conns--;
+        else
+                c->d->n_user_conns--;
         free(c);
 }
 
@@ -162,10 +167,13 @@ static int conn_new(struct teamd *d, int fd, const struct ucred *cred, bool priv
         if (d->conns)
                 d->conns->prev = c;
         d->conns = c;
-        d->n_conns++;
         c->peer = (struct teamd_peer){
                 .privileged = privileged, .uid = cred->uid, .gid = cred->gid, .pid = cred->pid,
         };
+        if (privileged)
+                d->n_conns++;
+        else
+                d->n_user_conns++;
         team_frame_reader_init(&c->reader, TEAM_PROTO_MAX_FRAME);
         r = sd_event_add_io(d->event, &c->io, fd, EPOLLIN, on_io, c);
         if (r >= 0)
@@ -174,6 +182,44 @@ static int conn_new(struct teamd *d, int fd, const struct ucred *cred, bool priv
         if (r < 0)
                 conn_free(c);
         return r;
+}
+
+static unsigned conns_of_uid(const struct teamd *d, uid_t uid)
+{
+        unsigned n = 0;
+
+        for (const struct conn *c = d->conns; c; c = c->next)
+                if (!c->peer.privileged && c->peer.uid == uid)
+                        n++;
+        return n;
+}
+
+static bool over_budget(const struct teamd *d, bool privileged, uid_t uid)
+{
+        if (privileged)
+                return d->n_conns >= TEAMD_MAX_CONNECTIONS;
+        return d->n_user_conns >= TEAMD_MAX_USER_CONNECTIONS || conns_of_uid(d, uid) >= TEAMD_MAX_CONNECTIONS_PER_UID;
+}
+
+/* At most one message per 10 s, so that a flood of refused connections
+ * does not become a flood of journal entries. */
+static void log_refused(bool privileged, const struct ucred *cred)
+{
+        static uint64_t last_usec;
+        static unsigned suppressed;
+        struct timespec ts;
+        uint64_t now;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        now = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+        if (last_usec != 0 && now - last_usec < 10 * 1000000ULL) {
+                suppressed++;
+                return;
+        }
+        teamd_log(LOG_WARNING, "too many connections on the %s socket; refused uid %lu pid %ld (%u more refused since the last message)",
+                  privileged ? "root" : "user", (unsigned long)cred->uid, (long)cred->pid, suppressed);
+        last_usec = now;
+        suppressed = 0;
 }
 
 static void accept_one(struct teamd *d, int fd, bool privileged)
@@ -192,8 +238,8 @@ static void accept_one(struct teamd *d, int fd, bool privileged)
                 close(fd);
                 return;
         }
-        if (d->n_conns >= TEAMD_MAX_CONNECTIONS) {
-                teamd_log(LOG_WARNING, "%u connections open; refused pid %ld", d->n_conns, (long)cred.pid);
+        if (over_budget(d, privileged, cred.uid)) {
+                log_refused(privileged, &cred);
                 close(fd);
                 return;
         }

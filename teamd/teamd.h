@@ -10,7 +10,11 @@
 #include "protocol.h"
 #include "teamd_config.h"
 
+/* Open connections at once: the root socket has its own budget, so that
+ * local users holding the user socket can never crowd out pam_team. */
 #define TEAMD_MAX_CONNECTIONS 64
+#define TEAMD_MAX_USER_CONNECTIONS 32
+#define TEAMD_MAX_CONNECTIONS_PER_UID 4
 #define TEAMD_CONN_TIMEOUT_USEC (5ULL * 1000 * 1000)
 
 struct api_probe;
@@ -26,7 +30,8 @@ struct teamd {
         struct api_probe *probe;
         enum team_api_state api_state;
         int64_t api_since;               /* 0: not probed yet */
-        unsigned n_conns;
+        unsigned n_conns;                /* on the root socket */
+        unsigned n_user_conns;           /* on the user socket */
         struct conn *conns;              /* open connections (conn.c) */
         int64_t ended_seen_until;        /* GrantExpired events emitted up to here */
 };

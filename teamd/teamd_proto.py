@@ -5,6 +5,8 @@
   teamd_proto.py SOCKET --raw HEXLEN  sends only a 4-byte header announcing HEXLEN
   teamd_proto.py SOCKET --idle SECS   connects, sends nothing; prints "closed
                                       after N s" when teamd hangs up
+  teamd_proto.py SOCKET --hold N SECS opens N idle connections at once and holds
+                                      them SECS; prints how many teamd refused
 
 Exit status: 0 answered, 3 closed without an answer, 4 cannot connect.
 """
@@ -39,8 +41,28 @@ def read_exact(s, n):
     return buf
 
 
+def hold(path, n, secs):
+    conns = [connect(path) for _ in range(n)]
+    time.sleep(0.5)
+    refused = 0
+    for s in conns:
+        s.setblocking(False)
+        try:
+            if s.recv(1) == b"":
+                refused += 1
+        except BlockingIOError:
+            pass
+        except ConnectionResetError:
+            refused += 1
+    print(f"refused {refused} of {n}", flush=True)
+    time.sleep(secs)
+    return 0
+
+
 def main():
     path, arg = sys.argv[1], sys.argv[2]
+    if arg == "--hold":
+        return hold(path, int(sys.argv[3]), float(sys.argv[4]))
     s = connect(path)
     if arg == "--idle":
         start = time.monotonic()

@@ -14,15 +14,18 @@ fi
 # shellcheck source=tests/lib/teamd_fixture.sh
 . "$top_srcdir/tests/lib/teamd_fixture.sh"
 fixture_require_built
-fixture_require_programs python3 runuser
+fixture_require_programs python3 runuser setpriv
 PROTO=$top_srcdir/teamd/teamd_proto.py
+# Other users run it too: the system's python, not one under root's home.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
 
 fixture_init
 fixture_make_traversable
 chmod 0644 "$TEAM_CONF"
 base_conf=$(cat "$TEAM_CONF")
 teamctl() { "$TEAMCTL_BIN" --config "$TEAM_CONF" "$@"; }
-ask() { python3 "$PROTO" "$TEAM_SOCK" "$1"; }
+ask() { "$PY" "$PROTO" "$TEAM_SOCK" "$1"; }
 check_req() { # USER ROLE FAILMODE_SAFE
         printf '{"v":1,"op":"check","user":"%s","role":"%s","service":"test","tty":"/dev/pts/9","failmode_safe":%s}' "$1" "$2" "$3"
 }
@@ -78,17 +81,35 @@ check_contains "session_open without a grant denies" "$out" '"decision": ?"deny"
 # ---------- malformed, oversize, idle, wrong socket, wrong peer ----------
 out=$(ask '{"v":1,"op":"check","user":"carol","role":"sudo","service":"x","color":"red"}')
 check_contains "unknown field refused" "$out" '"ok": ?false'
-out=$(python3 "$PROTO" "$TEAM_SOCK" --raw 1000000); rc=$?
+out=$("$PY" "$PROTO" "$TEAM_SOCK" --raw 1000000); rc=$?
 [ "$rc" -eq 3 ] || fixture_fail "oversize frame answered: $out"
-out=$(python3 "$PROTO" "$TEAM_SOCK" --idle 8)
+out=$("$PY" "$PROTO" "$TEAM_SOCK" --idle 8)
 check_contains "idle connection closed by the deadline" "$out" "closed after [45] s"
-out=$(runuser -u nobody -- python3 "$PROTO" "$TEAM_USER_SOCK" "$(check_req nobody sudo true)")
+out=$(runuser -u nobody -- "$PY" "$PROTO" "$TEAM_USER_SOCK" "$(check_req nobody sudo true)")
 check_contains "user socket refuses check" "$out" "only answered on teamd's root socket"
 chmod 0666 "$TEAM_SOCK"
-out=$(runuser -u nobody -- python3 "$PROTO" "$TEAM_SOCK" '{"v":1,"op":"status"}'); rc=$?
+out=$(runuser -u nobody -- "$PY" "$PROTO" "$TEAM_SOCK" '{"v":1,"op":"status"}'); rc=$?
 chmod 0600 "$TEAM_SOCK"
 [ "$rc" -eq 3 ] || fixture_fail "non-root peer on the root socket was answered: $out"
 grep -q "refused uid" "$TEAMD_LOG" || fixture_fail "refused peer not logged"
+# Users holding the user socket cannot crowd out the root socket: 4 per
+# user, 32 in all, and pam_team's socket has its own budget.
+out=$(runuser -u nobody -- "$PY" "$PROTO" "$TEAM_USER_SOCK" --hold 10 0)
+check_contains "per-user cap" "$out" "refused 6 of 10"
+hold_pids=()
+for uid in 60001 60002 60003 60004 60005 60006 60007 60008; do
+        setpriv --reuid=$uid --regid=$uid --clear-groups "$PY" "$PROTO" "$TEAM_USER_SOCK" --hold 4 3 \
+                >"$TEAM_TMP/hold.$uid" &
+        hold_pids+=($!)
+done
+sleep 1.5
+out=$(setpriv --reuid=60009 --regid=60009 --clear-groups "$PY" "$PROTO" "$TEAM_USER_SOCK" --hold 1 0)
+check_contains "user socket cap (32)" "$out" "refused 1 of 1"
+ask "$(check_req carol sudo false)" | grep -q '"allow"' || fixture_fail "root socket starved by user connections"
+wait "${hold_pids[@]}"
+check_contains "32 held" "$(cat "$TEAM_TMP"/hold.600*)" "refused 0 of 4"
+if grep -q "refused [1-9]" "$TEAM_TMP"/hold.600*; then fixture_fail "a user's 4 connections were refused"; fi
+grep -q "too many connections on the user socket" "$TEAMD_LOG" || fixture_fail "refusals not logged"
 # teamd still answers after all that.
 ask "$(check_req carol sudo false)" | grep -q '"allow"' || fixture_fail "teamd stopped answering"
 stop_teamd || fixture_fail "SIGTERM: exit status $?"
