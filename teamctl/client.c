@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,15 @@ static int connect_unix(const char *path, int64_t deadline, int *out)
 fail:
         close(fd);
         return r;
+}
+
+/* Whatever answers must be root's teamd, as pam_team also insists. */
+static bool peer_is_root(int fd)
+{
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+
+        return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && len == sizeof(cred) && cred.uid == 0;
 }
 
 static int send_all(int fd, const uint8_t *buf, size_t len, int64_t deadline)
@@ -159,6 +169,11 @@ int teamctl_call(const char *socket_path, const struct team_request *req, struct
                 goto out;
         }
         r = connect_unix(socket_path, deadline, &fd);
+        if (r == 0 && !peer_is_root(fd)) {
+                snprintf(err, errlen, "the process listening on %s is not root's; it is not teamd", socket_path);
+                ret = TEAMCTL_EXIT_UNAVAILABLE;
+                goto out;
+        }
         if (r == 0)
                 r = send_all(fd, frame, flen, deadline);
         if (r == 0)

@@ -47,6 +47,17 @@ out=$("$TEAMCTL_BIN" help grant); expect_rc "help grant" 0 $?
 check_contains "help grant" "$out" "grant add FILE"
 out=$("$TEAMCTL_BIN" --config "$bad" status 2>&1); expect_rc "teamctl bad config" 78 $?
 
+# --- a socket served by someone other than root is not teamd ---
+mkdir -m 1777 "$TEAM_TMP/fake"
+setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/python3 -c '
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777); s.listen()
+c, _ = s.accept(); time.sleep(1)' "$TEAM_TMP/fake/teamd.sock" &
+for ((i = 0; i < 50; i++)); do [ -S "$TEAM_TMP/fake/teamd.sock" ] && break; sleep 0.1; done
+out=$("$TEAMCTL_BIN" --socket "$TEAM_TMP/fake/teamd.sock" status 2>&1); expect_rc "fake teamd" 69 $?
+check_contains "fake teamd refused" "$out" "not root's"
+wait
+
 # --- start; both sockets with the right modes ---
 start_teamd || fixture_fail "teamd did not start"
 [ "$(stat -c %a "$TEAM_SOCK")" = 600 ] || fixture_fail "root socket mode $(stat -c %a "$TEAM_SOCK")"
