@@ -15,7 +15,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=$top/_build/demo
 script=$top/tools/demo.sh
 
-say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+say() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain"; }
 note() { printf '    %s\n' "$*"; }
 shown() { sed 's/^/    | /'; }
 
@@ -89,7 +90,7 @@ note "refused (exit status $rc), and told how to ask."
 
 say "2. An approver signs a ${grant_seconds}-second sudo grant for $user on $TEAM_HOST"
 exp=$(($(date +%s) + grant_seconds))
-note "\$ team-sign-grant sign --key signing.key --kid $TEAM_KID --sub $user --aud $TEAM_HOST --role sudo --exp $exp --reason 'INC-4711 disk full'"
+note "\$ team-sign-grant sign --key signing.key --kid $TEAM_KID --sub $user --aud $TEAM_HOST --role sudo --exp $exp --apr bob --reason 'INC-4711 disk full'"
 token=$(sign_grant "$user" sudo --exp "$exp" --reason "INC-4711 disk full" --apr bob) \
         || fixture_fail "team-sign-grant sign failed"
 note "${token:0:60}...  (a compact JWS, EdDSA)"
