@@ -82,12 +82,23 @@ fi
 
 results=$top/bench/results
 mkdir -p "$results"
-out=$(mktemp) verdict=$(mktemp)
+tmpd=$(mktemp -d)
+out=$tmpd/report.md verdict=$tmpd/verdict failed=$tmpd/failed
 if [ -n "${TEAM_TMP:-}" ]; then
-        fixture_on_cleanup rm -f "$out" "$verdict"   # the fixture owns the EXIT trap
+        fixture_on_cleanup rm -rf "$tmpd"   # the fixture owns the EXIT trap
 else
-        trap 'rm -f "$out" "$verdict"' EXIT
+        trap 'rm -rf "$tmpd"' EXIT
 fi
+
+# bench NAME ARGS...: runs one benchmark; a failure is noted in the table
+# (and in the exit status) and the others still run.
+bench() {
+        local name=$1
+        shift
+        "$b/$name" "$@" && return 0
+        echo "| $name | failed, see stderr | | | | | | | |"
+        echo "$name" >>"$failed"
+}
 
 report() {
         local cpu rev
@@ -105,29 +116,26 @@ report() {
         echo
         echo "## Latency (one operation, µs)"
         echo
-        # shellcheck disable=SC2016
         echo '| benchmark | n | p50 | p99 | max | baseline | baseline p50 | baseline p99 | overhead p50 |'
         echo '|---|---:|---:|---:|---:|---|---:|---:|---:|'
-        "$b/bench_jws" --no-header --iterations "$jws_n"
-        "$b/bench_codec" --no-header --iterations "$codec_n"
-        if [ -x "$b/bench_pam" ]; then
-                "$b/bench_pam" --no-header --iterations "$lat_n" --verdict-file "$verdict"
-        else
-                echo "| PAM account check | – | not built | | | | | | |"
-        fi
+        bench bench_jws --no-header --iterations "$jws_n"
+        bench bench_codec --no-header --iterations "$codec_n"
+        bench bench_pam --no-header --iterations "$lat_n" --verdict-file "$verdict"
         echo
         if [ -s "$verdict" ]; then
                 cat "$verdict"
                 echo
         fi
-        if [ -x "$b/bench_teamd" ]; then
-                echo "## teamd throughput (concurrent clients, one check per connection, ${secs} s each)"
-                echo
-                "$b/bench_teamd" --seconds "$secs" --fill "$fill"
-        fi
+        echo "## teamd throughput (concurrent clients, one check per connection, ${secs} s each)"
+        echo
+        bench bench_teamd --seconds "$secs" --fill "$fill"
 }
 
 report | tee "$out"
 cp "$out" "$results/latest.md"
 echo >&2
 echo "written to $results/latest.md" >&2
+if [ -s "$failed" ]; then
+        echo "bench/run.sh: failed: $(tr '\n' ' ' <"$failed")" >&2
+        exit 1
+fi
