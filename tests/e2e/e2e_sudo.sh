@@ -3,7 +3,8 @@
 # service is gated by the built pam_team.so (role=sudo) and a private teamd.
 #   no grant -> refused, and told how to ask
 #   a role=ssh grant -> still refused
-#   a role=sudo grant for ~6 s -> allowed; after its exp -> refused
+#   a role=sudo grant for ~6 s -> allowed, quietly, and each sudo recorded
+#   as a session of that user; after its exp -> refused
 #   teamd stopped -> refused
 # Root only (skips with 77 otherwise). Undoes everything at exit.
 set -u
@@ -34,8 +35,9 @@ expect_refused() {
         out=$(run_sudo_as "$user"); rc=$?
         fixture_log "$out"
         [ "$rc" -ne 0 ] || fixture_fail "$label: sudo succeeded, expected a refusal"
-        check_contains "$label: refusal comes from PAM account" "$out" \
-                'PAM account management error|teamd|grant'
+        check_contains "$label: refused by the PAM account phase" "$out" \
+                'PAM account management error|account validation failure'
+        check_contains "$label: pam_team says why" "$out" 'grant|teamd'
         printf '%s' "$out"
 }
 
