@@ -25,8 +25,27 @@ static int peer_user_name(uid_t uid, char **out)
         return *out ? 0 : -ENOMEM;
 }
 
+/* The answer must fit one frame: JSON escaping at most doubles a string,
+ * and a grant's fixed part is well under 64 bytes. */
+#define STATUS_BUDGET (TEAM_PROTO_MAX_FRAME - 4096)
+
+static size_t summary_cost(const struct grant_row *g)
+{
+        return 2 * (strlen(g->id) + strlen(g->role) + (g->rsn ? strlen(g->rsn) : 0)) + 64;
+}
+
+/* A reason is the approver's free text: shown on terminals, so control
+ * characters become '?'. */
+static void sanitize(char *s)
+{
+        for (; s && *s; s++)
+                if ((unsigned char)*s < 0x20 || *s == 0x7f)
+                        *s = '?';
+}
+
 static int fill_grants(struct teamd *d, const char *user, struct team_response *resp)
 {
+        size_t used = 0;
         struct grant_row *rows = NULL;
         size_t n = 0;
         int r;
@@ -41,6 +60,11 @@ static int fill_grants(struct teamd *d, const char *user, struct team_response *
         }
         for (size_t i = 0; i < n; i++) {
                 struct team_grant_summary *s = &resp->grants[i];
+
+                used += summary_cost(&rows[i]);
+                if (used > STATUS_BUDGET)
+                        break;
+                sanitize(rows[i].rsn);
 
                 /* Ownership moves from the row to the response. */
                 s->id = rows[i].id;

@@ -125,6 +125,19 @@ out=$(sign_grant nobody sudo --for 1h | runuser -u nobody -- "$TEAMCTL_BIN" --so
 expect_rc "nobody on the root socket" 69 $?
 check_contains "nobody on the root socket" "$out" "for root"
 
+# --- status always fits one answer; reasons cannot drive a terminal ---
+getent passwd daemon >/dev/null || fixture_fail "no user daemon"
+out=$(sign_grant daemon sudo --for 1h --jti "ctl-$$" --reason "$(printf 'a\tb\033[31mc')" | teamctl grant add - 2>&1)
+expect_rc "control characters in the reason" 1 $?
+long=$(printf 'x%.0s' $(seq 1000))
+for i in $(seq 1 40); do
+        sign_grant daemon sudo --nbf "now+${i}m" --for 1h --jti "bulk-$i-$$" --reason "$long" >>"$TEAM_TMP/bulk"
+done
+while read -r t; do printf '%s\n' "$t" | teamctl grant add - >/dev/null || fixture_fail "bulk grant add"; done <"$TEAM_TMP/bulk"
+out=$(setpriv --reuid=daemon --regid=daemon --clear-groups "$TEAMCTL_BIN" --config "$TEAM_CONF" status); rc=$?
+expect_rc "status with 41 long grants" 0 "$rc"
+[ "$(printf '%s\n' "$out" | grep -c "bulk-")" -ge 20 ] || fixture_fail "status lists too few grants: $out"
+
 # --- SIGTERM: exit 0, sockets gone ---
 stop_teamd; expect_rc "SIGTERM" 0 $?
 [ ! -e "$TEAM_SOCK" ] || fixture_fail "root socket left behind"
