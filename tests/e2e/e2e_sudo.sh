@@ -5,7 +5,8 @@
 #   a role=ssh grant -> still refused
 #   a role=sudo grant for ~6 s -> allowed, quietly, and each sudo recorded
 #   as a session of that user; after its exp -> refused
-#   teamd stopped -> refused
+#   teamd stopped -> refused; started again -> the stored grant still works
+#   teamd killed (stale socket) -> refused; restarted -> works
 # Root only (skips with 77 otherwise). Undoes everything at exit.
 set -u
 
@@ -94,6 +95,20 @@ out=$(run_sudo_as "$user"); rc=$?
 fixture_log "$out"
 [ "$rc" -ne 0 ] || fixture_fail "teamd stopped: sudo succeeded"
 check_contains "teamd stopped: says teamd is unreachable" "$out" 'cannot reach teamd'
+
+step "teamd started again: the stored grant still opens sudo"
+start_teamd || fixture_fail "teamd did not start again over its old sockets and state"
+expect_allowed "grant kept across a teamd restart"
+
+step "teamd crashed (stale socket left behind): refused; restarted: allowed"
+kill_teamd
+[ -S "$TEAM_SOCK" ] || fixture_log "(teamd's socket vanished with it; no stale socket to test)"
+out=$(run_sudo_as "$user"); rc=$?
+fixture_log "$out"
+[ "$rc" -ne 0 ] || fixture_fail "teamd killed: sudo succeeded"
+check_contains "teamd killed: says teamd is unreachable" "$out" 'cannot reach teamd'
+start_teamd || fixture_fail "teamd did not start over a stale socket"
+expect_allowed "after a crash and restart"
 
 fixture_log "PASS: e2e_sudo"
 exit 0

@@ -180,6 +180,14 @@ stop_teamd() {
         return "$rc"
 }
 
+# kill_teamd: SIGKILL (a crash); its socket files stay behind, stale.
+kill_teamd() {
+        [ -n "$TEAMD_PID" ] || return 0
+        kill -KILL "$TEAMD_PID" 2>/dev/null
+        wait "$TEAMD_PID" 2>/dev/null
+        TEAMD_PID=
+}
+
 # sign_grant USER ROLE [options]: prints a compact JWS for this host.
 sign_grant() {
         local user=$1 role=$2
