@@ -10,6 +10,7 @@
 #include "decide.h"
 #include "dispatch.h"
 #include "journal.h"
+#include "maintenance.h"
 
 /* What went wrong, and what to do about it. */
 static void rejection_reason(const struct teamd *d, enum team_jws_result res, char *buf, size_t len)
@@ -116,6 +117,7 @@ int teamd_handle_grant_add(struct teamd *d, const struct teamd_peer *peer, const
                 team_journal_event(TEAM_EVENT_GRANT_RECEIVED, &f, "grant %s for %s as %s until %s stored", g.jti,
                                    g.sub, g.role, until);
                 teamd_update_status(d);
+                teamd_maintenance_reschedule(d);
         }
         resp->ok = true;
         resp->grant_id = strdup(g.jti);

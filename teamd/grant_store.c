@@ -227,6 +227,22 @@ int grant_store_list_ended(struct grant_store *s, int64_t from, int64_t to, stru
         return rows_collect(st, 1000, rows, n);
 }
 
+int grant_store_next_exp(struct grant_store *s, int64_t now, int64_t *t)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_GRANT_NEXT_EXP);
+        int rc;
+
+        sqlite3_bind_int64(st, 1, now);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+                sqlite3_reset(st);
+                return store_errno(rc) ?: -EIO;
+        }
+        *t = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return 0;
+}
+
 int grant_store_count_current(struct grant_store *s, int64_t now, uint64_t *n)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_GRANT_COUNT_CURRENT);

@@ -80,6 +80,9 @@ int grant_store_purge(struct grant_store *s, int64_t now, uint64_t *n_purged);
  * look (GrantExpired events). */
 int grant_store_list_ended(struct grant_store *s, int64_t from, int64_t to, struct grant_row **rows, size_t *n);
 
+/* The earliest exp after now; 0 when no grant ends later. */
+int grant_store_next_exp(struct grant_store *s, int64_t now, int64_t *t);
+
 /* Records an opened session; *id_out is a fresh 32-hex id (malloc'd). */
 int grant_store_session_open(struct grant_store *s, const struct session_info *info, int64_t now, char **id_out);
 /* Marks the session closed and returns its row. -ENOENT when unknown,

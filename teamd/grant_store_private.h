@@ -17,6 +17,7 @@ enum store_stmt {
         STMT_GRANT_COUNT_CURRENT,
         STMT_GRANT_PURGE,
         STMT_GRANT_ENDED,
+        STMT_GRANT_NEXT_EXP,
         STMT_SESSION_INSERT,
         STMT_SESSION_GET,
         STMT_SESSION_CLOSE,

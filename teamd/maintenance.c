@@ -46,21 +46,41 @@ void teamd_maintenance_run(struct teamd *d, int64_t now)
         teamd_update_status(d);
 }
 
+/* Next round: in TEAMD_MAINTENANCE_USEC, or one second after the next
+ * grant ends if that is sooner (exp is whole seconds). */
+void teamd_maintenance_reschedule(struct teamd *d)
+{
+        uint64_t usec = TEAMD_MAINTENANCE_USEC;
+        int64_t now = teamd_now(), next = 0;
+
+        if (!maintenance_timer)
+                return;
+        if (grant_store_next_exp(d->store, now, &next) == 0 && next > now &&
+            (uint64_t)(next - now + 1) * 1000000ULL < usec)
+                usec = (uint64_t)(next - now + 1) * 1000000ULL;
+        sd_event_source_set_time_relative(maintenance_timer, usec);
+        sd_event_source_set_enabled(maintenance_timer, SD_EVENT_ONESHOT);
+}
+
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct teamd *d = userdata;
 
         teamd_maintenance_run(d, teamd_now());
-        sd_event_source_set_time_relative(s, TEAMD_MAINTENANCE_USEC);
-        sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        teamd_maintenance_reschedule(d);
         return 0;
 }
 
 int teamd_maintenance_start(struct teamd *d)
 {
+        int r;
+
         d->ended_seen_until = teamd_now();
-        return sd_event_add_time_relative(d->event, &maintenance_timer, CLOCK_MONOTONIC, TEAMD_MAINTENANCE_USEC, 0,
-                                          on_tick, d);
+        r = sd_event_add_time_relative(d->event, &maintenance_timer, CLOCK_MONOTONIC, TEAMD_MAINTENANCE_USEC, 0,
+                                       on_tick, d);
+        if (r >= 0)
+                teamd_maintenance_reschedule(d);
+        return r;
 }
 
 void teamd_maintenance_stop(struct teamd *d)

@@ -42,6 +42,7 @@ static const char *const stmt_sql[STMT__MAX] = {
         [STMT_GRANT_COUNT_CURRENT] = "SELECT count(*) FROM grants WHERE exp > ?1",
         [STMT_GRANT_PURGE] = "DELETE FROM grants WHERE exp <= ?1",
         [STMT_GRANT_ENDED] = "SELECT " GRANT_COLUMNS " FROM grants WHERE exp >= ?1 AND exp < ?2 ORDER BY exp",
+        [STMT_GRANT_NEXT_EXP] = "SELECT min(exp) FROM grants WHERE exp > ?1",
         [STMT_SESSION_INSERT] = "INSERT INTO sessions (id, grant_id, user, role, service, tty, rhost, pid, opened_at)"
                                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         [STMT_SESSION_GET] = "SELECT id, grant_id, user, role, service, tty, rhost, pid, opened_at,"

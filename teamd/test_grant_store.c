@@ -158,6 +158,13 @@ static void cap_is_enforced_after_purging(void **state)
         assert_int_equal(grant_store_add(f->s, &g2, "2", NOW), 0);
         assert_int_equal(grant_store_add(f->s, &g3, "3", NOW), 0);
         assert_int_equal(grant_store_add(f->s, &g4, "4", NOW), -ENOSPC);
+        {
+                int64_t next = -1;
+                assert_int_equal(grant_store_next_exp(f->s, NOW, &next), 0);
+                assert_int_equal(next, NOW + 10);
+                assert_int_equal(grant_store_next_exp(f->s, NOW + 10, &next), 0);
+                assert_int_equal(next, 0);
+        }
         /* A day and more later the first three are purged to make room. */
         assert_int_equal(grant_store_add(f->s, &g4, "4", NOW + GRANT_STORE_KEEP_EXPIRED + 100), 0);
         assert_int_equal(grant_store_list_user(f->s, "bob", NOW, 10, &rows, &n), 0);

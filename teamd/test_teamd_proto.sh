@@ -78,6 +78,18 @@ check_contains "second close refused" "$out" 'already closed'
 out=$(ask '{"v":1,"op":"session_open","user":"dave","role":"sudo","service":"test"}')
 check_contains "session_open without a grant denies" "$out" '"decision": ?"deny"'
 
+# ---------- a grant ends: GrantExpired within a second, then deny ----------
+grant_for frank sudo --nbf now-1m --exp now+2 --jti "short-$$" || fixture_fail "short grant"
+ask "$(check_req frank sudo false)" | grep -q '"allow"' || fixture_fail "short grant not active"
+for ((i = 0; i < 50; i++)); do
+        grep -q "GrantExpired.*TEAM_GRANT_ID=short-$$" "$TEAMD_LOG" && break
+        sleep 0.1
+done
+grep -q "GrantExpired.*TEAM_USER=frank" "$TEAMD_LOG" || fixture_fail "no GrantExpired event within 5 s"
+out=$(ask "$(check_req frank sudo true)")
+check_contains "ended grant denies (even failmode=safe)" "$out" '"decision": ?"deny"'
+check_contains "ended grant: says when" "$out" "short-$$ for sudo on $TEAM_HOST expired at"
+
 # ---------- malformed, oversize, idle, wrong socket, wrong peer ----------
 out=$(ask '{"v":1,"op":"check","user":"carol","role":"sudo","service":"x","color":"red"}')
 check_contains "unknown field refused" "$out" '"ok": ?false'
