@@ -1,0 +1,46 @@
+/* The API's routes (docs/api.md) and what their handlers share. */
+#pragma once
+
+#include <stddef.h>
+
+#include "feed.h"
+#include "http.h"
+#include "lifecycle.h"
+#include "server_config.h"
+#include "signer.h"
+#include "store.h"
+
+/* The app pointer every handler gets (http_req.app). */
+struct server_app {
+        const struct server_config *cfg;
+        struct srv_store *store;
+        struct lc *lc;
+        struct srv_signer *signer;
+        struct feed *feed;
+};
+
+extern const struct http_route server_routes[];
+extern const size_t server_n_routes;
+/* Route names for metrics, in table order. */
+extern const char *const server_route_names[];
+
+/* The lifecycle listener that wakes long-polls (lc_set_notify, ctx = feed). */
+void routes_feed_notify(const struct lc_notice *n, void *ctx);
+
+/* Shared by the route files. */
+void route_caller(const struct http_req *req, struct lc_caller *out);
+enum http_result route_lc_error(struct http_req *req, int r, const char *msg);
+enum http_result route_reply_request(struct http_req *req, unsigned status, const struct srv_request *r);
+
+enum http_result route_requests_create(struct http_req *req);
+enum http_result route_requests_list(struct http_req *req);
+enum http_result route_requests_get(struct http_req *req);
+enum http_result route_requests_approve(struct http_req *req);
+enum http_result route_requests_deny(struct http_req *req);
+enum http_result route_requests_cancel(struct http_req *req);
+enum http_result route_grants_revoke(struct http_req *req);
+enum http_result route_grants_extend(struct http_req *req);
+enum http_result route_hosts_feed(struct http_req *req);
+enum http_result route_keys(struct http_req *req);
+enum http_result route_healthz(struct http_req *req);
+enum http_result route_metrics(struct http_req *req);

@@ -1,0 +1,433 @@
+/* team-server.conf (see server_config.h and team-server.conf(5)).
+ *
+ * common/config_parser refuses sections it does not know, and [webhook
+ * NAME] sections have free names. So the text is split by lines first:
+ * the [server] view keeps every line except those of webhook sections
+ * (blanked, so line numbers stay right), and each webhook section is
+ * parsed on its own with its header rewritten to "[webhook]". Both go
+ * through the same key table machinery, with its checks and messages. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config_parser.h"
+#include "parse.h"
+#include "server_config.h"
+
+#define K(f) offsetof(struct server_config, f)
+static const struct config_key server_keys[] = {
+        { "server", "listen", CONFIG_STRING, K(listen), 3, 80 },
+        { "server", "database", CONFIG_PATH, K(database), 2, PATH_MAX - 1 },
+        { "server", "signing_keys", CONFIG_PATH, K(signing_keys), 2, PATH_MAX - 1 },
+        { "server", "policy", CONFIG_PATH, K(policy), 2, PATH_MAX - 1 },
+        { "server", "tls_cert", CONFIG_PATH, K(tls_cert), 2, PATH_MAX - 1 },
+        { "server", "tls_key", CONFIG_PATH, K(tls_key), 2, PATH_MAX - 1 },
+        { "server", "max_body", CONFIG_UINT, K(max_body), 1024, SERVER_MAX_BODY_LIMIT },
+        { "server", "max_wait", CONFIG_DURATION, K(max_wait), 1, SERVER_MAX_WAIT_LIMIT },
+        { "server", "max_connections", CONFIG_UINT, K(max_connections), 16, 1000000 },
+        { "server", "connection_timeout", CONFIG_DURATION, K(connection_timeout), 5, 3600 },
+        { "server", "threads", CONFIG_UINT, K(threads), 1, 64 },
+};
+#define N_SERVER_KEYS (sizeof(server_keys) / sizeof(server_keys[0]))
+
+#define W(f) offsetof(struct webhook_config, f)
+static const struct config_key webhook_keys[] = {
+        { "webhook", "url", CONFIG_URL, W(url), 8, 2048 },
+        { "webhook", "format", CONFIG_NAME, W(format), 1, 16 },
+};
+#define N_WEBHOOK_KEYS (sizeof(webhook_keys) / sizeof(webhook_keys[0]))
+
+void server_config_free(struct server_config *cfg)
+{
+        size_t i;
+
+        if (!cfg)
+                return;
+        config_free(server_keys, N_SERVER_KEYS, cfg);
+        for (i = 0; i < cfg->n_webhooks; i++) {
+                config_free(webhook_keys, N_WEBHOOK_KEYS, &cfg->webhooks[i]);
+                free(cfg->webhooks[i].name);
+        }
+        free(cfg->webhooks);
+        memset(cfg, 0, sizeof(*cfg));
+}
+
+static int set_defaults(struct server_config *cfg)
+{
+        memset(cfg, 0, sizeof(*cfg));
+        cfg->listen = strdup(SERVER_DEFAULT_LISTEN);
+        cfg->database = strdup(SERVER_DEFAULT_DATABASE);
+        cfg->signing_keys = strdup(SERVER_DEFAULT_SIGNING_KEYS);
+        cfg->policy = strdup(SERVER_DEFAULT_POLICY);
+        cfg->max_body = SERVER_DEFAULT_MAX_BODY;
+        cfg->max_wait = SERVER_DEFAULT_MAX_WAIT;
+        cfg->max_connections = SERVER_DEFAULT_MAX_CONNECTIONS;
+        cfg->connection_timeout = SERVER_DEFAULT_CONNECTION_TIMEOUT;
+        cfg->threads = SERVER_DEFAULT_THREADS;
+        if (!cfg->listen || !cfg->database || !cfg->signing_keys || !cfg->policy)
+                return -ENOMEM;
+        return 0;
+}
+
+/* A line's section header content ("server", "webhook slack"), or NULL
+ * when the line is no header. *len is the content's length, trimmed. */
+static const char *section_of(const char *line, size_t linelen, size_t *len)
+{
+        const char *p = line, *end = line + linelen, *close;
+
+        while (p < end && (*p == ' ' || *p == '\t'))
+                p++;
+        if (p >= end || *p != '[')
+                return NULL;
+        p++;
+        close = memchr(p, ']', (size_t)(end - p));
+        if (!close)
+                return NULL;
+        while (p < close && (*p == ' ' || *p == '\t'))
+                p++;
+        while (close > p && (close[-1] == ' ' || close[-1] == '\t'))
+                close--;
+        *len = (size_t)(close - p);
+        return p;
+}
+
+/* "webhook NAME" -> NAME (malloc'd) and 1; another section: 0. */
+static int webhook_name(const char *sec, size_t len, char **name)
+{
+        const char *p;
+
+        *name = NULL;
+        if (len < 8 || strncmp(sec, "webhook", 7) != 0 || (sec[7] != ' ' && sec[7] != '\t'))
+                return 0;
+        for (p = sec + 7; p < sec + len && (*p == ' ' || *p == '\t'); p++)
+                ;
+        *name = strndup(p, (size_t)(sec + len - p));
+        return *name ? 1 : -ENOMEM;
+}
+
+/* Fills one webhook from the lines of its section (text where every other
+ * line is blank and the header reads "[webhook]"). */
+static int parse_webhook(struct webhook_config *w, const char *text, const char *filename, unsigned header_line,
+                         char *err, size_t errlen)
+{
+        int r;
+
+        if (!is_valid_token_name(w->name, SERVER_WEBHOOK_NAME_MAX)) {
+                snprintf(err, errlen, "%s:%u: [webhook %s]: not a valid name (use letters, digits, '.', '_', '-')",
+                         filename, header_line, w->name);
+                return -EINVAL;
+        }
+        r = config_parse_string(webhook_keys, N_WEBHOOK_KEYS, w, text, filename, err, errlen);
+        if (r < 0)
+                return r;
+        if (!w->url) {
+                snprintf(err, errlen, "%s:%u: [webhook %s]: url is missing (add url = https://...)", filename,
+                         header_line, w->name);
+                return -EINVAL;
+        }
+        if (!w->format) {
+                w->format = strdup("json");
+                if (!w->format)
+                        return -ENOMEM;
+        }
+        if (strcmp(w->format, "slack") != 0 && strcmp(w->format, "teams") != 0 && strcmp(w->format, "json") != 0) {
+                snprintf(err, errlen, "%s:%u: [webhook %s] format: \"%s\" is not a format (use slack, teams or json)",
+                         filename, header_line, w->name, w->format);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+struct split {
+        char *server_text;     /* the text without webhook sections */
+        char *hook_text;       /* scratch: one webhook section at a time */
+};
+
+/* Copies into dst the lines of src for which keep(line index) says so,
+ * other lines as bare "\n". */
+static void copy_lines(char *dst, const char *src, const unsigned char *owner, unsigned char which)
+{
+        size_t li = 0;
+        const char *p = src;
+
+        while (*p) {
+                const char *eol = strchr(p, '\n');
+                size_t len = eol ? (size_t)(eol - p) : strlen(p);
+
+                if (owner[li] == which) {
+                        memcpy(dst, p, len);
+                        dst += len;
+                }
+                if (eol)
+                        *dst++ = '\n';
+                p += len + (eol ? 1 : 0);
+                li++;
+        }
+        *dst = '\0';
+}
+
+static int add_webhook(struct server_config *cfg, char *name, const char *filename, unsigned line, char *err,
+                       size_t errlen)
+{
+        struct webhook_config *n;
+        size_t i;
+
+        for (i = 0; i < cfg->n_webhooks; i++)
+                if (strcmp(cfg->webhooks[i].name, name) == 0) {
+                        snprintf(err, errlen, "%s:%u: [webhook %s]: given twice (one section per webhook)", filename,
+                                 line, name);
+                        free(name);
+                        return -EINVAL;
+                }
+        if (cfg->n_webhooks >= SERVER_MAX_WEBHOOKS) {
+                snprintf(err, errlen, "%s:%u: [webhook %s]: more than %d webhooks", filename, line, name,
+                         SERVER_MAX_WEBHOOKS);
+                free(name);
+                return -EINVAL;
+        }
+        n = realloc(cfg->webhooks, (cfg->n_webhooks + 1) * sizeof(*n));
+        if (!n) {
+                free(name);
+                return -ENOMEM;
+        }
+        cfg->webhooks = n;
+        memset(&n[cfg->n_webhooks], 0, sizeof(*n));
+        n[cfg->n_webhooks++].name = name;
+        return 0;
+}
+
+/* Marks each line with its owner: 0 = server view, i+1 = webhook i. The
+ * header of webhook i is rewritten in place to "[webhook]". */
+static int split_sections(char *text, unsigned char *owner, size_t n_lines, struct server_config *cfg,
+                          const char *filename, char *err, size_t errlen)
+{
+        unsigned char cur = 0;
+        size_t li = 0;
+        char *p = text;
+        int r;
+
+        while (*p && li < n_lines) {
+                char *eol = strchr(p, '\n');
+                size_t len = eol ? (size_t)(eol - p) : strlen(p), slen;
+                const char *sec = section_of(p, len, &slen);
+                char *name = NULL;
+
+                if (sec) {
+                        r = webhook_name(sec, slen, &name);
+                        if (r < 0)
+                                return r;
+                        if (r > 0) {
+                                r = add_webhook(cfg, name, filename, (unsigned)li + 1, err, errlen);
+                                if (r < 0)
+                                        return r;
+                                cur = (unsigned char)cfg->n_webhooks;
+                                memset(p, ' ', len);
+                                memcpy(p, "[webhook]", 9);
+                        } else {
+                                cur = 0;
+                        }
+                }
+                owner[li++] = cur;
+                p += len + (eol ? 1 : 0);
+        }
+        return 0;
+}
+
+static int parse_listen(struct server_config *cfg, const char *filename, char *err, size_t errlen)
+{
+        const char *l = cfg->listen, *colon, *host;
+        size_t hlen;
+        uint64_t port;
+        unsigned char buf[16];
+        bool v6 = l[0] == '[';
+
+        colon = strrchr(l, ':');
+        if (!colon || (v6 && (colon == l || colon[-1] != ']')))
+                goto bad;
+        host = l + (v6 ? 1 : 0);
+        hlen = (size_t)(colon - host) - (v6 ? 1 : 0);
+        if (hlen == 0 || hlen >= sizeof(cfg->listen_host))
+                goto bad;
+        memcpy(cfg->listen_host, host, hlen);
+        cfg->listen_host[hlen] = '\0';
+        if (inet_pton(v6 ? AF_INET6 : AF_INET, cfg->listen_host, buf) != 1)
+                goto bad;
+        if (parse_uint(colon + 1, 1, 65535, &port) < 0)
+                goto bad;
+        cfg->listen_port = (uint16_t)port;
+        return 0;
+bad:
+        snprintf(err, errlen,
+                 "%s: [server] listen: \"%s\" is not ADDRESS:PORT (write a numeric address and a port, like "
+                 "127.0.0.1:8750 or [::1]:8750)",
+                 filename, l);
+        return -EINVAL;
+}
+
+static int check_config(struct server_config *cfg, const char *filename, char *err, size_t errlen)
+{
+        int r = parse_listen(cfg, filename, err, errlen);
+
+        if (r < 0)
+                return r;
+        if (!cfg->tls_cert != !cfg->tls_key) {
+                snprintf(err, errlen, "%s: [server] tls_cert and tls_key go together (set both, or neither for "
+                                      "plain HTTP behind a proxy)", filename);
+                return -EINVAL;
+        }
+        if (cfg->connection_timeout <= cfg->max_wait) {
+                snprintf(err, errlen, "%s: [server] connection_timeout (%llus) must be longer than max_wait (%llus)",
+                         filename, (unsigned long long)cfg->connection_timeout, (unsigned long long)cfg->max_wait);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+int server_config_parse_string(const char *text, const char *filename, struct server_config *cfg, char *err,
+                               size_t errlen)
+{
+        unsigned char *owner = NULL;
+        char *work = NULL, *view = NULL;
+        size_t n_lines = 1, len, i;
+        const char *p;
+        int r;
+
+        if (!filename)
+                filename = "(string)";
+        r = set_defaults(cfg);
+        if (r < 0)
+                goto out;
+        len = strlen(text);
+        for (p = text; *p; p++)
+                n_lines += *p == '\n';
+        if (n_lines > 255 * 1024) { /* config_parser caps files at 1 MiB anyway */
+                r = -EFBIG;
+                snprintf(err, errlen, "%s: too many lines", filename);
+                goto out;
+        }
+        owner = calloc(n_lines, 1);
+        work = strdup(text);
+        view = malloc(len + 1);
+        if (!owner || !work || !view) {
+                r = -ENOMEM;
+                goto out;
+        }
+        r = split_sections(work, owner, n_lines, cfg, filename, err, errlen);
+        if (r < 0)
+                goto out;
+        copy_lines(view, work, owner, 0);
+        r = config_parse_string(server_keys, N_SERVER_KEYS, cfg, view, filename, err, errlen);
+        if (r < 0)
+                goto out;
+        for (i = 0; i < cfg->n_webhooks; i++) {
+                unsigned header = 0;
+                size_t li;
+
+                for (li = 0; li < n_lines; li++)
+                        if (owner[li] == i + 1) {
+                                header = (unsigned)li + 1;
+                                break;
+                        }
+                copy_lines(view, work, owner, (unsigned char)(i + 1));
+                r = parse_webhook(&cfg->webhooks[i], view, filename, header, err, errlen);
+                if (r < 0)
+                        goto out;
+        }
+        r = check_config(cfg, filename, err, errlen);
+out:
+        free(owner);
+        free(work);
+        free(view);
+        if (r < 0)
+                server_config_free(cfg);
+        return r;
+}
+
+/* Same rules as config_parse_file(): no symlink, a regular file owned by
+ * root or us, not writable by others, at most CONFIG_MAX_FILE bytes. */
+static int read_file(const char *path, char **out, char *err, size_t errlen)
+{
+        struct stat sb;
+        char *buf = NULL;
+        size_t have = 0;
+        int fd, r = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+                r = -errno;
+                snprintf(err, errlen, "%s: cannot open: %s%s", path, strerror(-r),
+                         r == -ENOENT ? " (create it, or give another with --config)" : "");
+                return r;
+        }
+        if (fstat(fd, &sb) < 0) {
+                r = -errno;
+                snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(-r));
+                goto out;
+        }
+        if (!S_ISREG(sb.st_mode) || (sb.st_uid != 0 && sb.st_uid != geteuid()) || (sb.st_mode & S_IWOTH) ||
+            sb.st_size > CONFIG_MAX_FILE) {
+                r = -EPERM;
+                snprintf(err, errlen, "%s: must be a regular file of at most %d bytes, owned by root and not "
+                                      "writable by others (chown root, chmod 0644)", path, CONFIG_MAX_FILE);
+                goto out;
+        }
+        buf = malloc(CONFIG_MAX_FILE + 2);
+        if (!buf) {
+                r = -ENOMEM;
+                goto out;
+        }
+        for (;;) {
+                ssize_t n = read(fd, buf + have, CONFIG_MAX_FILE + 1 - have);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = -errno;
+                        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(-r));
+                        goto out;
+                }
+                if (n == 0)
+                        break;
+                have += (size_t)n;
+                if (have > CONFIG_MAX_FILE) {
+                        r = -EFBIG;
+                        snprintf(err, errlen, "%s: larger than %d bytes", path, CONFIG_MAX_FILE);
+                        goto out;
+                }
+        }
+        buf[have] = '\0';
+        if (memchr(buf, '\0', have)) {
+                r = -EINVAL;
+                snprintf(err, errlen, "%s: contains a NUL byte (not a text file)", path);
+                goto out;
+        }
+        *out = buf;
+        buf = NULL;
+out:
+        free(buf);
+        close(fd);
+        return r;
+}
+
+int server_config_load(const char *path, struct server_config *cfg, char *err, size_t errlen)
+{
+        char *text = NULL;
+        int r;
+
+        memset(cfg, 0, sizeof(*cfg));
+        r = read_file(path, &text, err, errlen);
+        if (r < 0)
+                return r;
+        r = server_config_parse_string(text, path, cfg, err, errlen);
+        free(text);
+        return r;
+}

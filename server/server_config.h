@@ -1,0 +1,58 @@
+/* team-server.conf: [server] keys through common/config_parser.h's table,
+ * plus any number of [webhook NAME] sections (see team-server.conf(5)). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SERVER_DEFAULT_CONFIG "/etc/team/team-server.conf"
+#define SERVER_DEFAULT_LISTEN "127.0.0.1:8750"
+#define SERVER_DEFAULT_DATABASE "/var/lib/team-server/team.db"
+#define SERVER_DEFAULT_SIGNING_KEYS "/etc/team/signing-keys"
+#define SERVER_DEFAULT_POLICY "/etc/team/policy.conf"
+#define SERVER_DEFAULT_MAX_BODY (64 * 1024)
+#define SERVER_MAX_BODY_LIMIT (16 * 1024 * 1024)
+#define SERVER_DEFAULT_MAX_WAIT 30
+#define SERVER_MAX_WAIT_LIMIT 60
+#define SERVER_DEFAULT_MAX_CONNECTIONS 16384
+#define SERVER_DEFAULT_CONNECTION_TIMEOUT 90
+#define SERVER_DEFAULT_THREADS 4
+#define SERVER_MAX_WEBHOOKS 16
+#define SERVER_WEBHOOK_NAME_MAX 64
+
+struct webhook_config {
+        char *name;         /* from [webhook NAME] */
+        char *url;          /* http(s) URL, required */
+        char *format;       /* "slack" | "teams" | "json" (default json) */
+};
+
+struct server_config {
+        char *listen;               /* "HOST:PORT" or "[V6]:PORT" as written */
+        char *database;
+        char *signing_keys;
+        char *policy;
+        char *tls_cert;             /* both or neither */
+        char *tls_key;
+        uint64_t max_body;          /* bytes */
+        uint64_t max_wait;          /* seconds, the cap on ?wait= */
+        uint64_t max_connections;
+        uint64_t connection_timeout; /* seconds of idleness before MHD closes */
+        uint64_t threads;           /* MHD worker threads */
+
+        struct webhook_config *webhooks;
+        size_t n_webhooks;
+
+        /* Derived from listen. */
+        char listen_host[64];       /* numeric address, no brackets */
+        uint16_t listen_port;
+};
+
+/* Loads path (refused if a symlink, not owned by root or the caller,
+ * writable by others). Returns 0, or -errno with "FILE:LINE: ..." in err;
+ * on error cfg is freed. */
+int server_config_load(const char *path, struct server_config *cfg, char *err, size_t errlen);
+/* The same from text (tests, fuzzing); filename names it in messages. */
+int server_config_parse_string(const char *text, const char *filename, struct server_config *cfg,
+                               char *err, size_t errlen);
+void server_config_free(struct server_config *cfg);
