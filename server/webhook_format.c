@@ -114,8 +114,10 @@ char *webhook_sanitize(const char *s, size_t max_chars)
 }
 
 /* Escapes for the chat's markup: Slack mrkdwn needs &, <, > as entities
- * (which also stops <!channel> and link injection); Teams markdown gets a
- * backslash before every markdown punctuation character. */
+ * (which also stops <!channel>, <@U..> and <url|text> injection). Teams
+ * Adaptive Card markdown has no documented escape, so the one construct
+ * that matters, a [text](url) link, is defused by turning brackets into
+ * parentheses. Bold or italics in a reason are harmless. */
 static char *escape_markup(enum webhook_format f, const char *s)
 {
         size_t len = strlen(s), o = 0;
@@ -130,8 +132,9 @@ static char *escape_markup(enum webhook_format f, const char *s)
                         if (*s == '&') rep = "&amp;";
                         else if (*s == '<') rep = "&lt;";
                         else if (*s == '>') rep = "&gt;";
-                } else if (f == WEBHOOK_FORMAT_TEAMS && strchr("\\`*_{}[]()#+-.!<>~|", *s)) {
-                        out[o++] = '\\';
+                } else if (f == WEBHOOK_FORMAT_TEAMS) {
+                        if (*s == '[') rep = "(";
+                        else if (*s == ']') rep = ")";
                 }
                 if (rep) {
                         size_t rl = strlen(rep);
