@@ -5,7 +5,8 @@ TEAM_BUILD_DEPS="build-essential autoconf automake libtool pkg-config
  libssl-dev libmicrohttpd-dev libinih-dev libcmocka-dev libpamtest0-dev
  libpam-wrapper sudo systemd util-linux"
 TEAM_TEST_DEPS="$TEAM_BUILD_DEPS openssh-server openssh-client valgrind cppcheck
- clang libclang-rt-14-dev sqlite3 procps iproute2 python3 curl"
+ clang libclang-rt-14-dev sqlite3 procps iproute2 python3 curl
+ debootstrap systemd-container"
 
 # install_deps build|test: installs what is missing, when root on Debian.
 install_deps() {
