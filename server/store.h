@@ -122,6 +122,7 @@ struct srv_request_filter {
         const char *filed_by;         /* ... or filed by "user:NAME"/"host:ID" ... */
         const char *host;             /* ... or whose host is this id ... */
         const char *const *roles;     /* ... or (pending only) of one of these roles; NULL-terminated */
+        const char *extends;          /* AND: only requests extending this grant id */
         size_t limit;                 /* 0 = SRV_REQUEST_LIST_MAX */
 };
 #define SRV_REQUEST_LIST_MAX 500
@@ -210,8 +211,10 @@ struct srv_store_ops {
         /* Assigns g->seq (a new feed entry). */
         int (*grant_insert)(struct srv_store *s, struct srv_grant *g);
         int (*grant_get)(struct srv_store *s, const char *id, struct srv_grant *out);
-        /* Marks revoked and appends a feed entry; -EALREADY if already revoked. */
-        int (*grant_revoke)(struct srv_store *s, const char *id, int64_t at, const char *by, const char *reason);
+        /* Marks revoked and appends a feed entry (*seq, may be NULL);
+         * -EALREADY if already revoked. */
+        int (*grant_revoke)(struct srv_store *s, const char *id, int64_t at, const char *by, const char *reason,
+                            int64_t *seq);
         int (*grant_count)(struct srv_store *s, uint64_t *out);
 
         /* Feed entries after cursor whose grant's aud is in auds

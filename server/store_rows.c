@@ -1,0 +1,177 @@
+/* Row helpers shared by every store backend and its callers. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+static const char *const state_names[SRV_REQ__MAX] = {
+        [SRV_REQ_PENDING] = "pending",     [SRV_REQ_APPROVED] = "approved", [SRV_REQ_DENIED] = "denied",
+        [SRV_REQ_CANCELLED] = "cancelled", [SRV_REQ_EXPIRED] = "expired",   [SRV_REQ_REVOKED] = "revoked",
+};
+
+const char *srv_request_state_name(enum srv_request_state s)
+{
+        return (unsigned)s < SRV_REQ__MAX ? state_names[s] : "unknown";
+}
+
+int srv_request_state_from_name(const char *name, enum srv_request_state *out)
+{
+        for (unsigned i = 0; name && i < SRV_REQ__MAX; i++)
+                if (strcmp(name, state_names[i]) == 0) {
+                        *out = (enum srv_request_state)i;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+void srv_strv_free(char **v)
+{
+        for (size_t i = 0; v && v[i]; i++)
+                free(v[i]);
+        free(v);
+}
+
+size_t srv_strv_len(const char *const *v)
+{
+        size_t n = 0;
+
+        while (v && v[n])
+                n++;
+        return n;
+}
+
+char **srv_strv_dup(const char *const *v)
+{
+        size_t n = srv_strv_len(v);
+        char **d = calloc(n + 1, sizeof(*d));
+
+        if (!d)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                d[i] = strdup(v[i]);
+                if (!d[i]) {
+                        srv_strv_free(d);
+                        return NULL;
+                }
+        }
+        return d;
+}
+
+bool srv_strv_contains(const char *const *v, const char *s)
+{
+        for (size_t i = 0; s && v && v[i]; i++)
+                if (strcmp(v[i], s) == 0)
+                        return true;
+        return false;
+}
+
+bool srv_strv_intersects(const char *const *a, const char *const *b)
+{
+        for (size_t i = 0; a && a[i]; i++)
+                if (srv_strv_contains(b, a[i]))
+                        return true;
+        return false;
+}
+
+void srv_user_clear(struct srv_user *u)
+{
+        if (!u)
+                return;
+        free(u->name);
+        srv_strv_free(u->groups);
+        memset(u, 0, sizeof(*u));
+}
+
+void srv_host_clear(struct srv_host *h)
+{
+        if (!h)
+                return;
+        free(h->id);
+        srv_strv_free(h->groups);
+        memset(h, 0, sizeof(*h));
+}
+
+void srv_grant_clear(struct srv_grant *g)
+{
+        if (!g)
+                return;
+        free(g->id);
+        free(g->request_id);
+        free(g->user);
+        free(g->role);
+        free(g->aud);
+        free(g->jws);
+        free(g->kid);
+        free(g->revoked_by);
+        free(g->revoke_reason);
+        memset(g, 0, sizeof(*g));
+}
+
+void srv_request_clear(struct srv_request *r)
+{
+        if (!r)
+                return;
+        free(r->id);
+        free(r->role);
+        free(r->host);
+        free(r->user);
+        free(r->filed_by);
+        free(r->reason);
+        free(r->ticket);
+        free(r->extends);
+        for (size_t i = 0; i < r->n_decisions; i++) {
+                free(r->decisions[i].by);
+                free(r->decisions[i].comment);
+        }
+        free(r->decisions);
+        if (r->grant) {
+                srv_grant_clear(r->grant);
+                free(r->grant);
+        }
+        memset(r, 0, sizeof(*r));
+}
+
+void srv_request_list_free(struct srv_request *list, size_t n)
+{
+        for (size_t i = 0; list && i < n; i++)
+                srv_request_clear(&list[i]);
+        free(list);
+}
+
+void srv_feed_list_free(struct srv_feed_entry *list, size_t n)
+{
+        for (size_t i = 0; list && i < n; i++) {
+                free(list[i].grant_id);
+                free(list[i].jws);
+        }
+        free(list);
+}
+
+void srv_audit_list_free(struct srv_audit_record *list, size_t n)
+{
+        for (size_t i = 0; list && i < n; i++) {
+                free(list[i].event);
+                free(list[i].actor);
+                free(list[i].request_id);
+                free(list[i].grant_id);
+                free(list[i].user);
+                free(list[i].role);
+                free(list[i].host);
+                free(list[i].reason);
+        }
+        free(list);
+}
+
+void srv_webhook_job_clear(struct srv_webhook_job *j)
+{
+        if (!j)
+                return;
+        free(j->target);
+        free(j->event);
+        free(j->body);
+        free(j->last_error);
+        memset(j, 0, sizeof(*j));
+}
