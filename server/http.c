@@ -460,6 +460,8 @@ int http_server_start(const struct server_config *cfg, struct srv_store *store, 
                 sin->sin_port = htons(cfg->listen_port);
                 inet_pton(AF_INET, cfg->listen_host, &sin->sin_addr);
         }
+        /* The logger first, so MHD reports option errors through it. */
+        opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL };
         if (cfg->tls_cert) {
                 r = read_pem(cfg->tls_cert, false, &s->tls_cert, err, errlen);
                 if (r == 0)
@@ -475,7 +477,6 @@ int http_server_start(const struct server_config *cfg, struct srv_store *store, 
         opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->connection_timeout, NULL };
         opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, NULL };
         opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL };
-        opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL };
         opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL };
         if (cfg->threads > 1)
                 opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->threads, NULL };

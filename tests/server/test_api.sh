@@ -441,6 +441,48 @@ api GET /metrics ""
 grep -q '^team_server_grants_issued_total 1$' "$T/resp" && pass "metrics count the grant issued" ||
         fail "metrics grants: $(grep grants "$T/resp")"
 
+# --- TLS from tls_cert/tls_key ---
+stop_server
+if command -v openssl >/dev/null &&
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=127.0.0.1 \
+                -addext subjectAltName=IP:127.0.0.1 -keyout "$T/tls.key" -out "$T/tls.crt" >/dev/null 2>&1; then
+        chmod 0600 "$T/tls.key"
+        cp "$T/team-server.conf" "$T/plain.conf"
+        printf 'tls_cert = %s\ntls_key = %s\n' "$T/tls.crt" "$T/tls.key" >>"$T/team-server.conf"
+        start_tls() {
+                "$SERVER_BIN" --config "$T/team-server.conf" >>"$T/server.log" 2>&1 &
+                SERVER_PID=$!
+                for ((i = 0; i < 100; i++)); do
+                        "$CURL" -fsS --cacert "$T/tls.crt" "https://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0
+                        kill -0 "$SERVER_PID" 2>/dev/null || return 1
+                        sleep 0.1
+                done
+                return 1
+        }
+        if start_tls; then
+                pass "HTTPS with tls_cert/tls_key: /healthz answers"
+                CODE=$("$CURL" -sS -o "$T/resp" -w '%{http_code}' --cacert "$T/tls.crt" \
+                        -H "Authorization: Bearer $ALICE" "https://127.0.0.1:$PORT/v1/requests/$RID")
+                expect_code 200 "a request over HTTPS"
+                "$CURL" -sS -m 5 -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null &&
+                        fail "plain HTTP answered on the TLS port" || pass "plain HTTP refused on the TLS port"
+        else
+                fail "team-server with TLS did not start: $(tail -n 3 "$T/server.log")"
+        fi
+        stop_server
+        chmod 0644 "$T/tls.key"
+        "$SERVER_BIN" --config "$T/team-server.conf" >>"$T/server.log" 2>&1 &
+        SERVER_PID=$!
+        wait "$SERVER_PID"
+        rc=$?
+        SERVER_PID=
+        [ "$rc" = 78 ] && pass "a group/world-readable TLS key is refused (exit 78)" ||
+                fail "readable TLS key: exit $rc"
+        cp "$T/plain.conf" "$T/team-server.conf"
+else
+        echo "# skipping TLS checks: openssl cannot make a certificate" >&2
+fi
+
 grep -E 'tm_[A-Za-z0-9_-]{43}' "$T/server.log" "$T/admin.log" >/dev/null && fail "a token appears in a log" ||
         pass "no token in the server's or admin's logs"
 
