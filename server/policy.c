@@ -90,6 +90,9 @@ static int scan_text(const char *text, const char *filename, struct scan *sc, ch
         unsigned line = 0;
         int r;
 
+        if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
+                p += 3;   /* inih skips a UTF-8 byte order mark */
+
         while (*p) {
                 const char *eol = strchr(p, '\n');
                 size_t len = eol ? (size_t)(eol - p) : strlen(p);
