@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "central.h"
 #include "teamctl.h"
 
 struct verb {
@@ -15,17 +16,27 @@ struct verb {
         int (*run)(struct teamctl *t, int argc, char **argv);
         void (*help)(void);
         const char *summary;
+        bool central;   /* talks to team-server, not teamd: no teamd.conf needed */
 };
 
 static const struct verb verbs[] = {
-        { "status", cmd_status, cmd_status_help, "your grants on this host, and teamd's view of the central API" },
-        { "grant", cmd_grant, cmd_grant_help, "grant add FILE|-: hand a signed grant to teamd (root)" },
+        { "status", cmd_status, cmd_status_help, "your grants on this host, and teamd's view of the central API",
+          false },
+        { "grant", cmd_grant, cmd_grant_help, "grant add FILE|-: hand a signed grant to teamd (root)", false },
+        { "request", cmd_request, cmd_request_help, "ask team-server for a role on a host", true },
+        { "list", cmd_list, cmd_list_help, "requests you filed, and pending ones you may decide", true },
+        { "show", cmd_show, cmd_show_help, "one request, its decisions and its grant", true },
+        { "approve", cmd_approve, cmd_approve_help, "approve a pending request", true },
+        { "deny", cmd_deny, cmd_deny_help, "deny a pending request (--comment required)", true },
+        { "cancel", cmd_cancel, cmd_cancel_help, "withdraw your pending request", true },
+        { "revoke", cmd_revoke, cmd_revoke_help, "end a grant now", true },
+        { "extend", cmd_extend, cmd_extend_help, "ask for more time on a grant", true },
 };
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 
 static void usage(FILE *f)
 {
-        fprintf(f, "Usage: teamctl [--config FILE] [--socket PATH] [--json] VERB [ARGS]\n"
+        fprintf(f, "Usage: teamctl [--config FILE] [--socket PATH] [--server URL] [--json] VERB [ARGS]\n"
                    "\n"
                    "Verbs:\n");
         for (size_t i = 0; i < N_VERBS; i++)
@@ -35,10 +46,13 @@ static void usage(FILE *f)
                    "Options:\n"
                    "  -c, --config FILE   teamd.conf to read the socket paths from (default %s)\n"
                    "  -s, --socket PATH   talk to teamd on PATH\n"
-                   "  -j, --json          print teamd's answer as JSON\n"
+                   "      --server URL    team-server for the central verbs (default $TEAM_SERVER)\n"
+                   "      --cacert FILE   CA bundle for team-server's TLS (default $TEAM_CA_FILE)\n"
+                   "  -j, --json          print the answer as JSON\n"
                    "  -h, --help          this text\n"
                    "\n"
-                   "Exit status: 0 ok, 1 refused, 2 usage, 69 teamd unreachable, 78 configuration error.\n"
+                   "Exit status: 0 ok, 1 refused, 2 usage, 3 not found, 4 wrong state, 5 not allowed,\n"
+                   "6 denied, 7 timed out, 8 cancelled, 9 expired, 69 unavailable, 78 configuration.\n"
                    "See teamctl(1).\n",
                 TEAMD_DEFAULT_CONFIG);
 }
@@ -105,6 +119,8 @@ int main(int argc, char **argv)
                 { "config", required_argument, NULL, 'c' },
                 { "socket", required_argument, NULL, 's' },
                 { "json", no_argument, NULL, 'j' },
+                { "server", required_argument, NULL, 'S' },
+                { "cacert", required_argument, NULL, 'A' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 { NULL, 0, NULL, 0 },
@@ -125,6 +141,12 @@ int main(int argc, char **argv)
                         break;
                 case 'j':
                         t.json = true;
+                        break;
+                case 'S':
+                        t.server = optarg;
+                        break;
+                case 'A':
+                        t.cacert = optarg;
                         break;
                 case 'h':
                         usage(stdout);
@@ -148,7 +170,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "teamctl: unknown verb '%s' (see teamctl --help)\n", argv[optind]);
                 return TEAMCTL_EXIT_USAGE;
         }
-        ret = load_config(&t);
+        ret = v->central ? 0 : load_config(&t);
         if (ret != 0)
                 return ret;
         ret = v->run(&t, argc - optind - 1, argv + optind + 1);

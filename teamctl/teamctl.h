@@ -12,12 +12,22 @@
 #define TEAMCTL_EXIT_USAGE 2
 #define TEAMCTL_EXIT_UNAVAILABLE EX_UNAVAILABLE /* 69: teamd unreachable */
 #define TEAMCTL_EXIT_CONFIG EX_CONFIG           /* 78 */
+/* Central API verbs (request, list, show, approve, ...). */
+#define TEAMCTL_EXIT_NOT_FOUND 3   /* no such request or grant (404) */
+#define TEAMCTL_EXIT_CONFLICT 4    /* wrong state for that (409) */
+#define TEAMCTL_EXIT_FORBIDDEN 5   /* not allowed (403) or token refused (401) */
+#define TEAMCTL_EXIT_DENIED 6      /* --wait: the request was denied */
+#define TEAMCTL_EXIT_TIMEOUT 7     /* --wait: --timeout passed first */
+#define TEAMCTL_EXIT_CANCELLED 8   /* --wait: the request was cancelled */
+#define TEAMCTL_EXIT_EXPIRED 9     /* --wait: it expired undecided, or its grant ended/was revoked */
 
 struct teamctl {
         const char *config_path;
         bool config_given;
         const char *socket_override;  /* --socket */
         bool json;
+        const char *server;           /* --server (central verbs) */
+        const char *cacert;           /* --cacert (central verbs) */
         struct teamd_config cfg;
         bool cfg_loaded;
 };

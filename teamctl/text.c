@@ -1,0 +1,85 @@
+/* See text.h. */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "text.h"
+
+/* Length of the valid UTF-8 sequence at s (1..4), 0 if invalid or a C1
+ * control (U+0080..U+009F). */
+static size_t utf8_seq(const unsigned char *s)
+{
+        size_t n, i;
+        uint32_t cp;
+
+        if (s[0] < 0x80)
+                return 1;
+        if ((s[0] & 0xe0) == 0xc0) {
+                n = 2;
+                cp = s[0] & 0x1f;
+        } else if ((s[0] & 0xf0) == 0xe0) {
+                n = 3;
+                cp = s[0] & 0x0f;
+        } else if ((s[0] & 0xf8) == 0xf0) {
+                n = 4;
+                cp = s[0] & 0x07;
+        } else {
+                return 0;
+        }
+        for (i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = cp << 6 | (s[i] & 0x3f);
+        }
+        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+                return 0;
+        return n;
+}
+
+void text_sanitize(const char *src, char *dst, size_t len)
+{
+        const unsigned char *s = (const unsigned char *)(src ? src : "");
+        size_t o = 0;
+
+        if (len == 0)
+                return;
+        while (*s) {
+                size_t n = utf8_seq(s);
+                bool bad = n == 0 || (n == 1 && (*s < 0x20 || *s == 0x7f));
+                size_t want = bad ? 1 : n;
+
+                if (o + want + 1 > len) {
+                        /* back off to leave room for "..." */
+                        while (o > 0 && o + 4 > len) {
+                                o--;
+                                while (o > 0 && ((unsigned char)dst[o] & 0xc0) == 0x80)
+                                        o--;
+                        }
+                        if (o + 4 <= len) {
+                                memcpy(dst + o, "...", 3);
+                                o += 3;
+                        }
+                        break;
+                }
+                if (bad)
+                        dst[o] = '?';
+                else
+                        memcpy(dst + o, s, n);
+                o += want;
+                s += bad ? 1 : n;
+        }
+        dst[o] = '\0';
+}
+
+size_t text_width(const char *s)
+{
+        size_t w = 0;
+
+        for (; *s; s++)
+                if (((unsigned char)*s & 0xc0) != 0x80)
+                        w++;
+        return w;
+}
