@@ -137,7 +137,9 @@ int lc_cancel(struct lc *lc, const struct lc_caller *who, const char *id, struct
               size_t msglen);
 
 /* By an approver of the role or the grant's own user. -EBUSY if already
- * revoked or expired. *revoked_at = the revocation time. */
+ * revoked or expired. *revoked_at = the revocation time. What extends the
+ * grant goes with it: a pending extension is cancelled, an issued
+ * follow-on grant is revoked too (each with its own audit row and notice). */
 int lc_revoke(struct lc *lc, const struct lc_caller *who, const char *grant_id, const char *reason,
               int64_t *revoked_at, char *msg, size_t msglen);
 

@@ -177,6 +177,51 @@ int lc_decide(struct lc *lc, const struct lc_caller *who, const char *id, bool a
         return ret ?: lc->store->ops->request_get(lc->store, id, out);
 }
 
+/* Revoking a grant also ends what extends it: a pending extension is
+ * cancelled, an issued follow-on grant is revoked (and so on down the
+ * chain), so access does not come back when the revoked grant would have
+ * ended. */
+static int revoke_followers(struct lc_txn *t, const char *grant_id, const char *actor)
+{
+        struct srv_store *s = t->lc->store;
+        char current[SRV_ID_LEN + 1];
+        int ret = 0;
+
+        snprintf(current, sizeof(current), "%s", grant_id);
+        for (unsigned depth = 0; ret == 0 && depth < 1000; depth++) {
+                struct srv_request_filter f = { .extends = current };
+                struct srv_request *list = NULL;
+                bool next = false;
+                size_t n = 0;
+
+                ret = s->ops->request_list(s, &f, &list, &n);
+                for (size_t i = 0; ret == 0 && i < n; i++) {
+                        struct srv_request *x = &list[i];
+                        int64_t seq = 0;
+
+                        if (x->state == SRV_REQ_PENDING) {
+                                ret = s->ops->request_set_state(s, x->id, SRV_REQ_CANCELLED, t->now);
+                                ret = ret ?: lc_txn_audit(t, LC_AUDIT_REQUEST_CANCELLED, actor, x, current,
+                                                          "the grant it extends was revoked");
+                                ret = ret ?: lc_txn_note(t, LC_EVENT_REQUEST_CANCELLED, x->id, actor, NULL, false, 0);
+                        } else if (x->state == SRV_REQ_APPROVED && x->grant && !x->grant->revoked_at) {
+                                ret = s->ops->grant_revoke(s, x->grant->id, t->now, actor,
+                                                           "the grant it extends was revoked", &seq);
+                                ret = ret ?: s->ops->request_set_state(s, x->id, SRV_REQ_REVOKED, x->closed_at);
+                                ret = ret ?: lc_txn_audit(t, LC_AUDIT_GRANT_REVOKED, actor, x, x->grant->id,
+                                                          "the grant it extends was revoked");
+                                ret = ret ?: lc_txn_note(t, LC_EVENT_GRANT_REVOKED, x->id, actor, NULL, false, seq);
+                                snprintf(current, sizeof(current), "%s", x->grant->id);
+                                next = true;
+                        }
+                }
+                srv_request_list_free(list, n);
+                if (!next)
+                        break;
+        }
+        return ret;
+}
+
 int lc_revoke(struct lc *lc, const struct lc_caller *who, const char *grant_id, const char *reason,
               int64_t *revoked_at, char *msg, size_t msglen)
 {
@@ -217,6 +262,7 @@ int lc_revoke(struct lc *lc, const struct lc_caller *who, const char *grant_id, 
         ret = ret ?: s->ops->request_set_state(s, g.request_id, SRV_REQ_REVOKED, r.closed_at);
         ret = ret ?: lc_txn_audit(&t, LC_AUDIT_GRANT_REVOKED, actor, &r, grant_id, reason);
         ret = ret ?: lc_txn_note(&t, LC_EVENT_GRANT_REVOKED, g.request_id, actor, reason, false, seq);
+        ret = ret ?: revoke_followers(&t, grant_id, actor);
         if (ret < 0)
                 goto fail;
         *revoked_at = t.now;

@@ -341,6 +341,40 @@ static void test_extend(void **state)
         assert_int_equal(lc_extend(f->lc, &alice, gid, 1800, "late", &r, msg, sizeof(msg)), -EBUSY);
 }
 
+static void test_revoke_cascade(void **state)
+{
+        struct fixture *f = *state;
+        char id[SRV_ID_LEN + 1], id2[SRV_ID_LEN + 1], gid[SRV_ID_LEN + 1], msg[LC_MSG_MAX];
+        struct srv_request r;
+        int64_t at = 0;
+
+        assert_int_equal(file_req(f, &alice, "sudo", "web1", 3600, NULL, 0, id), 0);
+        assert_int_equal(decide(f, &bob, id, true), 0);
+        assert_int_equal(status_of(f, id, &r), LC_STATUS_ACTIVE);
+        snprintf(gid, sizeof(gid), "%s", r.grant->id);
+        srv_request_clear(&r);
+        assert_int_equal(lc_extend(f->lc, &alice, gid, 600, "more", &r, msg, sizeof(msg)), 0);
+        snprintf(id2, sizeof(id2), "%s", r.id);
+        srv_request_clear(&r);
+        assert_int_equal(decide(f, &bob, id2, true), 0);
+        assert_int_equal(status_of(f, id2, NULL), LC_STATUS_APPROVED);
+        assert_int_equal(lc_revoke(f->lc, &bob, gid, "stop", &at, msg, sizeof(msg)), 0);
+        assert_int_equal(status_of(f, id, NULL), LC_STATUS_REVOKED);
+        assert_int_equal(status_of(f, id2, NULL), LC_STATUS_REVOKED);   /* the follow-on went too */
+        assert_int_equal(f->events[LC_EVENT_GRANT_REVOKED], 2);
+        /* a pending extension is cancelled */
+        assert_int_equal(file_req(f, &alice, "sudo", "web1", 3600, NULL, 0, id), 0);
+        assert_int_equal(decide(f, &bob, id, true), 0);
+        assert_int_equal(status_of(f, id, &r), LC_STATUS_ACTIVE);
+        snprintf(gid, sizeof(gid), "%s", r.grant->id);
+        srv_request_clear(&r);
+        assert_int_equal(lc_extend(f->lc, &alice, gid, 600, "more", &r, msg, sizeof(msg)), 0);
+        snprintf(id2, sizeof(id2), "%s", r.id);
+        srv_request_clear(&r);
+        assert_int_equal(lc_revoke(f->lc, &alice, gid, "done early", &at, msg, sizeof(msg)), 0);
+        assert_int_equal(status_of(f, id2, NULL), LC_STATUS_CANCELLED);
+}
+
 static size_t feed(struct fixture *f, const struct lc_caller *who, const char *cursor, char *next,
                    size_t *n_revoked)
 {
@@ -494,7 +528,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 T(test_quorum),       T(test_self_and_non_approver), T(test_deny),
                 T(test_cancel),       T(test_ttl_expiry),            T(test_start_at),
-                T(test_extend),       T(test_revoke_feed),           T(test_auto_approve),
+                T(test_extend),       T(test_revoke_feed),           T(test_revoke_cascade),           T(test_auto_approve),
                 T(test_policy_checks), T(test_host_filing),          T(test_metacharacters),
                 T(test_list),
         };
