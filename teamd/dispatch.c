@@ -26,6 +26,7 @@ static const struct {
         [TEAM_OP_STATUS] = { teamd_handle_status, true, false },
 };
 
+__attribute__((format(printf, 3, 0)))
 static int set_text(struct team_response *resp, char **field, const char *fmt, va_list ap)
 {
         char buf[TEAM_MAX_REASON];
