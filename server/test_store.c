@@ -1,0 +1,229 @@
+/* Unit tests of the sqlite store (server/store_sqlite*.c, schema.c) and
+ * the clock's offset file (server/clock.c). */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "clock.h"
+#include "store.h"
+
+struct fixture {
+        char dir[64];
+        char db[128];
+};
+
+static int setup(void **state)
+{
+        struct fixture *f = calloc(1, sizeof(*f));
+
+        assert_non_null(f);
+        snprintf(f->dir, sizeof(f->dir), "/tmp/test_store_XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        snprintf(f->db, sizeof(f->db), "%s/team.db", f->dir);
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct fixture *f = *state;
+        char cmd[128];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+        assert_int_equal(system(cmd), 0);
+        free(f);
+        return 0;
+}
+
+static struct srv_store *open_ok(const char *path)
+{
+        struct srv_store *s = NULL;
+        char err[512];
+
+        if (srv_store_open_sqlite(path, &s, err, sizeof(err)) < 0)
+                fail_msg("open: %s", err);
+        return s;
+}
+
+static void test_reopen_and_mode(void **state)
+{
+        struct fixture *f = *state;
+        static const char *const groups[] = { "sre", "x'; DROP TABLE users; --", NULL };
+        uint8_t hash[SRV_TOKEN_HASH_LEN];
+        struct srv_user u = { .name = (char *)"bob", .groups = (char **)groups, .created_at = 5 };
+        struct srv_user got;
+        struct srv_store *s = open_ok(f->db);
+        struct stat sb;
+
+        memset(hash, 0xab, sizeof(hash));
+        assert_int_equal(srv_store_user_add(s, &u, hash), 0);
+        assert_int_equal(srv_store_user_add(s, &u, hash), -EEXIST);
+        srv_store_close(s);
+        assert_int_equal(stat(f->db, &sb), 0);
+        assert_int_equal(sb.st_mode & 0777, 0600);
+        s = open_ok(f->db);                      /* migrations are not applied twice */
+        assert_int_equal(srv_store_user_by_token(s, hash, &got), 0);
+        assert_string_equal(got.name, "bob");
+        assert_string_equal(got.groups[0], "sre");
+        assert_string_equal(got.groups[1], "x'; DROP TABLE users; --");
+        assert_null(got.groups[2]);
+        srv_user_clear(&got);
+        hash[0] = 0;
+        assert_int_equal(srv_store_user_by_token(s, hash, &got), -ENOENT);
+        srv_store_close(s);
+}
+
+static void test_refusals(void **state)
+{
+        struct fixture *f = *state;
+        struct srv_store *s = open_ok(f->db);
+        char err[512], link[160];
+        sqlite3 *db;
+
+        srv_store_close(s);
+        assert_int_equal(chmod(f->db, 0644), 0);
+        assert_int_equal(srv_store_open_sqlite(f->db, &s, err, sizeof(err)), -EPERM);
+        assert_non_null(strstr(err, "chmod 600"));
+        assert_int_equal(chmod(f->db, 0600), 0);
+        snprintf(link, sizeof(link), "%s/link.db", f->dir);
+        assert_int_equal(symlink(f->db, link), 0);
+        assert_int_equal(srv_store_open_sqlite(link, &s, err, sizeof(err)), -ELOOP);
+        assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+        assert_int_equal(srv_store_open_sqlite(f->db, &s, err, sizeof(err)), -EPROTO);
+        assert_non_null(strstr(err, "newer"));
+        assert_null(s);
+}
+
+static void test_webhook_queue(void **state)
+{
+        struct fixture *f = *state;
+        struct srv_store *s = open_ok(f->db);
+        struct srv_webhook_job j = { .target = (char *)"slack", .event = (char *)"RequestCreated",
+                                     .body = (char *)"{\"text\":\"'; --\"}", .created_at = 10, .next_at = 10 };
+        struct srv_webhook_job got;
+        uint64_t depth = 0;
+        int64_t at = 0;
+
+        assert_int_equal(srv_store_webhook_next_at(s, &at), -ENOENT);
+        assert_int_equal(srv_store_webhook_enqueue(s, &j), 0);
+        assert_true(j.id > 0);
+        assert_int_equal(srv_store_webhook_next_due(s, 9, &got), -ENOENT);
+        assert_int_equal(srv_store_webhook_next_due(s, 10, &got), 0);
+        assert_string_equal(got.body, "{\"text\":\"'; --\"}");
+        srv_webhook_job_clear(&got);
+        assert_int_equal(srv_store_webhook_retry(s, j.id, 20, 1, "connection refused"), 0);
+        assert_int_equal(srv_store_webhook_next_at(s, &at), 0);
+        assert_int_equal(at, 20);
+        assert_int_equal(srv_store_webhook_depth(s, &depth), 0);
+        assert_int_equal(depth, 1);
+        srv_store_close(s);
+        s = open_ok(f->db);                      /* durable across a restart */
+        assert_int_equal(srv_store_webhook_next_due(s, 20, &got), 0);
+        assert_int_equal(got.attempts, 1);
+        assert_string_equal(got.last_error, "connection refused");
+        assert_int_equal(srv_store_webhook_done(s, got.id), 0);
+        srv_webhook_job_clear(&got);
+        assert_int_equal(srv_store_webhook_depth(s, &depth), 0);
+        assert_int_equal(depth, 0);
+        srv_store_close(s);
+}
+
+struct worker {
+        struct srv_store *s;
+        int base;
+};
+
+static void *insert_many(void *arg)
+{
+        struct worker *w = arg;
+
+        for (int i = 0; i < 200; i++) {
+                struct srv_audit_record a = { .at = i, .event = (char *)"X", .actor = (char *)"server" };
+
+                if (w->s->ops->begin(w->s) < 0 || w->s->ops->audit_append(w->s, &a) < 0 ||
+                    w->s->ops->commit(w->s) < 0)
+                        return (void *)1;
+        }
+        return NULL;
+}
+
+static void test_threads(void **state)
+{
+        struct fixture *f = *state;
+        struct srv_store *s = open_ok(f->db);
+        struct worker w[4];
+        pthread_t t[4];
+        struct srv_audit_record *list = NULL;
+        size_t n = 0;
+        void *ret;
+
+        for (int i = 0; i < 4; i++) {
+                w[i] = (struct worker){ s, i };
+                assert_int_equal(pthread_create(&t[i], NULL, insert_many, &w[i]), 0);
+        }
+        for (int i = 0; i < 4; i++) {
+                assert_int_equal(pthread_join(t[i], &ret), 0);
+                assert_null(ret);
+        }
+        assert_int_equal(srv_store_audit_list(s, NULL, &list, &n), 0);
+        assert_int_equal(n, 800);
+        srv_audit_list_free(list, n);
+        srv_store_close(s);
+}
+
+static void test_clock_offset(void **state)
+{
+        struct fixture *f = *state;
+        char path[160];
+        int64_t real, shifted;
+        FILE *fp;
+
+        snprintf(path, sizeof(path), "%s/offset", f->dir);
+        srv_clock_set_fixed(0);
+        setenv("TEAM_SERVER_CLOCK_OFFSET_FILE", path, 1);
+        real = srv_now();                        /* missing file: offset 0 */
+        fp = fopen(path, "w");
+        assert_non_null(fp);
+        fputs("3600\n", fp);
+        fclose(fp);
+        shifted = srv_now();
+        assert_true(shifted - real >= 3600 && shifted - real <= 3602);
+        fp = fopen(path, "w");
+        fputs("-60", fp);
+        fclose(fp);
+        shifted = srv_now();
+        assert_true(real - shifted >= 58 && real - shifted <= 60);
+        fp = fopen(path, "w");
+        fputs("soon", fp);
+        fclose(fp);
+        assert_true(srv_now() - real <= 2);      /* malformed: offset 0 */
+        srv_clock_set_fixed(42);
+        assert_int_equal(srv_now(), 42);
+        srv_clock_set_fixed(0);
+        unsetenv("TEAM_SERVER_CLOCK_OFFSET_FILE");
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+        const struct CMUnitTest tests[] = {
+                T(test_reopen_and_mode), T(test_refusals), T(test_webhook_queue),
+                T(test_threads),         T(test_clock_offset),
+        };
+#undef T
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
