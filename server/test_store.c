@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
 
 #include "clock.h"
+#include "signer.h"
 #include "store.h"
 
 struct fixture {
@@ -217,12 +219,64 @@ static void test_clock_offset(void **state)
         unsetenv("TEAM_SERVER_CLOCK_OFFSET_FILE");
 }
 
+static void make_key(const char *dir, const char *kid, time_t mtime)
+{
+        char path[200], pub[200];
+        struct timeval tv[2] = { { mtime, 0 }, { mtime, 0 } };
+        EVP_PKEY *key = NULL;
+
+        snprintf(path, sizeof(path), "%s/keys/%s.pem", dir, kid);
+        snprintf(pub, sizeof(pub), "%s/%s.pub", dir, kid);
+        assert_int_equal(team_key_generate(&key), 0);
+        assert_int_equal(team_key_write_pem(key, path, pub), 0);
+        EVP_PKEY_free(key);
+        assert_int_equal(utimes(path, tv), 0);
+}
+
+static void test_signer_rotation(void **state)
+{
+        struct fixture *f = *state;
+        const struct srv_public_key *keys;
+        struct srv_signer *sg = NULL;
+        char dir[160], err[512], link[200], target[200];
+        size_t n = 0;
+
+        snprintf(dir, sizeof(dir), "%s/keys", f->dir);
+        assert_int_equal(mkdir(dir, 0700), 0);
+        assert_int_equal(srv_signer_load(dir, &sg, err, sizeof(err)), -ENOENT);
+        make_key(f->dir, "2026-b", 1000);
+        make_key(f->dir, "2026-a", 2000);       /* newer file: signs */
+        assert_int_equal(srv_signer_load(dir, &sg, err, sizeof(err)), 0);
+        assert_string_equal(srv_signer_current_kid(sg), "2026-a");
+        keys = signer_public_keys(sg, &n);
+        assert_int_equal(n, 2);
+        assert_string_equal(keys[0].kid, "2026-a");
+        assert_string_equal(keys[1].kid, "2026-b");
+        assert_non_null(strstr(keys[0].pem, "BEGIN PUBLIC KEY"));
+        srv_signer_free(sg);
+        make_key(f->dir, "2026-c", 2000);       /* same time: the later kid */
+        assert_int_equal(srv_signer_load(dir, &sg, err, sizeof(err)), 0);
+        assert_string_equal(srv_signer_current_kid(sg), "2026-c");
+        srv_signer_free(sg);
+        snprintf(link, sizeof(link), "%s/evil.pem", dir);
+        snprintf(target, sizeof(target), "%s/2026-a.pem", dir);
+        assert_int_equal(symlink(target, link), 0);     /* symlinks are not keys */
+        assert_int_equal(srv_signer_load(dir, &sg, err, sizeof(err)), 0);
+        signer_public_keys(sg, &n);
+        assert_int_equal(n, 3);
+        srv_signer_free(sg);
+        unlink(link);
+        assert_int_equal(chmod(target, 0640), 0);       /* group-readable private key */
+        assert_int_equal(srv_signer_load(dir, &sg, err, sizeof(err)), -EPERM);
+        assert_non_null(strstr(err, "2026-a.pem"));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         const struct CMUnitTest tests[] = {
                 T(test_reopen_and_mode), T(test_refusals), T(test_webhook_queue),
-                T(test_threads),         T(test_clock_offset),
+                T(test_threads),         T(test_clock_offset),     T(test_signer_rotation),
         };
 #undef T
         return cmocka_run_group_tests(tests, NULL, NULL);
