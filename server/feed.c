@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +27,7 @@ struct feed {
         bool stopping;
         struct feed_waiter *head;
         uint64_t count;
+        _Atomic uint64_t in_flight;
 };
 
 uint64_t feed_now_ms(void)
@@ -244,4 +246,19 @@ uint64_t feed_open_count(struct feed *f)
         n = f->count;
         pthread_mutex_unlock(&f->lock);
         return n;
+}
+
+void feed_request_started(struct feed *f)
+{
+        atomic_fetch_add(&f->in_flight, 1);
+}
+
+void feed_request_finished(struct feed *f)
+{
+        atomic_fetch_sub(&f->in_flight, 1);
+}
+
+uint64_t feed_requests_in_flight(struct feed *f)
+{
+        return atomic_load(&f->in_flight);
 }

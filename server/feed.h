@@ -48,3 +48,10 @@ void feed_notify(struct feed *f, const char *aud);
 void feed_shutdown(struct feed *f);
 bool feed_stopping(struct feed *f);
 uint64_t feed_open_count(struct feed *f);
+
+/* Feed requests between their first handler call and the end of their
+ * answer (MHD's completion callback): shutdown waits for these to reach
+ * 0, so a held long-poll gets its answer before the daemon stops. */
+void feed_request_started(struct feed *f);
+void feed_request_finished(struct feed *f);
+uint64_t feed_requests_in_flight(struct feed *f);

@@ -115,8 +115,8 @@ static int start(struct running *s, char *err, size_t errlen)
         return http_server_start(&s->cfg, s->store, server_routes, server_n_routes, &s->app, &s->http, err, errlen);
 }
 
-/* Stop order: no new connections; wake every long-poll and give them a
- * moment to answer; stop MHD; then the rest. */
+/* Stop order: no new connections; wake every long-poll and wait (at most
+ * DRAIN_MS) until each has been answered in full; stop MHD; the rest. */
 static void stop(struct running *s)
 {
         if (s->http) {
@@ -125,7 +125,7 @@ static void stop(struct running *s)
                         uint64_t until = feed_now_ms() + DRAIN_MS;
 
                         feed_shutdown(s->feed);
-                        while (feed_open_count(s->feed) > 0 && feed_now_ms() < until) {
+                        while (feed_requests_in_flight(s->feed) > 0 && feed_now_ms() < until) {
                                 struct timespec ts = { 0, 10 * 1000 * 1000 };
 
                                 nanosleep(&ts, NULL);

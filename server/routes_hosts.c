@@ -27,6 +27,7 @@ static void state_free(void *p)
         if (!st)
                 return;
         feed_wait_end(st->feed, &st->w);
+        feed_request_finished(st->feed);
         free(st);
 }
 
@@ -55,6 +56,7 @@ static enum http_result start(struct http_req *req)
         if (!st)
                 return http_reply_error(req, 500, "internal", "out of memory");
         st->feed = app->feed;
+        feed_request_started(st->feed);
         st->waits = secs > 0;
         st->deadline_ms = feed_now_ms() + secs * 1000;
         req->state = st;
