@@ -8,7 +8,10 @@
 #   - receiver answering 500 -> retried until it answers 200, recorded once
 #   - server stopped with a job queued, receiver up, server started ->
 #     delivered after the restart
-#   - no body carries a JWS or a token; the API never waits for a webhook
+#   - no body carries a JWS or a token, the URL is never logged; the queue
+#     is empty at the end (/metrics)
+#   - a json webhook gets our event object; a webhook that never answers
+#     neither slows the API nor delays shutdown
 set -uo pipefail
 
 : "${top_builddir:?run through make check}"
@@ -29,8 +32,9 @@ RECEIVER=$srcdir/tests/server/webhook_receiver.py
 [ -x "$SERVER_BIN" ] || { echo "FAIL: $SERVER_BIN not built" >&2; exit 1; }
 
 T=$(mktemp -d /tmp/test_webhook.XXXXXX)
-SERVER_PID= RECV_PID=
+SERVER_PID= RECV_PID= HANG_PID=
 cleanup() {
+        [ -n "$HANG_PID" ] && kill "$HANG_PID" 2>/dev/null && wait "$HANG_PID" 2>/dev/null
         [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
         [ -n "$RECV_PID" ] && kill "$RECV_PID" 2>/dev/null && wait "$RECV_PID" 2>/dev/null
         if [ "${KEEP_TMP:-}" ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
@@ -271,6 +275,61 @@ for prefix in ("/slack", "/teams"):
 EOF
 if grep -q 'eyJ' "$OUT" || grep -q 'tm_' "$OUT"; then fail "a body carries a JWS or a token"; else pass "no JWS, no token in any body"; fi
 grep -q secretpart "$T/server.log" && fail "the webhook URL was logged" || pass "webhook URL never logged"
+metrics=$("$CURL" -fsS "$API/metrics")
+if grep -Eq '^team_server_webhook_queue_depth 0$' <<<"$metrics"; then pass "queue empty at the end (metrics)"
+else fail "queue depth: $(grep webhook_queue_depth <<<"$metrics")"; fi
+stop_server
+
+# --- 8. a json webhook added, and one that never answers: the API does not
+#        wait for it, the json body is our event object, shutdown is prompt ---
+HPORT=$(free_port)
+"$PY" -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+time.sleep(600)' "$HPORT" &
+HANG_PID=$!
+cat >>"$T/team-server.conf" <<EOF
+
+[webhook audit]
+url = http://127.0.0.1:$RPORT/json
+format = json
+
+[webhook slow]
+url = http://127.0.0.1:$HPORT/hang
+format = json
+EOF
+start_server
+t0=$(date +%s%N)
+R5=$(new_request "json and a hanging hook")
+ms=$((($(date +%s%N) - t0) / 1000000))
+((ms < 1000)) && pass "API answered in $ms ms with a hanging webhook" || fail "API took $ms ms"
+if wait_for /json '"request.created"' "$R5" 10; then pass "json: delivered"; else fail "json: no body for $R5"; fi
+"$PY" - "$OUT" "$R5" <<'EOF' && pass "json body is our event object (type, at, actor, request; no jws)" || fail "json body shape"
+import json, sys
+out, rid = sys.argv[1:]
+for line in open(out):
+    path, _, body = line.rstrip("\n").partition("\t")
+    if path == "/json" and rid in body:
+        o = json.loads(body)
+        assert o["type"] == "request.created" and isinstance(o["at"], int)
+        assert o["actor"] == "alice", o["actor"]
+        r = o["request"]
+        assert r["id"] == rid and r["user"] == "alice" and r["role"] == "sudo" and r["status"] == "pending"
+        assert r["reason"] == "json and a hanging hook" and r["duration"] == 3600
+        assert "jws" not in body
+        sys.exit(0)
+sys.exit(1)
+EOF
+sleep 1
+t0=$(date +%s%N)
+stop_server
+ms=$((($(date +%s%N) - t0) / 1000000))
+((ms < 3000)) && pass "stopped in $ms ms with a POST hanging" || fail "stop took $ms ms"
+kill "$HANG_PID" 2>/dev/null; wait "$HANG_PID" 2>/dev/null; HANG_PID=
+
+if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/server.log"; then
+        fail "sanitizer report in the server log"
+fi
 
 if [ "$fails" -gt 0 ]; then
         echo "--- server log" >&2; tail -n 40 "$T/server.log" >&2
