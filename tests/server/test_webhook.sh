@@ -32,7 +32,7 @@ RECEIVER=$srcdir/tests/server/webhook_receiver.py
 [ -x "$SERVER_BIN" ] || { echo "FAIL: $SERVER_BIN not built" >&2; exit 1; }
 
 T=$(mktemp -d /tmp/test_webhook.XXXXXX)
-SERVER_PID= RECV_PID= HANG_PID=
+SERVER_PID='' RECV_PID='' HANG_PID=''
 cleanup() {
         [ -n "$HANG_PID" ] && kill "$HANG_PID" 2>/dev/null && wait "$HANG_PID" 2>/dev/null
         [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
@@ -178,7 +178,7 @@ start_server
 R1=$(new_request "disk full on web1")
 if wait_for /slack "requests sudo" "$R1" 10; then pass "created: slack body delivered"; else fail "created: no slack body for $R1"; fi
 if wait_for /teams "AdaptiveCard" "$R1" 10; then pass "created: teams card delivered"; else fail "created: no teams body for $R1"; fi
-"$PY" - "$OUT" "$R1" <<'EOF' && pass "slack body is an incoming-webhook message (text + blocks)" || fail "slack body shape"
+if "$PY" - "$OUT" "$R1" <<'EOF'; then pass "slack body is an incoming-webhook message (text + blocks)"; else fail "slack body shape"; fi
 import json, sys
 out, rid = sys.argv[1:]
 for line in open(out):
@@ -191,7 +191,7 @@ for line in open(out):
         sys.exit(0)
 sys.exit(1)
 EOF
-"$PY" - "$OUT" "$R1" <<'EOF' && pass "teams body is a message with an Adaptive Card" || fail "teams body shape"
+if "$PY" - "$OUT" "$R1" <<'EOF'; then pass "teams body is a message with an Adaptive Card"; else fail "teams body shape"; fi
 import json, sys
 out, rid = sys.argv[1:]
 for line in open(out):
@@ -205,7 +205,7 @@ for line in open(out):
         sys.exit(0)
 sys.exit(1)
 EOF
-grep -q "application/json" "$ATTEMPTS" && pass "posted as application/json" || fail "content type"
+if grep -q "application/json" "$ATTEMPTS"; then pass "posted as application/json"; else fail "content type"; fi
 
 # --- 2. approve -> another body ---
 body=$(api POST "/v1/requests/$R1/approve" "$BOB" '{"comment":"go ahead"}')
@@ -217,7 +217,7 @@ if wait_for /slack "bob approved" "$R1" 10; then pass "approved: slack body deli
 stop_receiver
 t0=$SECONDS
 R2=$(new_request "receiver down")
-((SECONDS - t0 < 3)) && pass "API answers while the receiver is down" || fail "API waited for the webhook"
+if ((SECONDS - t0 < 3)); then pass "API answers while the receiver is down"; else fail "API waited for the webhook"; fi
 sleep 3
 [ "$(count /slack requests "$R2")" = 0 ] || fail "delivered while down?"
 start_receiver
@@ -230,17 +230,17 @@ R3=$(new_request "receiver failing")
 end=$((SECONDS + 15))
 while ((SECONDS < end)) && [ "$(grep -c '^500 /slack' "$ATTEMPTS")" -lt 2 ]; do sleep 0.2; done
 n500=$(grep -c '^500 /slack' "$ATTEMPTS")
-[ "$n500" -ge 2 ] && pass "500: retried ($n500 attempts)" || fail "500: only $n500 attempts"
+if [ "$n500" -ge 2 ]; then pass "500: retried ($n500 attempts)"; else fail "500: only $n500 attempts"; fi
 rm -f "$STATUS"
 if wait_for /slack "requests sudo" "$R3" 20; then pass "500 then 200: delivered"; else fail "500 then 200: $R3 lost"; fi
 
 # --- 5. deny and revoke ---
 api POST "/v1/requests/$R3/deny" "$BOB" '{"comment":"not now"}' >/dev/null
 [ "$(cat "$T/code")" = 200 ] || fail "deny: $(cat "$T/code")"
-wait_for /slack "bob denied" "$R3" 10 && pass "denied: delivered" || fail "denied: no body"
+if wait_for /slack "bob denied" "$R3" 10; then pass "denied: delivered"; else fail "denied: no body"; fi
 api POST "/v1/grants/$G1/revoke" "$BOB" '{"reason":"done"}' >/dev/null
 [ "$(cat "$T/code")" = 200 ] || fail "revoke: $(cat "$T/code")"
-wait_for /slack "revoked" "$G1" 10 && pass "revoked: delivered" || fail "revoked: no body"
+if wait_for /slack "revoked" "$G1" 10; then pass "revoked: delivered"; else fail "revoked: no body"; fi
 
 # --- 6. restart with a queued job ---
 stop_receiver
@@ -254,7 +254,7 @@ wait_for /teams "AdaptiveCard" "$R4" 10 || fail "restart: teams $R4 lost"
 
 # --- 7. nothing lost, no duplicates, in order, no secrets ---
 sleep 2
-"$PY" - "$OUT" "$R1" "$R2" "$R3" "$R4" "$G1" <<'EOF' && pass "each event delivered exactly once per webhook, in order" || fail "duplicates, losses or disorder"
+if "$PY" - "$OUT" "$R1" "$R2" "$R3" "$R4" "$G1" <<'EOF'; then pass "each event delivered exactly once per webhook, in order"; else fail "duplicates, losses or disorder"; fi
 import json, sys
 out, r1, r2, r3, r4, g1 = sys.argv[1:]
 want = [(r1, "request.created"), (r1, "request.approved"), (r2, "request.created"),
@@ -274,7 +274,7 @@ for prefix in ("/slack", "/teams"):
         sys.exit(1)
 EOF
 if grep -q 'eyJ' "$OUT" || grep -q 'tm_' "$OUT"; then fail "a body carries a JWS or a token"; else pass "no JWS, no token in any body"; fi
-grep -q secretpart "$T/server.log" && fail "the webhook URL was logged" || pass "webhook URL never logged"
+if grep -q secretpart "$T/server.log"; then fail "the webhook URL was logged"; else pass "webhook URL never logged"; fi
 metrics=$("$CURL" -fsS "$API/metrics")
 if grep -Eq '^team_server_webhook_queue_depth 0$' <<<"$metrics"; then pass "queue empty at the end (metrics)"
 else fail "queue depth: $(grep webhook_queue_depth <<<"$metrics")"; fi
@@ -302,9 +302,9 @@ start_server
 t0=$(date +%s%N)
 R5=$(new_request "json and a hanging hook")
 ms=$((($(date +%s%N) - t0) / 1000000))
-((ms < 1000)) && pass "API answered in $ms ms with a hanging webhook" || fail "API took $ms ms"
+if ((ms < 1000)); then pass "API answered in $ms ms with a hanging webhook"; else fail "API took $ms ms"; fi
 if wait_for /json '"request.created"' "$R5" 10; then pass "json: delivered"; else fail "json: no body for $R5"; fi
-"$PY" - "$OUT" "$R5" <<'EOF' && pass "json body is our event object (type, at, actor, request; no jws)" || fail "json body shape"
+if "$PY" - "$OUT" "$R5" <<'EOF'; then pass "json body is our event object (type, at, actor, request; no jws)"; else fail "json body shape"; fi
 import json, sys
 out, rid = sys.argv[1:]
 for line in open(out):
@@ -324,7 +324,7 @@ sleep 1
 t0=$(date +%s%N)
 stop_server
 ms=$((($(date +%s%N) - t0) / 1000000))
-((ms < 3000)) && pass "stopped in $ms ms with a POST hanging" || fail "stop took $ms ms"
+if ((ms < 3000)); then pass "stopped in $ms ms with a POST hanging"; else fail "stop took $ms ms"; fi
 kill "$HANG_PID" 2>/dev/null; wait "$HANG_PID" 2>/dev/null; HANG_PID=
 
 if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/server.log"; then
