@@ -68,6 +68,8 @@ static enum http_result queue(struct http_req *req, unsigned status, const char 
                 return HTTP_DONE;
         req->replied = true;
         metrics_count_request(req->route ? req->route_index : SIZE_MAX, status);
+        if (status >= 500) /* the path holds ids, never a secret */
+                fprintf(stderr, "team-server: %s %s answered %u\n", req->method, req->path, status);
         resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
         if (!resp)
                 return HTTP_DONE;      /* MHD closes the connection without an answer */
@@ -362,6 +364,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         *con_cls = NULL;
 }
 
+__attribute__((format(printf, 2, 0)))
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
         (void)cls;
