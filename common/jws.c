@@ -12,6 +12,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "json_util.h"
 #include "jws.h"
 #include "parse.h"
 #include "protocol.h"
@@ -75,42 +76,9 @@ static enum team_jws_result errno_to_result(int r)
 /* One JSON object, nothing after it, valid UTF-8, no NUL bytes. */
 static int parse_object(const uint8_t *buf, size_t len, json_object **out)
 {
-        json_tokener *tok;
-        json_object *obj = NULL;
-        int r = -EBADMSG;
+        const char *why;
 
-        *out = NULL;
-        if (len == 0 || memchr(buf, '\0', len))
-                return -EBADMSG;
-        tok = json_tokener_new_ex(JSON_MAX_DEPTH);
-        if (!tok)
-                return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-        obj = json_tokener_parse_ex(tok, (const char *)buf, (int)len);
-        if (!obj || json_tokener_get_error(tok) != json_tokener_success ||
-            json_tokener_get_parse_end(tok) != len || !json_object_is_type(obj, json_type_object))
-                goto out;
-        *out = obj;
-        obj = NULL;
-        r = 0;
-out:
-        json_object_put(obj);
-        json_tokener_free(tok);
-        return r;
-}
-
-/* No C0 or C1 control characters, no DEL: claims end up on terminals and in
- * logs. The tokener already checked the UTF-8. */
-static bool is_printable_utf8(const char *s, size_t len)
-{
-        for (size_t i = 0; i < len; i++) {
-                unsigned char c = (unsigned char)s[i];
-                if (c < 0x20 || c == 0x7f)
-                        return false;
-                if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] < 0xa0)
-                        return false;
-        }
-        return true;
+        return team_json_parse_object((const char *)buf, len, JSON_MAX_DEPTH, out, &why);
 }
 
 /* A string member: 1..max bytes (0..max if !nonempty), printable, and with
@@ -126,7 +94,7 @@ static int dup_string(json_object *v, size_t max, bool nonempty, bool token, cha
         len = (size_t)json_object_get_string_len(v);
         if (!s || strlen(s) != len || len > max || (nonempty && len == 0))
                 return -EBADMSG;
-        if (!is_printable_utf8(s, len))
+        if (!team_text_is_printable(s, len))
                 return -EBADMSG;
         if (token && !is_valid_token_name(s, max))
                 return -EBADMSG;

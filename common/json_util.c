@@ -1,0 +1,70 @@
+/* JSON helpers (see json_util.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <json.h>
+
+#include "json_util.h"
+
+int team_json_parse_object(const char *buf, size_t len, int max_depth, struct json_object **out,
+                           const char **why)
+{
+        struct json_tokener *tok;
+        struct json_object *obj = NULL;
+        enum json_tokener_error jerr;
+        int r = -EBADMSG;
+
+        *out = NULL;
+        if (!buf || len == 0) {
+                *why = "empty payload";
+                return -EBADMSG;
+        }
+        if (memchr(buf, '\0', len)) {
+                *why = "payload contains a NUL byte";
+                return -EBADMSG;
+        }
+        tok = json_tokener_new_ex(max_depth);
+        if (!tok)
+                return -ENOMEM;
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        obj = json_tokener_parse_ex(tok, buf, (int)len);
+        jerr = json_tokener_get_error(tok);
+        if (!obj || jerr != json_tokener_success) {
+                *why = jerr == json_tokener_error_depth ? "JSON nested too deeply" : "malformed JSON";
+                goto out;
+        }
+        if (json_tokener_get_parse_end(tok) != len) {
+                *why = "trailing bytes after the JSON object";
+                goto out;
+        }
+        if (!json_object_is_type(obj, json_type_object)) {
+                *why = "payload is not a JSON object";
+                goto out;
+        }
+        *out = obj;
+        obj = NULL;
+        r = 0;
+out:
+        json_object_put(obj);
+        json_tokener_free(tok);
+        return r;
+}
+
+bool team_text_is_printable(const char *s, size_t len)
+{
+        size_t i;
+
+        for (i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)s[i];
+
+                if (c < 0x20 || c == 0x7f)
+                        return false;
+                /* U+0080..U+009F (C1 controls, e.g. CSI) in UTF-8 */
+                if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+                    (unsigned char)s[i + 1] <= 0x9f)
+                        return false;
+        }
+        return true;
+}

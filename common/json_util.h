@@ -1,0 +1,19 @@
+/* JSON helpers shared by the wire protocol and the JWS code. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct json_object;
+
+/* buf[0..len) as one JSON object: RFC 8259 strict, valid UTF-8, no NUL
+ * byte, at most max_depth - 1 levels deep (json-c refuses to open a level
+ * when depth >= max_depth - 1), and nothing after it that json-c does not
+ * consume. Returns 0 and *out (the caller puts it), -EBADMSG with *why set
+ * to a static text, or -ENOMEM. */
+int team_json_parse_object(const char *buf, size_t len, int max_depth, struct json_object **out,
+                           const char **why);
+
+/* No C0 or C1 control character and no DEL in s[0..len) (UTF-8 already
+ * validated): the text ends up on terminals and in logs. */
+bool team_text_is_printable(const char *s, size_t len);

@@ -1,0 +1,65 @@
+/* Private to protocol.c (tables, encoders) and protocol_decode.c: the one
+ * table of fields both directions walk, so whatever one side emits the
+ * other accepts, and nothing else. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protocol.h"
+
+/* Top level object -> "grants" array -> grant object: 3 levels; json-c
+ * refuses to open a level when depth >= max_depth - 1. */
+#define PROTO_MAX_DEPTH 4
+/* Timestamps: 0 .. 9999-12-31T23:59:59Z. */
+#define PROTO_MAX_TIME INT64_C(253402300799)
+
+#define OP(o) (1u << (o))
+#define OPS_ALL (OP(TEAM_OP__MAX) - 1u)
+#define OPS_PAM (OP(TEAM_OP_CHECK) | OP(TEAM_OP_SESSION_OPEN) | OP(TEAM_OP_SESSION_CLOSE))
+#define OPS_DECIDE (OP(TEAM_OP_CHECK) | OP(TEAM_OP_SESSION_OPEN))
+
+enum field_type {
+        FT_STR,       /* char * */
+        FT_BOOL,      /* bool */
+        FT_TIME,      /* int64_t, 0..PROTO_MAX_TIME */
+        FT_DECISION,  /* enum team_decision, "allow"/"deny"/"pending" */
+        FT_API_STATE, /* enum team_api_state */
+        FT_GRANTS,    /* n_grants + grants (team_response only) */
+};
+
+#define FL_EMPTY_OK 0x1 /* "" is a valid value */
+#define FL_TOKEN 0x2    /* [A-Za-z0-9._-], see is_valid_token_name() */
+
+struct field {
+        const char *name;
+        enum field_type type;
+        size_t cap;
+        unsigned flags;
+        size_t offset;
+        unsigned allowed;  /* ops that may carry it */
+        unsigned required; /* ops that must (responses: only when ok) */
+};
+
+struct field_table {
+        const struct field *fields;
+        size_t n;
+};
+
+extern const struct field_table proto_request_table;
+extern const struct field_table proto_response_table; /* without "ok" and "error" */
+extern const struct field_table proto_grant_table;    /* one entry of "grants" */
+extern const struct field proto_error_field;           /* a refusal's "error" */
+
+static inline void *field_ptr(void *base, const struct field *f)
+{
+        return (char *)base + f->offset;
+}
+
+/* NULL when s (of length len) may be sent as field f, else why not. */
+const char *proto_check_string(const struct field *f, const char *s, size_t len);
+
+/* Wire text -> enum, or -1: decisions other than "none", any api_state. */
+int proto_decision_from_string(const char *s);
+int proto_api_state_from_string(const char *s);
