@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# team-server under a real systemd (PID 1 in a systemd-nspawn container):
+# the hardened systemd/team-server.service must still let it work
+# (Type=notify READY=1 and STATUS=, StateDirectory, no capabilities,
+# system call filter, MemoryDenyWriteExecute), a request is served and
+# journaled, SIGTERM stops it with exit 0, a bad config exits 78 without a
+# restart loop, and systemd-analyze security rates the unit <= 2.5.
+#
+# Needs root, systemd-nspawn and the Debian root of teamd/test_systemd.sh
+# ($TEAM_NSPAWN_ROOT, default /var/tmp/pam_team-nspawn-root); this test
+# works on its own copy ($TEAM_SERVER_NSPAWN_ROOT, default
+# /var/tmp/team-server-nspawn-root, made once) plus libmicrohttpd from
+# this machine, and skips when neither exists.
+set -uo pipefail
+
+skip() { echo "SKIP: ${0##*/}: $*" >&2; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || skip "needs root (boots a container)"
+: "${top_builddir:?run through make check}"
+: "${top_srcdir:=$top_builddir}"
+CURL=${CURL_PROG:-$(command -v curl || true)}
+[ -n "$CURL" ] || skip "needs curl"
+command -v systemd-nspawn >/dev/null 2>&1 || skip "systemd-nspawn is missing (apt-get install systemd-container)"
+for f in server/team-server tools/team-sign-grant systemd/team-server.service; do
+        [ -e "$top_builddir/$f" ] || skip "$f is not built"
+done
+if ldd "$top_builddir/server/team-server" 2>/dev/null | grep -q libasan; then
+        skip "team-server is built with sanitizers; the container has no libasan (the default build runs this test)"
+fi
+
+base=${TEAM_NSPAWN_ROOT:-/var/tmp/pam_team-nspawn-root}
+root=${TEAM_SERVER_NSPAWN_ROOT:-/var/tmp/team-server-nspawn-root}
+if [ ! -x "$root/lib/systemd/systemd" ]; then
+        [ -x "$base/lib/systemd/systemd" ] || skip "no container root at $base (TEAM_NSPAWN_BOOTSTRAP=1 teamd/test_systemd.sh makes one)"
+        rm -rf "$root.tmp" && cp -a "$base" "$root.tmp" && mv "$root.tmp" "$root" || fail "cannot copy $base to $root"
+fi
+# Libraries team-server needs that the minimal root lacks (same Debian).
+libdir=$root/usr/lib/x86_64-linux-gnu
+for lib in $(ldd "$top_builddir/server/team-server" | awk '/=> \//{print $3}'); do
+        b=${lib##*/}
+        [ -e "$libdir/$b" ] || [ -e "$root/lib/x86_64-linux-gnu/$b" ] || cp -L "$lib" "$libdir/" || fail "copy $lib"
+done
+
+PORT=$("${PYTHON3:-python3}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null) ||
+        PORT=18750
+API=http://127.0.0.1:$PORT
+
+nspawn_pid= pid1=
+log=$(mktemp /tmp/test_server_systemd.XXXXXX)
+cleanup() {
+        local rc=$? i
+        if [ -n "$nspawn_pid" ]; then
+                kill -TERM "$nspawn_pid" 2>/dev/null
+                for ((i = 0; i < 100; i++)); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.1; done
+                kill -KILL "$nspawn_pid" 2>/dev/null
+                wait "$nspawn_pid" 2>/dev/null
+        fi
+        [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && tail -n 30 "$log" >&2
+        rm -f "$log"
+        exit "$rc"
+}
+trap cleanup EXIT
+
+# Install this build (overwriting the last run's), a key, policy, config.
+install -D -m 0755 "$top_builddir/server/team-server" "$root/usr/local/sbin/team-server"
+sed 's|^ExecStart=[^ ]*/team-server |ExecStart=/usr/local/sbin/team-server |' \
+        "$top_builddir/systemd/team-server.service" >"$root/etc/systemd/system/team-server.service"
+rm -rf "$root/var/lib/team-server" "$root/etc/team"
+install -d -m 0700 "$root/etc/team/signing-keys"
+"$top_builddir/tools/team-sign-grant" keygen --private "$root/etc/team/signing-keys/k1.pem" \
+        --public "$root/etc/team/k1.pub.pem" >/dev/null || fail keygen
+chmod 0600 "$root/etc/team/signing-keys/k1.pem"
+printf '[role sudo]\napprover_groups = sre\nrequester_groups = dev\n' >"$root/etc/team/policy.conf"
+printf '[server]\nlisten = 127.0.0.1:%s\n' "$PORT" >"$root/etc/team/team-server.conf"
+
+# The container shares this machine's network, so curl reaches it here.
+systemd-nspawn -D "$root" --register=no --keep-unit --boot --console=pipe >"$log" 2>&1 &
+nspawn_pid=$!
+for ((i = 0; i < 100; i++)); do
+        pid1=$(pgrep -P "$nspawn_pid" | head -1)
+        [ -n "$pid1" ] && break
+        sleep 0.1
+done
+[ -n "$pid1" ] || fail "the container did not start"
+ct() { nsenter -t "$pid1" -a "$@"; }
+for ((i = 0; i < 300; i++)); do
+        state=$(ct systemctl is-system-running 2>/dev/null)
+        case $state in running | degraded) break ;; esac
+        sleep 0.1
+done
+case $state in running | degraded) ;; *) fail "container did not boot: $state" ;; esac
+show() { ct systemctl show team-server -p "$1" --value; }
+contains() { printf '%s' "$2" | grep -Eq -- "$3" || fail "$1: expected /$3/ in: $2"; }
+
+# Type=notify: start returns once READY=1 came; STATUS= names the address.
+ct systemctl start team-server || fail "systemctl start: $(ct journalctl -u team-server -o cat --no-pager | tail -5)"
+[ "$(show ActiveState)" = active ] || fail "not active"
+contains "STATUS=" "$(show StatusText)" "^listening on 127.0.0.1:$PORT"
+[ "$(ct stat -c %a /var/lib/team-server)" = 700 ] || fail "state dir mode"
+
+# It works inside the sandbox: admin, a request, the database 0600.
+ALICE=$(ct team-server --config /etc/team/team-server.conf admin user add alice --groups dev | tail -n 1)
+[[ $ALICE == tm_* ]] || fail "admin user add: $ALICE"
+out=$("$CURL" -sS "$API/healthz") || fail "healthz"
+contains "healthz" "$out" '"status":"ok"'
+out=$("$CURL" -sS -H "Authorization: Bearer $ALICE" -H 'Content-Type: application/json' \
+        -d '{"role":"sudo","host":"any","duration":600,"reason":"nspawn check"}' "$API/v1/requests") || fail "POST"
+contains "request filed or refused as JSON" "$out" '"(id|error)":'
+[ "$(ct stat -c %a /var/lib/team-server/team.db)" = 600 ] || fail "team.db mode"
+out=$("$CURL" -sS "$API/v1/keys")
+contains "keys" "$out" '"kid":"k1"'
+
+# A clean stop is exit 0.
+ct systemctl stop team-server
+[ "$(show ExecMainStatus)" = 0 ] || fail "stop: exit status $(show ExecMainStatus)"
+contains "stop logged" "$(ct journalctl -u team-server -o cat --no-pager)" "stopped"
+
+# A bad config: exit 78, no restart loop.
+printf '[server]\nbogus = 1\n' >"$root/etc/team/team-server.conf"
+ct systemctl start team-server >/dev/null 2>&1
+sleep 2
+[ "$(show ExecMainStatus)" = 78 ] || fail "bad config: exit status $(show ExecMainStatus)"
+[ "$(show NRestarts)" = 0 ] || fail "restarted after exit 78"
+contains "config error in the journal" "$(ct journalctl -u team-server -o cat --no-pager)" \
+        "team-server.conf:2: \[server\] bogus"
+
+out=$(ct systemd-analyze security team-server.service --no-pager 2>&1 |
+        sed -n 's/.*Overall exposure level for team-server.service: \([0-9.]*\).*/\1/p')
+[ -n "$out" ] || fail "systemd-analyze security gave no score"
+awk -v s="$out" 'BEGIN { exit !(s <= 2.5) }' || fail "exposure level $out > 2.5"
+echo "PASS: ${0##*/} (exposure $out)"
