@@ -129,6 +129,12 @@ report() {
         echo "## teamd throughput (concurrent clients, one check per connection, ${secs} s each)"
         echo
         bench bench_teamd --seconds "$secs" --fill "$fill"
+        echo
+        # team-server: sets up its own server and identities (bench/bench_server.sh).
+        if ! "$top/bench/bench_server.sh" $([ "$quick" = 1 ] && echo --quick); then
+                echo "| bench_server | failed, see stderr | | | | | | | |"
+                echo bench_server >>"$failed"
+        fi
 }
 
 report | tee "$out"
