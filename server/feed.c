@@ -19,12 +19,18 @@ enum {
         W_WOKEN,         /* notified (or timed out / shutdown) */
 };
 
+/* The timer wakes at most this often, so thousands of waiters with spread
+ * deadlines cost a few scans per second, not one per waiter; a timed-out
+ * long-poll may answer this much late. */
+#define TIMER_SLACK_MS 100
+
 struct feed {
         pthread_mutex_t lock;
         pthread_cond_t cond;
         pthread_t timer;
         bool timer_started;
         bool stopping;
+        uint64_t next_wake;     /* when the timer wakes next (monotonic ms) */
         struct feed_waiter *head;
         uint64_t count;
         _Atomic uint64_t in_flight;
@@ -82,6 +88,9 @@ static void *timer_main(void *arg)
                         else if (w->state == W_SUSPENDED && w->deadline_ms < next)
                                 next = w->deadline_ms;
                 }
+                if (next < now + TIMER_SLACK_MS)
+                        next = now + TIMER_SLACK_MS;
+                f->next_wake = next;
                 clock_gettime(CLOCK_MONOTONIC, &ts);
                 ts.tv_sec += (time_t)((next - now) / 1000);
                 ts.tv_nsec += (long)((next - now) % 1000) * 1000000L;
@@ -178,7 +187,8 @@ bool feed_wait_suspend(struct feed *f, struct feed_waiter *w)
                 http_suspend(w->req);
                 w->state = W_SUSPENDED;
                 suspended = true;
-                pthread_cond_signal(&f->cond);
+                if (w->deadline_ms < f->next_wake)
+                        pthread_cond_signal(&f->cond);
         } else {
                 unlink_waiter(f, w);
                 w->state = W_IDLE;
