@@ -41,7 +41,9 @@ static const struct config_key server_keys[] = {
 
 #define W(f) offsetof(struct webhook_config, f)
 static const struct config_key webhook_keys[] = {
-        { "webhook", "url", CONFIG_URL, W(url), 8, 2048 },
+        /* STRING, checked by url_ok(): the parser would quote a bad URL in
+         * its message, and webhook URLs carry credentials. */
+        { "webhook", "url", CONFIG_STRING, W(url), 8, 2048 },
         { "webhook", "format", CONFIG_NAME, W(format), 1, 16 },
 };
 #define N_WEBHOOK_KEYS (sizeof(webhook_keys) / sizeof(webhook_keys[0]))
@@ -114,6 +116,14 @@ static int webhook_name(const char *sec, size_t len, char **name)
         return *name ? 1 : -ENOMEM;
 }
 
+/* http(s)://HOST..., no blanks or characters a URL cannot hold. */
+static bool url_ok(const char *v)
+{
+        size_t skip = strncmp(v, "https://", 8) == 0 ? 8 : strncmp(v, "http://", 7) == 0 ? 7 : 0;
+
+        return skip && v[skip] != '\0' && v[skip] != '/' && !strpbrk(v, " \t\"<>\\^`{|}");
+}
+
 /* Fills one webhook from the lines of its section (text where every other
  * line is blank and the header reads "[webhook]"). */
 static int parse_webhook(struct webhook_config *w, const char *text, const char *filename, unsigned header_line,
@@ -132,6 +142,12 @@ static int parse_webhook(struct webhook_config *w, const char *text, const char 
         if (!w->url) {
                 snprintf(err, errlen, "%s:%u: [webhook %s]: url is missing (add url = https://...)", filename,
                          header_line, w->name);
+                return -EINVAL;
+        }
+        if (!url_ok(w->url)) {
+                snprintf(err, errlen, "%s:%u: [webhook %s] url: not an http(s) URL (write it like "
+                                      "https://hooks.example.com/...; the value is not shown, it may hold a secret)",
+                         filename, header_line, w->name);
                 return -EINVAL;
         }
         if (!w->format) {

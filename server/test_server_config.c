@@ -67,7 +67,7 @@ static void test_full(void **state)
         assert_string_equal(cfg.tls_key, "/etc/k.pem");
         assert_int_equal(cfg.n_webhooks, 2);
         assert_string_equal(cfg.webhooks[0].name, "chat");
-        assert_string_equal(cfg.webhooks[0].url, "https://hooks.example.com/services/T/B/x");
+        assert_string_equal(cfg.webhooks[0].url, "https://hooks.example.com/services/T/B/x/");
         assert_string_equal(cfg.webhooks[0].format, "slack");
         assert_string_equal(cfg.webhooks[1].name, "audit");
         assert_string_equal(cfg.webhooks[1].format, "json");
@@ -97,7 +97,8 @@ static void test_refusals(void **state)
                 { "[server]\ntls_cert = /etc/c.pem\n", "tls_cert and tls_key go together" },
                 { "[server]\ndatabase = relative.db\n", "not an absolute path" },
                 { "[server]\n\n[webhook a]\nformat = json\n", "t.conf:3: [webhook a]: url is missing" },
-                { "[webhook a]\nurl = ftp://x\n", "t.conf:2: [webhook] url:" },
+                { "[webhook a]\nurl = ftp://x/s3cr3t\n", "t.conf:1: [webhook a] url: not an http(s) URL" },
+                { "[webhook a]\nurl = https://x/s3cr3t b\n", "t.conf:1: [webhook a] url: not an http(s) URL" },
                 { "[webhook a]\nurl = https://x\nformat = xml\n", "[webhook a] format: \"xml\" is not a format" },
                 { "[webhook a]\nurl = https://x\n[webhook a]\nurl = https://y\n", "t.conf:3: [webhook a]: given twice" },
                 { "[webhook a]\nurl = https://x\nsecret = 1\n", "t.conf:3: [webhook] secret: unknown key" },
@@ -115,6 +116,8 @@ static void test_refusals(void **state)
 
                 if (r != -EINVAL || !strstr(err, cases[i].want))
                         fail_msg("case %zu: r=%d err=\"%s\", want \"%s\"", i, r, err, cases[i].want);
+                if (strstr(err, "s3cr3t"))
+                        fail_msg("case %zu: a webhook URL leaked into \"%s\"", i, err);
                 assert_null(cfg.listen);
                 assert_null(cfg.webhooks);
         }
