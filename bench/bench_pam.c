@@ -1,6 +1,7 @@
 /* PAM account check latency through libpam: pam_start_confdir +
  * pam_acct_mgmt + pam_end with the built pam_team.so against a real teamd,
- * for a user holding a grant (allow) and one without (deny). Baselines in
+ * for a user holding a grant (allow) and one without (deny), and the whole
+ * path sudo runs with a session line (account, open, close). Baselines in
  * the same run: the same loop with pam_permit.so (libpam's own cost), and a
  * bare Unix-socket round trip to an echo server beside teamd's protocol
  * round trip (what teamd adds). */
@@ -24,6 +25,8 @@
 #define DENY_USER "bench-deny"
 #define SVC_TEAM "bench-team"
 #define SVC_PERMIT "bench-permit"
+#define SVC_TEAM_SESSION "bench-team-session"
+#define SVC_PERMIT_SESSION "bench-permit-session"
 
 /* Answers every prompt with nothing: deny reasons are shown, not asked. */
 static int quiet_conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
@@ -94,13 +97,22 @@ static int setup(struct pam_bench *pb, struct bench_env *env)
         if (r == 0)
                 r = write_service(pb->confdir, SVC_PERMIT, "account required pam_permit.so");
         if (r == 0)
+                r = write_service(pb->confdir, SVC_PERMIT_SESSION,
+                                  "account required pam_permit.so\nsession required pam_permit.so");
+        if (r == 0) {
+                snprintf(line, sizeof(line),
+                         "account required %s role=%s socket=%s\nsession required %s role=%s socket=%s",
+                         module_path(), BENCH_ROLE, pb->sock, module_path(), BENCH_ROLE, pb->sock);
+                r = write_service(pb->confdir, SVC_TEAM_SESSION, line);
+        }
+        if (r == 0)
                 r = bench_env_grant(env, ALLOW_USER, BENCH_ROLE, 86400);
         if (r == 0)
                 r = bench_check_frame(ALLOW_USER, BENCH_ROLE, "sudo", &pb->frame, &pb->flen);
         return r;
 }
 
-enum kind { K_PAM_ALLOW, K_PAM_DENY, K_PAM_PERMIT, K_PROTO, K_ECHO, K__MAX };
+enum kind { K_PAM_ALLOW, K_PAM_DENY, K_PAM_PERMIT, K_PROTO, K_ECHO, K_SESSION, K_PERMIT_SESSION, K__MAX };
 
 static const char *const kind_name[K__MAX] = {
         "PAM account check, allow (libpam + pam_team.so + teamd)",
@@ -108,6 +120,8 @@ static const char *const kind_name[K__MAX] = {
         "`pam_permit.so` account check",
         "teamd `check` round trip (protocol only, no libpam)",
         "Unix-socket echo round trip",
+        "PAM account + session open + close, allow (sudo's whole PAM path)",
+        "the same with `pam_permit.so`",
 };
 
 static int pam_once(const struct pam_bench *pb, const char *svc, const char *user, int want)
@@ -122,6 +136,25 @@ static int pam_once(const struct pam_bench *pb, const char *svc, const char *use
         r = pam_acct_mgmt(h, PAM_SILENT);
         pam_end(h, r);
         return r == want ? 0 : -EPERM;
+}
+
+/* What sudo does with a session line: account, then open and close. */
+static int pam_session_once(const struct pam_bench *pb, const char *svc)
+{
+        struct pam_conv conv = { quiet_conv, NULL };
+        pam_handle_t *h = NULL;
+        int r;
+
+        r = pam_start_confdir(svc, ALLOW_USER, &conv, pb->confdir, &h);
+        if (r != PAM_SUCCESS)
+                return -EIO;
+        r = pam_acct_mgmt(h, PAM_SILENT);
+        if (r == PAM_SUCCESS)
+                r = pam_open_session(h, PAM_SILENT);
+        if (r == PAM_SUCCESS)
+                r = pam_close_session(h, PAM_SILENT);
+        pam_end(h, r);
+        return r == PAM_SUCCESS ? 0 : -EPERM;
 }
 
 static int once(const struct pam_bench *pb, enum kind k)
@@ -140,6 +173,10 @@ static int once(const struct pam_bench *pb, enum kind k)
         case K_PROTO:
                 r = bench_check(pb->sock, pb->frame, pb->flen, &d);
                 return r < 0 ? r : d == TEAM_DECISION_ALLOW ? 0 : -EPERM;
+        case K_SESSION:
+                return pam_session_once(pb, SVC_TEAM_SESSION);
+        case K_PERMIT_SESSION:
+                return pam_session_once(pb, SVC_PERMIT_SESSION);
         case K_ECHO:
         default:
                 team_frame_reader_init(&rd, 0);
@@ -180,7 +217,7 @@ static void verdict(FILE *f, const char *what, struct bench_samples *s)
         uint64_t p50 = bench_samples_pct(s, 50.0), p99 = bench_samples_pct(s, 99.0);
         int ok = p50 <= TARGET_P50_NS && p99 <= TARGET_P99_NS;
 
-        fprintf(f, "- PAM account check, %s: p50 %.2f ms, p99 %.2f ms against the target p50 ≤ 2 ms, "
+        fprintf(f, "- %s: p50 %.2f ms, p99 %.2f ms against the target p50 ≤ 2 ms, "
                    "p99 ≤ 10 ms: **%s**\n", what, (double)p50 / 1e6, (double)p99 / 1e6, ok ? "met" : "MISSED");
 }
 
@@ -194,6 +231,8 @@ static void report(struct bench_samples *s, int header, const char *verdict_file
         bench_print_latency_row(kind_name[K_PAM_DENY], &s[K_PAM_DENY], kind_name[K_PAM_PERMIT], &s[K_PAM_PERMIT]);
         bench_print_latency_row(kind_name[K_PROTO], &s[K_PROTO], kind_name[K_ECHO], &s[K_ECHO]);
         bench_print_latency_row(kind_name[K_PAM_ALLOW], &s[K_PAM_ALLOW], kind_name[K_ECHO], &s[K_ECHO]);
+        bench_print_latency_row(kind_name[K_SESSION], &s[K_SESSION], kind_name[K_PERMIT_SESSION],
+                                &s[K_PERMIT_SESSION]);
         f = verdict_file ? fopen(verdict_file, "we") : stdout;
         if (!f) {
                 fprintf(stderr, "bench_pam: %s: %s\n", verdict_file, strerror(errno));
@@ -201,8 +240,9 @@ static void report(struct bench_samples *s, int header, const char *verdict_file
         }
         if (!verdict_file)
                 fputc('\n', f);
-        verdict(f, "allow", &s[K_PAM_ALLOW]);
-        verdict(f, "deny", &s[K_PAM_DENY]);
+        verdict(f, "PAM account check, allow", &s[K_PAM_ALLOW]);
+        verdict(f, "PAM account check, deny", &s[K_PAM_DENY]);
+        verdict(f, "sudo's whole PAM path (account + session open + close)", &s[K_SESSION]);
         if (verdict_file)
                 fclose(f);
 }
