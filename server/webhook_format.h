@@ -41,8 +41,8 @@ const char *webhook_format_name(enum webhook_format f);
  * Returns 0, -EINVAL (no type or no request object) or -ENOMEM. */
 int webhook_format_body(enum webhook_format f, const struct webhook_event *ev, char **out);
 
-/* Copies at most max_chars characters of s into a new string: control
- * characters (C0, DEL, C1), bidi overrides and invalid UTF-8 become '?' (tab,
- * CR, LF become a space), and a
+/* Copies at most max_chars characters (code points) of s into a new
+ * string: control characters (C0, DEL, C1), bidi controls, line/paragraph
+ * separators, BOM and invalid UTF-8 become '?' (tab, CR, LF a space); a
  * cut string ends in "...". NULL in -> "" out. NULL only on ENOMEM. */
 char *webhook_sanitize(const char *s, size_t max_chars);
