@@ -272,6 +272,21 @@ as alice request sudo --host web1 --for 10m --reason "nobody answers" --wait --t
 check_rc "--wait --timeout passes" 7 "$rc" "$out"
 check_has "--wait timeout says what to do" "$out" "teamctl show r_"
 ((SECONDS - start <= 5)) && pass "--timeout 2s is honoured" || fail "--timeout 2s took $((SECONDS - start)) s"
+if command -v script >/dev/null; then
+        # On a terminal: one status line, redrawn in place, with the time left.
+        TEAM_TOKEN=$ALICE script -qec "'$TEAMCTL_BIN' request sudo --host web1 --for 10m --reason tty --wait --timeout 3s" \
+                /dev/null >"$T/tty.out" 2>&1
+        redraws=$(grep -o $'\r\e\[K' "$T/tty.out" | wc -l)
+        if ((redraws >= 2)) && grep -q 'waiting, 0:0[0-9] left' "$T/tty.out"; then
+                pass "--wait on a tty redraws one status line with the time left ($redraws redraws)"
+        else
+                fail "--wait on a tty: $(cat -v "$T/tty.out")"
+        fi
+        newlines=$(grep -c 'waiting, ' "$T/tty.out")
+        ((newlines <= 2)) && pass "--wait on a tty does not scroll" || fail "--wait on a tty scrolled $newlines lines"
+else
+        echo "# script(1) missing: tty status line not checked"
+fi
 out=$(TEAM_TOKEN=$ALICE "$TEAMCTL_BIN" --json request sudo --host web1 --for 10m --reason "json wait" --wait \
         --timeout 1s 2>/dev/null); rc=$?
 if [ "$rc" -eq 7 ] && "$PY" -c 'import json,sys; assert json.loads(sys.argv[1])["status"]=="pending"' "$out" 2>/dev/null; then
