@@ -1,9 +1,10 @@
 /* Bearer tokens (see auth.h).
  *
- * Lookup is by the token's SHA-256: a timing difference in the database's
- * index search can only tell an attacker about hashes of their own
- * guesses, never about a stored token. The store compares the hash it
- * finds with CRYPTO_memcmp before answering. */
+ * Lookup is by the token's SHA-256 (the store's indexed equality match).
+ * A timing difference in that search can only tell an attacker how many
+ * leading bytes of the SHA-256 of *their own guess* match a stored hash,
+ * which says nothing about any token (preimage resistance); the token
+ * itself is never compared. Token bytes and hashes are wiped after use. */
 #include "config.h"
 
 #include <errno.h>

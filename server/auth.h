@@ -1,7 +1,8 @@
 /* Bearer tokens: "tm_" + base64url(32 random bytes). The database keeps
- * only the SHA-256 of a token; a presented token is hashed, looked up by
- * its hash and the stored hash compared again in constant time. Tokens are
- * never logged and are wiped from our buffers after use. */
+ * only the SHA-256 of a token; a presented token is checked for syntax,
+ * hashed and looked up by its hash (so no stored secret is ever compared
+ * byte by byte with attacker input). Tokens are never logged and are wiped
+ * from our buffers after use. */
 #pragma once
 
 #include <stdbool.h>
