@@ -19,6 +19,7 @@
 
 #include "config_parser.h"
 #include "parse.h"
+#include "read_bounded.h"
 
 struct parse_state {
         const struct config_key *keys;
@@ -403,24 +404,14 @@ static int read_config_file(const char *path, char **out, char *err, size_t errl
                 r = -ENOMEM;
                 goto out;
         }
-        for (;;) {
-                ssize_t n = read(fd, buf + have, CONFIG_MAX_FILE + 1 - have);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = -errno;
-                        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(-r));
-                        goto out;
-                }
-                if (n == 0)
-                        break;
-                have += (size_t)n;
-                if (have > CONFIG_MAX_FILE) {
-                        r = -EFBIG;
-                        snprintf(err, errlen, "%s: larger than %d bytes (is this the right file?)", path, CONFIG_MAX_FILE);
-                        goto out;
-                }
+        r = team_read_bounded(fd, buf, CONFIG_MAX_FILE, &have);
+        if (r == -EFBIG) {
+                snprintf(err, errlen, "%s: larger than %d bytes (is this the right file?)", path, CONFIG_MAX_FILE);
+                goto out;
+        }
+        if (r < 0) {
+                snprintf(err, errlen, "%s: cannot read: %s", path, strerror(-r));
+                goto out;
         }
         buf[have] = '\0';
         if (memchr(buf, '\0', have)) {

@@ -52,6 +52,17 @@ out:
         return r;
 }
 
+int team_json_add(struct json_object *obj, const char *key, struct json_object *val)
+{
+        if (!val)
+                return -ENOMEM;
+        if (json_object_object_add(obj, key, val) < 0) {
+                json_object_put(val);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
 bool team_text_is_printable(const char *s, size_t len)
 {
         size_t i;

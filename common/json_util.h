@@ -14,6 +14,10 @@ struct json_object;
 int team_json_parse_object(const char *buf, size_t len, int max_depth, struct json_object **out,
                            const char **why);
 
+/* json_object_object_add() that consumes val whatever happens: 0, or
+ * -ENOMEM when val is NULL (its constructor failed) or cannot be added. */
+int team_json_add(struct json_object *obj, const char *key, struct json_object *val);
+
 /* No C0 or C1 control character and no DEL in s[0..len) (UTF-8 already
  * validated): the text ends up on terminals and in logs. */
 bool team_text_is_printable(const char *s, size_t len);

@@ -15,30 +15,12 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "json_util.h"
 #include "jws.h"
+#include "read_bounded.h"
 
 #define KEY_FILE_MAX (64 * 1024)
 #define ED25519_SIG_LEN 64
-
-static int read_private_file(int fd, char *buf, size_t *len)
-{
-        size_t have = 0;
-
-        for (;;) {
-                ssize_t n = read(fd, buf + have, KEY_FILE_MAX + 1 - have);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                have += (size_t)n;
-                if (have > KEY_FILE_MAX)
-                        return -EFBIG;
-        }
-        *len = have;
-        return 0;
-}
 
 /* Encrypted keys are refused rather than prompting on a terminal: teamd and
  * team-server have none, and the file mode is what protects the key. */
@@ -82,7 +64,7 @@ int team_key_load_private_pem(const char *path, EVP_PKEY **out)
                 r = -ENOMEM;
                 goto out;
         }
-        r = read_private_file(fd, buf, &len);
+        r = team_read_bounded(fd, buf, KEY_FILE_MAX, &len);
         if (r < 0)
                 goto out;
         bio = BIO_new_mem_buf(buf, (int)len);
@@ -254,31 +236,14 @@ out:
 
 static int add_string(json_object *o, const char *key, const char *val)
 {
-        json_object *v;
-
         if (!val)
                 return 0;   /* omitted */
-        v = json_object_new_string(val);
-        if (!v)
-                return -ENOMEM;
-        if (json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
+        return team_json_add(o, key, json_object_new_string(val));
 }
 
 static int add_int(json_object *o, const char *key, int64_t val)
 {
-        json_object *v = json_object_new_int64(val);
-
-        if (!v)
-                return -ENOMEM;
-        if (json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
+        return team_json_add(o, key, json_object_new_int64(val));
 }
 
 static int add_strv(json_object *o, const char *key, char *const *vec, size_t n, bool single_as_string)
@@ -300,11 +265,7 @@ static int add_strv(json_object *o, const char *key, char *const *vec, size_t n,
                         return -ENOMEM;
                 }
         }
-        if (json_object_object_add(o, key, arr) < 0) {
-                json_object_put(arr);
-                return -ENOMEM;
-        }
-        return 0;
+        return team_json_add(o, key, arr);
 }
 
 static int build_claims(const struct team_grant *c, json_object **out)

@@ -21,6 +21,7 @@
 
 #include "jws.h"
 #include "parse.h"
+#include "read_bounded.h"
 
 #define KID_MAX 64
 #define KEY_FILE_MAX (64 * 1024)
@@ -145,7 +146,6 @@ static int read_key_file(int dfd, const char *dir, const char *name, char *buf, 
 {
         struct stat st;
         const char *why;
-        size_t have = 0;
         int fd, r;
 
         fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -178,26 +178,11 @@ static int read_key_file(int dfd, const char *dir, const char *name, char *buf, 
                 set_err(err, errlen, "%s/%s: larger than %d bytes", dir, name, KEY_FILE_MAX);
                 goto out;
         }
-        for (;;) {
-                ssize_t n = read(fd, buf + have, KEY_FILE_MAX + 1 - have);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = -errno;
-                        set_err(err, errlen, "%s/%s: %s", dir, name, strerror(-r));
-                        goto out;
-                }
-                if (n == 0)
-                        break;
-                have += (size_t)n;
-                if (have > KEY_FILE_MAX) {
-                        r = -EFBIG;
-                        set_err(err, errlen, "%s/%s: larger than %d bytes", dir, name, KEY_FILE_MAX);
-                        goto out;
-                }
-        }
-        *len = have;
-        r = 0;
+        r = team_read_bounded(fd, buf, KEY_FILE_MAX, len);
+        if (r == -EFBIG)
+                set_err(err, errlen, "%s/%s: larger than %d bytes", dir, name, KEY_FILE_MAX);
+        else if (r < 0)
+                set_err(err, errlen, "%s/%s: %s", dir, name, strerror(-r));
 out:
         close(fd);
         return r;
@@ -252,7 +237,6 @@ static bool is_pem_name(const char *name)
 
 int team_keyring_load_dir(struct team_keyring *kr, const char *dir, char *err, size_t errlen)
 {
-        struct dirent *de;
         struct stat st;
         const char *why;
         DIR *d = NULL;
@@ -289,6 +273,8 @@ int team_keyring_load_dir(struct team_keyring *kr, const char *dir, char *err, s
                 return r;
         }
         for (;;) {
+                struct dirent *de;
+
                 errno = 0;
                 de = readdir(d);
                 if (!de) {

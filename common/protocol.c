@@ -162,17 +162,6 @@ const char *proto_check_string(const struct field *f, const char *s, size_t len)
 
 /* ---- encoding ---- */
 
-static int add(struct json_object *obj, const char *name, struct json_object *val)
-{
-        if (!val)
-                return -ENOMEM;
-        if (json_object_object_add(obj, name, val) < 0) {
-                json_object_put(val);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
 static int encode_grants(struct json_object *obj, const struct team_response *resp, unsigned op);
 
 /* Emits the fields of table that op allows and base has. */
@@ -200,12 +189,12 @@ static int encode_fields(struct json_object *obj, const struct field_table *tabl
                         if (proto_check_string(f, s, strlen(s)))
                                 r = -EINVAL;
                         else
-                                r = add(obj, f->name, json_object_new_string(s));
+                                r = team_json_add(obj, f->name, json_object_new_string(s));
                         break;
                 }
                 case FT_BOOL:
                         if (*(const bool *)p || required)
-                                r = add(obj, f->name, json_object_new_boolean(*(const bool *)p));
+                                r = team_json_add(obj, f->name, json_object_new_boolean(*(const bool *)p));
                         break;
                 case FT_TIME: {
                         int64_t t = *(const int64_t *)p;
@@ -213,7 +202,7 @@ static int encode_fields(struct json_object *obj, const struct field_table *tabl
                         if (t < 0 || t > PROTO_MAX_TIME)
                                 r = -EINVAL;
                         else if (t != 0 || required)
-                                r = add(obj, f->name, json_object_new_int64(t));
+                                r = team_json_add(obj, f->name, json_object_new_int64(t));
                         break;
                 }
                 case FT_DECISION: {
@@ -222,7 +211,7 @@ static int encode_fields(struct json_object *obj, const struct field_table *tabl
                         if ((unsigned)d >= N_ELEMENTS(decision_names) || (d == TEAM_DECISION_NONE && required))
                                 r = -EINVAL;
                         else if (d != TEAM_DECISION_NONE)
-                                r = add(obj, f->name, json_object_new_string(decision_names[d]));
+                                r = team_json_add(obj, f->name, json_object_new_string(decision_names[d]));
                         break;
                 }
                 case FT_API_STATE: {
@@ -231,7 +220,7 @@ static int encode_fields(struct json_object *obj, const struct field_table *tabl
                         if ((unsigned)s >= N_ELEMENTS(api_state_names))
                                 r = -EINVAL;
                         else
-                                r = add(obj, f->name, json_object_new_string(api_state_names[s]));
+                                r = team_json_add(obj, f->name, json_object_new_string(api_state_names[s]));
                         break;
                 }
                 case FT_GRANTS:
@@ -244,16 +233,17 @@ static int encode_fields(struct json_object *obj, const struct field_table *tabl
 
 static int encode_grants(struct json_object *obj, const struct team_response *resp, unsigned op)
 {
-        struct json_object *arr, *g;
+        struct json_object *arr;
         size_t i;
         int r;
 
         if (resp->n_grants > TEAM_MAX_STATUS_GRANTS || (resp->n_grants > 0 && !resp->grants))
                 return -EINVAL;
         arr = json_object_new_array();
-        r = add(obj, "grants", arr);
+        r = team_json_add(obj, "grants", arr);
         for (i = 0; r == 0 && i < resp->n_grants; i++) {
-                g = json_object_new_object();
+                struct json_object *g = json_object_new_object();
+
                 if (!g) {
                         r = -ENOMEM;
                         break;
@@ -307,9 +297,9 @@ int team_request_encode(const struct team_request *req, char **out, size_t *len)
         obj = json_object_new_object();
         if (!obj)
                 return -ENOMEM;
-        r = add(obj, "v", json_object_new_int(TEAM_PROTO_VERSION));
+        r = team_json_add(obj, "v", json_object_new_int(TEAM_PROTO_VERSION));
         if (r == 0)
-                r = add(obj, "op", json_object_new_string(op_names[req->op]));
+                r = team_json_add(obj, "op", json_object_new_string(op_names[req->op]));
         if (r == 0)
                 r = encode_fields(obj, &proto_request_table, req->op, req, NULL);
         return finish(obj, r, out, len);
@@ -326,9 +316,9 @@ int team_response_encode(enum team_op op, const struct team_response *resp, char
         obj = json_object_new_object();
         if (!obj)
                 return -ENOMEM;
-        r = add(obj, "v", json_object_new_int(TEAM_PROTO_VERSION));
+        r = team_json_add(obj, "v", json_object_new_int(TEAM_PROTO_VERSION));
         if (r == 0)
-                r = add(obj, "ok", json_object_new_boolean(resp->ok));
+                r = team_json_add(obj, "ok", json_object_new_boolean(resp->ok));
         if (r < 0)
                 goto out;
         if (!resp->ok) {
@@ -336,7 +326,7 @@ int team_response_encode(enum team_op op, const struct team_response *resp, char
                 if (!resp->error || proto_check_string(&proto_error_field, resp->error, strlen(resp->error)))
                         r = -EINVAL;
                 else
-                        r = add(obj, "error", json_object_new_string(resp->error));
+                        r = team_json_add(obj, "error", json_object_new_string(resp->error));
                 goto out;
         }
         if ((op == TEAM_OP_CHECK || op == TEAM_OP_SESSION_OPEN) && resp->decision == TEAM_DECISION_ALLOW &&

@@ -89,8 +89,11 @@ static int finish_load(struct teamd_config *cfg, int r, const char *source, char
         return r;
 }
 
-int teamd_config_load(const char *path, bool allow_missing, struct teamd_config *cfg, char *err, size_t errlen)
+/* From the file path, or from text when from_text is set. */
+static int load(const char *path, bool allow_missing, bool from_text, const char *text, struct teamd_config *cfg,
+                char *err, size_t errlen)
 {
+        const char *source = from_text ? "(string)" : path;
         char dummy[1];
         int r;
 
@@ -99,32 +102,24 @@ int teamd_config_load(const char *path, bool allow_missing, struct teamd_config 
                 errlen = sizeof(dummy);
         }
         err[0] = '\0';
-        if (!cfg)
+        if (!cfg || (from_text && !text))
                 return -EINVAL;
-        if (!path)
-                path = TEAMD_DEFAULT_CONFIG;
         r = set_defaults(cfg);
-        if (r == 0)
+        if (r == 0 && from_text)
+                r = config_parse_string(teamd_keys, N_KEYS, cfg, text, source, err, errlen);
+        else if (r == 0)
                 r = config_parse_file(teamd_keys, N_KEYS, cfg, path, allow_missing, err, errlen);
-        return finish_load(cfg, r, path, err, errlen);
+        return finish_load(cfg, r, source, err, errlen);
+}
+
+int teamd_config_load(const char *path, bool allow_missing, struct teamd_config *cfg, char *err, size_t errlen)
+{
+        return load(path ? path : TEAMD_DEFAULT_CONFIG, allow_missing, false, NULL, cfg, err, errlen);
 }
 
 int teamd_config_load_string(const char *text, struct teamd_config *cfg, char *err, size_t errlen)
 {
-        char dummy[1];
-        int r;
-
-        if (!err || errlen == 0) {
-                err = dummy;
-                errlen = sizeof(dummy);
-        }
-        err[0] = '\0';
-        if (!cfg || !text)
-                return -EINVAL;
-        r = set_defaults(cfg);
-        if (r == 0)
-                r = config_parse_string(teamd_keys, N_KEYS, cfg, text, "(string)", err, errlen);
-        return finish_load(cfg, r, "(string)", err, errlen);
+        return load(NULL, false, true, text, cfg, err, errlen);
 }
 
 void teamd_config_free(struct teamd_config *cfg)

@@ -227,9 +227,10 @@ int grant_store_list_ended(struct grant_store *s, int64_t from, int64_t to, stru
         return rows_collect(st, 1000, rows, n);
 }
 
-int grant_store_next_exp(struct grant_store *s, int64_t now, int64_t *t)
+/* A one-row, one-column query of now: its value, 0 when NULL. */
+static int query_int64(struct grant_store *s, enum store_stmt which, int64_t now, int64_t *out)
 {
-        sqlite3_stmt *st = store_stmt(s, STMT_GRANT_NEXT_EXP);
+        sqlite3_stmt *st = store_stmt(s, which);
         int rc;
 
         sqlite3_bind_int64(st, 1, now);
@@ -238,25 +239,24 @@ int grant_store_next_exp(struct grant_store *s, int64_t now, int64_t *t)
                 sqlite3_reset(st);
                 return store_errno(rc) ?: -EIO;
         }
-        *t = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0);
+        *out = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0);
         sqlite3_reset(st);
         return 0;
 }
 
+int grant_store_next_exp(struct grant_store *s, int64_t now, int64_t *t)
+{
+        return query_int64(s, STMT_GRANT_NEXT_EXP, now, t);
+}
+
 int grant_store_count_current(struct grant_store *s, int64_t now, uint64_t *n)
 {
-        sqlite3_stmt *st = store_stmt(s, STMT_GRANT_COUNT_CURRENT);
-        int rc;
+        int64_t v = 0;
+        int r = query_int64(s, STMT_GRANT_COUNT_CURRENT, now, &v);
 
-        sqlite3_bind_int64(st, 1, now);
-        rc = sqlite3_step(st);
-        if (rc != SQLITE_ROW) {
-                sqlite3_reset(st);
-                return store_errno(rc) ?: -EIO;
-        }
-        *n = (uint64_t)sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        return 0;
+        if (r == 0)
+                *n = (uint64_t)v;
+        return r;
 }
 
 int grant_store_purge(struct grant_store *s, int64_t now, uint64_t *n_purged)

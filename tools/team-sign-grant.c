@@ -253,6 +253,18 @@ static int fill_strings(const struct sign_args *a, struct team_grant *g)
         return r;
 }
 
+/* The end of sign and raw: the token on stdout, or why (r < 0) on stderr.
+ * Returns the exit status. */
+static int print_token(int r, const char *verb, const char *jws)
+{
+        if (r < 0) {
+                fprintf(stderr, PROG ": %s: %s\n", verb, strerror(-r));
+                return 1;
+        }
+        printf("%s\n", jws);
+        return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static int cmd_sign(int argc, char **argv)
 {
         struct sign_args a = {0};
@@ -268,12 +280,7 @@ static int cmd_sign(int argc, char **argv)
         if (load_key(a.key, &key) < 0)
                 goto out;
         r = team_jws_sign(key, a.kid, &g, &jws);
-        if (r < 0) {
-                fprintf(stderr, PROG ": sign: %s\n", strerror(-r));
-                goto out;
-        }
-        printf("%s\n", jws);
-        ret = fflush(stdout) == 0 ? 0 : 1;
+        ret = print_token(r, "sign", jws);
 out:
         free(jws);
         EVP_PKEY_free(key);
@@ -292,7 +299,7 @@ static int cmd_raw(int argc, char **argv)
         const char *keyfile = NULL, *hdr = NULL, *payload = NULL;
         EVP_PKEY *key = NULL;
         char *jws = NULL;
-        int c, r, ret = 1;
+        int c, r, ret;
 
         while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 if (c == 'k')
@@ -309,13 +316,7 @@ static int cmd_raw(int argc, char **argv)
         if (load_key(keyfile, &key) < 0)
                 return 1;
         r = team_jws_sign_raw(key, hdr, payload, &jws);
-        if (r < 0) {
-                fprintf(stderr, PROG ": raw: %s\n", strerror(-r));
-                goto out;
-        }
-        printf("%s\n", jws);
-        ret = fflush(stdout) == 0 ? 0 : 1;
-out:
+        ret = print_token(r, "raw", jws);
         free(jws);
         EVP_PKEY_free(key);
         return ret;
