@@ -92,16 +92,14 @@ static uint8_t *next_space(struct team_frame_reader *r, size_t *want)
  * frame is complete, 0 when more is needed, or -errno. */
 static int advance(struct team_frame_reader *r, size_t n)
 {
-        int e;
-
         if (r->header_have < TEAM_PROTO_HEADER_LEN) {
+                int e;
+
                 r->header_have += n;
                 if (r->header_have < TEAM_PROTO_HEADER_LEN)
                         return 0;
                 e = start_body(r);
-                if (e < 0)
-                        return e;
-                return 0;
+                return e < 0 ? e : 0;
         }
         r->body_have += n;
         if (r->body_have < r->body_len)

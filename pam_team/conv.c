@@ -14,7 +14,7 @@
  * control written as UTF-8 (0xc2 0x80..0x9f), including its parameters. */
 static size_t escape_len(const unsigned char *s)
 {
-        size_t i = 1;
+        size_t i;
 
         if (s[0] == 0xc2) {
                 if (s[1] == 0x9b) {            /* CSI */

@@ -27,10 +27,11 @@ static int64_t now_ms(void)
 static int wait_fd(int fd, short events, int64_t deadline)
 {
         struct pollfd p = { .fd = fd, .events = events };
-        int r;
 
         for (;;) {
                 int64_t left = deadline - now_ms();
+                int r;
+
                 if (left <= 0)
                         return -ETIMEDOUT;
                 r = poll(&p, 1, (int)left);

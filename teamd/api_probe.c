@@ -42,12 +42,13 @@ static void set_state(struct api_probe *p, enum team_api_state state, const char
 static void finish(struct api_probe *p, CURLcode result)
 {
         long code = 0;
-        char detail[128];
 
         curl_easy_getinfo(p->easy, CURLINFO_RESPONSE_CODE, &code);
         if (result == CURLE_OK && code >= 200 && code < 300) {
                 set_state(p, TEAM_API_REACHABLE, NULL);
         } else {
+                char detail[128];
+
                 if (result != CURLE_OK)
                         snprintf(detail, sizeof(detail), "%s", curl_easy_strerror(result));
                 else
