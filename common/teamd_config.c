@@ -35,6 +35,18 @@ static const struct config_key teamd_keys[] = {
         { "server", "url", CONFIG_URL, K(url), 8, 2048 },
         { "server", "token_file", CONFIG_PATH, K(token_file), 2, PATH_MAX - 1 },
         { "server", "ca_file", CONFIG_PATH, K(ca_file), 2, PATH_MAX - 1 },
+        { "audit", "cloudtrail_channel_arn", CONFIG_STRING, K(cloudtrail_channel_arn), 20, 256 },
+        { "audit", "cloudtrail_external_id", CONFIG_STRING, K(cloudtrail_external_id), 2, 1224 },
+        { "audit", "cloudtrail_region", CONFIG_NAME, K(cloudtrail_region), 2, 64 },
+        { "audit", "cloudtrail_endpoint", CONFIG_URL, K(cloudtrail_endpoint), 8, 2048 },
+        { "audit", "cloudwatch_log_group", CONFIG_STRING, K(cloudwatch_log_group), 1, 512 },
+        { "audit", "cloudwatch_log_stream", CONFIG_STRING, K(cloudwatch_log_stream), 1, 512 },
+        { "audit", "cloudwatch_region", CONFIG_NAME, K(cloudwatch_region), 2, 64 },
+        { "audit", "cloudwatch_endpoint", CONFIG_URL, K(cloudwatch_endpoint), 8, 2048 },
+        { "audit", "account_id", CONFIG_NAME, K(account_id), 12, 12 },
+        { "aws", "profile", CONFIG_NAME, K(aws_profile), 1, 128 },
+        { "aws", "credentials_file", CONFIG_PATH, K(aws_credentials_file), 2, PATH_MAX - 1 },
+        { "aws", "imds_endpoint", CONFIG_URL, K(aws_imds_endpoint), 8, 2048 },
 };
 #define N_KEYS (sizeof(teamd_keys) / sizeof(teamd_keys[0]))
 

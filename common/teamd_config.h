@@ -25,6 +25,24 @@ struct teamd_config {
         char *url;
         char *token_file;
         char *ca_file;
+        /* [audit] sinks (issue 5; teamd/shipper.c). A sink is on when its
+         * required keys are set: CloudTrail Lake needs
+         * cloudtrail_channel_arn, CloudWatch Logs needs cloudwatch_log_group
+         * and cloudwatch_log_stream. Regions default to AWS_REGION, then
+         * the instance's region from IMDS. */
+        char *cloudtrail_channel_arn;
+        char *cloudtrail_external_id;
+        char *cloudtrail_region;
+        char *cloudtrail_endpoint;      /* override (tests, VPC endpoints) */
+        char *cloudwatch_log_group;
+        char *cloudwatch_log_stream;
+        char *cloudwatch_region;
+        char *cloudwatch_endpoint;      /* override */
+        char *account_id;               /* recipientAccountId; IMDS when unset */
+        /* [aws] */
+        char *aws_profile;              /* "profile"; default AWS_PROFILE, then "default" */
+        char *aws_credentials_file;     /* "credentials_file"; default ~/.aws/credentials */
+        char *aws_imds_endpoint;        /* "imds_endpoint"; default http://169.254.169.254 */
 };
 
 /* Defaults, then the file if it exists (missing file = defaults only when
