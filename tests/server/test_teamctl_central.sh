@@ -6,7 +6,8 @@
 # state) with their exit codes; --wait ending on approval, denial and
 # timeout; revoke; extend (nbf == old exp); --json parses; a token file
 # readable by others is refused; and, with the server's test clock
-# (TEAM_SERVER_CLOCK_OFFSET_FILE), request TTL expiry and grant expiry.
+# (TEAM_SERVER_CLOCK_OFFSET_FILE), request TTL expiry and grant expiry;
+# TLS verified always (a private CA through --cacert or TEAM_CA_FILE).
 set -uo pipefail
 
 : "${top_builddir:?run through make check}"
@@ -360,6 +361,38 @@ as alice --json show "$RG"
 as alice extend "$(jget grant.id <<<"$out")" --for 1h --reason late
 check_rc "extending an expired grant: wrong state" 4 "$rc" "$out"
 echo 0 >"$CLOCK"
+
+# --- 12. TLS: verified always; a private CA via --cacert or TEAM_CA_FILE ---
+if command -v openssl >/dev/null &&
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+                -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+                -keyout "$T/tls.key" -out "$T/tls.crt" >/dev/null 2>&1; then
+        chmod 0600 "$T/tls.key"
+        kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
+        printf 'tls_cert = %s\ntls_key = %s\n' "$T/tls.crt" "$T/tls.key" >>"$T/team-server.conf"
+        "$SERVER_BIN" --config "$T/team-server.conf" >>"$T/server.log" 2>&1 &
+        SERVER_PID=$!
+        for ((i = 0; i < 100; i++)); do
+                "$PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1)' "$PORT" \
+                        2>/dev/null && break
+                kill -0 "$SERVER_PID" 2>/dev/null || die "team-server with TLS exited at start"
+                sleep 0.1
+        done
+        HTTPS=https://127.0.0.1:$PORT
+        out=$(TEAM_TOKEN=$ALICE "$TEAMCTL_BIN" --server "$HTTPS" list 2>&1); rc=$?
+        check_rc "TLS: an unknown CA is refused" 69 "$rc" "$out"
+        check_has "TLS: says how to trust a private CA" "$out" "--cacert FILE or set TEAM_CA_FILE"
+        out=$(TEAM_TOKEN=$ALICE "$TEAMCTL_BIN" --server "$HTTPS" --cacert "$T/tls.crt" show "$R1" 2>&1); rc=$?
+        check_rc "TLS: --cacert" 0 "$rc" "$out"
+        out=$(TEAM_TOKEN=$ALICE TEAM_CA_FILE=$T/tls.crt "$TEAMCTL_BIN" list --mine --server "$HTTPS" 2>&1); rc=$?
+        check_rc "TLS: TEAM_CA_FILE" 0 "$rc" "$out"
+        out=$(TEAM_TOKEN=$ALICE "$TEAMCTL_BIN" --server "https://localhost:$PORT" --cacert "$T/tls.crt" list 2>&1)
+        rc=$?
+        check_rc "TLS: a name the certificate does not carry is refused" 69 "$rc" "$out"
+        check_has "TLS: refused by verification" "$out" "TLS with https://localhost"
+else
+        echo "# openssl cannot make a test certificate: TLS not checked"
+fi
 
 echo "1..$n"
 if [ "$fails" -ne 0 ]; then
