@@ -238,6 +238,7 @@ check_rc "cancel twice: wrong state" 4 "$rc" "$out"
 
 # --- 7. --wait ---
 start=$SECONDS
+: >"$T/wait.out"; : >"$T/wait2.out"
 TEAM_TOKEN=$ALICE "$TEAMCTL_BIN" request sudo --host web1 --for 30m --reason "wait for me" --wait \
         --timeout 60s >"$T/wait.out" 2>&1 &
 wpid=$!
