@@ -1,8 +1,20 @@
-/* Audit event types. Each has a fixed journald MESSAGE_ID (also in
- * teamd/teamd.catalog) and a name used as TEAM_EVENT. Issue 5 grows this
- * into the full event model with an outbox. */
+/* The one audit event model of pam_team.
+ *
+ * Every event has a type with a fixed journald MESSAGE_ID (also in
+ * systemd/teamd.catalog) and a name used as TEAM_EVENT, a stable unique
+ * event id (sd-id128, 32 lowercase hex; the same in journald TEAM_EVENT_ID,
+ * in the outbox and at every sink, across retries and restarts), a time and
+ * the fields below. The JSON form (team_audit_event_to_json) is what the
+ * outbox stores and what the sinks read back (team_audit_event_from_json);
+ * docs/audit.md lists every type and field.
+ *
+ * The ids of the first nine types are fixed forever: operators' journalctl
+ * filters and the message catalog rely on them. Append new types only. */
 #pragma once
 
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 #include <systemd/sd-id128.h>
 
 enum team_event_type {
@@ -15,9 +27,72 @@ enum team_event_type {
         TEAM_EVENT_GRANT_REJECTED,
         TEAM_EVENT_GRANT_EXPIRED,
         TEAM_EVENT_DAEMON_STARTED,
+        /* issue 5 */
+        TEAM_EVENT_REQUEST_SUBMITTED,
+        TEAM_EVENT_GRANT_REVOKED,
+        TEAM_EVENT_SESSION_TERMINATED,
+        TEAM_EVENT_BREAK_GLASS_USED,
+        TEAM_EVENT_EXEMPT_PASS,
+        TEAM_EVENT_AUDIT_OUTBOX_FULL,
+        TEAM_EVENT_AUDIT_DEAD_LETTER,
         TEAM_EVENT__MAX
 };
 
 const char *team_event_name(enum team_event_type t);      /* "ElevationAllowed", ... */
 sd_id128_t team_event_message_id(enum team_event_type t);
 int team_event_priority(enum team_event_type t);          /* LOG_* */
+/* "ElevationAllowed" -> type; -EINVAL when unknown. */
+int team_event_from_name(const char *name, enum team_event_type *t);
+
+/* Bounds the JSON codec enforces (bytes, without the NUL). */
+#define TEAM_AUDIT_MAX_FIELD 1024
+#define TEAM_AUDIT_MAX_MESSAGE 2048
+#define TEAM_AUDIT_MAX_JSON 16384
+
+/* One event. Strings are borrowed (NULL: absent, omitted from journald and
+ * JSON). */
+struct team_audit_event {
+        enum team_event_type type;
+        sd_id128_t id;          /* event id; team_audit_event_init() makes one */
+        int64_t time_usec;      /* CLOCK_REALTIME, microseconds */
+        const char *user;
+        const char *role;
+        const char *host;
+        const char *grant_id;
+        const char *request_id;
+        const char *decision;   /* "allow" / "deny" */
+        const char *reason;
+        const char *service;
+        const char *tty;
+        const char *rhost;
+        pid_t peer_pid;         /* 0: absent */
+        const char *outcome;    /* "success" / "failure"; NULL: by type (team_audit_event_outcome) */
+        const char *message;    /* human text (journald MESSAGE) */
+};
+
+/* Zeroes ev, sets type, a fresh random id and the current time. */
+int team_audit_event_init(struct team_audit_event *ev, enum team_event_type type);
+/* ev->outcome, or the type's default: "failure" for ElevationDenied,
+ * GrantRejected, AuditDeadLetter and AuditOutboxFull, else "success". */
+const char *team_audit_event_outcome(const struct team_audit_event *ev);
+
+/* The JSON object (one line, no newline):
+ * {"v":1,"id":"32hex","type":"ElevationAllowed","time":"2026-11-25T15:20:34.123456Z",
+ *  "time_usec":N,"message_id":"32hex","priority":6,"outcome":"success",
+ *  "user":..,"role":..,"host":..,"grant_id":..,"request_id":..,"decision":..,
+ *  "reason":..,"service":..,"tty":..,"rhost":..,"peer_pid":N,"message":..}
+ * Absent fields are omitted. Fields longer than TEAM_AUDIT_MAX_FIELD are cut
+ * (UTF-8 safe) and the event gets "truncated":true. *out is malloc'd. */
+int team_audit_event_to_json(const struct team_audit_event *ev, char **out, size_t *len);
+
+/* The parsed form: ev's strings point into the parse tree kept alive by
+ * holder; free with team_audit_event_parsed_clear(). */
+struct team_audit_event_parsed {
+        struct team_audit_event ev;
+        int truncated;
+        void *holder;
+};
+/* Strict: an object, known keys only, every field type-checked and bounded;
+ * -EBADMSG otherwise. */
+int team_audit_event_from_json(const char *json, size_t len, struct team_audit_event_parsed *out);
+void team_audit_event_parsed_clear(struct team_audit_event_parsed *p);

@@ -1,0 +1,106 @@
+/* The durable audit outbox: a table in teamd's own sqlite database
+ * (STATE_DIR/grants.db), written in the same transaction as the state change
+ * an event describes, before the PAM caller gets its answer.
+ *
+ * Writers (teamd/audit.c):
+ *     outbox_begin(ob);  ...state change (grant_store_*)...;
+ *     outbox_append(ob, &event);  outbox_commit(ob);
+ *
+ * Readers (teamd/shipper.c, one per sink): outbox_fetch_batch() hands out the
+ * oldest events that SINK has not yet acknowledged, in outbox order (seq);
+ * the shipper sends them and then, per entry, outbox_ack() (delivered) or
+ * outbox_dead_letter() (the sink refused it for good: invalid data). Entries
+ * neither acked nor dead-lettered simply come back in the next fetch (retry;
+ * backoff is the shipper's business). An event leaves the outbox when every
+ * registered sink has acked or dead-lettered it. The event id (sd-id128,
+ * entry.id) never changes across retries or restarts.
+ *
+ * Bound: outbox_max_events / outbox_max_bytes ([audit], default 1,000,000
+ * events / 1 GiB). When an append would exceed it, the OLDEST undelivered
+ * events are evicted to make room ("keep newest"): every eviction is counted
+ * (outbox_stats.evicted_total, teamctl status) and announced by an
+ * AuditOutboxFull event at PRIORITY=1 (alert) naming how many and the id
+ * range, and every evicted event is still in journald. Never a silent drop;
+ * see docs/audit.md "When the outbox is full".
+ *
+ * All functions return 0 or -errno. Single-threaded (teamd's event loop). */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit_event.h"
+
+struct grant_store;
+struct outbox;
+
+/* Defaults of [audit] outbox_max_events / outbox_max_bytes. */
+#define OUTBOX_DEFAULT_MAX_EVENTS 1000000ULL
+#define OUTBOX_DEFAULT_MAX_BYTES (1ULL << 30)
+
+/* Sink names the shipper uses (any [a-z0-9_-]{1,32} works). */
+#define OUTBOX_SINK_CLOUDTRAIL "cloudtrail"
+#define OUTBOX_SINK_CLOUDWATCH "cloudwatch"
+
+struct outbox_entry {
+        int64_t seq;            /* outbox order, strictly increasing */
+        char id[SD_ID128_STRING_MAX]; /* event id: 32 lowercase hex, stable */
+        char *json;             /* team_audit_event_to_json() text, NUL-terminated */
+        size_t json_len;
+        int64_t time_usec;      /* event time, CLOCK_REALTIME usec */
+        enum team_event_type type;
+};
+
+struct outbox_stats {
+        uint64_t depth_events;          /* events still held (any sink not done) */
+        uint64_t depth_bytes;           /* sum of their JSON lengths */
+        uint64_t max_events, max_bytes; /* the bound */
+        uint64_t evicted_total;         /* events evicted by the full policy, ever */
+        uint64_t dead_total;            /* dead-lettered entries, ever, all sinks */
+        int64_t last_delivery_usec;     /* last outbox_ack() of any sink; 0: never */
+        int64_t oldest_usec;            /* time of the oldest held event; 0: empty */
+};
+
+/* Opens the outbox on the grant store's database (creates its tables through
+ * the store's migrations). sinks: the names of the configured sinks,
+ * NULL-terminated (NULL or empty: no sink; events are still appended and
+ * kept up to the bound, for the record and for `teamctl audit tail`). */
+int outbox_open(struct grant_store *store, uint64_t max_events, uint64_t max_bytes,
+                const char *const *sinks, struct outbox **out);
+void outbox_close(struct outbox *ob);
+
+/* The shared transaction (BEGIN IMMEDIATE / COMMIT / ROLLBACK) on the
+ * database the grant store writes too. */
+int outbox_begin(struct outbox *ob);
+int outbox_commit(struct outbox *ob);
+void outbox_rollback(struct outbox *ob);
+
+/* Appends one event inside the caller's transaction (or its own when none is
+ * open). Applies the full policy first. */
+int outbox_append(struct outbox *ob, const struct team_audit_event *ev);
+
+/* Up to max_events (1..100 sensible) entries whose JSON totals at most
+ * max_bytes (at least one entry is returned even when it alone is larger),
+ * oldest first, with seq > after_seq, not yet acked or dead-lettered by
+ * sink. *entries is malloc'd; free with outbox_entries_free(). *n == 0: none. */
+int outbox_fetch_batch(struct outbox *ob, const char *sink, int64_t after_seq, size_t max_events,
+                       size_t max_bytes, struct outbox_entry **entries, size_t *n);
+void outbox_entries_free(struct outbox_entry *entries, size_t n);
+
+/* Sink delivered these entries (by seq); records the delivery time. One
+ * transaction. Unknown or already-acked seqs are ignored. */
+int outbox_ack(struct outbox *ob, const char *sink, const int64_t *seqs, size_t n);
+
+/* Sink refused the entry for good: it moves to the dead-letter table
+ * (outbox_dead: sink, seq, event id, JSON, error code and message, time)
+ * and counts as done for that sink; an alert-priority journald entry names
+ * the event id and the error. */
+int outbox_dead_letter(struct outbox *ob, const char *sink, int64_t seq, const char *error_code,
+                       const char *error_message);
+
+/* Events held / bytes held (either pointer may be NULL). */
+int outbox_depth(struct outbox *ob, uint64_t *events, uint64_t *bytes);
+/* Last successful delivery (usec) of sink, or of any sink when sink is
+ * NULL; 0 when never. */
+int outbox_last_delivery(struct outbox *ob, const char *sink, int64_t *usec);
+int outbox_stats(struct outbox *ob, struct outbox_stats *st);
