@@ -1,0 +1,316 @@
+/* The JSON form of an audit event: what the outbox stores and the sinks
+ * read back. See audit_event.h for the layout. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <json-c/json.h>
+
+#include "audit_event.h"
+#include "json_util.h"
+
+#define JSON_MAX_DEPTH 4
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
+static size_t utf8_seq_len(const unsigned char *s, size_t avail)
+{
+        size_t n;
+        unsigned c = s[0];
+        unsigned cp;
+
+        if (c < 0x80)
+                return 1;
+        if (c >= 0xc2 && c <= 0xdf)
+                n = 2, cp = c & 0x1f;
+        else if (c >= 0xe0 && c <= 0xef)
+                n = 3, cp = c & 0x0f;
+        else if (c >= 0xf0 && c <= 0xf4)
+                n = 4, cp = c & 0x07;
+        else
+                return 0;
+        if (n > avail)
+                return 0;
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (s[i] & 0x3fu);
+        }
+        if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+                return 0;
+        return n;
+}
+
+/* s as valid UTF-8 of at most max bytes: invalid bytes become '?', a cut
+ * never splits a character. *cut says whether anything was cut. */
+static char *text_bounded(const char *s, size_t max, bool *cut)
+{
+        size_t len = strlen(s), i = 0, o = 0;
+        char *out = malloc((len < max ? len : max) + 1);
+
+        if (!out)
+                return NULL;
+        while (i < len) {
+                size_t n = utf8_seq_len((const unsigned char *)s + i, len - i);
+
+                if (o + (n ? n : 1) > max) {
+                        *cut = true;
+                        break;
+                }
+                if (n == 0) {
+                        out[o++] = '?';
+                        i++;
+                } else {
+                        memcpy(out + o, s + i, n);
+                        o += n;
+                        i += n;
+                }
+        }
+        out[o] = '\0';
+        return out;
+}
+
+static int add_text(struct json_object *obj, const char *key, const char *value, size_t max, bool *cut)
+{
+        char *t;
+        int r;
+
+        if (!value)
+                return 0;
+        t = text_bounded(value, max, cut);
+        if (!t)
+                return -ENOMEM;
+        r = team_json_add(obj, key, json_object_new_string(t));
+        free(t);
+        return r;
+}
+
+static int format_time(int64_t usec, char *buf, size_t len)
+{
+        time_t secs = (time_t)(usec / 1000000);
+        struct tm tm;
+
+        if (usec < 0 || !gmtime_r(&secs, &tm))
+                return -ERANGE;
+        if (strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+                return -ERANGE;
+        snprintf(buf + strlen(buf), len - strlen(buf), ".%06lldZ", (long long)(usec % 1000000));
+        return 0;
+}
+
+static int build_object(const struct team_audit_event *ev, struct json_object *o)
+{
+        char idbuf[SD_ID128_STRING_MAX], midbuf[SD_ID128_STRING_MAX], tbuf[64];
+        bool cut = false;
+        int r;
+
+        r = format_time(ev->time_usec, tbuf, sizeof(tbuf));
+        if (r < 0)
+                return r;
+        if ((r = team_json_add(o, "v", json_object_new_int(1))) < 0 ||
+            (r = team_json_add(o, "id", json_object_new_string(sd_id128_to_string(ev->id, idbuf)))) < 0 ||
+            (r = team_json_add(o, "type", json_object_new_string(team_event_name(ev->type)))) < 0 ||
+            (r = team_json_add(o, "time", json_object_new_string(tbuf))) < 0 ||
+            (r = team_json_add(o, "time_usec", json_object_new_int64(ev->time_usec))) < 0 ||
+            (r = team_json_add(o, "message_id",
+                               json_object_new_string(sd_id128_to_string(team_event_message_id(ev->type), midbuf)))) < 0 ||
+            (r = team_json_add(o, "priority", json_object_new_int(team_event_priority(ev->type)))) < 0 ||
+            (r = add_text(o, "outcome", team_audit_event_outcome(ev), TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
+            (r = add_text(o, "user", ev->user, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
+            (r = add_text(o, "role", ev->role, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
+            (r = add_text(o, "host", ev->host, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
+            (r = add_text(o, "grant_id", ev->grant_id, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
+            (r = add_text(o, "request_id", ev->request_id, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
+            (r = add_text(o, "decision", ev->decision, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
+            (r = add_text(o, "reason", ev->reason, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
+            (r = add_text(o, "service", ev->service, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
+            (r = add_text(o, "tty", ev->tty, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
+            (r = add_text(o, "rhost", ev->rhost, TEAM_AUDIT_MAX_FIELD, &cut)) < 0)
+                return r;
+        if (ev->peer_pid > 0 && (r = team_json_add(o, "peer_pid", json_object_new_int64(ev->peer_pid))) < 0)
+                return r;
+        if ((r = add_text(o, "message", ev->message, TEAM_AUDIT_MAX_MESSAGE, &cut)) < 0)
+                return r;
+        if (cut)
+                return team_json_add(o, "truncated", json_object_new_boolean(1));
+        return 0;
+}
+
+int team_audit_event_to_json(const struct team_audit_event *ev, char **out, size_t *len)
+{
+        struct json_object *o;
+        const char *s;
+        size_t n;
+        int r;
+
+        *out = NULL;
+        if (!team_event_name(ev->type))
+                return -EINVAL;
+        o = json_object_new_object();
+        if (!o)
+                return -ENOMEM;
+        r = build_object(ev, o);
+        if (r < 0)
+                goto out;
+        s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+        if (!s) {
+                r = -ENOMEM;
+                goto out;
+        }
+        *out = strndup(s, n);
+        if (!*out) {
+                r = -ENOMEM;
+                goto out;
+        }
+        if (len)
+                *len = n;
+out:
+        json_object_put(o);
+        return r;
+}
+
+/* The strict reader. */
+
+enum field_kind { F_TEXT, F_MESSAGE, F_INT, F_BOOL };
+
+struct field_def {
+        const char *key;
+        enum field_kind kind;
+        size_t offset;  /* of the const char * in team_audit_event; unused for others */
+};
+
+#define EV_FIELD(name) offsetof(struct team_audit_event, name)
+
+static const struct field_def text_fields[] = {
+        { "outcome", F_TEXT, EV_FIELD(outcome) },
+        { "user", F_TEXT, EV_FIELD(user) },
+        { "role", F_TEXT, EV_FIELD(role) },
+        { "host", F_TEXT, EV_FIELD(host) },
+        { "grant_id", F_TEXT, EV_FIELD(grant_id) },
+        { "request_id", F_TEXT, EV_FIELD(request_id) },
+        { "decision", F_TEXT, EV_FIELD(decision) },
+        { "reason", F_TEXT, EV_FIELD(reason) },
+        { "service", F_TEXT, EV_FIELD(service) },
+        { "tty", F_TEXT, EV_FIELD(tty) },
+        { "rhost", F_TEXT, EV_FIELD(rhost) },
+        { "message", F_MESSAGE, EV_FIELD(message) },
+};
+
+static int read_text_field(const char *key, struct json_object *val, struct team_audit_event *ev, bool *known)
+{
+        for (size_t i = 0; i < sizeof(text_fields) / sizeof(text_fields[0]); i++) {
+                const struct field_def *f = &text_fields[i];
+                size_t max = f->kind == F_MESSAGE ? TEAM_AUDIT_MAX_MESSAGE : TEAM_AUDIT_MAX_FIELD;
+
+                if (strcmp(f->key, key) != 0)
+                        continue;
+                *known = true;
+                if (!json_object_is_type(val, json_type_string) || (size_t)json_object_get_string_len(val) > max)
+                        return -EBADMSG;
+                *(const char **)((char *)ev + f->offset) = json_object_get_string(val);
+                return 0;
+        }
+        *known = false;
+        return 0;
+}
+
+static int read_int(struct json_object *val, int64_t min, int64_t max, int64_t *out)
+{
+        if (!json_object_is_type(val, json_type_int))
+                return -EBADMSG;
+        errno = 0;
+        *out = json_object_get_int64(val);
+        if (errno != 0 || *out < min || *out > max)
+                return -EBADMSG;
+        return 0;
+}
+
+static int read_member(const char *key, struct json_object *val, struct team_audit_event_parsed *p,
+                       unsigned *seen)
+{
+        struct team_audit_event *ev = &p->ev;
+        bool known;
+        int64_t n = 0;
+        int r = read_text_field(key, val, ev, &known);
+
+        if (r < 0 || known)
+                return r;
+        if (strcmp(key, "v") == 0)
+                return read_int(val, 1, 1, &n);
+        if (strcmp(key, "id") == 0) {
+                *seen |= 1;
+                if (!json_object_is_type(val, json_type_string) || json_object_get_string_len(val) != 32)
+                        return -EBADMSG;
+                return sd_id128_from_string(json_object_get_string(val), &ev->id) < 0 ? -EBADMSG : 0;
+        }
+        if (strcmp(key, "type") == 0) {
+                *seen |= 2;
+                if (!json_object_is_type(val, json_type_string))
+                        return -EBADMSG;
+                return team_event_from_name(json_object_get_string(val), &ev->type) < 0 ? -EBADMSG : 0;
+        }
+        if (strcmp(key, "time_usec") == 0) {
+                *seen |= 4;
+                return read_int(val, 0, INT64_MAX, &ev->time_usec);
+        }
+        if (strcmp(key, "peer_pid") == 0) {
+                r = read_int(val, 1, INT32_MAX, &n);
+                ev->peer_pid = (pid_t)n;
+                return r;
+        }
+        if (strcmp(key, "priority") == 0)
+                return read_int(val, 0, 7, &n);
+        if (strcmp(key, "time") == 0 || strcmp(key, "message_id") == 0)
+                return json_object_is_type(val, json_type_string) && json_object_get_string_len(val) <= 64 ? 0
+                                                                                                         : -EBADMSG;
+        if (strcmp(key, "truncated") == 0) {
+                if (!json_object_is_type(val, json_type_boolean))
+                        return -EBADMSG;
+                p->truncated = json_object_get_boolean(val);
+                return 0;
+        }
+        return -EBADMSG;
+}
+
+int team_audit_event_from_json(const char *json, size_t len, struct team_audit_event_parsed *out)
+{
+        struct json_object *root = NULL;
+        const char *why = NULL;
+        unsigned seen = 0;
+        int r;
+
+        memset(out, 0, sizeof(*out));
+        if (len > TEAM_AUDIT_MAX_JSON)
+                return -EBADMSG;
+        r = team_json_parse_object(json, len, JSON_MAX_DEPTH, &root, &why);
+        if (r < 0)
+                return r;
+        json_object_object_foreach(root, key, val) {
+                r = read_member(key, val, out, &seen);
+                if (r < 0)
+                        goto fail;
+        }
+        if (seen != 7) {
+                r = -EBADMSG;
+                goto fail;
+        }
+        out->holder = root;
+        return 0;
+fail:
+        json_object_put(root);
+        memset(out, 0, sizeof(*out));
+        return r;
+}
+
+void team_audit_event_parsed_clear(struct team_audit_event_parsed *p)
+{
+        if (!p)
+                return;
+        json_object_put(p->holder);
+        memset(p, 0, sizeof(*p));
+}
