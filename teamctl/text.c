@@ -7,15 +7,19 @@
 
 #include "text.h"
 
-/* Length of the valid UTF-8 sequence at s (1..4), 0 if invalid or a C1
- * control (U+0080..U+009F). */
-static size_t utf8_seq(const unsigned char *s)
+/* Length of the UTF-8 sequence at s (1..4), 0 if it is malformed; *ok
+ * says whether it may be shown (not a C0/C1 control, DEL, overlong form or
+ * surrogate). */
+static size_t utf8_seq(const unsigned char *s, bool *ok)
 {
         size_t n, i;
         uint32_t cp;
 
-        if (s[0] < 0x80)
+        *ok = false;
+        if (s[0] < 0x80) {
+                *ok = s[0] >= 0x20 && s[0] != 0x7f;
                 return 1;
+        }
         if ((s[0] & 0xe0) == 0xc0) {
                 n = 2;
                 cp = s[0] & 0x1f;
@@ -33,9 +37,8 @@ static size_t utf8_seq(const unsigned char *s)
                         return 0;
                 cp = cp << 6 | (s[i] & 0x3f);
         }
-        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-                return 0;
+        *ok = !((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+                (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f));
         return n;
 }
 
@@ -47,9 +50,9 @@ void text_sanitize(const char *src, char *dst, size_t len)
         if (len == 0)
                 return;
         while (*s) {
-                size_t n = utf8_seq(s);
-                bool bad = n == 0 || (n == 1 && (*s < 0x20 || *s == 0x7f));
-                size_t want = bad ? 1 : n;
+                bool ok;
+                size_t n = utf8_seq(s, &ok);
+                size_t want = ok ? n : 1;
 
                 if (o + want + 1 > len) {
                         /* back off to leave room for "..." */
@@ -64,12 +67,12 @@ void text_sanitize(const char *src, char *dst, size_t len)
                         }
                         break;
                 }
-                if (bad)
-                        dst[o] = '?';
-                else
+                if (ok)
                         memcpy(dst + o, s, n);
+                else
+                        dst[o] = '?';   /* one '?' per malformed byte or refused character */
                 o += want;
-                s += bad ? 1 : n;
+                s += n ? n : 1;
         }
         dst[o] = '\0';
 }
