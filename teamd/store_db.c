@@ -27,6 +27,13 @@ static const char *const migrations[] = {
         " id TEXT PRIMARY KEY NOT NULL, grant_id TEXT, user TEXT NOT NULL,"
         " role TEXT NOT NULL, service TEXT, tty TEXT, rhost TEXT, pid INTEGER,"
         " opened_at INTEGER NOT NULL, closed_at INTEGER);",
+        /* 1 -> 2, grant sync (teamd/sync_store.c): the feed cursor, and the
+         * ids of revoked grants (kept until the grant's exp, or 30 days when
+         * it was never stored) so that a replayed feed never brings one back. */
+        "CREATE TABLE sync_state (name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);"
+        "CREATE TABLE revoked (id TEXT PRIMARY KEY NOT NULL, keep_until INTEGER NOT NULL,"
+        " received_at INTEGER NOT NULL);"
+        "CREATE INDEX revoked_keep_until ON revoked (keep_until);",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
