@@ -92,7 +92,7 @@ static int add_row(struct table *tab, const struct api_request *r, int64_t now)
 
 static int print_list(struct teamctl *t, struct json_object *o)
 {
-        static const char *const headers[] = { "ID", "STATUS", "USER", "ROLE", "HOST", "FOR", "OK", "FILED",
+        static const char *const headers[] = { "ID", "STATUS", "USER", "ROLE", "HOST", "FOR", "APPROVALS", "FILED",
                                                "REASON", NULL };
         struct json_object *arr = NULL;
         struct table tab;
