@@ -1,6 +1,7 @@
 /* teamctl approve ID [--comment TEXT] and teamctl deny ID --comment TEXT. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,26 @@ static int on_opt(struct teamctl *t, int c, const char *arg, void *ud)
         return 0;
 }
 
+/* "approved r_..:", or, short of the quorum, how many more it needs. */
+static void headline(struct json_object *resp, bool deny, const char *id, char *buf, size_t len)
+{
+        struct api_request r;
+        char err[64];
+
+        snprintf(buf, len, "%s %s:", deny ? "denied" : "approved", id);
+        if (api_request_decode(resp, &r, err, sizeof(err)) < 0)
+                return;
+        if (strcmp(r.status, "pending") == 0) {
+                int64_t req = deny ? r.denials_required : r.approvals_required;
+                long long need = (long long)(req > 0 ? req : 1) -
+                                 (long long)api_request_count(&r, deny ? "deny" : "approve");
+
+                snprintf(buf, len, "your %s of %s is recorded; it needs %lld more:", deny ? "denial" : "approval",
+                         id, need > 0 ? need : 1);
+        }
+        api_request_clear(&r);
+}
+
 static int decide(struct teamctl *t, const char *verb, int argc, char **argv, void (*help)(void))
 {
         static const struct option opts[] = {
@@ -71,12 +92,13 @@ static int decide(struct teamctl *t, const char *verb, int argc, char **argv, vo
                 return EX_OSERR;
         }
         snprintf(path, sizeof(path), "/v1/requests/%s/%s", pos[0], verb);
-        snprintf(head, sizeof(head), "%s %s:", deny ? "denied" : "approved", pos[0]);
         ret = central_open(t, &api);
         if (ret == 0)
                 ret = central_call(api, "POST", path, body, &resp);
-        if (ret == 0)
+        if (ret == 0) {
+                headline(resp, deny, pos[0], head, sizeof(head));
                 ret = central_print_request(t, resp, head);
+        }
         json_object_put(body);
         json_object_put(resp);
         api_client_free(api);
