@@ -24,28 +24,41 @@
 #define GRT(f) offsetof(struct team_grant_summary, f)
 
 static const struct field request_fields[] = {
-        { "user", FT_STR, TEAM_MAX_USER, 0, REQ(user), OPS_PAM, OPS_PAM },
-        { "role", FT_STR, TEAM_MAX_ROLE, FL_TOKEN, REQ(role), OPS_PAM, OPS_PAM },
-        { "service", FT_STR, TEAM_MAX_SERVICE, 0, REQ(service), OPS_PAM, OPS_PAM },
-        { "tty", FT_STR, TEAM_MAX_TTY, FL_EMPTY_OK, REQ(tty), OPS_PAM, 0 },
-        { "rhost", FT_STR, TEAM_MAX_RHOST, FL_EMPTY_OK, REQ(rhost), OPS_PAM, 0 },
+        { "user", FT_STR, TEAM_MAX_USER, 0, REQ(user), OPS_PAM | OPS_REQUEST, OPS_PAM },
+        { "role", FT_STR, TEAM_MAX_ROLE, FL_TOKEN, REQ(role), OPS_PAM | OP(TEAM_OP_REQUEST),
+          OPS_PAM | OP(TEAM_OP_REQUEST) },
+        { "service", FT_STR, TEAM_MAX_SERVICE, 0, REQ(service), OPS_PAM | OP(TEAM_OP_REQUEST), OPS_PAM },
+        { "tty", FT_STR, TEAM_MAX_TTY, FL_EMPTY_OK, REQ(tty), OPS_PAM | OP(TEAM_OP_REQUEST), 0 },
+        { "rhost", FT_STR, TEAM_MAX_RHOST, FL_EMPTY_OK, REQ(rhost), OPS_PAM | OP(TEAM_OP_REQUEST), 0 },
         { "failmode_safe", FT_BOOL, 0, 0, REQ(failmode_safe), OPS_DECIDE, 0 },
         { "session_id", FT_STR, TEAM_MAX_ID, 0, REQ(session_id), OP(TEAM_OP_SESSION_CLOSE), OP(TEAM_OP_SESSION_CLOSE) },
         { "jws", FT_STR, TEAM_MAX_JWS, 0, REQ(jws), OP(TEAM_OP_GRANT_ADD), OP(TEAM_OP_GRANT_ADD) },
+        { "duration", FT_SECONDS, TEAM_MAX_DURATION, 0, REQ(duration), OP(TEAM_OP_REQUEST), OP(TEAM_OP_REQUEST) },
+        { "reason", FT_STR, TEAM_MAX_REASON, 0, REQ(reason), OP(TEAM_OP_REQUEST), 0 },
+        { "ticket", FT_STR, TEAM_MAX_TICKET, 0, REQ(ticket), OP(TEAM_OP_REQUEST), 0 },
+        { "request_id", FT_STR, TEAM_MAX_ID, FL_TOKEN, REQ(request_id), OP(TEAM_OP_REQUEST_WAIT),
+          OP(TEAM_OP_REQUEST_WAIT) },
+        { "timeout", FT_SECONDS, TEAM_MAX_WAIT, 0, REQ(timeout), OP(TEAM_OP_REQUEST_WAIT), OP(TEAM_OP_REQUEST_WAIT) },
 };
 
 /* "ok" and "error" are handled before the table. */
 static const struct field response_fields[] = {
         { "decision", FT_DECISION, 0, 0, RSP(decision), OPS_DECIDE, OPS_DECIDE },
-        { "grant_id", FT_STR, TEAM_MAX_ID, 0, RSP(grant_id), OPS_DECIDE | OP(TEAM_OP_GRANT_ADD), OP(TEAM_OP_GRANT_ADD) },
-        { "expires", FT_TIME, 0, 0, RSP(expires), OPS_DECIDE | OP(TEAM_OP_GRANT_ADD), 0 },
+        { "grant_id", FT_STR, TEAM_MAX_ID, 0, RSP(grant_id), OPS_DECIDE | OP(TEAM_OP_GRANT_ADD) | OPS_REQUEST,
+          OP(TEAM_OP_GRANT_ADD) },
+        { "expires", FT_TIME, 0, 0, RSP(expires), OPS_DECIDE | OP(TEAM_OP_GRANT_ADD) | OPS_REQUEST, 0 },
         { "fail_open", FT_BOOL, 0, 0, RSP(fail_open), OPS_DECIDE, 0 },
-        { "reason", FT_STR, TEAM_MAX_REASON, 0, RSP(reason), OPS_DECIDE, 0 },
+        { "reason", FT_STR, TEAM_MAX_REASON, 0, RSP(reason), OPS_DECIDE | OPS_REQUEST, 0 },
         { "session_id", FT_STR, TEAM_MAX_ID, 0, RSP(session_id), OP(TEAM_OP_SESSION_OPEN), 0 },
         { "host_id", FT_STR, TEAM_MAX_RHOST, 0, RSP(host_id), OP(TEAM_OP_STATUS), OP(TEAM_OP_STATUS) },
         { "api_state", FT_API_STATE, 0, 0, RSP(api_state), OP(TEAM_OP_STATUS), OP(TEAM_OP_STATUS) },
         { "api_since", FT_TIME, 0, 0, RSP(api_since), OP(TEAM_OP_STATUS), 0 },
         { "grants", FT_GRANTS, 0, 0, 0, OP(TEAM_OP_STATUS), OP(TEAM_OP_STATUS) },
+        { "request_id", FT_STR, TEAM_MAX_ID, FL_TOKEN, RSP(request_id), OPS_REQUEST, OP(TEAM_OP_REQUEST) },
+        { "status", FT_STR, TEAM_MAX_REQUEST_STATUS, FL_TOKEN, RSP(request_status), OPS_REQUEST, OPS_REQUEST },
+        { "approvers", FT_STR, TEAM_MAX_APPROVERS, FL_EMPTY_OK, RSP(approvers), OP(TEAM_OP_REQUEST), 0 },
+        { "request_expires", FT_TIME, 0, 0, RSP(request_expires), OPS_REQUEST, 0 },
+        { "ticket_required", FT_BOOL, 0, 0, RSP(ticket_required), OP(TEAM_OP_REQUEST), 0 },
 };
 
 static const struct field grant_fields[] = {
@@ -70,6 +83,8 @@ static const char *const op_names[TEAM_OP__MAX] = {
         [TEAM_OP_SESSION_CLOSE] = "session_close",
         [TEAM_OP_GRANT_ADD] = "grant_add",
         [TEAM_OP_STATUS] = "status",
+        [TEAM_OP_REQUEST] = "request",
+        [TEAM_OP_REQUEST_WAIT] = "request_wait",
 };
 
 static const char *const decision_names[] = {
@@ -226,6 +241,17 @@ static int encode_fields(struct json_object *obj, const struct field_table *tabl
                 case FT_GRANTS:
                         r = resp ? encode_grants(obj, resp, op) : -EINVAL;
                         break;
+                case FT_SECONDS: {
+                        int64_t v = *(const int64_t *)p;
+
+                        if (v == 0 && !required)
+                                break;
+                        if (v < 1 || (uint64_t)v > f->cap)
+                                r = -EINVAL;
+                        else
+                                r = team_json_add(obj, f->name, json_object_new_int64(v));
+                        break;
+                }
                 }
         }
         return r;
@@ -358,6 +384,9 @@ void team_request_clear(struct team_request *req)
         free(req->rhost);
         free(req->session_id);
         free(req->jws);
+        free(req->reason);
+        free(req->ticket);
+        free(req->request_id);
         memset(req, 0, sizeof(*req));
 }
 
@@ -378,5 +407,8 @@ void team_response_clear(struct team_response *resp)
                 free(resp->grants[i].reason);
         }
         free(resp->grants);
+        free(resp->request_id);
+        free(resp->request_status);
+        free(resp->approvers);
         memset(resp, 0, sizeof(*resp));
 }

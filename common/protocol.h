@@ -26,6 +26,12 @@
 #define TEAM_MAX_REASON 1024
 #define TEAM_MAX_JWS 16384
 #define TEAM_MAX_STATUS_GRANTS 64
+#define TEAM_MAX_TICKET 128
+#define TEAM_MAX_REQUEST_STATUS 32
+#define TEAM_MAX_APPROVERS 1024   /* "bob, carol, ..." for display */
+/* request: duration in seconds; request_wait: timeout in seconds. */
+#define TEAM_MAX_DURATION (366 * 24 * 3600)
+#define TEAM_MAX_WAIT 3600
 
 enum team_op {
         TEAM_OP_CHECK = 0,         /* pam_team account phase */
@@ -33,10 +39,13 @@ enum team_op {
         TEAM_OP_SESSION_CLOSE,     /* pam_team session close */
         TEAM_OP_GRANT_ADD,         /* teamctl grant add (root socket only) */
         TEAM_OP_STATUS,            /* teamctl status (either socket) */
+        TEAM_OP_REQUEST,           /* file a request with the central API (either socket) */
+        TEAM_OP_REQUEST_WAIT,      /* wait for a request teamd filed (either socket) */
         TEAM_OP__MAX
 };
 
-/* Wire names: "check", "session_open", "session_close", "grant_add", "status". */
+/* Wire names: "check", "session_open", "session_close", "grant_add", "status",
+ * "request", "request_wait". */
 const char *team_op_to_string(enum team_op op);
 int team_op_from_string(const char *s, enum team_op *out);
 
@@ -53,6 +62,14 @@ struct team_request {
         char *session_id;
         /* grant_add: the compact JWS */
         char *jws;
+        /* request: role (above), duration, reason, ticket; user only on the
+         * root socket (the user socket takes it from SO_PEERCRED) */
+        int64_t duration;   /* seconds, 1..TEAM_MAX_DURATION */
+        char *reason;       /* optional */
+        char *ticket;       /* optional */
+        /* request_wait: the id "request" answered, and how long to wait */
+        char *request_id;
+        int64_t timeout;    /* seconds, 1..TEAM_MAX_WAIT */
 };
 
 enum team_decision {
@@ -95,6 +112,12 @@ struct team_response {
         int64_t api_since;       /* when api_state last changed, 0 = never */
         size_t n_grants;
         struct team_grant_summary *grants;
+        /* request, request_wait (grant_id, expires and reason above too) */
+        char *request_id;
+        char *request_status;    /* the central API's status, or "refused" / "timeout" */
+        char *approvers;         /* request: who may approve, for display */
+        int64_t request_expires; /* request: end of the pending time */
+        bool ticket_required;    /* refused: the role needs a ticket */
 };
 
 /* Payload codec. Encoders return 0 and a malloc'd NUL-terminated JSON text

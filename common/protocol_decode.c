@@ -148,6 +148,16 @@ static int decode_value(const struct field *f, struct json_object *val, void *ba
                 return 0;
         case FT_GRANTS:
                 return decode_grants(val, base, op, why);
+        case FT_SECONDS:
+                if (!json_object_is_type(val, json_type_int))
+                        break;
+                t = json_object_get_int64(val);
+                if (t < 1 || (uint64_t)t > f->cap) {
+                        *why = "number of seconds out of range";
+                        return -EBADMSG;
+                }
+                *(int64_t *)p = t;
+                return 0;
         }
         *why = "field has the wrong type";
         return -EBADMSG;

@@ -19,6 +19,7 @@
 #define OPS_ALL (OP(TEAM_OP__MAX) - 1u)
 #define OPS_PAM (OP(TEAM_OP_CHECK) | OP(TEAM_OP_SESSION_OPEN) | OP(TEAM_OP_SESSION_CLOSE))
 #define OPS_DECIDE (OP(TEAM_OP_CHECK) | OP(TEAM_OP_SESSION_OPEN))
+#define OPS_REQUEST (OP(TEAM_OP_REQUEST) | OP(TEAM_OP_REQUEST_WAIT))
 
 enum field_type {
         FT_STR,       /* char * */
@@ -27,6 +28,7 @@ enum field_type {
         FT_DECISION,  /* enum team_decision, "allow"/"deny"/"pending" */
         FT_API_STATE, /* enum team_api_state */
         FT_GRANTS,    /* n_grants + grants (team_response only) */
+        FT_SECONDS,   /* int64_t, 1..cap */
 };
 
 #define FL_EMPTY_OK 0x1 /* "" is a valid value */
