@@ -19,6 +19,7 @@
 #include "journal.h"
 #include "listen.h"
 #include "maintenance.h"
+#include "sync.h"
 #include "teamd.h"
 
 struct options {
@@ -166,7 +167,13 @@ static int setup_loop(struct teamd *d, const struct teamd_listeners *l)
                 r = teamd_maintenance_start(d);
         if (r >= 0 && d->cfg.url) {
                 d->api_state = TEAM_API_UNREACHABLE;
-                r = api_probe_start(d, &d->probe);
+                if (d->cfg.token_file)
+                        r = sync_start(d, &d->sync);
+                else {
+                        teamd_log(LOG_WARNING, "[server] url without token_file: only probing %s, no grant sync",
+                                  d->cfg.url);
+                        r = api_probe_start(d, &d->probe);
+                }
         }
         return r < 0 ? r : 0;
 }
@@ -186,6 +193,7 @@ static void started(struct teamd *d, const struct teamd_listeners *l)
 static void teardown(struct teamd *d, struct teamd_listeners *l)
 {
         teamd_conn_close_all(d);
+        sync_free(d->sync);
         api_probe_free(d->probe);
         teamd_maintenance_stop(d);
         if (!l->activated) {

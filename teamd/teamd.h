@@ -19,6 +19,7 @@
 
 struct api_probe;
 struct conn;
+struct sync;
 
 struct teamd {
         sd_event *event;
@@ -27,7 +28,8 @@ struct teamd {
         size_t n_host_groups;
         struct team_keyring *keyring;
         struct grant_store *store;
-        struct api_probe *probe;
+        struct api_probe *probe;         /* [server] url without token_file */
+        struct sync *sync;               /* grant sync (sync.c) */
         enum team_api_state api_state;
         int64_t api_since;               /* 0: not probed yet */
         unsigned n_conns;                /* on the root socket */

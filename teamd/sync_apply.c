@@ -1,0 +1,275 @@
+/* Applying one feed answer; see sync_apply.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json.h>
+
+#include "decide.h"
+#include "journal.h"
+#include "json_util.h"
+#include "parse.h"
+#include "sync_apply.h"
+
+/* answer { grants [ { id jws } ] revoked [ id ] cursor } */
+#define ANSWER_MAX_DEPTH 6
+#define GRANT_ID_MAX 64
+#define JWS_MAX (16 * 1024)
+
+struct answer {
+        struct json_object *root;
+        struct json_object *grants;     /* array */
+        struct json_object *revoked;    /* array */
+        const char *cursor;
+};
+
+static bool is_id(const char *s, size_t len)
+{
+        if (len == 0 || len > GRANT_ID_MAX)
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                char ch = s[i];
+                if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                      ch == '_' || ch == '-' || ch == '.'))
+                        return false;
+        }
+        return true;
+}
+
+static bool is_cursor(const char *s)
+{
+        uint64_t v;
+
+        return strlen(s) <= SYNC_CURSOR_MAX && (s[0] == '\0' || parse_uint(s, 0, INT64_MAX, &v) == 0);
+}
+
+/* A string member of a grant object, bounded. */
+static const char *grant_member(struct json_object *g, const char *key, size_t max)
+{
+        struct json_object *v;
+
+        if (!json_object_object_get_ex(g, key, &v) || !json_object_is_type(v, json_type_string))
+                return NULL;
+        if ((size_t)json_object_get_string_len(v) > max)
+                return NULL;
+        return json_object_get_string(v);
+}
+
+static int check_grant_object(struct json_object *g, const char **why)
+{
+        const char *id;
+
+        if (!json_object_is_type(g, json_type_object) || json_object_object_length(g) != 2) {
+                *why = "a grant is not an object with exactly id and jws";
+                return -EBADMSG;
+        }
+        id = grant_member(g, "id", GRANT_ID_MAX);
+        if (!id || !is_id(id, strlen(id)) || !grant_member(g, "jws", JWS_MAX)) {
+                *why = "a grant has a bad id or jws";
+                return -EBADMSG;
+        }
+        return 0;
+}
+
+/* Strict: exactly grants, revoked, cursor, each of its type. */
+static int answer_parse(const char *body, size_t len, struct answer *a, const char **why)
+{
+        struct json_object *c;
+        int r;
+
+        memset(a, 0, sizeof(*a));
+        r = team_json_parse_object(body, len, ANSWER_MAX_DEPTH, &a->root, why);
+        if (r < 0)
+                return r;
+        r = -EBADMSG;
+        if (json_object_object_length(a->root) != 3 ||
+            !json_object_object_get_ex(a->root, "grants", &a->grants) ||
+            !json_object_object_get_ex(a->root, "revoked", &a->revoked) ||
+            !json_object_object_get_ex(a->root, "cursor", &c)) {
+                *why = "the answer is not exactly {grants, revoked, cursor}";
+                goto fail;
+        }
+        if (!json_object_is_type(a->grants, json_type_array) || !json_object_is_type(a->revoked, json_type_array) ||
+            !json_object_is_type(c, json_type_string) || !is_cursor(json_object_get_string(c))) {
+                *why = "grants, revoked or cursor has the wrong type";
+                goto fail;
+        }
+        a->cursor = json_object_get_string(c);
+        for (size_t i = 0; i < json_object_array_length(a->grants); i++)
+                if (check_grant_object(json_object_array_get_idx(a->grants, i), why) < 0)
+                        goto fail;
+        for (size_t i = 0; i < json_object_array_length(a->revoked); i++) {
+                struct json_object *v = json_object_array_get_idx(a->revoked, i);
+                if (!json_object_is_type(v, json_type_string) ||
+                    !is_id(json_object_get_string(v), (size_t)json_object_get_string_len(v))) {
+                        *why = "a revoked id is not a grant id";
+                        goto fail;
+                }
+        }
+        return 0;
+fail:
+        json_object_put(a->root);
+        a->root = NULL;
+        return r;
+}
+
+static const char *rejection_text(const struct teamd *d, enum team_jws_result res, char *buf, size_t len)
+{
+        switch (res) {
+        case TEAM_JWS_UNKNOWN_KID:
+                snprintf(buf, len, "signed with a key that is not in %s", d->cfg.trusted_keys);
+                break;
+        case TEAM_JWS_WRONG_AUD:
+                snprintf(buf, len, "not for this host (host_id %s)", d->cfg.host_id);
+                break;
+        default:
+                snprintf(buf, len, "%s", team_jws_result_to_string(res));
+                break;
+        }
+        return buf;
+}
+
+static void audit_rejected(struct teamd *d, const char *id, const struct team_grant *g, const char *why)
+{
+        struct team_event_fields f = { .host = d->cfg.host_id, .grant_id = id, .reason = why };
+
+        if (g) {
+                f.user = g->sub;
+                f.role = g->role;
+                f.request_id = g->req;
+        }
+        team_journal_event(TEAM_EVENT_GRANT_REJECTED, &f, "grant %s from the central API rejected: %s", id, why);
+}
+
+static int apply_grant(struct teamd *d, struct json_object *obj, int64_t now, struct sync_counts *counts)
+{
+        const char *id = grant_member(obj, "id", GRANT_ID_MAX);
+        const char *jws = grant_member(obj, "jws", JWS_MAX);
+        struct team_jws_policy policy = {
+                .now = now,
+                .clock_skew = (int64_t)d->cfg.clock_skew,
+                .check_nbf = false,
+                .host_id = d->cfg.host_id,
+                .host_groups = d->host_groups,
+                .n_host_groups = d->n_host_groups,
+        };
+        struct team_grant g;
+        enum team_jws_result res;
+        struct team_event_fields f;
+        bool revoked = false;
+        char why[256], until[64];
+        int r;
+
+        memset(&g, 0, sizeof(g));
+        res = team_jws_verify(jws, strlen(jws), d->keyring, &policy, &g);
+        if (res == TEAM_JWS_NOMEM)
+                return -ENOMEM;
+        if (res != TEAM_JWS_OK) {
+                counts->rejected++;
+                audit_rejected(d, id, NULL, rejection_text(d, res, why, sizeof(why)));
+                return 0;
+        }
+        if (strcmp(g.jti, id) != 0) {
+                counts->rejected++;
+                audit_rejected(d, id, &g, "the feed's id is not the grant's jti");
+                goto out;
+        }
+        r = sync_store_is_revoked(d->store, g.jti, &revoked);
+        if (r < 0)
+                goto fail;
+        if (revoked) {
+                counts->duplicate++;
+                goto out;
+        }
+        r = grant_store_add(d->store, &g, jws, now);
+        if (r == 1) {
+                counts->duplicate++;
+        } else if (r == -EEXIST || r == -ENOSPC) {
+                counts->rejected++;
+                audit_rejected(d, id, &g, r == -EEXIST ? "its id is already stored with different content"
+                                                       : "the grant store is full (max_grants)");
+        } else if (r < 0) {
+                goto fail;
+        } else {
+                counts->stored++;
+                decide_format_time(g.exp, until, sizeof(until));
+                f = (struct team_event_fields){
+                        .user = g.sub, .role = g.role, .host = d->cfg.host_id, .grant_id = g.jti,
+                        .request_id = g.req, .reason = g.rsn,
+                };
+                team_journal_event(TEAM_EVENT_GRANT_RECEIVED, &f,
+                                   "grant %s for %s as %s until %s received from the central API", g.jti, g.sub,
+                                   g.role, until);
+        }
+out:
+        team_grant_clear(&g);
+        return 0;
+fail:
+        team_grant_clear(&g);
+        return r;
+}
+
+static int apply_revocation(struct teamd *d, const char *id, int64_t now, struct sync_counts *counts)
+{
+        struct grant_row row;
+        struct team_event_fields f = { .host = d->cfg.host_id, .grant_id = id };
+        int r = sync_store_revoke(d->store, id, now, &row);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        counts->revoked++;
+        f.user = row.sub;
+        f.role = row.role;
+        f.request_id = row.req;
+        f.reason = "revoked by the central API";
+        if (row.id)
+                team_journal_event(TEAM_EVENT_GRANT_REVOKED, &f, "grant %s for %s as %s revoked", id, row.sub,
+                                   row.role);
+        else
+                team_journal_event(TEAM_EVENT_GRANT_REVOKED, &f, "grant %s revoked (it was not stored here)", id);
+        grant_row_clear(&row);
+        return 0;
+}
+
+int sync_apply_answer(struct teamd *d, const char *body, size_t len, char *cursor_out, size_t cursor_size,
+                      struct sync_counts *counts, char *err, size_t errlen)
+{
+        struct answer a;
+        const char *why = NULL;
+        int64_t now = teamd_now();
+        int r;
+
+        memset(counts, 0, sizeof(*counts));
+        r = answer_parse(body, len, &a, &why);
+        if (r < 0) {
+                snprintf(err, errlen, "malformed feed answer: %s", why ? why : strerror(-r));
+                return r;
+        }
+        if (strlen(a.cursor) >= cursor_size) {
+                r = -EBADMSG;
+                goto out;
+        }
+        r = sync_store_begin(d->store);
+        if (r < 0)
+                goto out;
+        for (size_t i = 0; r == 0 && i < json_object_array_length(a.grants); i++)
+                r = apply_grant(d, json_object_array_get_idx(a.grants, i), now, counts);
+        for (size_t i = 0; r == 0 && i < json_object_array_length(a.revoked); i++)
+                r = apply_revocation(d, json_object_get_string(json_object_array_get_idx(a.revoked, i)), now,
+                                     counts);
+        if (r == 0)
+                r = sync_store_set_cursor(d->store, a.cursor);
+        if (r == 0)
+                r = sync_store_commit(d->store);
+        else
+                sync_store_rollback(d->store);
+        if (r < 0)
+                snprintf(err, errlen, "cannot store the feed answer: %s", strerror(-r));
+        else
+                memcpy(cursor_out, a.cursor, strlen(a.cursor) + 1);
+out:
+        json_object_put(a.root);
+        return r;
+}
