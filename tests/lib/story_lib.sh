@@ -72,3 +72,18 @@ story_wait_log() {
 story_received() {
         grep -c -- "GrantReceived.*$1" "$TEAMD_LOG"
 }
+
+# story_wait_status LABEL ERE LIMIT_MS: waits until root's `teamctl status`
+# matches (for example the api line).
+story_wait_status() {
+        local label=$1 re=$2 limit=$3 t0 out
+        t0=$(story_now_ms)
+        until out=$("$TEAMCTL_BIN" --config "$TEAM_CONF" status 2>&1) && grep -Eq -- "$re" <<<"$out"; do
+                if [ $(($(story_now_ms) - t0)) -gt "$limit" ]; then
+                        fixture_log "$out"
+                        fixture_fail "$label: not within $limit ms"
+                fi
+                sleep 0.1
+        done
+        fixture_log "$label: $(grep -E -- "$re" <<<"$out")"
+}

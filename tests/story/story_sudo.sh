@@ -7,6 +7,8 @@
 #   teamctl status (as the user) shows the synced grant
 #   teamd restarted -> still allowed; the feed resumes from the stored
 #     cursor: a later grant arrives, the first one is not accepted twice
+#   team-server stopped -> the cached grant keeps working, teamctl status
+#     says the API is unreachable; started again -> teamd reconnects
 #   revoked with teamctl -> refused within 5 s; still refused after a
 #     teamd restart (the revocation is stored too)
 # Root only (skips with 77 otherwise). Undoes everything at exit.
@@ -79,6 +81,13 @@ grant2=$(story_approve "$approver_token" "$req2") || exit 1
 story_wait_log "the grant approved after the restart arrives" "GrantReceived.*$grant2" 5000 || exit 1
 n=$(story_received "$grant")
 [ "$n" -eq 1 ] || fixture_fail "grant $grant accepted $n times across the restart (cursor not kept?)"
+
+step "team-server stopped: the cached grant keeps working; status says so"
+stop_server || fixture_fail "team-server did not exit cleanly on SIGTERM"
+story_wait_status "teamd notices" '^api: +unreachable since' 15000 || exit 1
+run_sudo_as "$user" true >/dev/null || fixture_fail "sudo refused while team-server is down (cached grant)"
+start_server || fixture_fail "team-server did not start again on port $TEAM_SERVER_PORT"
+story_wait_status "teamd reconnects" '^api: +reachable since' 40000 || exit 1
 
 step "revoked with teamctl: refused"
 out=$(central "$approver_token" revoke "$grant" --reason "story done" 2>&1) \
