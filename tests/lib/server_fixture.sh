@@ -109,17 +109,16 @@ server_accepts() {
         (exec 3<>"/dev/tcp/127.0.0.1/$TEAM_SERVER_PORT") 2>/dev/null
 }
 
-# start_server: on the last port used, else on a random free one (a few
-# tries); waits (10 s at most) until it says it listens and accepts.
+# start_server: the first time on a random free port (a few tries), later
+# on the same port again (teamd.conf holds the URL); waits (10 s at most)
+# until it says it listens and accepts.
 start_server() {
-        local try i port=$TEAM_SERVER_PORT
+        local try i mark fixed=$TEAM_SERVER_PORT
         : >>"$TEAM_SERVER_LOG"
         for ((try = 0; try < 8; try++)); do
-                if [ "$port" = 0 ] || [ "$try" -gt 0 ]; then
-                        port=$((20000 + RANDOM % 40000))
+                if [ "$fixed" = 0 ]; then
+                        server_write_conf $((20000 + RANDOM % 40000))
                 fi
-                server_write_conf "$port"
-                local mark
                 mark=$(wc -l <"$TEAM_SERVER_LOG")
                 "$SERVER_BIN" --config "$TEAM_SERVER_CONF" </dev/null >>"$TEAM_SERVER_LOG" 2>&1 &
                 TEAM_SERVER_PID=$!
@@ -139,8 +138,10 @@ start_server() {
                         stop_server
                         break
                 fi
-                # Only a taken port is worth another try.
+                # Only a taken port is worth another try (the same port a
+                # moment later, or another one the first time).
                 tail -n +"$((mark + 1))" "$TEAM_SERVER_LOG" | grep -qi 'in use' || break
+                [ "$fixed" = 0 ] || sleep 0.5
         done
         fixture_log "team-server did not start:"
         tail -n 20 "$TEAM_SERVER_LOG" >&2
