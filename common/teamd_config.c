@@ -21,6 +21,10 @@
 #define MAX_GRANTS_DEFAULT 100000
 #define MAX_GRANTS_LIMIT 10000000
 #define CLOCK_SKEW_MAX 3600
+#define OUTBOX_MAX_EVENTS_DEFAULT 1000000ULL
+#define OUTBOX_MAX_EVENTS_LIMIT 1000000000ULL
+#define OUTBOX_MAX_BYTES_DEFAULT (1ULL << 30)
+#define OUTBOX_MAX_BYTES_LIMIT (1ULL << 40)
 
 #define K(f) offsetof(struct teamd_config, f)
 static const struct config_key teamd_keys[] = {
@@ -44,6 +48,8 @@ static const struct config_key teamd_keys[] = {
         { "audit", "cloudwatch_region", CONFIG_NAME, K(cloudwatch_region), 2, 64 },
         { "audit", "cloudwatch_endpoint", CONFIG_URL, K(cloudwatch_endpoint), 8, 2048 },
         { "audit", "account_id", CONFIG_NAME, K(account_id), 12, 12 },
+        { "audit", "outbox_max_events", CONFIG_UINT, K(outbox_max_events), 10, OUTBOX_MAX_EVENTS_LIMIT },
+        { "audit", "outbox_max_bytes", CONFIG_UINT, K(outbox_max_bytes), 65536, OUTBOX_MAX_BYTES_LIMIT },
         { "aws", "profile", CONFIG_NAME, K(aws_profile), 1, 128 },
         { "aws", "credentials_file", CONFIG_PATH, K(aws_credentials_file), 2, PATH_MAX - 1 },
         { "aws", "imds_endpoint", CONFIG_URL, K(aws_imds_endpoint), 8, 2048 },
@@ -59,6 +65,8 @@ static int set_defaults(struct teamd_config *cfg)
         cfg->trusted_keys = strdup(TEAMD_DEFAULT_TRUSTED_KEYS);
         cfg->clock_skew = TEAMD_DEFAULT_CLOCK_SKEW;
         cfg->max_grants = MAX_GRANTS_DEFAULT;
+        cfg->outbox_max_events = OUTBOX_MAX_EVENTS_DEFAULT;
+        cfg->outbox_max_bytes = OUTBOX_MAX_BYTES_DEFAULT;
         if (!cfg->state_dir || !cfg->socket || !cfg->user_socket || !cfg->trusted_keys)
                 return -ENOMEM;
         return 0;

@@ -39,6 +39,10 @@ struct teamd_config {
         char *cloudwatch_region;
         char *cloudwatch_endpoint;      /* override */
         char *account_id;               /* recipientAccountId; IMDS when unset */
+        /* [audit] the outbox bound (teamd/outbox.h: when full, the oldest
+         * undelivered events are evicted with an alert) */
+        uint64_t outbox_max_events;     /* default 1000000 */
+        uint64_t outbox_max_bytes;      /* default 1 GiB */
         /* [aws] */
         char *aws_profile;              /* "profile"; default AWS_PROFILE, then "default" */
         char *aws_credentials_file;     /* "credentials_file"; default ~/.aws/credentials */

@@ -21,6 +21,8 @@
 static FILE *mirror_stream;
 static team_journal_sink_fn sink_fn;
 static void *sink_userdata;
+static team_journal_recorder_fn recorder_fn;
+static void *recorder_userdata;
 
 void team_journal_set_mirror(FILE *f)
 {
@@ -31,6 +33,12 @@ void team_journal_set_sink(team_journal_sink_fn fn, void *userdata)
 {
         sink_fn = fn;
         sink_userdata = userdata;
+}
+
+void team_journal_set_recorder(team_journal_recorder_fn fn, void *userdata)
+{
+        recorder_fn = fn;
+        recorder_userdata = userdata;
 }
 
 /* One journald field "KEY=value" in a malloc'd buffer (values may hold any
@@ -94,71 +102,104 @@ static void mirror_field(FILE *f, const char *key, const char *value)
         mirror_put(f, value);
 }
 
-static void mirror_event(enum team_event_type type, const struct team_event_fields *fl, const char *msg)
+static void mirror_event(const struct team_audit_event *ev)
 {
+        char idbuf[SD_ID128_STRING_MAX];
         FILE *f = mirror_stream;
 
         if (!f)
                 return;
-        fprintf(f, "teamd: %s: ", team_event_name(type));
-        mirror_put(f, msg);
+        fprintf(f, "teamd: %s: ", team_event_name(ev->type));
+        mirror_put(f, ev->message ? ev->message : "");
         fputs(" [", f);
-        fprintf(f, "TEAM_EVENT=%s", team_event_name(type));
-        mirror_field(f, "TEAM_USER", fl->user);
-        mirror_field(f, "TEAM_ROLE", fl->role);
-        mirror_field(f, "TEAM_HOST", fl->host);
-        mirror_field(f, "TEAM_GRANT_ID", fl->grant_id);
-        mirror_field(f, "TEAM_REQUEST_ID", fl->request_id);
-        mirror_field(f, "TEAM_DECISION", fl->decision);
-        mirror_field(f, "TEAM_REASON", fl->reason);
-        mirror_field(f, "TEAM_SERVICE", fl->service);
-        mirror_field(f, "TEAM_TTY", fl->tty);
-        mirror_field(f, "TEAM_RHOST", fl->rhost);
-        if (fl->peer_pid > 0)
-                fprintf(f, " TEAM_PEER_PID=%ld", (long)fl->peer_pid);
+        fprintf(f, "TEAM_EVENT=%s", team_event_name(ev->type));
+        mirror_field(f, "TEAM_USER", ev->user);
+        mirror_field(f, "TEAM_ROLE", ev->role);
+        mirror_field(f, "TEAM_HOST", ev->host);
+        mirror_field(f, "TEAM_EVENT_ID", sd_id128_to_string(ev->id, idbuf));
+        mirror_field(f, "TEAM_OUTCOME", team_audit_event_outcome(ev));
+        mirror_field(f, "TEAM_GRANT_ID", ev->grant_id);
+        mirror_field(f, "TEAM_REQUEST_ID", ev->request_id);
+        mirror_field(f, "TEAM_DECISION", ev->decision);
+        mirror_field(f, "TEAM_REASON", ev->reason);
+        mirror_field(f, "TEAM_SERVICE", ev->service);
+        mirror_field(f, "TEAM_TTY", ev->tty);
+        mirror_field(f, "TEAM_RHOST", ev->rhost);
+        if (ev->peer_pid > 0)
+                fprintf(f, " TEAM_PEER_PID=%ld", (long)ev->peer_pid);
         fputs("]\n", f);
         fflush(f);
 }
 
-static void journal_send_event(enum team_event_type type, const struct team_event_fields *fl, const char *msg)
+static void journal_send_event(const struct team_audit_event *ev)
 {
         struct field_list l = { .n = 0 };
-        char idbuf[SD_ID128_STRING_MAX];
+        char idbuf[SD_ID128_STRING_MAX], evbuf[SD_ID128_STRING_MAX];
         char num[32];
+        const char *msg = ev->message ? ev->message : "";
 
         field_add(&l, "SYSLOG_IDENTIFIER", "teamd");
-        field_add(&l, "MESSAGE_ID", sd_id128_to_string(team_event_message_id(type), idbuf));
-        snprintf(num, sizeof(num), "%d", team_event_priority(type));
+        field_add(&l, "MESSAGE_ID", sd_id128_to_string(team_event_message_id(ev->type), idbuf));
+        snprintf(num, sizeof(num), "%d", team_event_priority(ev->type));
         field_add(&l, "PRIORITY", num);
         field_add(&l, "MESSAGE", msg);
-        field_add(&l, "TEAM_EVENT", team_event_name(type));
-        field_add(&l, "TEAM_USER", fl->user);
-        field_add(&l, "TEAM_ROLE", fl->role);
-        field_add(&l, "TEAM_HOST", fl->host);
-        field_add(&l, "TEAM_GRANT_ID", fl->grant_id);
-        field_add(&l, "TEAM_REQUEST_ID", fl->request_id);
-        field_add(&l, "TEAM_DECISION", fl->decision);
-        field_add(&l, "TEAM_REASON", fl->reason);
-        field_add(&l, "TEAM_SERVICE", fl->service);
-        field_add(&l, "TEAM_TTY", fl->tty);
-        field_add(&l, "TEAM_RHOST", fl->rhost);
-        if (fl->peer_pid > 0) {
-                snprintf(num, sizeof(num), "%ld", (long)fl->peer_pid);
+        field_add(&l, "TEAM_EVENT", team_event_name(ev->type));
+        field_add(&l, "TEAM_EVENT_ID", sd_id128_to_string(ev->id, evbuf));
+        field_add(&l, "TEAM_OUTCOME", team_audit_event_outcome(ev));
+        field_add(&l, "TEAM_USER", ev->user);
+        field_add(&l, "TEAM_ROLE", ev->role);
+        field_add(&l, "TEAM_HOST", ev->host);
+        field_add(&l, "TEAM_GRANT_ID", ev->grant_id);
+        field_add(&l, "TEAM_REQUEST_ID", ev->request_id);
+        field_add(&l, "TEAM_DECISION", ev->decision);
+        field_add(&l, "TEAM_REASON", ev->reason);
+        field_add(&l, "TEAM_SERVICE", ev->service);
+        field_add(&l, "TEAM_TTY", ev->tty);
+        field_add(&l, "TEAM_RHOST", ev->rhost);
+        if (ev->peer_pid > 0) {
+                snprintf(num, sizeof(num), "%ld", (long)ev->peer_pid);
                 field_add(&l, "TEAM_PEER_PID", num);
         }
         if (l.failed)
                 /* Out of memory: still leave a trace, without the fields. */
-                sd_journal_print(LOG_ERR, "%s: %s (fields lost: out of memory)", team_event_name(type), msg);
+                sd_journal_print(LOG_ERR, "%s %s: %s (fields lost: out of memory)", team_event_name(ev->type),
+                                 evbuf, msg);
         else
                 sd_journal_sendv(l.iov, (int)l.n);
         field_list_clear(&l);
 }
 
+static void fields_of(const struct team_audit_event *ev, struct team_event_fields *f)
+{
+        *f = (struct team_event_fields){
+                .user = ev->user, .role = ev->role, .host = ev->host, .grant_id = ev->grant_id,
+                .request_id = ev->request_id, .decision = ev->decision, .reason = ev->reason,
+                .service = ev->service, .tty = ev->tty, .rhost = ev->rhost, .peer_pid = ev->peer_pid,
+        };
+}
+
+void team_journal_audit(const struct team_audit_event *ev)
+{
+        struct team_event_fields f;
+
+        if ((unsigned)ev->type >= TEAM_EVENT__MAX)
+                return;
+        if (sink_fn) {
+                fields_of(ev, &f);
+                sink_fn(ev->type, &f, ev->message ? ev->message : "", sink_userdata);
+        } else {
+                journal_send_event(ev);
+        }
+        mirror_event(ev);
+}
+
 void team_journal_event(enum team_event_type type, const struct team_event_fields *f, const char *fmt, ...)
 {
         static const struct team_event_fields none = { .user = NULL };
+        struct team_audit_event ev;
         char msg[MAX_MESSAGE];
         va_list ap;
+        int r;
 
         if ((unsigned)type >= TEAM_EVENT__MAX)
                 return;
@@ -168,11 +209,31 @@ void team_journal_event(enum team_event_type type, const struct team_event_field
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
 
-        if (sink_fn)
-                sink_fn(type, f, msg, sink_userdata);
-        else
-                journal_send_event(type, f, msg);
-        mirror_event(type, f, msg);
+        r = team_audit_event_init(&ev, type);
+        if (r < 0) {
+                /* No id or no clock: the entry still goes out, id all zero. */
+                ev.type = type;
+        }
+        ev.user = f->user;
+        ev.role = f->role;
+        ev.host = f->host;
+        ev.grant_id = f->grant_id;
+        ev.request_id = f->request_id;
+        ev.decision = f->decision;
+        ev.reason = f->reason;
+        ev.service = f->service;
+        ev.tty = f->tty;
+        ev.rhost = f->rhost;
+        ev.peer_pid = f->peer_pid;
+        ev.message = msg;
+        if (recorder_fn) {
+                r = recorder_fn(&ev, recorder_userdata);
+                if (r < 0)
+                        teamd_log(LOG_ALERT, "audit event %s (%s) is in journald only, not in the outbox: %s",
+                                  team_event_name(type), sd_id128_to_string(ev.id, (char[SD_ID128_STRING_MAX]){ 0 }),
+                                  strerror(-r));
+        }
+        team_journal_audit(&ev);
 }
 
 void teamd_log(int priority, const char *fmt, ...)

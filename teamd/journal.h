@@ -31,12 +31,23 @@ struct team_event_fields {
 
 typedef void (*team_journal_sink_fn)(enum team_event_type type, const struct team_event_fields *f,
                                      const char *message, void *userdata);
+/* The durable record (teamd/audit.c: the outbox). Called for every
+ * team_journal_event() before the journald entry is written; a failure is
+ * reported at LOG_ALERT and the journald entry is still written. */
+typedef int (*team_journal_recorder_fn)(const struct team_audit_event *ev, void *userdata);
 
 /* NULL turns the mirror off. */
 void team_journal_set_mirror(FILE *f);
 /* NULL restores journald. */
 void team_journal_set_sink(team_journal_sink_fn fn, void *userdata);
+/* NULL: events are not recorded beyond journald (unit tests, tools). */
+void team_journal_set_recorder(team_journal_recorder_fn fn, void *userdata);
 
 void team_journal_event(enum team_event_type type, const struct team_event_fields *f, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* One audit event, already built (id, time, fields, message): the journald
+ * entry (plus the mirror or the sink), without the recorder. Each entry
+ * carries TEAM_EVENT_ID (the event id, the same in the outbox and at every
+ * sink) and TEAM_OUTCOME besides the fields above. */
+void team_journal_audit(const struct team_audit_event *ev);
 void teamd_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -15,6 +15,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "api_probe.h"
+#include "audit.h"
 #include "conn.h"
 #include "journal.h"
 #include "listen.h"
@@ -133,6 +134,11 @@ static int load(struct teamd *d, const struct options *o)
                 teamd_log(LOG_ERR, "grant store: %s", err[0] ? err : strerror(-r));
                 return EX_CANTCREAT;
         }
+        r = teamd_audit_start(d);
+        if (r < 0) {
+                teamd_log(LOG_ERR, "audit outbox: %s", strerror(-r));
+                return EX_CANTCREAT;
+        }
         return 0;
 }
 
@@ -204,6 +210,7 @@ static void teardown(struct teamd *d, struct teamd_listeners *l)
         }
         sd_event_unref(d->event);
         teamd_listeners_close(l);
+        teamd_audit_stop(d);
         grant_store_close(d->store);
         team_keyring_free(d->keyring);
         teamd_config_free(&d->cfg);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "grant_store_private.h"
+#include "outbox_private.h"
 
 #define BUSY_TIMEOUT_MS 2000
 
@@ -34,6 +35,8 @@ static const char *const migrations[] = {
         "CREATE TABLE revoked (id TEXT PRIMARY KEY NOT NULL, keep_until INTEGER NOT NULL,"
         " received_at INTEGER NOT NULL);"
         "CREATE INDEX revoked_keep_until ON revoked (keep_until);",
+        /* 2 -> 3, the audit outbox (teamd/outbox.c). */
+        OUTBOX_SCHEMA_SQL,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

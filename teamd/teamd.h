@@ -19,6 +19,7 @@
 
 struct api_probe;
 struct conn;
+struct outbox;
 struct sync;
 
 struct teamd {
@@ -36,6 +37,7 @@ struct teamd {
         unsigned n_user_conns;           /* on the user socket */
         struct conn *conns;              /* open connections (conn.c) */
         int64_t ended_seen_until;        /* GrantExpired events emitted up to here */
+        struct outbox *outbox;           /* the audit outbox (audit.c, outbox.c) */
 };
 
 /* Wall clock, UTC epoch seconds. */

@@ -1,0 +1,75 @@
+/* The audit trail of teamd: outbox + journald; see audit.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "audit.h"
+#include "journal.h"
+#include "outbox.h"
+#include "teamd.h"
+
+static int record(const struct team_audit_event *ev, void *userdata)
+{
+        struct teamd *d = userdata;
+
+        return d->outbox ? outbox_append(d->outbox, ev) : 0;
+}
+
+int teamd_audit_start(struct teamd *d)
+{
+        const char *sinks[3];
+        size_t n = 0;
+        int r;
+
+        if (d->cfg.cloudtrail_channel_arn)
+                sinks[n++] = OUTBOX_SINK_CLOUDTRAIL;
+        if (d->cfg.cloudwatch_log_group && d->cfg.cloudwatch_log_stream)
+                sinks[n++] = OUTBOX_SINK_CLOUDWATCH;
+        sinks[n] = NULL;
+        r = outbox_open(d->store, d->cfg.outbox_max_events, d->cfg.outbox_max_bytes, sinks, &d->outbox);
+        if (r < 0)
+                return r;
+        team_journal_set_recorder(record, d);
+        return 0;
+}
+
+void teamd_audit_stop(struct teamd *d)
+{
+        team_journal_set_recorder(NULL, NULL);
+        outbox_close(d->outbox);
+        d->outbox = NULL;
+}
+
+int teamd_audit_begin(struct teamd *d)
+{
+        int r;
+
+        if (!d->outbox)
+                return 0;
+        r = outbox_begin(d->outbox);
+        if (r < 0)
+                teamd_log(LOG_ERR, "audit: cannot open a transaction: %s", strerror(-r));
+        return r;
+}
+
+int teamd_audit_end(struct teamd *d, int r)
+{
+        int c;
+
+        if (!d->outbox)
+                return r;
+        if (r < 0) {
+                outbox_rollback(d->outbox);
+                return r;
+        }
+        c = outbox_commit(d->outbox);
+        if (c == -EINVAL)       /* none was open */
+                return r;
+        if (c < 0) {
+                teamd_log(LOG_ALERT, "audit: the state change and its event were not committed: %s", strerror(-c));
+                return c;
+        }
+        return r;
+}

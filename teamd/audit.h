@@ -1,0 +1,25 @@
+/* teamd's audit trail: every audit event (team_journal_event) is appended
+ * to the durable outbox (outbox.h) and written to journald; a handler that
+ * changes state wraps the change and its event in one transaction:
+ *
+ *     teamd_audit_begin(d);
+ *     r = grant_store_...(d->store, ...);
+ *     team_journal_event(TEAM_EVENT_..., &f, "...");
+ *     r = teamd_audit_end(d, r);      (commit when r == 0, else roll back)
+ *
+ * and answers its caller only after that. */
+#pragma once
+
+struct teamd;
+
+/* Opens the outbox on d->store with the [audit] bound and the configured
+ * sinks, and makes it the journal's recorder. */
+int teamd_audit_start(struct teamd *d);
+void teamd_audit_stop(struct teamd *d);
+
+/* 0, or -errno when no transaction could be opened (the change then runs
+ * in autocommit, its event in a transaction of its own). */
+int teamd_audit_begin(struct teamd *d);
+/* Commits when r >= 0 (returns r, or the commit's error), rolls back
+ * otherwise (returns r). A no-op without an open transaction. */
+int teamd_audit_end(struct teamd *d, int r);

@@ -1,0 +1,713 @@
+/* The durable audit outbox; see outbox.h. The tables live in the grant
+ * store's database (schema: OUTBOX_SCHEMA_SQL, one of store_db.c's
+ * migrations), so an event and the state change it describes commit
+ * together. Event and byte counts are kept by triggers in outbox_stats, in
+ * the same transactions, so the bound check is one row read. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "grant_store_private.h"
+#include "journal.h"
+#include "outbox.h"
+#include "outbox_private.h"
+
+#define MAX_SINKS 8
+#define MAX_SINK_NAME 32
+/* One AuditOutboxFull entry per this many microseconds at most; evictions
+ * in between are counted and reported by the next one (or at close). */
+#define FULL_ALERT_INTERVAL_USEC (1000 * 1000)
+
+enum ob_stmt {
+        OB_INSERT,
+        OB_STATS,
+        OB_OLDEST,
+        OB_EVICT_UPTO,
+        OB_EVICTED_ADD,
+        OB_FETCH,
+        OB_DELETE,
+        OB_ACK_INSERT,
+        OB_DELETE_IF_DONE,
+        OB_SINK_DELIVERED,
+        OB_DEAD_INSERT,
+        OB_DEAD_ADD,
+        OB_LAST_DELIVERY,
+        OB_LAST_DELIVERY_ANY,
+        OB__MAX
+};
+
+static const char *const ob_sql[OB__MAX] = {
+        [OB_INSERT] = "INSERT INTO outbox (id, type, time_usec, bytes, json) VALUES (?1, ?2, ?3, ?4, ?5)",
+        [OB_STATS] = "SELECT events, bytes, evicted_total, dead_total,"
+                     " (SELECT coalesce(max(last_delivery_usec), 0) FROM outbox_sinks),"
+                     " (SELECT coalesce(min(time_usec), 0) FROM outbox WHERE seq = (SELECT min(seq) FROM outbox))"
+                     " FROM outbox_stats WHERE k = 1",
+        [OB_OLDEST] = "SELECT seq, id, bytes FROM outbox ORDER BY seq LIMIT ?1",
+        [OB_EVICT_UPTO] = "DELETE FROM outbox WHERE seq <= ?1",
+        [OB_EVICTED_ADD] = "UPDATE outbox_stats SET evicted_total = evicted_total + ?1 WHERE k = 1",
+        [OB_FETCH] = "SELECT seq, id, type, time_usec, json FROM outbox o WHERE seq > ?2 AND NOT EXISTS"
+                     " (SELECT 1 FROM outbox_acks a WHERE a.seq = o.seq AND a.sink = ?1) ORDER BY seq LIMIT ?3",
+        [OB_DELETE] = "DELETE FROM outbox WHERE seq = ?1",
+        [OB_ACK_INSERT] = "INSERT OR IGNORE INTO outbox_acks (seq, sink) SELECT ?1, ?2"
+                          " WHERE EXISTS (SELECT 1 FROM outbox WHERE seq = ?1)",
+        [OB_DELETE_IF_DONE] = "DELETE FROM outbox WHERE seq = ?1"
+                              " AND (SELECT count(*) FROM outbox_acks WHERE seq = ?1) >= ?2",
+        [OB_SINK_DELIVERED] = "UPDATE outbox_sinks SET last_delivery_usec = ?2,"
+                              " delivered_total = delivered_total + ?3 WHERE sink = ?1",
+        [OB_DEAD_INSERT] = "INSERT OR IGNORE INTO outbox_dead (sink, seq, id, json, error_code, error_message, dead_at)"
+                           " SELECT ?1, seq, id, json, ?3, ?4, ?5 FROM outbox WHERE seq = ?2",
+        [OB_DEAD_ADD] = "UPDATE outbox_stats SET dead_total = dead_total + 1 WHERE k = 1",
+        [OB_LAST_DELIVERY] = "SELECT last_delivery_usec FROM outbox_sinks WHERE sink = ?1",
+        [OB_LAST_DELIVERY_ANY] = "SELECT coalesce(max(last_delivery_usec), 0) FROM outbox_sinks",
+};
+
+struct outbox {
+        sqlite3 *db;
+        sqlite3_stmt *stmt[OB__MAX];
+        uint64_t max_events, max_bytes;
+        char sinks[MAX_SINKS][MAX_SINK_NAME + 1];
+        size_t n_sinks;
+        bool in_tx;
+        /* the full policy's announcements */
+        uint64_t evicted_pending;       /* evicted, not yet announced */
+        char evicted_first[SD_ID128_STRING_MAX], evicted_last[SD_ID128_STRING_MAX];
+        int64_t last_alert_usec;
+        bool alert_due;                 /* announce after the commit */
+        struct team_audit_event alert;
+        char alert_message[256];
+};
+
+static int64_t now_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static sqlite3_stmt *ob_stmt(struct outbox *ob, enum ob_stmt which)
+{
+        sqlite3_stmt *st = ob->stmt[which];
+
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+}
+
+/* Steps a statement that returns no row. */
+static int ob_exec(sqlite3_stmt *st)
+{
+        int rc = sqlite3_step(st);
+
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : (store_errno(rc) ?: -EIO);
+}
+
+static int exec_sql(struct outbox *ob, const char *sql)
+{
+        int rc = sqlite3_exec(ob->db, sql, NULL, NULL, NULL);
+
+        return rc == SQLITE_OK ? 0 : (store_errno(rc) ?: -EIO);
+}
+
+static bool sink_name_valid(const char *s)
+{
+        size_t n = strlen(s);
+
+        if (n == 0 || n > MAX_SINK_NAME)
+                return false;
+        for (; *s; s++)
+                if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+                        return false;
+        return true;
+}
+
+static bool sink_known(const struct outbox *ob, const char *sink)
+{
+        for (size_t i = 0; i < ob->n_sinks; i++)
+                if (strcmp(ob->sinks[i], sink) == 0)
+                        return true;
+        return false;
+}
+
+/* Sinks taken out of the configuration no longer hold events back: their
+ * acks go, and events every remaining sink has done with leave. */
+static int sinks_sync(struct outbox *ob)
+{
+        char sql[1024];
+        size_t off;
+        int r;
+
+        off = (size_t)snprintf(sql, sizeof(sql), "DELETE FROM outbox_acks WHERE sink NOT IN ('-'");
+        for (size_t i = 0; i < ob->n_sinks; i++)
+                off += (size_t)snprintf(sql + off, sizeof(sql) - off, ",'%s'", ob->sinks[i]);
+        snprintf(sql + off, sizeof(sql) - off, ")");
+        r = exec_sql(ob, sql);
+        for (size_t i = 0; r == 0 && i < ob->n_sinks; i++) {
+                snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO outbox_sinks (sink) VALUES ('%s')", ob->sinks[i]);
+                r = exec_sql(ob, sql);
+        }
+        if (r == 0 && ob->n_sinks > 0) {
+                snprintf(sql, sizeof(sql),
+                         "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox_acks GROUP BY seq"
+                         " HAVING count(*) >= %zu)",
+                         ob->n_sinks);
+                r = exec_sql(ob, sql);
+        }
+        return r;
+}
+
+int outbox_open(struct grant_store *store, uint64_t max_events, uint64_t max_bytes, const char *const *sinks,
+                struct outbox **out)
+{
+        struct outbox *ob;
+        int r = 0, rc;
+
+        *out = NULL;
+        if (!store || max_events == 0 || max_bytes == 0)
+                return -EINVAL;
+        ob = calloc(1, sizeof(*ob));
+        if (!ob)
+                return -ENOMEM;
+        ob->db = store->db;
+        ob->max_events = max_events;
+        ob->max_bytes = max_bytes;
+        for (size_t i = 0; sinks && sinks[i]; i++) {
+                if (!sink_name_valid(sinks[i]) || ob->n_sinks >= MAX_SINKS) {
+                        r = -EINVAL;
+                        goto fail;
+                }
+                if (!sink_known(ob, sinks[i]))
+                        snprintf(ob->sinks[ob->n_sinks++], MAX_SINK_NAME + 1, "%s", sinks[i]);
+        }
+        for (int i = 0; i < OB__MAX; i++) {
+                rc = sqlite3_prepare_v3(ob->db, ob_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &ob->stmt[i], NULL);
+                if (rc != SQLITE_OK) {
+                        r = store_errno(rc) ?: -EIO;
+                        goto fail;
+                }
+        }
+        r = outbox_begin(ob);
+        if (r == 0)
+                r = sinks_sync(ob);
+        if (r == 0)
+                r = outbox_commit(ob);
+        else
+                outbox_rollback(ob);
+        if (r < 0)
+                goto fail;
+        *out = ob;
+        return 0;
+fail:
+        outbox_close(ob);
+        return r;
+}
+
+static void announce(struct outbox *ob);
+
+void outbox_close(struct outbox *ob)
+{
+        if (!ob)
+                return;
+        if (ob->in_tx)
+                outbox_rollback(ob);
+        if (ob->evicted_pending > 0) {
+                /* Nothing may be evicted unannounced: the last episode's
+                 * count goes to journald now. */
+                outbox_full_alert_prepare(ob);
+                announce(ob);
+        }
+        for (int i = 0; i < OB__MAX; i++)
+                sqlite3_finalize(ob->stmt[i]);
+        free(ob);
+}
+
+/* Ours (outbox_begin) or one a store module opened on the same database
+ * (sync_store.c): an append joins it either way. */
+static bool in_any_tx(const struct outbox *ob)
+{
+        return ob->in_tx || !sqlite3_get_autocommit(ob->db);
+}
+
+int outbox_begin(struct outbox *ob)
+{
+        int r;
+
+        if (in_any_tx(ob))
+                return -EBUSY;
+        r = exec_sql(ob, "BEGIN IMMEDIATE");
+        if (r == 0)
+                ob->in_tx = true;
+        return r;
+}
+
+int outbox_commit(struct outbox *ob)
+{
+        int r;
+
+        if (!ob->in_tx)
+                return -EINVAL;
+        r = exec_sql(ob, "COMMIT");
+        if (r < 0) {
+                outbox_rollback(ob);
+                return r;
+        }
+        ob->in_tx = false;
+        announce(ob);
+        return 0;
+}
+
+void outbox_rollback(struct outbox *ob)
+{
+        if (!ob->in_tx)
+                return;
+        sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
+        ob->in_tx = false;
+        ob->alert_due = false;
+}
+
+static int read_stats(struct outbox *ob, struct outbox_stats *st)
+{
+        sqlite3_stmt *s = ob_stmt(ob, OB_STATS);
+        int rc = sqlite3_step(s);
+        int r = 0;
+
+        memset(st, 0, sizeof(*st));
+        if (rc == SQLITE_ROW) {
+                st->depth_events = (uint64_t)sqlite3_column_int64(s, 0);
+                st->depth_bytes = (uint64_t)sqlite3_column_int64(s, 1);
+                st->evicted_total = (uint64_t)sqlite3_column_int64(s, 2);
+                st->dead_total = (uint64_t)sqlite3_column_int64(s, 3);
+                st->last_delivery_usec = sqlite3_column_int64(s, 4);
+                st->oldest_usec = sqlite3_column_int64(s, 5);
+        } else {
+                r = store_errno(rc) ?: -EIO;
+        }
+        st->max_events = ob->max_events;
+        st->max_bytes = ob->max_bytes;
+        sqlite3_reset(s);
+        return r;
+}
+
+/* The full policy: evict the oldest events until `need_events` more events
+ * of `need_bytes` fit. Returns how many were evicted via *n. */
+static int evict_oldest(struct outbox *ob, uint64_t need_events, uint64_t need_bytes, uint64_t *n)
+{
+        struct outbox_stats st;
+        uint64_t events, bytes, k = 0;
+        int64_t upto = -1;
+        sqlite3_stmt *s;
+        int r, rc;
+
+        *n = 0;
+        r = read_stats(ob, &st);
+        if (r < 0)
+                return r;
+        events = st.depth_events;
+        bytes = st.depth_bytes;
+        if (events + need_events <= ob->max_events && bytes + need_bytes <= ob->max_bytes)
+                return 0;
+        s = ob_stmt(ob, OB_OLDEST);
+        sqlite3_bind_int64(s, 1, (int64_t)(events < 100000 ? events : 100000));
+        while ((events + need_events > ob->max_events || bytes + need_bytes > ob->max_bytes) &&
+               (rc = sqlite3_step(s)) == SQLITE_ROW) {
+                const char *id = (const char *)sqlite3_column_text(s, 1);
+
+                upto = sqlite3_column_int64(s, 0);
+                if (id) {
+                        if (ob->evicted_pending + k == 0)
+                                snprintf(ob->evicted_first, sizeof(ob->evicted_first), "%s", id);
+                        snprintf(ob->evicted_last, sizeof(ob->evicted_last), "%s", id);
+                }
+                events--;
+                bytes -= (uint64_t)sqlite3_column_int64(s, 2);
+                k++;
+        }
+        sqlite3_reset(s);
+        if (k == 0)
+                return 0;
+        s = ob_stmt(ob, OB_EVICT_UPTO);
+        sqlite3_bind_int64(s, 1, upto);
+        r = ob_exec(s);
+        if (r < 0)
+                return r;
+        s = ob_stmt(ob, OB_EVICTED_ADD);
+        sqlite3_bind_int64(s, 1, (int64_t)k);
+        r = ob_exec(s);
+        if (r < 0)
+                return r;
+        *n = k;
+        return 0;
+}
+
+static int insert_json(struct outbox *ob, const struct team_audit_event *ev, const char *json, size_t len)
+{
+        char idbuf[SD_ID128_STRING_MAX];
+        sqlite3_stmt *s = ob_stmt(ob, OB_INSERT);
+
+        sqlite3_bind_text(s, 1, sd_id128_to_string(ev->id, idbuf), 32, SQLITE_TRANSIENT);
+        sqlite3_bind_int(s, 2, (int)ev->type);
+        sqlite3_bind_int64(s, 3, ev->time_usec);
+        sqlite3_bind_int64(s, 4, (int64_t)len);
+        sqlite3_bind_text(s, 5, json, (int)len, SQLITE_STATIC);
+        return ob_exec(s);
+}
+
+/* Builds the AuditOutboxFull event of the evictions not yet announced. */
+void outbox_full_alert_prepare(struct outbox *ob)
+{
+        if (team_audit_event_init(&ob->alert, TEAM_EVENT_AUDIT_OUTBOX_FULL) < 0)
+                return;
+        snprintf(ob->alert_message, sizeof(ob->alert_message),
+                 "audit outbox full (%llu events / %llu bytes): evicted the %llu oldest undelivered events, "
+                 "%s .. %s (kept newest; they remain in journald)",
+                 (unsigned long long)ob->max_events, (unsigned long long)ob->max_bytes,
+                 (unsigned long long)ob->evicted_pending, ob->evicted_first, ob->evicted_last);
+        ob->alert.message = ob->alert_message;
+        ob->alert.reason = "outbox full: oldest undelivered events evicted";
+        ob->alert_due = true;
+}
+
+/* After the commit: the AuditOutboxFull entry goes to journald. */
+static void announce(struct outbox *ob)
+{
+        if (!ob->alert_due)
+                return;
+        ob->alert_due = false;
+        team_journal_audit(&ob->alert);
+        ob->evicted_pending = 0;
+        ob->last_alert_usec = now_usec();
+}
+
+/* Appends ev, applying the full policy; in the caller's transaction. */
+static int append_in_tx(struct outbox *ob, const struct team_audit_event *ev, const char *json, size_t len)
+{
+        char *alert_json = NULL;
+        size_t alert_len = 0;
+        uint64_t evicted = 0;
+        int r;
+
+        r = evict_oldest(ob, 1, len, &evicted);
+        if (r < 0)
+                return r;
+        if (evicted > 0)
+                ob->evicted_pending += evicted;
+        if (ob->evicted_pending > 0 && !ob->alert_due && now_usec() - ob->last_alert_usec >= FULL_ALERT_INTERVAL_USEC) {
+                /* The announcement itself is an event in the outbox, so the
+                 * sinks learn of the gap too; it needs room of its own. */
+                outbox_full_alert_prepare(ob);
+                r = team_audit_event_to_json(&ob->alert, &alert_json, &alert_len);
+                if (r < 0)
+                        return r;
+                r = evict_oldest(ob, 2, len + alert_len, &evicted);
+                if (r == 0 && evicted > 0) {
+                        ob->evicted_pending += evicted;
+                        outbox_full_alert_prepare(ob);
+                        free(alert_json);
+                        alert_json = NULL;
+                        r = team_audit_event_to_json(&ob->alert, &alert_json, &alert_len);
+                }
+                if (r == 0)
+                        r = insert_json(ob, &ob->alert, alert_json, alert_len);
+                free(alert_json);
+                if (r < 0)
+                        return r;
+        }
+        return insert_json(ob, ev, json, len);
+}
+
+int outbox_append(struct outbox *ob, const struct team_audit_event *ev)
+{
+        bool own = !in_any_tx(ob);
+        char *json = NULL;
+        size_t len = 0;
+        int r;
+
+        r = team_audit_event_to_json(ev, &json, &len);
+        if (r < 0)
+                return r;
+        if (own && (r = outbox_begin(ob)) < 0)
+                goto out;
+        r = append_in_tx(ob, ev, json, len);
+        if (own) {
+                if (r == 0)
+                        r = outbox_commit(ob);
+                else
+                        outbox_rollback(ob);
+        }
+out:
+        free(json);
+        return r;
+}
+
+static int entry_read(sqlite3_stmt *s, struct outbox_entry *e)
+{
+        const char *id = (const char *)sqlite3_column_text(s, 1);
+        const char *json = (const char *)sqlite3_column_text(s, 4);
+        int type = sqlite3_column_int(s, 2);
+
+        memset(e, 0, sizeof(*e));
+        if (!id || !json)
+                return -ENOMEM;
+        e->seq = sqlite3_column_int64(s, 0);
+        snprintf(e->id, sizeof(e->id), "%s", id);
+        e->type = (type >= 0 && type < TEAM_EVENT__MAX) ? (enum team_event_type)type : TEAM_EVENT__MAX;
+        e->time_usec = sqlite3_column_int64(s, 3);
+        e->json_len = (size_t)sqlite3_column_bytes(s, 4);
+        e->json = strndup(json, e->json_len);
+        return e->json ? 0 : -ENOMEM;
+}
+
+int outbox_fetch_batch(struct outbox *ob, const char *sink, int64_t after_seq, size_t max_events, size_t max_bytes,
+                       struct outbox_entry **entries, size_t *n)
+{
+        struct outbox_entry *v;
+        size_t k = 0, bytes = 0;
+        sqlite3_stmt *s;
+        int r = 0, rc;
+
+        *entries = NULL;
+        *n = 0;
+        if (!sink || !sink_known(ob, sink) || max_events == 0 || max_events > 100000)
+                return -EINVAL;
+        v = calloc(max_events, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        s = ob_stmt(ob, OB_FETCH);
+        sqlite3_bind_text(s, 1, sink, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, after_seq);
+        sqlite3_bind_int64(s, 3, (int64_t)max_events);
+        while (k < max_events && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+                size_t len = (size_t)sqlite3_column_bytes(s, 4);
+
+                if (k > 0 && bytes + len > max_bytes)
+                        break;
+                r = entry_read(s, &v[k]);
+                if (r < 0)
+                        break;
+                bytes += len;
+                k++;
+        }
+        if (r == 0 && k < max_events && rc != SQLITE_ROW && rc != SQLITE_DONE)
+                r = store_errno(rc) ?: -EIO;
+        sqlite3_reset(s);
+        if (r < 0) {
+                outbox_entries_free(v, k);
+                return r;
+        }
+        if (k == 0) {
+                free(v);
+                return 0;
+        }
+        *entries = v;
+        *n = k;
+        return 0;
+}
+
+void outbox_entries_free(struct outbox_entry *entries, size_t n)
+{
+        if (!entries)
+                return;
+        for (size_t i = 0; i < n; i++)
+                free(entries[i].json);
+        free(entries);
+}
+
+/* Marks seq done for sink (inside a transaction). */
+static int mark_done(struct outbox *ob, const char *sink, int64_t seq)
+{
+        sqlite3_stmt *s;
+        int r;
+
+        if (ob->n_sinks <= 1) {
+                s = ob_stmt(ob, OB_DELETE);
+                sqlite3_bind_int64(s, 1, seq);
+                return ob_exec(s);
+        }
+        s = ob_stmt(ob, OB_ACK_INSERT);
+        sqlite3_bind_int64(s, 1, seq);
+        sqlite3_bind_text(s, 2, sink, -1, SQLITE_STATIC);
+        r = ob_exec(s);
+        if (r < 0)
+                return r;
+        s = ob_stmt(ob, OB_DELETE_IF_DONE);
+        sqlite3_bind_int64(s, 1, seq);
+        sqlite3_bind_int64(s, 2, (int64_t)ob->n_sinks);
+        return ob_exec(s);
+}
+
+/* Runs fn inside a transaction of its own, or the caller's. */
+static int with_tx(struct outbox *ob, int (*fn)(struct outbox *ob, void *arg), void *arg)
+{
+        bool own = !in_any_tx(ob);
+        int r;
+
+        if (own && (r = outbox_begin(ob)) < 0)
+                return r;
+        r = fn(ob, arg);
+        if (own) {
+                if (r == 0)
+                        r = outbox_commit(ob);
+                else
+                        outbox_rollback(ob);
+        }
+        return r;
+}
+
+struct ack_args {
+        const char *sink;
+        const int64_t *seqs;
+        size_t n;
+};
+
+static int ack_fn(struct outbox *ob, void *arg)
+{
+        const struct ack_args *a = arg;
+        sqlite3_stmt *s;
+        int r = 0;
+
+        for (size_t i = 0; r == 0 && i < a->n; i++)
+                r = mark_done(ob, a->sink, a->seqs[i]);
+        if (r < 0)
+                return r;
+        s = ob_stmt(ob, OB_SINK_DELIVERED);
+        sqlite3_bind_text(s, 1, a->sink, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, now_usec());
+        sqlite3_bind_int64(s, 3, (int64_t)a->n);
+        return ob_exec(s);
+}
+
+int outbox_ack(struct outbox *ob, const char *sink, const int64_t *seqs, size_t n)
+{
+        struct ack_args a = { .sink = sink, .seqs = seqs, .n = n };
+
+        if (!sink || !sink_known(ob, sink) || (n > 0 && !seqs))
+                return -EINVAL;
+        if (n == 0)
+                return 0;
+        return with_tx(ob, ack_fn, &a);
+}
+
+struct dead_args {
+        const char *sink;
+        int64_t seq;
+        const char *code, *message;
+        char id[SD_ID128_STRING_MAX];
+        bool moved;
+};
+
+static int dead_fn(struct outbox *ob, void *arg)
+{
+        struct dead_args *a = arg;
+        sqlite3_stmt *s = ob_stmt(ob, OB_DEAD_INSERT);
+        int r;
+
+        sqlite3_bind_text(s, 1, a->sink, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, a->seq);
+        sqlite3_bind_text(s, 3, a->code, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, a->message, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 5, now_usec());
+        r = ob_exec(s);
+        if (r < 0)
+                return r;
+        if (sqlite3_changes(ob->db) == 0)
+                return 0;       /* gone already, or dead-lettered before */
+        a->moved = true;
+        s = ob_stmt(ob, OB_DEAD_ADD);
+        r = ob_exec(s);
+        if (r == 0)
+                r = outbox_seq_event_id(ob, a->seq, a->id);
+        if (r == 0)
+                r = mark_done(ob, a->sink, a->seq);
+        return r;
+}
+
+int outbox_dead_letter(struct outbox *ob, const char *sink, int64_t seq, const char *error_code,
+                       const char *error_message)
+{
+        struct dead_args a = { .sink = sink, .seq = seq, .code = error_code, .message = error_message };
+        struct team_audit_event ev;
+        char msg[512];
+        int r;
+
+        if (!sink || !sink_known(ob, sink))
+                return -EINVAL;
+        r = with_tx(ob, dead_fn, &a);
+        if (r < 0 || !a.moved)
+                return r;
+        /* The alert: journald only (the event itself sits in outbox_dead). */
+        if (team_audit_event_init(&ev, TEAM_EVENT_AUDIT_DEAD_LETTER) == 0) {
+                snprintf(msg, sizeof(msg), "audit event %s refused for good by sink %s: %s%s%s; kept in outbox_dead",
+                         a.id, sink, error_code ? error_code : "error", error_message ? ": " : "",
+                         error_message ? error_message : "");
+                ev.message = msg;
+                ev.reason = error_code ? error_code : "refused";
+                ev.request_id = NULL;
+                ev.grant_id = NULL;
+                ev.service = sink;
+                team_journal_audit(&ev);
+        }
+        return 0;
+}
+
+int outbox_seq_event_id(struct outbox *ob, int64_t seq, char id[static SD_ID128_STRING_MAX])
+{
+        sqlite3_stmt *s;
+        int rc, r = -ENOENT;
+
+        rc = sqlite3_prepare_v2(ob->db, "SELECT id FROM outbox WHERE seq = ?1", -1, &s, NULL);
+        if (rc != SQLITE_OK)
+                return store_errno(rc) ?: -EIO;
+        sqlite3_bind_int64(s, 1, seq);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW && sqlite3_column_text(s, 0)) {
+                snprintf(id, SD_ID128_STRING_MAX, "%s", (const char *)sqlite3_column_text(s, 0));
+                r = 0;
+        } else if (rc != SQLITE_DONE) {
+                r = store_errno(rc) ?: -EIO;
+        }
+        sqlite3_finalize(s);
+        return r;
+}
+
+int outbox_stats(struct outbox *ob, struct outbox_stats *st)
+{
+        return read_stats(ob, st);
+}
+
+int outbox_depth(struct outbox *ob, uint64_t *events, uint64_t *bytes)
+{
+        struct outbox_stats st;
+        int r = read_stats(ob, &st);
+
+        if (r < 0)
+                return r;
+        if (events)
+                *events = st.depth_events;
+        if (bytes)
+                *bytes = st.depth_bytes;
+        return 0;
+}
+
+int outbox_last_delivery(struct outbox *ob, const char *sink, int64_t *usec)
+{
+        sqlite3_stmt *s = ob_stmt(ob, sink ? OB_LAST_DELIVERY : OB_LAST_DELIVERY_ANY);
+        int rc, r = 0;
+
+        *usec = 0;
+        if (sink)
+                sqlite3_bind_text(s, 1, sink, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+                *usec = sqlite3_column_int64(s, 0);
+        else if (rc != SQLITE_DONE)
+                r = store_errno(rc) ?: -EIO;
+        sqlite3_reset(s);
+        return r;
+}
