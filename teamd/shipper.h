@@ -1,0 +1,58 @@
+/* The shipper drains teamd's audit outbox into the configured sinks
+ * (CloudTrail Lake, CloudWatch Logs), one lane per sink, each on its own:
+ *
+ *   fetch the oldest entries the sink has not acknowledged (outbox order)
+ *   -> sink.send -> per entry: delivered = outbox_ack, refused for good =
+ *   outbox_dead_letter (alert), else retried with exponential backoff and
+ *   full jitter (1 s doubling to 5 min; a service's Retry-After is
+ *   honoured). A whole batch refused as invalid is split in halves until
+ *   the one bad event is alone, which then goes to the dead-letter table:
+ *   one bad event never blocks the others.
+ *
+ * An event id never changes, so a retry after a crash or a lost answer
+ * sends the same id again (at least once; CloudTrail uses the id to
+ * de-duplicate). When the outbox is empty each lane looks again every
+ * second, or at once after shipper_kick(). */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "outbox.h"
+#include "sink.h"
+
+struct shipper;
+
+#define SHIPPER_IDLE_POLL_USEC (1000ULL * 1000)
+#define SHIPPER_BACKOFF_FIRST_USEC (1000ULL * 1000)
+#define SHIPPER_BACKOFF_MAX_USEC (300ULL * 1000 * 1000)
+
+struct shipper_stats {
+        uint64_t delivered, retried, dead, batches;
+};
+
+/* Takes ownership of the sinks (freed by shipper_free). */
+int shipper_new(sd_event *event, struct outbox *ob, struct sink **sinks, size_t n_sinks, struct shipper **out);
+void shipper_free(struct shipper *sh);
+/* New events are in the outbox: idle lanes look now. */
+void shipper_kick(struct shipper *sh);
+/* Sums over every lane. */
+void shipper_get_stats(const struct shipper *sh, struct shipper_stats *st);
+/* True when no lane has a batch in flight or waiting for retry. */
+bool shipper_idle(const struct shipper *sh);
+
+/* Setup from teamd.conf (shipper_setup.c). */
+struct teamd_config;
+struct audit_shipping;
+
+/* The sinks [audit] configures, as outbox sink names (NULL-terminated in
+ * names[3]); what outbox_open() must be given. Returns how many. */
+size_t shipper_sink_names(const struct teamd_config *cfg, const char *names[3]);
+/* Everything behind the outbox: http client, AWS credentials, the sinks
+ * and the shipper. *out stays NULL (and 0 is returned) when no sink is
+ * configured. */
+int audit_shipping_start(sd_event *event, const struct teamd_config *cfg, struct outbox *ob,
+                         struct audit_shipping **out);
+void audit_shipping_free(struct audit_shipping *a);
+struct shipper *audit_shipping_shipper(struct audit_shipping *a);

@@ -1,0 +1,20 @@
+/* The CloudTrail Lake sink: PutAuditEvents to
+ * ENDPOINT/PutAuditEvents?channelArn=ARN[&externalId=ID], at most 100
+ * events and 1 MB per request, each event's id its outbox event id (stable
+ * across retries: CloudTrail's de-duplication key), eventData built by
+ * cloudtrail_event.c with its eventDataChecksum. Per-entry results:
+ * successful = delivered; failed with Throttling/InternalFailure (or an
+ * unknown code) = retried; failed with a data error (FieldTooLong,
+ * InvalidData, InvalidChecksum, ...) = dead letter. */
+#pragma once
+
+#include "aws_creds.h"
+#include "http_client.h"
+#include "sink.h"
+#include "teamd_config.h"
+
+#define CLOUDTRAIL_BATCH_EVENTS 100
+#define CLOUDTRAIL_MAX_BODY 1000000   /* the service's cap is 1 MB */
+
+int sink_cloudtrail_new(struct http_client *http, struct aws_creds *creds, const struct teamd_config *cfg,
+                        struct sink **out);
