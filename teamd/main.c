@@ -20,6 +20,7 @@
 #include "journal.h"
 #include "listen.h"
 #include "maintenance.h"
+#include "shipper.h"
 #include "sync.h"
 #include "teamd.h"
 
@@ -171,6 +172,8 @@ static int setup_loop(struct teamd *d, const struct teamd_listeners *l)
                 r = teamd_conn_listen(d, l->user_fd, false);
         if (r >= 0)
                 r = teamd_maintenance_start(d);
+        if (r >= 0)
+                r = audit_shipping_start(d->event, &d->cfg, d->outbox, &d->shipping);
         if (r >= 0 && d->cfg.url) {
                 d->api_state = TEAM_API_UNREACHABLE;
                 if (d->cfg.token_file)
@@ -202,6 +205,7 @@ static void teardown(struct teamd *d, struct teamd_listeners *l)
         sync_free(d->sync);
         api_probe_free(d->probe);
         teamd_maintenance_stop(d);
+        audit_shipping_free(d->shipping);
         if (!l->activated) {
                 if (l->priv_fd >= 0)
                         unlink(d->cfg.socket);

@@ -18,6 +18,7 @@
 #define TEAMD_CONN_TIMEOUT_USEC (5ULL * 1000 * 1000)
 
 struct api_probe;
+struct audit_shipping;
 struct conn;
 struct outbox;
 struct sync;
@@ -38,6 +39,7 @@ struct teamd {
         struct conn *conns;              /* open connections (conn.c) */
         int64_t ended_seen_until;        /* GrantExpired events emitted up to here */
         struct outbox *outbox;           /* the audit outbox (audit.c, outbox.c) */
+        struct audit_shipping *shipping; /* outbox -> AWS sinks (shipper_setup.c); NULL: no sink */
 };
 
 /* Wall clock, UTC epoch seconds. */
