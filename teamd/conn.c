@@ -34,12 +34,23 @@ struct conn {
         struct team_frame_reader reader;
         uint8_t *out;
         size_t out_len, out_off;
+        /* A request answered later (teamd_conn_defer). */
+        bool deferred;
+        enum team_op op;
+        teamd_conn_gone_fn gone;
+        void *gone_ud;
 };
 
 static void conn_free(struct conn *c)
 {
         if (!c)
                 return;
+        if (c->gone) {
+                teamd_conn_gone_fn gone = c->gone;
+
+                c->gone = NULL;
+                gone(c->gone_ud);
+        }
         sd_event_source_disable_unref(c->io);
         sd_event_source_disable_unref(c->timer);
         team_frame_reader_clear(&c->reader);
@@ -74,15 +85,28 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
-/* Builds the answer frame for one request payload. */
+/* Encodes resp as the answer frame in c->out. */
+static int build_answer(struct conn *c, enum team_op op, const struct team_response *resp)
+{
+        char *json = NULL;
+        size_t json_len = 0;
+        int r;
+
+        r = team_response_encode(op, resp, &json, &json_len);
+        if (r == 0)
+                r = team_frame_build(json, json_len, &c->out, &c->out_len);
+        free(json);
+        return r;
+}
+
+/* Builds the answer frame for one request payload; TEAMD_DEFERRED when the
+ * handler answers later. */
 static int answer(struct conn *c, const char *payload, size_t len)
 {
         struct team_request req;
         struct team_response resp;
         const char *why = NULL;
         enum team_op op = TEAM_OP_CHECK;
-        char *json = NULL;
-        size_t json_len = 0;
         int r;
 
         memset(&req, 0, sizeof(req));
@@ -93,13 +117,14 @@ static int answer(struct conn *c, const char *payload, size_t len)
                 r = teamd_response_error(&resp, "bad request: %s", why ? why : "malformed");
         } else if (r == 0) {
                 op = req.op;
-                teamd_dispatch(c->d, &c->peer, &req, &resp);
+                if (teamd_dispatch(c->d, &c->peer, &req, &resp) == TEAMD_DEFERRED) {
+                        c->deferred = true;
+                        c->op = op;
+                        r = TEAMD_DEFERRED;
+                }
         }
         if (r == 0)
-                r = team_response_encode(op, &resp, &json, &json_len);
-        if (r == 0)
-                r = team_frame_build(json, json_len, &c->out, &c->out_len);
-        free(json);
+                r = build_answer(c, op, &resp);
         team_request_clear(&req);
         team_response_clear(&resp);
         return r;
@@ -124,6 +149,17 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         struct conn *c = userdata;
         int r;
 
+        if (c->deferred) {
+                /* Waiting for a late answer: the client may only hang up. */
+                char b;
+                ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+                if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                        return 0;
+                if (n > 0)
+                        teamd_log(LOG_NOTICE, "pid %ld sent more than one request; closing", (long)c->peer.pid);
+                goto close;
+        }
         if (!c->out) {
                 r = team_frame_reader_feed(&c->reader, c->fd);
                 if (r == 0)
@@ -135,6 +171,8 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                         goto close;
                 }
                 r = answer(c, c->reader.body, c->reader.body_len);
+                if (r == TEAMD_DEFERRED)
+                        return 0;
                 if (r < 0) {
                         teamd_log(LOG_ERR, "cannot answer pid %ld: %s", (long)c->peer.pid, strerror(-r));
                         goto close;
@@ -168,7 +206,7 @@ static int conn_new(struct teamd *d, int fd, const struct ucred *cred, bool priv
                 d->conns->prev = c;
         d->conns = c;
         c->peer = (struct teamd_peer){
-                .privileged = privileged, .uid = cred->uid, .gid = cred->gid, .pid = cred->pid,
+                .privileged = privileged, .uid = cred->uid, .gid = cred->gid, .pid = cred->pid, .conn = c,
         };
         if (privileged)
                 d->n_conns++;
@@ -182,6 +220,37 @@ static int conn_new(struct teamd *d, int fd, const struct ucred *cred, bool priv
         if (r < 0)
                 conn_free(c);
         return r;
+}
+
+int teamd_conn_defer(struct conn *c, uint64_t timeout_usec, teamd_conn_gone_fn gone, void *ud)
+{
+        int r;
+
+        if (!c || !gone)
+                return -EINVAL;
+        r = sd_event_source_set_time_relative(c->timer, timeout_usec);
+        if (r < 0)
+                return r;
+        c->gone = gone;
+        c->gone_ud = ud;
+        return 0;
+}
+
+void teamd_conn_answer(struct conn *c, const struct team_response *resp)
+{
+        int r;
+
+        if (!c || !c->deferred)
+                return;
+        c->deferred = false;
+        c->gone = NULL;
+        r = build_answer(c, c->op, resp);
+        if (r >= 0)
+                r = sd_event_source_set_io_events(c->io, EPOLLOUT);
+        if (r < 0) {
+                teamd_log(LOG_ERR, "cannot answer pid %ld: %s", (long)c->peer.pid, strerror(-r));
+                conn_free(c);
+        }
 }
 
 static unsigned conns_of_uid(const struct teamd *d, uid_t uid)

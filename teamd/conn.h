@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "teamd.h"
 
@@ -9,3 +10,15 @@
 int teamd_conn_listen(struct teamd *d, int listen_fd, bool privileged);
 /* Closes every open connection (shutdown). */
 void teamd_conn_close_all(struct teamd *d);
+
+/* Late answers (request relay). A handler that cannot answer at once calls
+ * teamd_conn_defer() on peer->conn and returns TEAMD_DEFERRED; the
+ * connection then stays open until timeout_usec from now. gone(ud) is
+ * called once if the connection ends without an answer (the client hung up,
+ * the deadline passed, teamd stops); after it, c is gone. */
+struct conn;
+typedef void (*teamd_conn_gone_fn)(void *ud);
+int teamd_conn_defer(struct conn *c, uint64_t timeout_usec, teamd_conn_gone_fn gone, void *ud);
+/* Sends the answer to the deferred request and closes the connection after
+ * it; gone() is not called any more. */
+void teamd_conn_answer(struct conn *c, const struct team_response *resp);

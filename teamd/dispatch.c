@@ -24,6 +24,8 @@ static const struct {
         [TEAM_OP_SESSION_CLOSE] = { teamd_handle_session_close, false, false },
         [TEAM_OP_GRANT_ADD] = { teamd_handle_grant_add, false, false },
         [TEAM_OP_STATUS] = { teamd_handle_status, true, false },
+        [TEAM_OP_REQUEST] = { teamd_handle_request, true, false },
+        [TEAM_OP_REQUEST_WAIT] = { teamd_handle_request_wait, true, false },
 };
 
 __attribute__((format(printf, 3, 0)))
@@ -68,24 +70,26 @@ int teamd_response_deny(struct team_response *resp, const char *fmt, ...)
         return r;
 }
 
-void teamd_dispatch(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
-                    struct team_response *resp)
+int teamd_dispatch(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
+                   struct team_response *resp)
 {
         int r;
 
         memset(resp, 0, sizeof(*resp));
         if ((unsigned)req->op >= TEAM_OP__MAX || !handlers[req->op].fn) {
                 teamd_response_error(resp, "unknown operation");
-                return;
+                return 0;
         }
         if (!peer->privileged && !handlers[req->op].user_socket) {
                 teamd_response_error(resp, "%s is only answered on teamd's root socket",
                                      team_op_to_string(req->op));
-                return;
+                return 0;
         }
         r = handlers[req->op].fn(d, peer, req, resp);
+        if (r == TEAMD_DEFERRED)
+                return r;
         if (r >= 0)
-                return;
+                return 0;
         teamd_log(LOG_ERR, "%s from pid %ld failed: %s", team_op_to_string(req->op), (long)peer->pid, strerror(-r));
         team_response_clear(resp);
         memset(resp, 0, sizeof(*resp));
@@ -95,4 +99,5 @@ void teamd_dispatch(struct teamd *d, const struct teamd_peer *peer, const struct
         else
                 teamd_response_error(resp, "teamd failed: %s; an administrator should check 'journalctl -u teamd'",
                                      strerror(-r));
+        return 0;
 }

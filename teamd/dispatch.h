@@ -13,11 +13,18 @@ struct teamd_peer {
         uid_t uid;        /* SO_PEERCRED, taken right after accept */
         gid_t gid;
         pid_t pid;
+        struct conn *conn; /* the connection it came on (for late answers) */
 };
 
-/* Fills resp (the caller clears it). Never fails: errors become ok=false
- * with a reason, and on the way to an allow they become a deny. */
-void teamd_dispatch(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
+/* A handler's "I answer later": it called teamd_conn_defer() and will call
+ * teamd_conn_answer() from the event loop (conn.h). */
+#define TEAMD_DEFERRED 1
+
+/* Fills resp (the caller clears it) and returns 0, or returns
+ * TEAMD_DEFERRED when the handler answers later on peer->conn. Never fails:
+ * errors become ok=false with a reason, and on the way to an allow they
+ * become a deny. */
+int teamd_dispatch(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
                     struct team_response *resp);
 
 /* The handlers (check.c, session.c, grant_add.c, status.c). Each returns 0
@@ -32,6 +39,11 @@ int teamd_handle_grant_add(struct teamd *d, const struct teamd_peer *peer, const
                            struct team_response *resp);
 int teamd_handle_status(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
                         struct team_response *resp);
+/* relay.c: may return TEAMD_DEFERRED. */
+int teamd_handle_request(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
+                         struct team_response *resp);
+int teamd_handle_request_wait(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
+                              struct team_response *resp);
 
 /* resp = { ok = false, error = text }; -ENOMEM when text cannot be copied. */
 int teamd_response_error(struct team_response *resp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -20,6 +20,7 @@
 #include "journal.h"
 #include "listen.h"
 #include "maintenance.h"
+#include "relay.h"
 #include "shipper.h"
 #include "sync.h"
 #include "teamd.h"
@@ -173,6 +174,8 @@ static int setup_loop(struct teamd *d, const struct teamd_listeners *l)
         if (r >= 0)
                 r = teamd_maintenance_start(d);
         if (r >= 0)
+                r = relay_start(d, &d->relay);
+        if (r >= 0)
                 r = audit_shipping_start(d->event, &d->cfg, d->outbox, &d->shipping);
         if (r >= 0 && d->cfg.url) {
                 d->api_state = TEAM_API_UNREACHABLE;
@@ -202,6 +205,7 @@ static void started(struct teamd *d, const struct teamd_listeners *l)
 static void teardown(struct teamd *d, struct teamd_listeners *l)
 {
         teamd_conn_close_all(d);
+        relay_free(d->relay);
         sync_free(d->sync);
         api_probe_free(d->probe);
         teamd_maintenance_stop(d);

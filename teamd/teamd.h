@@ -21,6 +21,7 @@ struct api_probe;
 struct audit_shipping;
 struct conn;
 struct outbox;
+struct relay;
 struct sync;
 
 struct teamd {
@@ -40,6 +41,7 @@ struct teamd {
         int64_t ended_seen_until;        /* GrantExpired events emitted up to here */
         struct outbox *outbox;           /* the audit outbox (audit.c, outbox.c) */
         struct audit_shipping *shipping; /* outbox -> AWS sinks (shipper_setup.c); NULL: no sink */
+        struct relay *relay;             /* request relay (relay.c) */
 };
 
 /* Wall clock, UTC epoch seconds. */
