@@ -249,16 +249,18 @@ void format_duration(int64_t s, char *buf, size_t len)
 
 void api_request_summary(const struct api_request *r, char *buf, size_t len)
 {
-        char dur[32];
+        char dur[32], tmp[1024];
 
         format_duration(r->duration, dur, sizeof(dur));
         if (strcmp(r->status, "pending") == 0)
-                snprintf(buf, len, "%s: %s for %s on %s (%s) is pending, %zu of %lld approvals", r->id, r->role,
-                         r->user, r->host, dur, api_request_count(r, "approve"),
+                snprintf(tmp, sizeof(tmp), "%s: %s for %s on %s (%s) is pending, %zu of %lld approvals", r->id,
+                         r->role, r->user, r->host, dur, api_request_count(r, "approve"),
                          (long long)(r->approvals_required ? r->approvals_required : 1));
         else
-                snprintf(buf, len, "%s: %s for %s on %s (%s) is %s", r->id, r->role, r->user, r->host, dur,
+                snprintf(tmp, sizeof(tmp), "%s: %s for %s on %s (%s) is %s", r->id, r->role, r->user, r->host, dur,
                          r->status);
+        /* snprintf may have cut a character in two; this cuts cleanly. */
+        text_sanitize(tmp, buf, len);
 }
 
 static void print_time(const char *label, int64_t t, int64_t now)
