@@ -23,37 +23,8 @@
 
 #include <security/pam_ext.h>
 
+#include "deadline_io.h"
 #include "teamd_client.h"
-
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits for events on fd until the deadline. Returns 0 when ready,
- * -ETIMEDOUT, or -errno. */
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-        for (;;) {
-                struct pollfd pfd = { .fd = fd, .events = events };
-                int64_t left = deadline - now_ms();
-                int r;
-
-                if (left <= 0)
-                        return -ETIMEDOUT;
-                r = poll(&pfd, 1, (int)left);
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r < 0)
-                        return -errno;
-                if (r == 0)
-                        return -ETIMEDOUT;
-                return 0;
-        }
-}
 
 static int check_dir(pam_handle_t *pamh, const char *path, const char **why)
 {
@@ -137,7 +108,7 @@ static int connect_socket(pam_handle_t *pamh, int fd, const char *path, int64_t 
                 if (errno != EAGAIN)
                         break;
                 /* listen backlog full: retry briefly until the deadline */
-                if (now_ms() >= deadline) {
+                if (team_now_ms() >= deadline) {
                         *why = "timed out";
                         return -ETIMEDOUT;
                 }
@@ -149,7 +120,7 @@ static int connect_socket(pam_handle_t *pamh, int fd, const char *path, int64_t 
                 *why = "connection refused";
                 return r;
         }
-        r = wait_fd(fd, POLLOUT, deadline);
+        r = team_wait_fd(fd, POLLOUT, deadline);
         if (r < 0) {
                 *why = r == -ETIMEDOUT ? "timed out" : "connect failed";
                 return r;
@@ -183,25 +154,28 @@ static int check_peer(pam_handle_t *pamh, int fd, const char **why)
         return 0;
 }
 
-static int send_all(int fd, const uint8_t *buf, size_t len, int64_t deadline)
+int teamd_connect(pam_handle_t *pamh, const struct pam_team_args *args, int64_t deadline, const char **why)
 {
-        while (len > 0) {
-                ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        int fd, r;
 
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 && errno == EAGAIN) {
-                        int r = wait_fd(fd, POLLOUT, deadline);
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
-                if (n < 0)
-                        return -errno;
-                buf += n;
-                len -= (size_t)n;
+        *why = "internal error";
+        r = check_socket_file(pamh, args->socket, why);
+        if (r < 0)
+                return r;
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0) {
+                r = -errno;
+                pam_syslog(pamh, LOG_ERR, "socket: %m");
+                return r;
         }
-        return 0;
+        r = connect_socket(pamh, fd, args->socket, deadline, why);
+        if (r == 0)
+                r = check_peer(pamh, fd, why);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        return fd;
 }
 
 static int send_request(pam_handle_t *pamh, int fd, const struct team_request *req,
@@ -224,7 +198,7 @@ static int send_request(pam_handle_t *pamh, int fd, const struct team_request *r
                 *why = "request too large";
                 goto out;
         }
-        r = send_all(fd, frame, flen, deadline);
+        r = team_send_all(fd, frame, flen, deadline);
         if (r < 0) {
                 pam_syslog(pamh, LOG_ERR, "sending request: %s", strerror(-r));
                 *why = r == -ETIMEDOUT ? "timed out" : "connection lost";
@@ -243,14 +217,7 @@ static int receive_response(pam_handle_t *pamh, int fd, enum team_op op, int64_t
         int r;
 
         team_frame_reader_init(&reader, TEAM_PROTO_MAX_FRAME);
-        for (;;) {
-                r = team_frame_reader_feed(&reader, fd);
-                if (r != 0)
-                        break;
-                r = wait_fd(fd, POLLIN, deadline);
-                if (r < 0)
-                        break;
-        }
+        r = team_recv_frame(fd, &reader, deadline);
         if (r < 0) {
                 pam_syslog(pamh, LOG_ERR, "reading teamd's answer: %s", strerror(-r));
                 *why = r == -ETIMEDOUT ? "timed out"
@@ -273,7 +240,7 @@ int teamd_call(pam_handle_t *pamh, const struct pam_team_args *args,
                const struct team_request *req, struct team_response *resp,
                const char **why)
 {
-        int64_t deadline = now_ms() + args->timeout_ms;
+        int64_t deadline = team_now_ms() + args->timeout_ms;
         int fd = -1, r;
 
         *why = "internal error";
@@ -303,7 +270,7 @@ int teamd_call(pam_handle_t *pamh, const struct pam_team_args *args,
                 goto out;
         if (args->debug)
                 pam_syslog(pamh, LOG_DEBUG, "answer after %lld ms",
-                           (long long)(now_ms() - deadline + args->timeout_ms));
+                           (long long)(team_now_ms() - deadline + args->timeout_ms));
 out:
         if (fd >= 0)
                 close(fd);

@@ -13,36 +13,8 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "deadline_io.h"
 #include "teamctl.h"
-
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits for events until the deadline: 0 ready, -ETIMEDOUT, -errno. */
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-        struct pollfd p = { .fd = fd, .events = events };
-
-        for (;;) {
-                int64_t left = deadline - now_ms();
-                int r;
-
-                if (left <= 0)
-                        return -ETIMEDOUT;
-                r = poll(&p, 1, (int)left);
-                if (r > 0)
-                        return 0;
-                if (r == 0)
-                        return -ETIMEDOUT;
-                if (errno != EINTR)
-                        return -errno;
-        }
-}
 
 static int connect_unix(const char *path, int64_t deadline, int *out)
 {
@@ -61,7 +33,7 @@ static int connect_unix(const char *path, int64_t deadline, int *out)
                         r = -errno;
                         goto fail;
                 }
-                r = wait_fd(fd, POLLOUT, deadline);
+                r = team_wait_fd(fd, POLLOUT, deadline);
                 if (r < 0)
                         goto fail;
                 len = sizeof(soerr);
@@ -84,40 +56,6 @@ static bool peer_is_root(int fd)
         socklen_t len = sizeof(cred);
 
         return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && len == sizeof(cred) && cred.uid == 0;
-}
-
-static int send_all(int fd, const uint8_t *buf, size_t len, int64_t deadline)
-{
-        size_t off = 0;
-
-        while (off < len) {
-                ssize_t n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
-                if (n < 0) {
-                        int r;
-                        if (errno == EINTR)
-                                continue;
-                        if (errno != EAGAIN)
-                                return -errno;
-                        r = wait_fd(fd, POLLOUT, deadline);
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
-                off += (size_t)n;
-        }
-        return 0;
-}
-
-static int recv_frame(int fd, struct team_frame_reader *rd, int64_t deadline)
-{
-        for (;;) {
-                int r = team_frame_reader_feed(rd, fd);
-                if (r != 0)
-                        return r < 0 ? r : 0;
-                r = wait_fd(fd, POLLIN, deadline);
-                if (r < 0)
-                        return r;
-        }
 }
 
 static int unreachable(const char *path, int err, char *buf, size_t len)
@@ -149,7 +87,7 @@ static int unreachable(const char *path, int err, char *buf, size_t len)
 int teamctl_call(const char *socket_path, const struct team_request *req, struct team_response *resp, char **raw,
                  char *err, size_t errlen)
 {
-        int64_t deadline = now_ms() + TEAMCTL_TIMEOUT_MS;
+        int64_t deadline = team_now_ms() + TEAMCTL_TIMEOUT_MS;
         struct team_frame_reader rd;
         const char *why = NULL;
         char *payload = NULL;
@@ -176,9 +114,9 @@ int teamctl_call(const char *socket_path, const struct team_request *req, struct
                 goto out;
         }
         if (r == 0)
-                r = send_all(fd, frame, flen, deadline);
+                r = team_send_all(fd, frame, flen, deadline);
         if (r == 0)
-                r = recv_frame(fd, &rd, deadline);
+                r = team_recv_frame(fd, &rd, deadline);
         if (r < 0) {
                 ret = unreachable(socket_path, r == -ECONNRESET && fd >= 0 ? ECONNRESET : -r, err, errlen);
                 if (r == -ECONNRESET)
