@@ -53,6 +53,7 @@ static const struct config_key teamd_keys[] = {
         { "aws", "profile", CONFIG_NAME, K(aws_profile), 1, 128 },
         { "aws", "credentials_file", CONFIG_PATH, K(aws_credentials_file), 2, PATH_MAX - 1 },
         { "aws", "imds_endpoint", CONFIG_URL, K(aws_imds_endpoint), 8, 2048 },
+        { "audit", "ship_timeout", CONFIG_DURATION, K(ship_timeout), 1, 300 },
 };
 #define N_KEYS (sizeof(teamd_keys) / sizeof(teamd_keys[0]))
 
@@ -65,6 +66,7 @@ static int set_defaults(struct teamd_config *cfg)
         cfg->trusted_keys = strdup(TEAMD_DEFAULT_TRUSTED_KEYS);
         cfg->clock_skew = TEAMD_DEFAULT_CLOCK_SKEW;
         cfg->max_grants = MAX_GRANTS_DEFAULT;
+        cfg->ship_timeout = 10;
         cfg->outbox_max_events = OUTBOX_MAX_EVENTS_DEFAULT;
         cfg->outbox_max_bytes = OUTBOX_MAX_BYTES_DEFAULT;
         if (!cfg->state_dir || !cfg->socket || !cfg->user_socket || !cfg->trusted_keys)

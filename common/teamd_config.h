@@ -47,6 +47,7 @@ struct teamd_config {
         char *aws_profile;              /* "profile"; default AWS_PROFILE, then "default" */
         char *aws_credentials_file;     /* "credentials_file"; default ~/.aws/credentials */
         char *aws_imds_endpoint;        /* "imds_endpoint"; default http://169.254.169.254 */
+        uint64_t ship_timeout;          /* [audit] ship_timeout: seconds per sink request, default 10 */
 };
 
 /* Defaults, then the file if it exists (missing file = defaults only when

@@ -222,6 +222,7 @@ static int post(struct ct_sink *s, const struct aws_credentials *k)
         struct aws_request_options o = {
                 .url = url, .region = region, .service = "cloudtrail-data",
                 .content_type = "application/json", .body = body, .body_len = strlen(body),
+                .timeout_ms = (uint32_t)(s->cfg->ship_timeout * 1000),
         };
         r = aws_request_start(s->http, k, &o, on_answer, s, &s->req);
 out:

@@ -223,6 +223,7 @@ static int cw_call(struct cw_sink *s, enum cw_step step)
                         .url = url, .region = region, .service = "logs",
                         .content_type = "application/x-amz-json-1.1", .target = targets[step],
                         .body = body, .body_len = strlen(body),
+                        .timeout_ms = (uint32_t)(s->cfg->ship_timeout * 1000),
                 };
                 r = aws_request_start(s->http, k, &o, on_answer, s, &s->req);
         }
