@@ -154,30 +154,6 @@ static int check_peer(pam_handle_t *pamh, int fd, const char **why)
         return 0;
 }
 
-int teamd_connect(pam_handle_t *pamh, const struct pam_team_args *args, int64_t deadline, const char **why)
-{
-        int fd, r;
-
-        *why = "internal error";
-        r = check_socket_file(pamh, args->socket, why);
-        if (r < 0)
-                return r;
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0) {
-                r = -errno;
-                pam_syslog(pamh, LOG_ERR, "socket: %m");
-                return r;
-        }
-        r = connect_socket(pamh, fd, args->socket, deadline, why);
-        if (r == 0)
-                r = check_peer(pamh, fd, why);
-        if (r < 0) {
-                close(fd);
-                return r;
-        }
-        return fd;
-}
-
 static int send_request(pam_handle_t *pamh, int fd, const struct team_request *req,
                         int64_t deadline, const char **why)
 {
