@@ -9,6 +9,7 @@
 
 #include "decide.h"
 #include "dispatch.h"
+#include "audit.h"
 #include "journal.h"
 #include "maintenance.h"
 
@@ -94,7 +95,23 @@ int teamd_handle_grant_add(struct teamd *d, const struct teamd_peer *peer, const
                 rejection_reason(d, res, why, sizeof(why));
                 return reject(d, peer, NULL, why, resp);
         }
+        /* The grant and its GrantReceived event commit together, before the
+         * answer. */
+        teamd_audit_begin(d);
         r = grant_store_add(d->store, &g, req->jws, now);
+        decide_format_time(g.exp, until, sizeof(until));
+        if (r == 0) {
+                f = (struct team_event_fields){
+                        .user = g.sub, .role = g.role, .host = d->cfg.host_id, .grant_id = g.jti,
+                        .request_id = g.req, .reason = g.rsn, .peer_pid = peer->pid,
+                };
+                team_journal_event(TEAM_EVENT_GRANT_RECEIVED, &f, "grant %s for %s as %s until %s stored", g.jti,
+                                   g.sub, g.role, until);
+        }
+        if (r >= 0)
+                r = teamd_audit_end(d, r);
+        else
+                teamd_audit_end(d, 0);  /* nothing was written; the rejection below has its own */
         if (r == -EEXIST) {
                 snprintf(why, sizeof(why), "grant id %s is already stored with different content", g.jti);
                 r = reject(d, peer, &g, why, resp);
@@ -108,14 +125,7 @@ int teamd_handle_grant_add(struct teamd *d, const struct teamd_peer *peer, const
         }
         if (r < 0)
                 goto out;
-        decide_format_time(g.exp, until, sizeof(until));
         if (r == 0) {
-                f = (struct team_event_fields){
-                        .user = g.sub, .role = g.role, .host = d->cfg.host_id, .grant_id = g.jti,
-                        .request_id = g.req, .reason = g.rsn, .peer_pid = peer->pid,
-                };
-                team_journal_event(TEAM_EVENT_GRANT_RECEIVED, &f, "grant %s for %s as %s until %s stored", g.jti,
-                                   g.sub, g.role, until);
                 teamd_update_status(d);
                 teamd_maintenance_reschedule(d);
         }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "check.h"
 #include "journal.h"
 
@@ -38,13 +39,19 @@ int teamd_handle_session_open(struct teamd *d, const struct teamd_peer *peer, co
                 .rhost = req->rhost,
                 .pid = peer->pid,
         };
+        /* The session row and its SessionOpened event commit together,
+         * before the answer. */
+        teamd_audit_begin(d);
         r = grant_store_session_open(d->store, &info, teamd_now(), &id);
+        if (r == 0) {
+                teamd_event_fields(d, peer, req, &ev.result, &f);
+                team_journal_event(TEAM_EVENT_SESSION_OPENED, &f, "%s: %s session %s opened for %s under %s",
+                                   req->service ? req->service : "?", req->role, id, req->user,
+                                   ev.result.fail_open ? "fail-open" : info.grant_id);
+        }
+        r = teamd_audit_end(d, r);
         if (r < 0)
                 goto out;
-        teamd_event_fields(d, peer, req, &ev.result, &f);
-        team_journal_event(TEAM_EVENT_SESSION_OPENED, &f, "%s: %s session %s opened for %s under %s",
-                           req->service ? req->service : "?", req->role, id, req->user,
-                           ev.result.fail_open ? "fail-open" : info.grant_id);
         r = teamd_response_decision(&ev.result, resp);
         if (r == 0) {
                 resp->session_id = id;
@@ -65,7 +72,21 @@ int teamd_handle_session_close(struct teamd *d, const struct teamd_peer *peer, c
 
         if (!req->session_id)
                 return teamd_response_error(resp, "session_close needs the session_id from session_open");
+        teamd_audit_begin(d);
         r = grant_store_session_close(d->store, req->session_id, teamd_now(), &row);
+        if (r == 0) {
+                f.user = row.user;
+                f.role = row.role;
+                f.host = d->cfg.host_id;
+                f.grant_id = row.grant_id;
+                f.service = row.service;
+                f.tty = row.tty;
+                f.rhost = row.rhost;
+                team_journal_event(TEAM_EVENT_SESSION_CLOSED, &f, "%s: %s session %s closed for %s after %llds",
+                                   row.service ? row.service : "?", row.role, row.id, row.user,
+                                   (long long)(row.closed_at - row.opened_at));
+        }
+        r = teamd_audit_end(d, r);
         if (r == -ENOENT || r == -EALREADY) {
                 r = teamd_response_error(resp, "session %s is %s", req->session_id,
                                          r == -ENOENT ? "unknown" : "already closed");
@@ -73,16 +94,6 @@ int teamd_handle_session_close(struct teamd *d, const struct teamd_peer *peer, c
         }
         if (r < 0)
                 goto out;
-        f.user = row.user;
-        f.role = row.role;
-        f.host = d->cfg.host_id;
-        f.grant_id = row.grant_id;
-        f.service = row.service;
-        f.tty = row.tty;
-        f.rhost = row.rhost;
-        team_journal_event(TEAM_EVENT_SESSION_CLOSED, &f, "%s: %s session %s closed for %s after %llds",
-                           row.service ? row.service : "?", row.role, row.id, row.user,
-                           (long long)(row.closed_at - row.opened_at));
         resp->ok = true;
 out:
         session_row_clear(&row);
