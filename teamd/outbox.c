@@ -18,29 +18,10 @@
 #include "outbox.h"
 #include "outbox_private.h"
 
-#define MAX_SINKS 8
-#define MAX_SINK_NAME 32
 /* One AuditOutboxFull entry per this many microseconds at most; evictions
  * in between are counted and reported by the next one (or at close). */
 #define FULL_ALERT_INTERVAL_USEC (1000 * 1000)
 
-enum ob_stmt {
-        OB_INSERT,
-        OB_STATS,
-        OB_OLDEST,
-        OB_EVICT_UPTO,
-        OB_EVICTED_ADD,
-        OB_FETCH,
-        OB_DELETE,
-        OB_ACK_INSERT,
-        OB_DELETE_IF_DONE,
-        OB_SINK_DELIVERED,
-        OB_DEAD_INSERT,
-        OB_DEAD_ADD,
-        OB_LAST_DELIVERY,
-        OB_LAST_DELIVERY_ANY,
-        OB__MAX
-};
 
 static const char *const ob_sql[OB__MAX] = {
         [OB_INSERT] = "INSERT INTO outbox (id, type, time_usec, bytes, json) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -67,23 +48,8 @@ static const char *const ob_sql[OB__MAX] = {
         [OB_LAST_DELIVERY_ANY] = "SELECT coalesce(max(last_delivery_usec), 0) FROM outbox_sinks",
 };
 
-struct outbox {
-        sqlite3 *db;
-        sqlite3_stmt *stmt[OB__MAX];
-        uint64_t max_events, max_bytes;
-        char sinks[MAX_SINKS][MAX_SINK_NAME + 1];
-        size_t n_sinks;
-        bool in_tx;
-        /* the full policy's announcements */
-        uint64_t evicted_pending;       /* evicted, not yet announced */
-        char evicted_first[SD_ID128_STRING_MAX], evicted_last[SD_ID128_STRING_MAX];
-        int64_t last_alert_usec;
-        bool alert_due;                 /* announce after the commit */
-        struct team_audit_event alert;
-        char alert_message[256];
-};
 
-static int64_t now_usec(void)
+int64_t outbox_now_usec(void)
 {
         struct timespec ts;
 
@@ -91,7 +57,7 @@ static int64_t now_usec(void)
         return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static sqlite3_stmt *ob_stmt(struct outbox *ob, enum ob_stmt which)
+sqlite3_stmt *ob_stmt(struct outbox *ob, enum ob_stmt which)
 {
         sqlite3_stmt *st = ob->stmt[which];
 
@@ -101,7 +67,7 @@ static sqlite3_stmt *ob_stmt(struct outbox *ob, enum ob_stmt which)
 }
 
 /* Steps a statement that returns no row. */
-static int ob_exec(sqlite3_stmt *st)
+int ob_exec(sqlite3_stmt *st)
 {
         int rc = sqlite3_step(st);
 
@@ -128,7 +94,7 @@ static bool sink_name_valid(const char *s)
         return true;
 }
 
-static bool sink_known(const struct outbox *ob, const char *sink)
+bool outbox_sink_known(const struct outbox *ob, const char *sink)
 {
         for (size_t i = 0; i < ob->n_sinks; i++)
                 if (strcmp(ob->sinks[i], sink) == 0)
@@ -183,7 +149,7 @@ int outbox_open(struct grant_store *store, uint64_t max_events, uint64_t max_byt
                         r = -EINVAL;
                         goto fail;
                 }
-                if (!sink_known(ob, sinks[i]))
+                if (!outbox_sink_known(ob, sinks[i]))
                         snprintf(ob->sinks[ob->n_sinks++], MAX_SINK_NAME + 1, "%s", sinks[i]);
         }
         for (int i = 0; i < OB__MAX; i++) {
@@ -230,7 +196,7 @@ void outbox_close(struct outbox *ob)
 
 /* Ours (outbox_begin) or one a store module opened on the same database
  * (sync_store.c): an append joins it either way. */
-static bool in_any_tx(const struct outbox *ob)
+bool outbox_in_any_tx(const struct outbox *ob)
 {
         return ob->in_tx || !sqlite3_get_autocommit(ob->db);
 }
@@ -239,7 +205,7 @@ int outbox_begin(struct outbox *ob)
 {
         int r;
 
-        if (in_any_tx(ob))
+        if (outbox_in_any_tx(ob))
                 return -EBUSY;
         r = exec_sql(ob, "BEGIN IMMEDIATE");
         if (r == 0)
@@ -382,7 +348,7 @@ static void announce(struct outbox *ob)
         ob->alert_due = false;
         team_journal_audit(&ob->alert);
         ob->evicted_pending = 0;
-        ob->last_alert_usec = now_usec();
+        ob->last_alert_usec = outbox_now_usec();
 }
 
 /* Appends ev, applying the full policy; in the caller's transaction. */
@@ -398,7 +364,7 @@ static int append_in_tx(struct outbox *ob, const struct team_audit_event *ev, co
                 return r;
         if (evicted > 0)
                 ob->evicted_pending += evicted;
-        if (ob->evicted_pending > 0 && !ob->alert_due && now_usec() - ob->last_alert_usec >= FULL_ALERT_INTERVAL_USEC) {
+        if (ob->evicted_pending > 0 && !ob->alert_due && outbox_now_usec() - ob->last_alert_usec >= FULL_ALERT_INTERVAL_USEC) {
                 /* The announcement itself is an event in the outbox, so the
                  * sinks learn of the gap too; it needs room of its own. */
                 outbox_full_alert_prepare(ob);
@@ -424,7 +390,7 @@ static int append_in_tx(struct outbox *ob, const struct team_audit_event *ev, co
 
 int outbox_append(struct outbox *ob, const struct team_audit_event *ev)
 {
-        bool own = !in_any_tx(ob);
+        bool own = !outbox_in_any_tx(ob);
         char *json = NULL;
         size_t len = 0;
         int r;
@@ -443,236 +409,6 @@ int outbox_append(struct outbox *ob, const struct team_audit_event *ev)
         }
 out:
         free(json);
-        return r;
-}
-
-static int entry_read(sqlite3_stmt *s, struct outbox_entry *e)
-{
-        const char *id = (const char *)sqlite3_column_text(s, 1);
-        const char *json = (const char *)sqlite3_column_text(s, 4);
-        int type = sqlite3_column_int(s, 2);
-
-        memset(e, 0, sizeof(*e));
-        if (!id || !json)
-                return -ENOMEM;
-        e->seq = sqlite3_column_int64(s, 0);
-        snprintf(e->id, sizeof(e->id), "%s", id);
-        e->type = (type >= 0 && type < TEAM_EVENT__MAX) ? (enum team_event_type)type : TEAM_EVENT__MAX;
-        e->time_usec = sqlite3_column_int64(s, 3);
-        e->json_len = (size_t)sqlite3_column_bytes(s, 4);
-        e->json = strndup(json, e->json_len);
-        return e->json ? 0 : -ENOMEM;
-}
-
-int outbox_fetch_batch(struct outbox *ob, const char *sink, int64_t after_seq, size_t max_events, size_t max_bytes,
-                       struct outbox_entry **entries, size_t *n)
-{
-        struct outbox_entry *v;
-        size_t k = 0, bytes = 0;
-        sqlite3_stmt *s;
-        int r = 0, rc;
-
-        *entries = NULL;
-        *n = 0;
-        if (!sink || !sink_known(ob, sink) || max_events == 0 || max_events > 100000)
-                return -EINVAL;
-        v = calloc(max_events, sizeof(*v));
-        if (!v)
-                return -ENOMEM;
-        s = ob_stmt(ob, OB_FETCH);
-        sqlite3_bind_text(s, 1, sink, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, after_seq);
-        sqlite3_bind_int64(s, 3, (int64_t)max_events);
-        while (k < max_events && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-                size_t len = (size_t)sqlite3_column_bytes(s, 4);
-
-                if (k > 0 && bytes + len > max_bytes)
-                        break;
-                r = entry_read(s, &v[k]);
-                if (r < 0)
-                        break;
-                bytes += len;
-                k++;
-        }
-        if (r == 0 && k < max_events && rc != SQLITE_ROW && rc != SQLITE_DONE)
-                r = store_errno(rc) ?: -EIO;
-        sqlite3_reset(s);
-        if (r < 0) {
-                outbox_entries_free(v, k);
-                return r;
-        }
-        if (k == 0) {
-                free(v);
-                return 0;
-        }
-        *entries = v;
-        *n = k;
-        return 0;
-}
-
-void outbox_entries_free(struct outbox_entry *entries, size_t n)
-{
-        if (!entries)
-                return;
-        for (size_t i = 0; i < n; i++)
-                free(entries[i].json);
-        free(entries);
-}
-
-/* Marks seq done for sink (inside a transaction). */
-static int mark_done(struct outbox *ob, const char *sink, int64_t seq)
-{
-        sqlite3_stmt *s;
-        int r;
-
-        if (ob->n_sinks <= 1) {
-                s = ob_stmt(ob, OB_DELETE);
-                sqlite3_bind_int64(s, 1, seq);
-                return ob_exec(s);
-        }
-        s = ob_stmt(ob, OB_ACK_INSERT);
-        sqlite3_bind_int64(s, 1, seq);
-        sqlite3_bind_text(s, 2, sink, -1, SQLITE_STATIC);
-        r = ob_exec(s);
-        if (r < 0)
-                return r;
-        s = ob_stmt(ob, OB_DELETE_IF_DONE);
-        sqlite3_bind_int64(s, 1, seq);
-        sqlite3_bind_int64(s, 2, (int64_t)ob->n_sinks);
-        return ob_exec(s);
-}
-
-/* Runs fn inside a transaction of its own, or the caller's. */
-static int with_tx(struct outbox *ob, int (*fn)(struct outbox *ob, void *arg), void *arg)
-{
-        bool own = !in_any_tx(ob);
-        int r;
-
-        if (own && (r = outbox_begin(ob)) < 0)
-                return r;
-        r = fn(ob, arg);
-        if (own) {
-                if (r == 0)
-                        r = outbox_commit(ob);
-                else
-                        outbox_rollback(ob);
-        }
-        return r;
-}
-
-struct ack_args {
-        const char *sink;
-        const int64_t *seqs;
-        size_t n;
-};
-
-static int ack_fn(struct outbox *ob, void *arg)
-{
-        const struct ack_args *a = arg;
-        sqlite3_stmt *s;
-        int r = 0;
-
-        for (size_t i = 0; r == 0 && i < a->n; i++)
-                r = mark_done(ob, a->sink, a->seqs[i]);
-        if (r < 0)
-                return r;
-        s = ob_stmt(ob, OB_SINK_DELIVERED);
-        sqlite3_bind_text(s, 1, a->sink, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, now_usec());
-        sqlite3_bind_int64(s, 3, (int64_t)a->n);
-        return ob_exec(s);
-}
-
-int outbox_ack(struct outbox *ob, const char *sink, const int64_t *seqs, size_t n)
-{
-        struct ack_args a = { .sink = sink, .seqs = seqs, .n = n };
-
-        if (!sink || !sink_known(ob, sink) || (n > 0 && !seqs))
-                return -EINVAL;
-        if (n == 0)
-                return 0;
-        return with_tx(ob, ack_fn, &a);
-}
-
-struct dead_args {
-        const char *sink;
-        int64_t seq;
-        const char *code, *message;
-        char id[SD_ID128_STRING_MAX];
-        bool moved;
-};
-
-static int dead_fn(struct outbox *ob, void *arg)
-{
-        struct dead_args *a = arg;
-        sqlite3_stmt *s = ob_stmt(ob, OB_DEAD_INSERT);
-        int r;
-
-        sqlite3_bind_text(s, 1, a->sink, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, a->seq);
-        sqlite3_bind_text(s, 3, a->code, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 4, a->message, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 5, now_usec());
-        r = ob_exec(s);
-        if (r < 0)
-                return r;
-        if (sqlite3_changes(ob->db) == 0)
-                return 0;       /* gone already, or dead-lettered before */
-        a->moved = true;
-        s = ob_stmt(ob, OB_DEAD_ADD);
-        r = ob_exec(s);
-        if (r == 0)
-                r = outbox_seq_event_id(ob, a->seq, a->id);
-        if (r == 0)
-                r = mark_done(ob, a->sink, a->seq);
-        return r;
-}
-
-int outbox_dead_letter(struct outbox *ob, const char *sink, int64_t seq, const char *error_code,
-                       const char *error_message)
-{
-        struct dead_args a = { .sink = sink, .seq = seq, .code = error_code, .message = error_message };
-        struct team_audit_event ev;
-        char msg[512];
-        int r;
-
-        if (!sink || !sink_known(ob, sink))
-                return -EINVAL;
-        r = with_tx(ob, dead_fn, &a);
-        if (r < 0 || !a.moved)
-                return r;
-        /* The alert: journald only (the event itself sits in outbox_dead). */
-        if (team_audit_event_init(&ev, TEAM_EVENT_AUDIT_DEAD_LETTER) == 0) {
-                snprintf(msg, sizeof(msg), "audit event %s refused for good by sink %s: %s%s%s; kept in outbox_dead",
-                         a.id, sink, error_code ? error_code : "error", error_message ? ": " : "",
-                         error_message ? error_message : "");
-                ev.message = msg;
-                ev.reason = error_code ? error_code : "refused";
-                ev.request_id = NULL;
-                ev.grant_id = NULL;
-                ev.service = sink;
-                team_journal_audit(&ev);
-        }
-        return 0;
-}
-
-int outbox_seq_event_id(struct outbox *ob, int64_t seq, char id[static SD_ID128_STRING_MAX])
-{
-        sqlite3_stmt *s;
-        int rc, r = -ENOENT;
-
-        rc = sqlite3_prepare_v2(ob->db, "SELECT id FROM outbox WHERE seq = ?1", -1, &s, NULL);
-        if (rc != SQLITE_OK)
-                return store_errno(rc) ?: -EIO;
-        sqlite3_bind_int64(s, 1, seq);
-        rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW && sqlite3_column_text(s, 0)) {
-                snprintf(id, SD_ID128_STRING_MAX, "%s", (const char *)sqlite3_column_text(s, 0));
-                r = 0;
-        } else if (rc != SQLITE_DONE) {
-                r = store_errno(rc) ?: -EIO;
-        }
-        sqlite3_finalize(s);
         return r;
 }
 

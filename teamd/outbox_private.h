@@ -2,7 +2,47 @@
  * test. */
 #pragma once
 
+#include <stdbool.h>
+#include <sqlite3.h>
+
 #include "outbox.h"
+
+#define MAX_SINKS 8
+#define MAX_SINK_NAME 32
+
+enum ob_stmt {
+        OB_INSERT,
+        OB_STATS,
+        OB_OLDEST,
+        OB_EVICT_UPTO,
+        OB_EVICTED_ADD,
+        OB_FETCH,
+        OB_DELETE,
+        OB_ACK_INSERT,
+        OB_DELETE_IF_DONE,
+        OB_SINK_DELIVERED,
+        OB_DEAD_INSERT,
+        OB_DEAD_ADD,
+        OB_LAST_DELIVERY,
+        OB_LAST_DELIVERY_ANY,
+        OB__MAX
+};
+
+struct outbox {
+        sqlite3 *db;
+        sqlite3_stmt *stmt[OB__MAX];
+        uint64_t max_events, max_bytes;
+        char sinks[MAX_SINKS][MAX_SINK_NAME + 1];
+        size_t n_sinks;
+        bool in_tx;
+        /* the full policy's announcements */
+        uint64_t evicted_pending;       /* evicted, not yet announced */
+        char evicted_first[SD_ID128_STRING_MAX], evicted_last[SD_ID128_STRING_MAX];
+        int64_t last_alert_usec;
+        bool alert_due;                 /* announce after the commit */
+        struct team_audit_event alert;
+        char alert_message[256];
+};
 
 /* The outbox tables: one of store_db.c's migrations.
  *   outbox        the events still owed to some sink (seq never reused)
@@ -33,3 +73,12 @@
 void outbox_full_alert_prepare(struct outbox *ob);
 /* The event id of the row seq. */
 int outbox_seq_event_id(struct outbox *ob, int64_t seq, char id[static SD_ID128_STRING_MAX]);
+
+int64_t outbox_now_usec(void);
+/* Reset and cleared, ready to bind. */
+sqlite3_stmt *ob_stmt(struct outbox *ob, enum ob_stmt which);
+/* Steps a statement that returns no row: 0 or -errno. */
+int ob_exec(sqlite3_stmt *st);
+bool outbox_sink_known(const struct outbox *ob, const char *sink);
+/* A transaction is open on the database: ours, or a store module's. */
+bool outbox_in_any_tx(const struct outbox *ob);
