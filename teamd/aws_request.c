@@ -49,7 +49,7 @@ int aws_request_start(struct http_client *http, const struct aws_credentials *k,
                       http_done_fn done, void *userdata, struct http_request **out)
 {
         char ct[128], target[160], token[AWS_TOKEN_MAX + 32];
-        const char *headers[5];
+        const char *headers[4];
         size_t nh = 0;
         struct wrap *w;
         int r;
@@ -73,8 +73,8 @@ int aws_request_start(struct http_client *http, const struct aws_credentials *k,
                 snprintf(token, sizeof(token), "x-amz-security-token: %s", k->session_token);
                 headers[nh++] = token;
         }
-        /* no "Expect: 100-continue" round trip for a 1 MB body */
-        headers[nh++] = "Expect:";
+        /* No "Expect:" override here: libcurl 7.88 would sign the empty
+         * header, and AWS does not see it. */
         headers[nh] = NULL;
         struct http_options ho = {
                 .url = o->url,
