@@ -82,6 +82,18 @@ static int parse_wait(pam_handle_t *pamh, const char *v, struct pam_team_args *a
         return 0;
 }
 
+static int parse_duration_arg(pam_handle_t *pamh, const char *v, struct pam_team_args *a)
+{
+        uint64_t n;
+
+        if (parse_duration(v, PAM_TEAM_MIN_DURATION_S, PAM_TEAM_MAX_DURATION_S, &n) < 0) {
+                pam_syslog(pamh, LOG_ERR, "duration=: must be a duration (900, 15m, 1h, 2d) of 1 minute to 366 days");
+                return -EINVAL;
+        }
+        a->duration_s = (unsigned)n;
+        return 0;
+}
+
 static int set_debug(pam_handle_t *pamh, const char *v, struct pam_team_args *a)
 {
         a->debug = true;
@@ -106,6 +118,7 @@ static const struct arg_def arg_table[] = {
         { "failmode",   true,  parse_failmode },
         { "timeout_ms", true,  parse_timeout },
         { "wait",       true,  parse_wait },
+        { "duration",   true,  parse_duration_arg },
         { "debug",      false, set_debug },
         { "prompt",     false, set_prompt },
         { "breakglass", false, set_breakglass },
@@ -163,6 +176,8 @@ int pam_team_args_parse(pam_handle_t *pamh, int argc, const char **argv,
         *out = (struct pam_team_args){
                 .socket = PAM_TEAM_DEFAULT_SOCKET,
                 .timeout_ms = PAM_TEAM_DEFAULT_TIMEOUT_MS,
+                .wait_s = PAM_TEAM_DEFAULT_WAIT_S,
+                .duration_s = PAM_TEAM_DEFAULT_DURATION_S,
         };
         for (int i = 0; i < argc; i++) {
                 if (!argv[i] || parse_one(pamh, argv[i], seen, out) < 0)

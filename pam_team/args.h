@@ -11,6 +11,11 @@
 #define PAM_TEAM_MIN_TIMEOUT_MS 50
 #define PAM_TEAM_MAX_TIMEOUT_MS 60000
 #define PAM_TEAM_MAX_WAIT_S 3600
+/* prompt: wait= when not given, and the grant duration asked for. */
+#define PAM_TEAM_DEFAULT_WAIT_S 300
+#define PAM_TEAM_DEFAULT_DURATION_S 3600
+#define PAM_TEAM_MIN_DURATION_S 60
+#define PAM_TEAM_MAX_DURATION_S (366 * 24 * 3600)
 
 struct pam_team_args {
         const char *role;     /* points into argv; required */
@@ -18,8 +23,9 @@ struct pam_team_args {
         bool failmode_safe;   /* failmode=safe */
         unsigned timeout_ms;  /* one deadline for the whole round trip */
         bool debug;
-        bool prompt;          /* accepted, used by a later version */
-        unsigned wait_s;      /* accepted, used by a later version */
+        bool prompt;          /* ask for a grant at the terminal (prompt.c) */
+        unsigned wait_s;      /* prompt: seconds to wait for the approval; 0 = file only */
+        unsigned duration_s;  /* prompt: the grant duration asked for (duration=) */
         bool breakglass;      /* accepted, used by a later version */
 };
 

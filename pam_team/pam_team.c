@@ -18,6 +18,7 @@
 
 #include "args.h"
 #include "conv.h"
+#include "prompt.h"
 #include "protocol.h"
 #include "teamd_client.h"
 
@@ -169,6 +170,19 @@ PAM_TEAM_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, co
                 goto out;
         }
         rc = judge_check(pamh, flags, &args, req.user, &resp);
+        if (rc == PAM_PERM_DENIED && resp.decision == TEAM_DECISION_DENY && prompt_applies(pamh, flags, &args)) {
+                /* Ask for a grant here and now; on approval, check again. */
+                rc = prompt_run(pamh, flags, &args, &req);
+                if (rc != PAM_SUCCESS)
+                        goto out;
+                team_response_clear(&resp);
+                if (teamd_call(pamh, &args, &req, &resp, &why) < 0) {
+                        tell_unreachable(pamh, why);
+                        rc = PAM_AUTHINFO_UNAVAIL;
+                        goto out;
+                }
+                rc = judge_check(pamh, flags, &args, req.user, &resp);
+        }
 out:
         if (args.debug)
                 pam_syslog(pamh, LOG_DEBUG, "account: %s", pam_strerror(pamh, rc));

@@ -154,6 +154,30 @@ static int check_peer(pam_handle_t *pamh, int fd, const char **why)
         return 0;
 }
 
+int teamd_connect(pam_handle_t *pamh, const struct pam_team_args *args, int64_t deadline, const char **why)
+{
+        int fd, r;
+
+        *why = "internal error";
+        r = check_socket_file(pamh, args->socket, why);
+        if (r < 0)
+                return r;
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0) {
+                r = -errno;
+                pam_syslog(pamh, LOG_ERR, "socket: %m");
+                return r;
+        }
+        r = connect_socket(pamh, fd, args->socket, deadline, why);
+        if (r == 0)
+                r = check_peer(pamh, fd, why);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
 static int send_request(pam_handle_t *pamh, int fd, const struct team_request *req,
                         int64_t deadline, const char **why)
 {
@@ -219,22 +243,11 @@ int teamd_call(pam_handle_t *pamh, const struct pam_team_args *args,
         int64_t deadline = team_now_ms() + args->timeout_ms;
         int fd = -1, r;
 
-        *why = "internal error";
-        r = check_socket_file(pamh, args->socket, why);
-        if (r < 0)
-                goto out;
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        fd = teamd_connect(pamh, args, deadline, why);
         if (fd < 0) {
-                r = -errno;
-                pam_syslog(pamh, LOG_ERR, "socket: %m");
+                r = fd;
                 goto out;
         }
-        r = connect_socket(pamh, fd, args->socket, deadline, why);
-        if (r < 0)
-                goto out;
-        r = check_peer(pamh, fd, why);
-        if (r < 0)
-                goto out;
         if (args->debug)
                 pam_syslog(pamh, LOG_DEBUG, "connected to %s, sending %s",
                            args->socket, team_op_to_string(req->op));

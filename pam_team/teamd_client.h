@@ -1,6 +1,8 @@
 /* One request, one response over teamd's root socket, within one deadline. */
 #pragma once
 
+#include <stdint.h>
+
 #include "args.h"
 #include "protocol.h"
 
@@ -14,3 +16,8 @@
 int teamd_call(pam_handle_t *pamh, const struct pam_team_args *args,
                const struct team_request *req, struct team_response *resp,
                const char **why);
+
+/* The checks and the connect of teamd_call(), for callers that run their
+ * own exchange (prompt_call.c): a connected non-blocking fd, or -errno with
+ * *why set. deadline is CLOCK_MONOTONIC milliseconds. */
+int teamd_connect(pam_handle_t *pamh, const struct pam_team_args *args, int64_t deadline, const char **why);
