@@ -86,6 +86,11 @@ void cmd_cancel_help(void);
 void cmd_revoke_help(void);
 void cmd_extend_help(void);
 
+/* teamctl request with no --server and no TEAM_SERVER: through teamd's
+ * socket (cmd_request_relay.c). */
+int cmd_request_relay(struct teamctl *t, const char *role, uint64_t duration, const char *reason,
+                      const char *ticket, bool wait, uint64_t timeout_s);
+
 /* After POST /v1/requests or /extend: print the new request, or wait for
  * its decision (--wait; timeout_s 0 = 15 minutes). */
 int central_after_file(struct teamctl *t, struct api_client *api, struct json_object *o, bool wait,

@@ -22,9 +22,13 @@ void cmd_request_help(void)
 {
         printf("Usage: teamctl request ROLE --host HOST --for DURATION --reason TEXT\n"
                "                       [--ticket T] [--start TIME] [--wait [--timeout DURATION]]\n"
+               "       teamctl request ROLE --for DURATION --reason TEXT [--ticket T] [--wait]\n"
                "\n"
                "Asks team-server for ROLE on HOST (a host id or host group) for DURATION\n"
                "(90s, 15m, 1h, 2d). The request waits for approvers named in the answer.\n"
+               "Without --server and TEAM_SERVER the request goes through this host's teamd,\n"
+               "for this host, as you (teamd knows who you are from its socket); --wait then\n"
+               "returns once the grant is usable here.\n"
                "  --ticket T       a ticket id, when the role's policy asks for one\n"
                "  --start TIME     a scheduled start: +2h, an epoch, or YYYY-MM-DDTHH:MM (local)\n"
                "  --wait           wait for the decision (polls every second), showing the time\n"
@@ -197,6 +201,15 @@ int cmd_request(struct teamctl *t, int argc, char **argv)
         ret = central_parse(t, "request", argc, argv, opts, on_opt, &o, cmd_request_help, pos, 1, &npos);
         if (ret != 0)
                 return ret == CENTRAL_HELP_SHOWN ? TEAMCTL_EXIT_OK : ret;
+        if (!t->server && !getenv("TEAM_SERVER")) {
+                /* No central API given: relay through this host's teamd. */
+                if (npos != 1 || !o.duration || !o.reason || o.host || o.start_at) {
+                        fprintf(stderr, "teamctl: usage: teamctl request ROLE --for DURATION --reason TEXT [--ticket T] "
+                                        "[--wait] (--host and --start need --server; see teamctl help request)\n");
+                        return TEAMCTL_EXIT_USAGE;
+                }
+                return cmd_request_relay(t, pos[0], o.duration, o.reason, o.ticket, o.wait, o.timeout_s);
+        }
         if (npos != 1 || !o.host || !o.duration || !o.reason) {
                 fprintf(stderr, "teamctl: usage: teamctl request ROLE --host HOST --for DURATION --reason TEXT "
                                 "(see teamctl help request)\n");

@@ -76,7 +76,7 @@ const char *teamctl_socket(const struct teamctl *t)
 
 /* An explicit --config must load; the default file may be missing, and
  * unreadable for users (their teamctl then uses the default socket paths). */
-static int load_config(struct teamctl *t)
+int teamctl_load_config(struct teamctl *t)
 {
         char err[1024] = "";
         int r;
@@ -170,7 +170,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "teamctl: unknown verb '%s' (see teamctl --help)\n", argv[optind]);
                 return TEAMCTL_EXIT_USAGE;
         }
-        ret = v->central ? 0 : load_config(&t);
+        ret = v->central ? 0 : teamctl_load_config(&t);
         if (ret != 0)
                 return ret;
         ret = v->run(&t, argc - optind - 1, argv + optind + 1);

@@ -35,6 +35,9 @@ struct teamctl {
 /* The socket this caller talks to: --socket, else `socket` for root and
  * `user_socket` for everyone else. */
 const char *teamctl_socket(const struct teamctl *t);
+/* Loads teamd.conf into t->cfg (the default file may be missing, or
+ * unreadable for users): 0 or an exit code, the reason printed. */
+int teamctl_load_config(struct teamctl *t);
 
 int cmd_grant(struct teamctl *t, int argc, char **argv);
 int cmd_status(struct teamctl *t, int argc, char **argv);

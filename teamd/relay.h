@@ -17,8 +17,8 @@
 #define RELAY_MAX_REQUESTS 256
 #define RELAY_MAX_POSTS 16
 #define RELAY_MAX_WAITERS 32
-/* POST /v1/requests: whole call, and the connection's late-answer margin. */
-#define RELAY_POST_TIMEOUT_MS 10000u
+/* POST /v1/requests: the whole call (teamctl gives teamd 5 s). */
+#define RELAY_POST_TIMEOUT_MS 4000u
 /* How often a waiter asks the API about its request, and looks at the store. */
 #define RELAY_POLL_USEC (1000ULL * 1000)
 #define RELAY_TICK_USEC (100ULL * 1000)
