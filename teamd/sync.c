@@ -49,21 +49,17 @@ static void schedule(struct sync *s, uint64_t usec)
                 teamd_log(LOG_ERR, "grant sync: cannot schedule the next poll");
 }
 
-static void set_state(struct sync *s, enum team_api_state state, const char *detail)
+/* true when the state changed. */
+static bool set_state(struct sync *s, enum team_api_state state)
 {
         struct teamd *d = s->d;
 
         if (d->api_state == state && d->api_since != 0)
-                return;
+                return false;
         d->api_state = state;
         d->api_since = teamd_now();
-        if (state == TEAM_API_REACHABLE)
-                teamd_log(LOG_INFO, "grant sync: central API %s is reachable", d->cfg.url);
-        else
-                teamd_log(LOG_WARNING, "grant sync: central API %s is unreachable (%s); cached grants keep working "
-                                       "until their own exp",
-                          d->cfg.url, detail);
         teamd_update_status(d);
+        return true;
 }
 
 /* Exponential backoff with jitter: a delay in [b/2, b]. */
@@ -94,9 +90,12 @@ static void fail(struct sync *s, const char *fmt, ...)
         s->failures++;
         s->connected = false;
         delay = backoff_usec(s->failures);
-        set_state(s, TEAM_API_UNREACHABLE, problem);
+        if (set_state(s, TEAM_API_UNREACHABLE))
+                teamd_log(LOG_WARNING, "grant sync: central API %s is unreachable: %s; cached grants keep working "
+                                       "until their own exp (next try in %.1f s)",
+                          s->d->cfg.url, problem, (double)delay / 1e6);
         /* The same problem again is worth a line only now and then. */
-        if (strcmp(problem, s->problem) != 0 || s->failures % 20 == 0)
+        else if (strcmp(problem, s->problem) != 0 || s->failures % 20 == 0)
                 teamd_log(LOG_WARNING, "grant sync: %s (failure %u, next try in %.1f s)", problem, s->failures,
                           (double)delay / 1e6);
         snprintf(s->problem, sizeof(s->problem), "%s", problem);
@@ -108,12 +107,14 @@ static void succeeded(struct sync *s, const struct sync_counts *c)
         uint64_t took = now_usec() - s->poll_started;
         bool changed = c->stored || c->revoked;
 
+        if (set_state(s, TEAM_API_REACHABLE))
+                teamd_log(LOG_INFO, "grant sync: central API %s is reachable%s", s->d->cfg.url,
+                          s->failures ? " again" : "");
         if (s->failures)
                 teamd_log(LOG_INFO, "grant sync: recovered after %u failed polls", s->failures);
         s->failures = 0;
         s->problem[0] = '\0';
         s->cursor_reset = false;
-        set_state(s, TEAM_API_REACHABLE, NULL);
         if (changed) {
                 teamd_update_status(s->d);
                 teamd_maintenance_reschedule(s->d);
