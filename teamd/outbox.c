@@ -29,8 +29,11 @@ static const char *const ob_sql[OB__MAX] = {
                      " (SELECT coalesce(max(last_delivery_usec), 0) FROM outbox_sinks),"
                      " (SELECT coalesce(min(time_usec), 0) FROM outbox WHERE seq = (SELECT min(seq) FROM outbox))"
                      " FROM outbox_stats WHERE k = 1",
-        [OB_OLDEST] = "SELECT seq, id, bytes FROM outbox ORDER BY seq LIMIT ?1",
-        [OB_EVICT_UPTO] = "DELETE FROM outbox WHERE seq <= ?1",
+        /* The newest AuditOutboxFull is never evicted by the bound; a new
+         * one replaces it (its counts are cumulative). */
+        [OB_OLDEST] = "SELECT seq, id, bytes FROM outbox WHERE type != ?2 ORDER BY seq LIMIT ?1",
+        [OB_EVICT_UPTO] = "DELETE FROM outbox WHERE seq <= ?1 AND type != ?2",
+        [OB_DROP_ALERTS] = "DELETE FROM outbox WHERE type = ?1",
         [OB_EVICTED_ADD] = "UPDATE outbox_stats SET evicted_total = evicted_total + ?1 WHERE k = 1",
         [OB_FETCH] = "SELECT seq, id, type, time_usec, json FROM outbox o WHERE seq > ?2 AND NOT EXISTS"
                      " (SELECT 1 FROM outbox_acks a WHERE a.seq = o.seq AND a.sink = ?1) ORDER BY seq LIMIT ?3",
@@ -281,6 +284,7 @@ static int evict_oldest(struct outbox *ob, uint64_t need_events, uint64_t need_b
                 return 0;
         s = ob_stmt(ob, OB_OLDEST);
         sqlite3_bind_int64(s, 1, (int64_t)(events < 100000 ? events : 100000));
+        sqlite3_bind_int(s, 2, TEAM_EVENT_AUDIT_OUTBOX_FULL);
         while ((events + need_events > ob->max_events || bytes + need_bytes > ob->max_bytes) &&
                (rc = sqlite3_step(s)) == SQLITE_ROW) {
                 const char *id = (const char *)sqlite3_column_text(s, 1);
@@ -300,6 +304,7 @@ static int evict_oldest(struct outbox *ob, uint64_t need_events, uint64_t need_b
                 return 0;
         s = ob_stmt(ob, OB_EVICT_UPTO);
         sqlite3_bind_int64(s, 1, upto);
+        sqlite3_bind_int(s, 2, TEAM_EVENT_AUDIT_OUTBOX_FULL);
         r = ob_exec(s);
         if (r < 0)
                 return r;
@@ -328,13 +333,18 @@ static int insert_json(struct outbox *ob, const struct team_audit_event *ev, con
 /* Builds the AuditOutboxFull event of the evictions not yet announced. */
 void outbox_full_alert_prepare(struct outbox *ob)
 {
+        struct outbox_stats st;
+
         if (team_audit_event_init(&ob->alert, TEAM_EVENT_AUDIT_OUTBOX_FULL) < 0)
                 return;
+        if (read_stats(ob, &st) < 0)
+                st.evicted_total = 0;
         snprintf(ob->alert_message, sizeof(ob->alert_message),
-                 "audit outbox full (%llu events / %llu bytes): evicted the %llu oldest undelivered events, "
-                 "%s .. %s (kept newest; they remain in journald)",
+                 "audit outbox full (max %llu events / %llu bytes): evicted the %llu oldest undelivered events "
+                 "(%s .. %s), %llu in total; the newest are kept, every evicted event is still in journald",
                  (unsigned long long)ob->max_events, (unsigned long long)ob->max_bytes,
-                 (unsigned long long)ob->evicted_pending, ob->evicted_first, ob->evicted_last);
+                 (unsigned long long)ob->evicted_pending, ob->evicted_first, ob->evicted_last,
+                 (unsigned long long)st.evicted_total);
         ob->alert.message = ob->alert_message;
         ob->alert.reason = "outbox full: oldest undelivered events evicted";
         ob->alert_due = true;
@@ -352,36 +362,58 @@ static void announce(struct outbox *ob)
 }
 
 /* Appends ev, applying the full policy; in the caller's transaction. */
-static int append_in_tx(struct outbox *ob, const struct team_audit_event *ev, const char *json, size_t len)
+/* The announcement is an event in the outbox too, so the sinks learn of
+ * the gap; it replaces the previous one still waiting there. */
+static int insert_full_alert(struct outbox *ob, size_t room_for)
 {
         char *alert_json = NULL;
         size_t alert_len = 0;
+        uint64_t evicted = 0;
+        sqlite3_stmt *s;
+        int r;
+
+        s = ob_stmt(ob, OB_DROP_ALERTS);
+        sqlite3_bind_int(s, 1, TEAM_EVENT_AUDIT_OUTBOX_FULL);
+        r = ob_exec(s);
+        if (r < 0)
+                return r;
+        if (sqlite3_changes(ob->db) > 0) {
+                s = ob_stmt(ob, OB_EVICTED_ADD);
+                sqlite3_bind_int64(s, 1, sqlite3_changes(ob->db));
+                r = ob_exec(s);
+                if (r < 0)
+                        return r;
+        }
+        outbox_full_alert_prepare(ob);
+        r = team_audit_event_to_json(&ob->alert, &alert_json, &alert_len);
+        if (r < 0)
+                return r;
+        r = evict_oldest(ob, 2, room_for + alert_len, &evicted);
+        if (r == 0 && evicted > 0) {
+                ob->evicted_pending += evicted;
+                outbox_full_alert_prepare(ob);
+                free(alert_json);
+                alert_json = NULL;
+                r = team_audit_event_to_json(&ob->alert, &alert_json, &alert_len);
+        }
+        if (r == 0)
+                r = insert_json(ob, &ob->alert, alert_json, alert_len);
+        free(alert_json);
+        return r;
+}
+
+static int append_in_tx(struct outbox *ob, const struct team_audit_event *ev, const char *json, size_t len)
+{
         uint64_t evicted = 0;
         int r;
 
         r = evict_oldest(ob, 1, len, &evicted);
         if (r < 0)
                 return r;
-        if (evicted > 0)
-                ob->evicted_pending += evicted;
-        if (ob->evicted_pending > 0 && !ob->alert_due && outbox_now_usec() - ob->last_alert_usec >= FULL_ALERT_INTERVAL_USEC) {
-                /* The announcement itself is an event in the outbox, so the
-                 * sinks learn of the gap too; it needs room of its own. */
-                outbox_full_alert_prepare(ob);
-                r = team_audit_event_to_json(&ob->alert, &alert_json, &alert_len);
-                if (r < 0)
-                        return r;
-                r = evict_oldest(ob, 2, len + alert_len, &evicted);
-                if (r == 0 && evicted > 0) {
-                        ob->evicted_pending += evicted;
-                        outbox_full_alert_prepare(ob);
-                        free(alert_json);
-                        alert_json = NULL;
-                        r = team_audit_event_to_json(&ob->alert, &alert_json, &alert_len);
-                }
-                if (r == 0)
-                        r = insert_json(ob, &ob->alert, alert_json, alert_len);
-                free(alert_json);
+        ob->evicted_pending += evicted;
+        if (ob->evicted_pending > 0 && !ob->alert_due &&
+            outbox_now_usec() - ob->last_alert_usec >= FULL_ALERT_INTERVAL_USEC) {
+                r = insert_full_alert(ob, len);
                 if (r < 0)
                         return r;
         }

@@ -15,6 +15,7 @@ enum ob_stmt {
         OB_STATS,
         OB_OLDEST,
         OB_EVICT_UPTO,
+        OB_DROP_ALERTS,
         OB_EVICTED_ADD,
         OB_FETCH,
         OB_DELETE,
