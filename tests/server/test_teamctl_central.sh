@@ -130,6 +130,22 @@ new_request() {
         jget id <<<"$out"
 }
 
+# wait_bg FILE ARGS...: teamctl request --wait in the background as alice,
+# output in FILE; sets WPID and WID (the request id, once printed).
+wait_bg() {
+        local f=$1
+        shift
+        : >"$f"
+        TEAM_TOKEN=$ALICE "$TEAMCTL_BIN" request "$@" --wait >"$f" 2>&1 &
+        WPID=$! WID=
+        for ((i = 0; i < 50; i++)); do
+                WID=$(grep -oE 'r_[0-9a-f]{16}' "$f" | head -1)
+                [ -n "$WID" ] && return 0
+                sleep 0.1
+        done
+        die "the waiting request never showed its id: $(cat "$f")"
+}
+
 # --- 1. request -> list --pending as approver -> approve -> show active ---
 as alice request sudo --host web1 --for 1h --reason "INC-1 disk full"
 check_rc "request sudo" 0 "$rc" "$out"
@@ -270,6 +286,10 @@ done
 TEAM_TOKEN=$CAROL "$TEAMCTL_BIN" deny "$RW2" --comment "not today" >/dev/null 2>&1
 wait "$wpid"; rc=$?
 check_rc "--wait ends on denial with its own code" 6 "$rc" "$(cat "$T/wait2.out")"
+wait_bg "$T/wait3.out" sudo --host web1 --for 10m --reason "changed my mind" --timeout 30s
+as alice cancel "$WID"
+wait "$WPID"; rc=$?
+check_rc "--wait ends on cancellation with its own code" 8 "$rc" "$(cat "$T/wait3.out")"
 start=$SECONDS
 as alice request sudo --host web1 --for 10m --reason "nobody answers" --wait --timeout 2s
 check_rc "--wait --timeout passes" 7 "$rc" "$out"
@@ -362,6 +382,11 @@ as alice --json show "$RG"
         || fail "grant expiry: status $(jget status <<<"$out" 2>/dev/null)"
 as alice extend "$(jget grant.id <<<"$out")" --for 1h --reason late
 check_rc "extending an expired grant: wrong state" 4 "$rc" "$out"
+echo 0 >"$CLOCK"
+wait_bg "$T/wait4.out" sudo --host web1 --for 10m --reason "ttl while waiting" --timeout 30s
+echo 3700 >"$CLOCK"
+wait "$WPID"; rc=$?
+check_rc "--wait ends on TTL expiry with its own code" 9 "$rc" "$(cat "$T/wait4.out")"
 echo 0 >"$CLOCK"
 
 # --- 12. TLS: verified always; a private CA via --cacert or TEAM_CA_FILE ---
