@@ -59,6 +59,11 @@ static const struct field response_fields[] = {
         { "approvers", FT_STR, TEAM_MAX_APPROVERS, FL_EMPTY_OK, RSP(approvers), OP(TEAM_OP_REQUEST), 0 },
         { "request_expires", FT_TIME, 0, 0, RSP(request_expires), OPS_REQUEST, 0 },
         { "ticket_required", FT_BOOL, 0, 0, RSP(ticket_required), OP(TEAM_OP_REQUEST), 0 },
+        { "audit_sinks", FT_STR, TEAM_MAX_SINKS, FL_EMPTY_OK, RSP(audit_sinks), OP(TEAM_OP_STATUS), 0 },
+        { "audit_depth", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(audit_depth), OP(TEAM_OP_STATUS), 0 },
+        { "audit_evicted", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(audit_evicted), OP(TEAM_OP_STATUS), 0 },
+        { "audit_dead", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(audit_dead), OP(TEAM_OP_STATUS), 0 },
+        { "audit_last_delivery", FT_TIME, 0, 0, RSP(audit_last_delivery), OP(TEAM_OP_STATUS), 0 },
 };
 
 static const struct field grant_fields[] = {
@@ -252,6 +257,15 @@ static int encode_fields(struct json_object *obj, const struct field_table *tabl
                                 r = team_json_add(obj, f->name, json_object_new_int64(v));
                         break;
                 }
+                case FT_COUNT: {
+                        int64_t v = *(const int64_t *)p;
+
+                        if (v < 0 || (uint64_t)v > f->cap)
+                                r = -EINVAL;
+                        else if (v != 0 || required)
+                                r = team_json_add(obj, f->name, json_object_new_int64(v));
+                        break;
+                }
                 }
         }
         return r;
@@ -401,6 +415,7 @@ void team_response_clear(struct team_response *resp)
         free(resp->reason);
         free(resp->session_id);
         free(resp->host_id);
+        free(resp->audit_sinks);
         for (i = 0; resp->grants && i < resp->n_grants; i++) {
                 free(resp->grants[i].id);
                 free(resp->grants[i].role);

@@ -32,6 +32,8 @@
 /* request: duration in seconds; request_wait: timeout in seconds. */
 #define TEAM_MAX_DURATION (366 * 24 * 3600)
 #define TEAM_MAX_WAIT 3600
+#define TEAM_MAX_COUNT INT64_C(1000000000000) /* counters in status */
+#define TEAM_MAX_SINKS 128                       /* "cloudtrail,cloudwatch" */
 
 enum team_op {
         TEAM_OP_CHECK = 0,         /* pam_team account phase */
@@ -118,6 +120,12 @@ struct team_response {
         char *approvers;         /* request: who may approve, for display */
         int64_t request_expires; /* request: end of the pending time */
         bool ticket_required;    /* refused: the role needs a ticket */
+        /* status on the root socket: the audit outbox (teamd/outbox.h) */
+        char *audit_sinks;          /* "cloudtrail,cloudwatch", "" for none; NULL: not told */
+        int64_t audit_depth;        /* events not yet delivered to every sink */
+        int64_t audit_evicted;      /* evicted by the full policy, ever */
+        int64_t audit_dead;         /* dead-lettered by a sink, ever */
+        int64_t audit_last_delivery; /* last successful delivery, UTC epoch seconds; 0 never */
 };
 
 /* Payload codec. Encoders return 0 and a malloc'd NUL-terminated JSON text

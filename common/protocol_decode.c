@@ -158,6 +158,16 @@ static int decode_value(const struct field *f, struct json_object *val, void *ba
                 }
                 *(int64_t *)p = t;
                 return 0;
+        case FT_COUNT:
+                if (!json_object_is_type(val, json_type_int))
+                        break;
+                t = json_object_get_int64(val);
+                if (t < 0 || (uint64_t)t > f->cap) {
+                        *why = "count out of range";
+                        return -EBADMSG;
+                }
+                *(int64_t *)p = t;
+                return 0;
         }
         *why = "field has the wrong type";
         return -EBADMSG;

@@ -29,6 +29,7 @@ enum field_type {
         FT_API_STATE, /* enum team_api_state */
         FT_GRANTS,    /* n_grants + grants (team_response only) */
         FT_SECONDS,   /* int64_t, 1..cap */
+        FT_COUNT,     /* int64_t, 0..cap; 0 is not sent */
 };
 
 #define FL_EMPTY_OK 0x1 /* "" is a valid value */

@@ -39,6 +39,30 @@ static void print_api(const struct team_response *r, int64_t now)
         printf("api:     %s since %s (%s)\n", team_api_state_to_string(r->api_state), when, rel);
 }
 
+/* root only: the audit outbox. */
+static void print_audit(const struct team_response *r, int64_t now)
+{
+        char when[64], rel[32];
+
+        if (!r->audit_sinks)
+                return;
+        printf("audit:   %s, %lld event%s waiting", r->audit_sinks[0] ? r->audit_sinks : "no sink configured",
+               (long long)r->audit_depth, r->audit_depth == 1 ? "" : "s");
+        if (r->audit_sinks[0]) {
+                if (r->audit_last_delivery > 0) {
+                        format_local_time(r->audit_last_delivery, when, sizeof(when));
+                        format_relative(r->audit_last_delivery, now, rel, sizeof(rel));
+                        printf(", last delivery %s (%s)", when, rel);
+                } else {
+                        printf(", no delivery yet");
+                }
+        }
+        printf("\n");
+        if (r->audit_evicted > 0 || r->audit_dead > 0)
+                printf("         %lld evicted (outbox full), %lld dead-lettered; see journalctl -t teamd -p alert\n",
+                       (long long)r->audit_evicted, (long long)r->audit_dead);
+}
+
 static void print_grants(const struct team_response *r, int64_t now)
 {
         char from[64], until[64], rel[32], col[128];
@@ -96,6 +120,7 @@ int cmd_status(struct teamctl *t, int argc, char **argv)
                 int64_t now = (int64_t)time(NULL);
                 printf("host:    %s\n", resp.host_id);
                 print_api(&resp, now);
+                print_audit(&resp, now);
                 print_grants(&resp, now);
         }
         team_response_clear(&resp);

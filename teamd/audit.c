@@ -2,12 +2,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
 #include "audit.h"
 #include "journal.h"
 #include "outbox.h"
+#include "protocol.h"
 #include "teamd.h"
 
 static int record(const struct team_audit_event *ev, void *userdata)
@@ -40,6 +43,33 @@ void teamd_audit_stop(struct teamd *d)
         team_journal_set_recorder(NULL, NULL);
         outbox_close(d->outbox);
         d->outbox = NULL;
+}
+
+int teamd_audit_status(struct teamd *d, struct team_response *resp)
+{
+        struct outbox_stats st;
+        size_t off = 0;
+        int r;
+
+        if (!d->outbox)
+                return 0;
+        r = outbox_stats(d->outbox, &st);
+        if (r < 0)
+                return r;
+        resp->audit_sinks = calloc(1, TEAM_MAX_SINKS + 1);
+        if (!resp->audit_sinks)
+                return -ENOMEM;
+        if (d->cfg.cloudtrail_channel_arn)
+                off += (size_t)snprintf(resp->audit_sinks + off, TEAM_MAX_SINKS + 1 - off, "%s",
+                                        OUTBOX_SINK_CLOUDTRAIL);
+        if (d->cfg.cloudwatch_log_group && d->cfg.cloudwatch_log_stream)
+                snprintf(resp->audit_sinks + off, TEAM_MAX_SINKS + 1 - off, "%s%s", off ? "," : "",
+                         OUTBOX_SINK_CLOUDWATCH);
+        resp->audit_depth = (int64_t)st.depth_events;
+        resp->audit_evicted = (int64_t)st.evicted_total;
+        resp->audit_dead = (int64_t)st.dead_total;
+        resp->audit_last_delivery = st.last_delivery_usec / 1000000;
+        return 0;
 }
 
 int teamd_audit_begin(struct teamd *d)

@@ -11,6 +11,7 @@
 #pragma once
 
 struct teamd;
+struct team_response;
 
 /* Opens the outbox on d->store with the [audit] bound and the configured
  * sinks, and makes it the journal's recorder. */
@@ -23,3 +24,7 @@ int teamd_audit_begin(struct teamd *d);
 /* Commits when r >= 0 (returns r, or the commit's error), rolls back
  * otherwise (returns r). A no-op without an open transaction. */
 int teamd_audit_end(struct teamd *d, int r);
+
+/* The outbox's part of `teamctl status` (root): sinks, depth, evicted,
+ * dead-lettered, last delivery. */
+int teamd_audit_status(struct teamd *d, struct team_response *resp);

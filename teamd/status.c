@@ -1,4 +1,5 @@
 /* status: the caller's own grants, the host id and the API state. */
+#include "audit.h"
 #include "config.h"
 
 #include <errno.h>
@@ -110,6 +111,11 @@ int teamd_handle_status(struct teamd *d, const struct teamd_peer *peer, const st
         }
         resp->api_state = d->api_state;
         resp->api_since = d->api_since;
+        if (peer->privileged) {
+                r = teamd_audit_status(d, resp);
+                if (r < 0)
+                        goto out;
+        }
         r = fill_grants(d, user, resp);
 out:
         free(name);
