@@ -167,6 +167,9 @@ class Handler(BaseHTTPRequestHandler):
             entries = feed_entries()
             if (read_file("mode", "ok").strip() or "ok") != "ok":
                 break
+        if cursor > len(entries):  # the feed shrank while the poll was held
+            self.send_json(400, {"error": "bad_request", "message": "cursor ahead of the feed"})
+            return
         grants = [e for e in entries[cursor:] if "jws" in e]
         revoked = [e["revoked"] for e in entries[cursor:] if "revoked" in e]
         self.send_json(200, {"grants": grants, "revoked": revoked, "cursor": str(len(entries))})

@@ -13,7 +13,7 @@
 #   log_mark; wait_log REGEX SECONDS      # teamd's log after the mark
 #   pam_expect USER ROLE RESULT [MAX_MS]  # one account check, bounded time
 
-PAM_CHECK=$top_builddir/tests/e2e/pam_check
+PAM_CHECK=${top_builddir:?}/tests/e2e/pam_check
 FAKE_FEED=${top_srcdir:?}/tests/sync/fake_feed.py
 FEED_DIR=
 FEED_PORT=
@@ -100,7 +100,7 @@ feed_grant() {
 
 feed_revoke() { printf '{"revoked": "%s"}\n' "$1" >>"$FEED_DIR/feed.jsonl"; }
 
-log_mark() { LOG_MARK=$(cat "$TEAMD_LOG" 2>/dev/null | wc -l); }
+log_mark() { LOG_MARK=0; if [ -f "$TEAMD_LOG" ]; then LOG_MARK=$(wc -l <"$TEAMD_LOG"); fi; }
 
 log_since_mark() { tail -n +"$((LOG_MARK + 1))" "$TEAMD_LOG"; }
 
@@ -120,7 +120,7 @@ now_ms() { date +%s%3N; }
 
 # pam_conf ROLE: a PAM service "synctest" for ROLE in $TEAM_TMP/pam.d.
 pam_conf() {
-        mkdir -p -m 0755 "$TEAM_TMP/pam.d"
+        [ -d "$TEAM_TMP/pam.d" ] || mkdir -m 0755 "$TEAM_TMP/pam.d"
         cat >"$TEAM_TMP/pam.d/synctest-$1" <<EOPAM
 account required $PAM_TEAM_SO role=$1 socket=$TEAM_SOCK timeout_ms=1000
 EOPAM
@@ -137,6 +137,7 @@ pam_expect() {
         t1=$(now_ms)
         [ "$got" = "$want" ] || fixture_fail "PAM account check of $user for $role: $got, expected $want"
         [ $((t1 - t0)) -le "$max" ] || fixture_fail "PAM account check of $user took $((t1 - t0)) ms (> $max ms)"
+        # shellcheck disable=SC2034 # read by the scripts that source this file
         PAM_LAST_MS=$((t1 - t0))
 }
 
@@ -145,3 +146,116 @@ status_api() { "$TEAMCTL_BIN" --config "$TEAM_CONF" status 2>&1 | grep '^api:'; 
 
 # count_log REGEX: matching lines in the whole teamd log (all runs).
 count_log() { grep -Ec -- "$1" "$TEAMD_LOG"; }
+
+# ---- a real team-server (the happy path) ----
+SERVER_BIN=$top_builddir/server/team-server
+SRV_DIR=
+SRV_PORT=
+SRV_URL=
+SRV_PID=
+
+# real_server_init: config, the fixture's key as the server's signing key
+# (teamd already trusts it), policy: role sudo approved by one of "admins".
+real_server_init() {
+        [ -x "$SERVER_BIN" ] || fixture_skip "$SERVER_BIN is not built"
+        SRV_DIR=$TEAM_TMP/server
+        mkdir -m 0700 "$SRV_DIR" "$SRV_DIR/signing-keys" || fixture_fail "mkdir"
+        install -m 0600 "$TEAM_KEY" "$SRV_DIR/signing-keys/$TEAM_KID.pem" || fixture_fail "install key"
+        cat >"$SRV_DIR/policy.conf" <<EOPOL
+[role sudo]
+max_duration = 8h
+approver_groups = admins
+approvals_required = 1
+EOPOL
+        SRV_PORT=$(free_port) || fixture_fail "no free port"
+        SRV_URL=http://127.0.0.1:$SRV_PORT
+        cat >"$SRV_DIR/team-server.conf" <<EOCONF
+[server]
+listen = 127.0.0.1:$SRV_PORT
+database = $SRV_DIR/team.db
+signing_keys = $SRV_DIR/signing-keys
+policy = $SRV_DIR/policy.conf
+EOCONF
+        chmod 0600 "$SRV_DIR/policy.conf" "$SRV_DIR/team-server.conf"
+        fixture_on_cleanup stop_real_server
+}
+
+# real_server_admin ARGS: the token printed last.
+real_server_admin() {
+        "$SERVER_BIN" --config "$SRV_DIR/team-server.conf" admin "$@" 2>>"$SRV_DIR/admin.log" | tail -n 1
+}
+
+# real_server_host: registers this host, writes its token, [server] in teamd.conf.
+real_server_host() {
+        TEAM_HOST_TOKEN_FILE=$TEAM_TMP/host.token
+        (umask 077 && real_server_admin host add "$TEAM_HOST" >"$TEAM_HOST_TOKEN_FILE")
+        grep -q '^tm_' "$TEAM_HOST_TOKEN_FILE" || fixture_fail "team-server admin host add"
+        cat >>"$TEAM_CONF" <<EOCONF
+
+[server]
+url = $SRV_URL
+token_file = $TEAM_HOST_TOKEN_FILE
+EOCONF
+}
+
+real_server_running() { [ -n "$SRV_PID" ] && kill -0 "$SRV_PID" 2>/dev/null; }
+
+start_real_server() {
+        local i
+        "$SERVER_BIN" --config "$SRV_DIR/team-server.conf" </dev/null >>"$SRV_DIR/server.log" 2>&1 &
+        SRV_PID=$!
+        for ((i = 0; i < 100; i++)); do
+                real_server_running || break
+                (exec 3<>"/dev/tcp/127.0.0.1/$SRV_PORT") 2>/dev/null && return 0
+                sleep 0.1
+        done
+        tail -n 20 "$SRV_DIR/server.log" >&2
+        fixture_fail "team-server did not start on $SRV_URL"
+}
+
+stop_real_server() {
+        [ -n "$SRV_PID" ] || return 0
+        kill -TERM "$SRV_PID" 2>/dev/null
+        wait "$SRV_PID" 2>/dev/null
+        SRV_PID=
+}
+
+kill_real_server() {
+        [ -n "$SRV_PID" ] || return 0
+        kill -KILL "$SRV_PID" 2>/dev/null
+        wait "$SRV_PID" 2>/dev/null
+        SRV_PID=
+}
+
+# central TOKEN ARGS: a central teamctl verb.
+central() {
+        local tok=$1
+        shift
+        TEAM_TOKEN=$tok "$TEAMCTL_BIN" --server "$SRV_URL" "$@" </dev/null
+}
+
+# request_id TOKEN ROLE: files a request for this host, prints its id.
+request_id() {
+        central "$1" --json request "$2" --host "$TEAM_HOST" --for 1h --reason "sync test" |
+                "$PY" -c 'import json, sys; print(json.load(sys.stdin)["id"])'
+}
+
+# grant_of TOKEN REQUEST_ID: the request's grant id.
+grant_of() {
+        central "$1" --json show "$2" |
+                "$PY" -c 'import json, sys; print(json.load(sys.stdin)["grant"]["id"])'
+}
+
+# wait_pam USER ROLE RESULT SECONDS: polls every 20 ms; sets WAITED_MS.
+wait_pam() {
+        local user=$1 role=$2 want=$3 secs=$4 t0 got
+        [ -f "$TEAM_TMP/pam.d/synctest-$role" ] || pam_conf "$role"
+        t0=$(now_ms)
+        while :; do
+                got=$("$PAM_CHECK" "synctest-$role" "$user" "$TEAM_TMP/pam.d" account 2>/dev/null)
+                WAITED_MS=$(($(now_ms) - t0))
+                [ "$got" = "$want" ] && return 0
+                [ "$WAITED_MS" -gt $((secs * 1000)) ] && return 1
+                sleep 0.02
+        done
+}
