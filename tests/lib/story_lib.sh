@@ -87,3 +87,15 @@ story_wait_status() {
         done
         fixture_log "$label: $(grep -E -- "$re" <<<"$out")"
 }
+
+# story_sanitizer_clean: fails the test when ASan/UBSan spoke in teamd's or
+# team-server's log (sanitizer builds).
+story_sanitizer_clean() {
+        local f
+        for f in "$TEAMD_LOG" "$TEAM_SERVER_LOG"; do
+                if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$f"; then
+                        cat "$f" >&2
+                        fixture_fail "a sanitizer reported an error (log: ${f##*/})"
+                fi
+        done
+}

@@ -83,8 +83,10 @@ story_wait_until "revocation -> ssh login refused on the host" "$t0" 5000 story_
 expect_refused "revoked grant"
 
 stop_teamd || fixture_fail "teamd did not exit cleanly on SIGTERM (status $?)"
+stop_server || fixture_fail "team-server did not exit cleanly on SIGTERM (status $?)"
 stop_sshd
 sshd_sanitizer_clean
+story_sanitizer_clean
 
 fixture_log "PASS: story_sshd"
 exit 0

@@ -104,6 +104,8 @@ out=$(run_sudo_as "$user" id -u); rc=$?
 fixture_log "$out"
 [ "$rc" -ne 0 ] || fixture_fail "sudo worked with a revoked grant after a teamd restart"
 stop_teamd || fixture_fail "teamd did not exit cleanly on SIGTERM (status $?)"
+stop_server || fixture_fail "team-server did not exit cleanly on SIGTERM (status $?)"
+story_sanitizer_clean
 
 fixture_log "PASS: story_sudo"
 exit 0
