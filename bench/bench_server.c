@@ -28,6 +28,7 @@
 #include <json.h>
 
 #include "bench/bench_http.h"
+#include "bench/bench_proc.h"
 #include "bench/bench_stats.h"
 #include "parse.h"
 
@@ -430,44 +431,6 @@ static void bench_rates(unsigned conns, unsigned seconds)
 
 /* --- idle long-polls -------------------------------------------------- */
 
-static long proc_kb(const char *key)
-{
-        char path[64], line[256];
-        long v = -1;
-        FILE *f;
-
-        snprintf(path, sizeof(path), "/proc/%d/status", B.server_pid);
-        f = fopen(path, "re");
-        if (!f)
-                return -1;
-        while (fgets(line, sizeof(line), f))
-                if (strncmp(line, key, strlen(key)) == 0 && line[strlen(key)] == ':')
-                        v = strtol(line + strlen(key) + 1, NULL, 10);
-        fclose(f);
-        return v;
-}
-
-/* utime + stime of the server, in clock ticks. */
-static long long proc_cpu(void)
-{
-        char path[64], buf[1024], *p;
-        unsigned long long ut = 0, st = 0;
-        FILE *f;
-        size_t n;
-
-        snprintf(path, sizeof(path), "/proc/%d/stat", B.server_pid);
-        f = fopen(path, "re");
-        if (!f)
-                return -1;
-        n = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        p = strrchr(buf, ')');
-        if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-                return -1;
-        return (long long)(ut + st);
-}
-
 static long metric_open_polls(void)
 {
         char *body = NULL, *p;
@@ -496,22 +459,22 @@ static void bench_idle(size_t n, unsigned hold_s)
         if (n > B.nhosts)
                 n = B.nhosts;
         wait_s = (int)hold_s + 6;   /* 2 s to settle + the hold, then they run out */
-        before = proc_kb("VmRSS");
+        before = bench_proc_kb(B.server_pid, "VmRSS");
         feed_open(n, epfd);
         for (size_t i = 0; i < n; i++)
                 if ((r = feed_send(&B.hosts[i], epfd, wait_s)) < 0)
                         die("long-poll", r);
         feed_pump(epfd, 2000, NULL);
         open_polls = metric_open_polls();
-        held = proc_kb("VmRSS");
-        cpu0 = proc_cpu();
+        held = bench_proc_kb(B.server_pid, "VmRSS");
+        cpu0 = bench_proc_cpu_ticks(B.server_pid);
         t0 = bench_now_ns();
         woke = feed_pump(epfd, (int)hold_s * 1000, NULL);
         t1 = bench_now_ns();
-        cpu1 = proc_cpu();
-        if (proc_kb("VmRSS") > held)
-                held = proc_kb("VmRSS");
-        hwm = proc_kb("VmHWM");
+        cpu1 = bench_proc_cpu_ticks(B.server_pid);
+        if (bench_proc_kb(B.server_pid, "VmRSS") > held)
+                held = bench_proc_kb(B.server_pid, "VmRSS");
+        hwm = bench_proc_kb(B.server_pid, "VmHWM");
         cpu_pct = 100.0 * (double)(cpu1 - cpu0) / (double)sysconf(_SC_CLK_TCK) / ((double)(t1 - t0) / 1e9);
         feed_close(n, epfd);
         close(epfd);
