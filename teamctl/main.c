@@ -23,6 +23,7 @@ static const struct verb verbs[] = {
         { "status", cmd_status, cmd_status_help, "your grants on this host, and teamd's view of the central API",
           false },
         { "grant", cmd_grant, cmd_grant_help, "grant add FILE|-: hand a signed grant to teamd (root)", false },
+        { "audit", cmd_audit, cmd_audit_help, "audit tail: this host's audit events from journald (root)", false },
         { "request", cmd_request, cmd_request_help, "ask team-server for a role on a host", true },
         { "list", cmd_list, cmd_list_help, "requests you filed, and pending ones you may decide", true },
         { "show", cmd_show, cmd_show_help, "one request, its decisions and its grant", true },

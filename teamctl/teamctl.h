@@ -41,5 +41,7 @@ int teamctl_load_config(struct teamctl *t);
 
 int cmd_grant(struct teamctl *t, int argc, char **argv);
 int cmd_status(struct teamctl *t, int argc, char **argv);
+int cmd_audit(struct teamctl *t, int argc, char **argv);
+void cmd_audit_help(void);
 void cmd_grant_help(void);
 void cmd_status_help(void);
