@@ -54,7 +54,7 @@ static const struct field response_fields[] = {
         { "api_state", FT_API_STATE, 0, 0, RSP(api_state), OP(TEAM_OP_STATUS), OP(TEAM_OP_STATUS) },
         { "api_since", FT_TIME, 0, 0, RSP(api_since), OP(TEAM_OP_STATUS), 0 },
         { "grants", FT_GRANTS, 0, 0, 0, OP(TEAM_OP_STATUS), OP(TEAM_OP_STATUS) },
-        { "request_id", FT_STR, TEAM_MAX_ID, FL_TOKEN, RSP(request_id), OPS_REQUEST, OP(TEAM_OP_REQUEST) },
+        { "request_id", FT_STR, TEAM_MAX_ID, FL_TOKEN, RSP(request_id), OPS_REQUEST, 0 },
         { "status", FT_STR, TEAM_MAX_REQUEST_STATUS, FL_TOKEN, RSP(request_status), OPS_REQUEST, OPS_REQUEST },
         { "approvers", FT_STR, TEAM_MAX_APPROVERS, FL_EMPTY_OK, RSP(approvers), OP(TEAM_OP_REQUEST), 0 },
         { "request_expires", FT_TIME, 0, 0, RSP(request_expires), OPS_REQUEST, 0 },

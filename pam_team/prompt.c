@@ -2,7 +2,7 @@
  *
  *   pam_team: no grant for sudo on web1; ...            (the deny, as before)
  *   pam_team: you can ask for sudo now; an approver must agree (Ctrl-C gives up).
- *   Reason for sudo (empty gives up): disk full on /var
+ *   Reason for sudo (empty gives up): disk full on /var          (one prompt)
  *   pam_team: request r_6c1f0e7d2a9b3c4d filed; who can approve: bob, carol
  *   pam_team: waiting up to 5:00 for the approval...
  *   pam_team: still waiting for r_6c1f0e7d2a9b3c4d, 4:50 left
@@ -47,9 +47,15 @@ static bool has_terminal(pam_handle_t *pamh)
         return stat(path, &st) == 0 && S_ISCHR(st.st_mode);
 }
 
+/* PAM_SILENT is not consulted: sudo passes it to pam_acct_mgmt() on every
+ * run, terminal or not, so it says nothing about whether a person is
+ * there. `prompt` on the PAM line is the administrator's choice to talk to
+ * that person; the terminal check and the conversation (which fails under
+ * sudo -n) decide whether anyone can answer. */
 bool prompt_applies(pam_handle_t *pamh, int flags, const struct pam_team_args *args)
 {
-        return args->prompt && !(flags & PAM_SILENT) && has_terminal(pamh);
+        (void)flags;
+        return args->prompt && has_terminal(pamh);
 }
 
 static void say(pam_handle_t *pamh, int flags, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -244,12 +250,19 @@ static int wait_decision(pam_handle_t *pamh, int flags, const struct pam_team_ar
 int prompt_run(pam_handle_t *pamh, int flags, const struct pam_team_args *args, const struct team_request *check)
 {
         struct team_response filed = { 0 };
-        char question[TEAM_MAX_ROLE + 64], approvers[PAM_TEAM_MAX_SHOWN + 1], id[TEAM_MAX_ID + 1];
+        /* The dialogue the PAM line asked for is shown despite PAM_SILENT
+         * (see prompt_applies). */
+        int talk = flags & ~PAM_SILENT;
+        char question[2 * TEAM_MAX_ROLE + 160], approvers[PAM_TEAM_MAX_SHOWN + 1], id[TEAM_MAX_ID + 1];
         char *reason = NULL;
         int rc = PAM_PERM_DENIED;
 
-        say(pamh, flags, "pam_team: you can ask for %s now; an approver must agree (Ctrl-C gives up)", check->role);
-        snprintf(question, sizeof(question), "Reason for %s (empty gives up): ", check->role);
+        /* One question, no message before it: where the conversation
+         * cannot ask (sudo -n) nothing at all is shown. */
+        snprintf(question, sizeof(question),
+                 "pam_team: you can ask for %s now; an approver must agree (Ctrl-C gives up).\n"
+                 "Reason for %s (empty gives up): ",
+                 check->role, check->role);
         if (ask(pamh, question, TEAM_MAX_REASON, &reason) != PAM_SUCCESS) {
                 conv_error(pamh, "pam_team: cannot ask here (no terminal, sudo -n or interrupted); no request filed");
                 goto out;
@@ -266,12 +279,12 @@ int prompt_run(pam_handle_t *pamh, int flags, const struct pam_team_args *args, 
         conv_sanitize(filed.approvers && *filed.approvers ? filed.approvers : "(nobody listed)", approvers,
                       sizeof(approvers));
         pam_syslog(pamh, LOG_NOTICE, "request %s filed for %s as %s", filed.request_id, check->user, check->role);
-        say(pamh, flags, "pam_team: request %s filed; who can approve: %s", id, approvers);
+        say(pamh, talk, "pam_team: request %s filed; who can approve: %s", id, approvers);
         if (args->wait_s == 0) {
                 conv_error(pamh, "pam_team: run the command again once it is approved");
                 goto out;
         }
-        rc = wait_decision(pamh, flags, args, check->user, filed.request_id);
+        rc = wait_decision(pamh, talk, args, check->user, filed.request_id);
 out:
         free(reason);
         team_response_clear(&filed);

@@ -19,7 +19,7 @@
 /* Filing the request: teamd waits up to 4 s for the central API. */
 #define PAM_TEAM_FILE_TIMEOUT_MS 8000
 
-/* True when the PAM line says prompt, PAM_SILENT is not set and the
+/* True when the PAM line says prompt and the
  * application has a terminal (PAM_TTY names a character device; sshd's
  * "ssh" and an unset PAM_TTY mean no terminal). */
 bool prompt_applies(pam_handle_t *pamh, int flags, const struct pam_team_args *args);

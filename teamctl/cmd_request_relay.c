@@ -133,7 +133,7 @@ int cmd_request_relay(struct teamctl *t, const char *role, uint64_t duration, co
                 ret = TEAMCTL_EXIT_REFUSED;
                 goto out;
         }
-        if (strcmp(resp.request_status, "refused") == 0) {
+        if (strcmp(resp.request_status, "refused") == 0 || !resp.request_id) {
                 text_sanitize(resp.reason ? resp.reason : "refused", clean, sizeof(clean));
                 fprintf(stderr, "teamctl: the central API refused the request: %s%s\n", clean,
                         resp.ticket_required ? " (add --ticket T)" : "");

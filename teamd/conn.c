@@ -245,6 +245,13 @@ void teamd_conn_answer(struct conn *c, const struct team_response *resp)
         c->deferred = false;
         c->gone = NULL;
         r = build_answer(c, c->op, resp);
+        if (r < 0) {
+                /* Never leave the client with a closed connection and no word. */
+                struct team_response err = { .ok = false, .error = (char *)"teamd could not encode its answer" };
+
+                teamd_log(LOG_ERR, "cannot encode the answer to pid %ld: %s", (long)c->peer.pid, strerror(-r));
+                r = build_answer(c, c->op, &err);
+        }
         if (r >= 0)
                 r = sd_event_source_set_io_events(c->io, EPOLLOUT);
         if (r < 0) {

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# The prompt flow with the real sudo driven through a real pseudo-terminal
+# (tests/prompt/pty_drive.py), team-server on loopback, teamd relaying, and
+# the built pam_team.so on a test PAM service whose account line says
+# `prompt wait=N`:
+#   reason typed -> request filed -> approved with teamctl -> command runs
+#   denied -> refused, the command never runs
+#   no decision within wait= -> refused after wait= seconds
+#   Ctrl-C while waiting, Ctrl-C at the question -> refused at once
+#   a role that needs a ticket -> asked for one, then filed
+#   sudo -n on a terminal, sudo without a terminal -> no question, no wait
+#   teamctl request --wait without --server -> relayed by teamd, exit 0
+#     once the grant is usable here; a request the policy refuses -> exit 1
+# Root only (skips with 77 otherwise); never edits /etc/pam.d/sudo.
+set -u
+
+. "${top_srcdir:?}/tests/lib/teamd_fixture.sh"
+. "$top_srcdir/tests/lib/sudo_service.sh"
+. "$top_srcdir/tests/lib/server_fixture.sh"
+. "$top_srcdir/tests/lib/story_lib.sh"
+
+fixture_require_root
+SUDO=${SUDO:-$(command -v sudo || true)}
+[ -n "$SUDO" ] || fixture_skip "sudo is not installed"
+fixture_require_programs "$SUDO" visudo useradd userdel usermod runuser setsid python3
+fixture_require_built "$PAM_TEAM_SO" "$SERVER_BIN"
+if [ -n "$(fixture_sanitizer_preload)" ]; then
+        fixture_skip "pam_team.so is built with sanitizers; it cannot load into the setuid sudo"
+fi
+
+fixture_init
+fixture_make_traversable          # the user reaches user.sock for teamctl
+user=teamprompt$$
+approver=approver$$
+fixture_add_user "$user"
+sudo_service_install "$user"
+pamfile=/etc/pam.d/$SUDO_PAM_SERVICE
+
+# set_account_args ARGS...: the account line's pam_team arguments after
+# socket= (sudo reads the file on every run).
+set_account_args() {
+        sed -i -E "/^account +required +[^ ]*pam_team/ s|role=[^ ]+ socket=[^ ]+.*\$|$*|" "$pamfile" \
+                || fixture_fail "cannot edit $pamfile"
+        grep -q "^account .*pam_team.so $*\$" "$pamfile" || { cat "$pamfile" >&2; fixture_fail "bad account line"; }
+}
+
+policy=$TEAM_TMP/policy.conf
+{
+        server_default_policy
+        cat <<EOPOL
+[role ticketed]
+max_duration = 1h
+approver_groups = admins
+approvals_required = 1
+request_ttl = 10m
+ticket_pattern = ^INC-[0-9]+\$
+EOPOL
+} >"$policy"
+server_init "$policy"
+start_server || fixture_fail "team-server did not start"
+teamd_use_server
+server_add_user "$user" dev >/dev/null
+approver_token=$(server_add_user "$approver" admins)
+start_teamd || fixture_fail "teamd did not start"
+
+# decide.sh approve|deny ID: the approver's teamctl against the server.
+decide=$TEAM_TMP/decide.sh
+cat >"$decide" <<EODECIDE
+#!/bin/sh
+TEAM_TOKEN=$approver_token exec "$TEAMCTL_BIN" --server "$TEAM_SERVER_URL" "\$1" "\$2" --comment "\${3:-ok}" </dev/null
+EODECIDE
+chmod 0700 "$decide"
+
+n=0
+# drive SCRIPT_TEXT COMMAND...: the steps (pty_drive.py) against COMMAND as $user.
+drive() {
+        local steps=$TEAM_TMP/steps.$((++n))
+        printf '%s\n' "$1" >"$steps"
+        shift
+        python3 "$top_srcdir/tests/prompt/pty_drive.py" --user "$user" --timeout 20 \
+                --log "$TEAM_TMP/pty.log" "$steps" -- "$@"
+}
+
+step "prompt: reason typed, approved with teamctl, the command runs"
+set_account_args "role=sudo socket=$TEAM_SOCK prompt wait=30"
+drive "expect Reason for sudo \\(empty gives up\\):
+send disk full on /var
+expect request (?P<id>r_[0-9a-f]{16}) filed; who can approve: .*$approver
+expect waiting up to 0:30
+run $decide approve \"\$M_id\"
+expect request r_[0-9a-f]{16} approved
+expect ^RAN-AS-UID-0
+exit 0" "$SUDO" sh -c 'echo RAN-AS-UID-$(id -u)' || fixture_fail "approve path"
+run_sudo_as "$user" true >/dev/null || fixture_fail "the approved grant does not allow a second sudo"
+grep -Eq 'request r_[0-9a-f]{16} filed for '"$user" "$TEAMD_LOG" || fixture_fail "teamd did not log the relayed request"
+
+# The first user now has a grant; the other paths need someone without one.
+user=teamprompt2$$
+fixture_add_user "$user"
+server_add_user "$user" dev >/dev/null
+sed -i "s/^Defaults:teamprompt$$ /Defaults:$user /; s/^teamprompt$$ ALL/$user ALL/" "$SUDOERS_DROPIN" \
+        || fixture_fail "cannot edit $SUDOERS_DROPIN"
+visudo -cq || fixture_fail "sudoers invalid after the edit"
+
+step "prompt: denied -> refused, the command does not run"
+drive "expect Reason for sudo
+send testing the deny path
+expect request (?P<id>r_[0-9a-f]{16}) filed
+expect waiting up to
+run $decide deny \"\$M_id\" 'not now'
+expect access denied: request r_[0-9a-f]{16} was denied by $approver: not now
+exit nonzero
+absent RAN-COMMAND" "$SUDO" echo RAN-COMMAND || fixture_fail "deny path"
+
+step "prompt: no decision within wait=3 -> refused after about 3 s"
+set_account_args "role=sudo socket=$TEAM_SOCK prompt wait=3"
+drive "expect Reason for sudo
+send testing the timeout
+expect request r_[0-9a-f]{16} filed
+expect no decision on r_[0-9a-f]{16} within 0:03
+exit nonzero
+within 12
+absent RAN-COMMAND" "$SUDO" echo RAN-COMMAND || fixture_fail "timeout path"
+
+step "prompt: Ctrl-C while waiting -> refused at once"
+set_account_args "role=sudo socket=$TEAM_SOCK prompt wait=120"
+drive "expect Reason for sudo
+send testing ctrl-c
+expect waiting up to 2:00
+sleep 1
+intr
+expect interrupted
+exit nonzero
+within 10
+absent RAN-COMMAND" "$SUDO" echo RAN-COMMAND || fixture_fail "Ctrl-C while waiting"
+
+step "prompt: Ctrl-C at the question -> refused, nothing filed"
+drive "expect Reason for sudo
+sleep 0.5
+intr
+expect no request filed
+exit nonzero
+within 6
+absent request r_
+absent RAN-COMMAND" "$SUDO" echo RAN-COMMAND || fixture_fail "Ctrl-C at the question"
+
+step "prompt: an empty reason -> refused, nothing filed"
+drive "expect Reason for sudo
+send
+expect no reason given
+exit nonzero
+absent request r_" "$SUDO" echo RAN-COMMAND || fixture_fail "empty reason"
+
+step "prompt: a role that needs a ticket asks for one"
+set_account_args "role=ticketed socket=$TEAM_SOCK prompt wait=0"
+drive "expect Reason for ticketed
+send ticket path
+expect needs a ticket
+expect Ticket:
+send INC-4711
+expect request r_[0-9a-f]{16} filed
+expect run the command again once it is approved
+exit nonzero" "$SUDO" echo RAN-COMMAND || fixture_fail "ticket path"
+
+step "sudo -n on a terminal: no question, no wait"
+set_account_args "role=sudo socket=$TEAM_SOCK prompt wait=120"
+drive "exit nonzero
+within 6
+absent Reason for
+absent request r_
+absent RAN-COMMAND" "$SUDO" -n echo RAN-COMMAND || fixture_fail "sudo -n"
+
+step "sudo without a terminal: no question, no wait"
+t0=$(story_now_ms)
+out=$(timeout 20 setsid runuser -u "$user" -- "$SUDO" echo RAN-COMMAND </dev/null 2>&1); rc=$?
+took=$(($(story_now_ms) - t0))
+fixture_log "$out (status $rc, $took ms)"
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fixture_fail "sudo without a tty: status $rc"
+[ "$took" -lt 6000 ] || fixture_fail "sudo without a tty took $took ms"
+case $out in *Reason*|*RAN-COMMAND*) fixture_fail "sudo without a tty prompted or ran: $out" ;; esac
+
+step "teamctl request --wait through teamd (no --server): exit 0 once usable here"
+out_file=$TEAM_TMP/relay.out
+env -u TEAM_SERVER runuser -u "$user" -- "$TEAMCTL_BIN" --config "$TEAM_CONF" request sudo --for 15m \
+        --reason "relay test" --wait >"$out_file" 2>&1 </dev/null &
+relay_pid=$!
+id=
+for ((i = 0; i < 100; i++)); do
+        id=$(grep -oE 'r_[0-9a-f]{16}' "$out_file" | head -n 1)
+        [ -n "$id" ] && break
+        sleep 0.1
+done
+[ -n "$id" ] || { cat "$out_file" >&2; fixture_fail "teamctl request printed no request id"; }
+"$decide" approve "$id" >/dev/null || fixture_fail "approve $id"
+wait "$relay_pid"; rc=$?
+cat "$out_file" >&2
+[ "$rc" -eq 0 ] || fixture_fail "teamctl request --wait: status $rc"
+grep -q 'usable on this host' "$out_file" || fixture_fail "teamctl request --wait did not say the grant is usable"
+run_sudo_as "$user" true >/dev/null || fixture_fail "sudo refused after the relayed approval"
+
+step "teamctl request through teamd that the policy refuses: exit 1 with the reason"
+out=$(env -u TEAM_SERVER runuser -u "$user" -- "$TEAMCTL_BIN" --config "$TEAM_CONF" request sudo --for 5h \
+        --reason "too long" </dev/null 2>&1); rc=$?
+fixture_log "$out"
+[ "$rc" -eq 1 ] || fixture_fail "refused relay: status $rc"
+check_contains "refusal reason" "$out" 'refused the request'
+
+step "done"
+exit 0
