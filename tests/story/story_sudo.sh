@@ -11,6 +11,9 @@
 #     says the API is unreachable; started again -> teamd reconnects
 #   revoked with teamctl -> refused within 5 s; still refused after a
 #     teamd restart (the revocation is stored too)
+#   asked on the host (teamctl request --wait through teamd's user socket,
+#     filed with the host token) -> approved -> it returns, and the very
+#     next sudo works
 # Root only (skips with 77 otherwise). Undoes everything at exit.
 set -u
 
@@ -103,6 +106,32 @@ sleep 1
 out=$(run_sudo_as "$user" id -u); rc=$?
 fixture_log "$out"
 [ "$rc" -ne 0 ] || fixture_fail "sudo worked with a revoked grant after a teamd restart"
+step "asked on the host: teamctl request --wait, relayed by teamd; approved -> it returns, sudo works at once"
+wait_out=$TEAM_TMP/request-wait.out
+runuser -u "$user" -- env -u TEAM_SERVER "$TEAMCTL_BIN" --config "$TEAM_CONF" \
+        request sudo --for 5m --reason "INC-4713 relayed by teamd" --wait </dev/null >"$wait_out" 2>&1 &
+wait_pid=$!
+req3=
+for ((i = 0; i < 100; i++)); do
+        req3=$(central "$approver_token" list --pending 2>/dev/null | grep -oE 'r_[0-9a-f]{16}' | head -n 1)
+        [ -n "$req3" ] && break
+        kill -0 "$wait_pid" 2>/dev/null || break
+        sleep 0.05
+done
+[ -n "$req3" ] || { cat "$wait_out" >&2; fixture_fail "the relayed request did not reach team-server"; }
+check_contains "the relayed request is $user's" "$(central "$approver_token" show "$req3" 2>&1)" "$user"
+story_approve "$approver_token" "$req3" >/dev/null || exit 1
+t0=$(story_now_ms)
+# shellcheck disable=SC2317 # called through story_wait_until
+exited() { ! kill -0 "$1" 2>/dev/null; }
+story_wait_until "approval -> teamctl request --wait returned" "$t0" 5000 exited "$wait_pid" || exit 1
+wait "$wait_pid"; rc=$?
+fixture_log "$(cat "$wait_out")"
+[ "$rc" -eq 0 ] || fixture_fail "teamctl request --wait (relayed) ended with status $rc"
+# "Returns once the grant is usable here": the very next sudo works.
+out=$(run_sudo_as "$user" id -u); rc=$?
+[ "$rc" -eq 0 ] || fixture_fail "sudo right after teamctl request --wait returned: status $rc: $out"
+
 stop_teamd || fixture_fail "teamd did not exit cleanly on SIGTERM (status $?)"
 stop_server || fixture_fail "team-server did not exit cleanly on SIGTERM (status $?)"
 story_sanitizer_clean
