@@ -669,6 +669,105 @@ static void test_frame_fd(void **state)
         free(frame);
 }
 
+/* ---- request relay ops ---- */
+
+static void test_request_relay_ops(void **state)
+{
+        struct team_request in = { .op = TEAM_OP_REQUEST, .role = "sudo", .duration = 3600,
+                                   .reason = "INC-4711 disk full", .ticket = "INC-4711" };
+        struct team_request wait = { .op = TEAM_OP_REQUEST_WAIT, .request_id = "r_6c1f0e7d2a9b3c4d", .timeout = 10 };
+        struct team_request out;
+        char *text = NULL;
+
+        roundtrip_req(&in, &out);
+        assert_int_equal(out.op, TEAM_OP_REQUEST);
+        assert_null(out.user);
+        assert_int_equal(out.duration, 3600);
+        assert_string_equal(out.reason, "INC-4711 disk full");
+        assert_string_equal(out.ticket, "INC-4711");
+        team_request_clear(&out);
+        roundtrip_req(&wait, &out);
+        assert_int_equal(out.op, TEAM_OP_REQUEST_WAIT);
+        assert_string_equal(out.request_id, "r_6c1f0e7d2a9b3c4d");
+        assert_int_equal(out.timeout, 10);
+        team_request_clear(&out);
+
+        /* the encoder refuses what it could not send */
+        in.duration = 0;
+        assert_int_equal(team_request_encode(&in, &text, NULL), -EINVAL);
+        in.duration = TEAM_MAX_DURATION + 1;
+        assert_int_equal(team_request_encode(&in, &text, NULL), -EINVAL);
+        wait.timeout = TEAM_MAX_WAIT + 1;
+        assert_int_equal(team_request_encode(&wait, &text, NULL), -EINVAL);
+        wait.timeout = 5;
+        wait.request_id = "r_1 2";
+        assert_int_equal(team_request_encode(&wait, &text, NULL), -EINVAL);
+        assert_null(text);
+
+        /* strict decoding */
+        refuse_req("{\"v\":1,\"op\":\"request\",\"role\":\"sudo\"}");
+        refuse_req("{\"v\":1,\"op\":\"request\",\"duration\":60}");
+        refuse_req("{\"v\":1,\"op\":\"request\",\"role\":\"sudo\",\"duration\":0}");
+        refuse_req("{\"v\":1,\"op\":\"request\",\"role\":\"sudo\",\"duration\":-5}");
+        refuse_req("{\"v\":1,\"op\":\"request\",\"role\":\"sudo\",\"duration\":60.0}");
+        refuse_req("{\"v\":1,\"op\":\"request\",\"role\":\"sudo\",\"duration\":\"60\"}");
+        refuse_req("{\"v\":1,\"op\":\"request\",\"role\":\"sudo\",\"duration\":31622401}");
+        refuse_req("{\"v\":1,\"op\":\"request\",\"role\":\"sudo\",\"duration\":60,\"reason\":\"\"}");
+        refuse_req("{\"v\":1,\"op\":\"request\",\"role\":\"sudo\",\"duration\":60,\"reason\":\"a\\nb\"}");
+        refuse_req("{\"v\":1,\"op\":\"request\",\"role\":\"sudo\",\"duration\":60,\"timeout\":5}");
+        refuse_req("{\"v\":1,\"op\":\"request\",\"role\":\"sudo\",\"duration\":60,\"jws\":\"a.b.c\"}");
+        refuse_req("{\"v\":1,\"op\":\"request_wait\",\"request_id\":\"r_1\"}");
+        refuse_req("{\"v\":1,\"op\":\"request_wait\",\"timeout\":5}");
+        refuse_req("{\"v\":1,\"op\":\"request_wait\",\"request_id\":\"r_1\",\"timeout\":3601}");
+        refuse_req("{\"v\":1,\"op\":\"request_wait\",\"request_id\":\"../r\",\"timeout\":5}");
+        refuse_req("{\"v\":1,\"op\":\"request_wait\",\"request_id\":\"r_1\",\"timeout\":5,\"role\":\"sudo\"}");
+        /* user is allowed (the root socket sends it; teamd refuses it on the user socket) */
+        assert_int_equal(team_request_decode("{\"v\":1,\"op\":\"request_wait\",\"user\":\"bob\",\"request_id\":\"r_1\","
+                                             "\"timeout\":5}", 71, &out, NULL), 0);
+        assert_string_equal(out.user, "bob");
+        team_request_clear(&out);
+}
+
+static void test_response_relay_ops(void **state)
+{
+        struct team_response filed = { .ok = true, .request_id = "r_6c1f0e7d2a9b3c4d", .request_status = "pending",
+                                       .approvers = "bob, carol", .request_expires = 1764003600 };
+        struct team_response refused = { .ok = true, .request_status = "refused", .ticket_required = true,
+                                         .reason = "role sudo needs a ticket matching ^INC-[0-9]+$" };
+        struct team_response active = { .ok = true, .request_id = "r_6c1f0e7d2a9b3c4d", .request_status = "active",
+                                        .grant_id = "g_0a1b2c3d4e5f6789", .expires = 1764003700 };
+        struct team_response out;
+        char *text = NULL;
+
+        roundtrip_resp(TEAM_OP_REQUEST, &filed, &out);
+        assert_string_equal(out.request_id, "r_6c1f0e7d2a9b3c4d");
+        assert_string_equal(out.request_status, "pending");
+        assert_string_equal(out.approvers, "bob, carol");
+        assert_int_equal(out.request_expires, 1764003600);
+        assert_false(out.ticket_required);
+        team_response_clear(&out);
+        roundtrip_resp(TEAM_OP_REQUEST, &refused, &out);
+        assert_null(out.request_id);
+        assert_true(out.ticket_required);
+        team_response_clear(&out);
+        roundtrip_resp(TEAM_OP_REQUEST_WAIT, &active, &out);
+        assert_string_equal(out.grant_id, "g_0a1b2c3d4e5f6789");
+        assert_int_equal(out.expires, 1764003700);
+        team_response_clear(&out);
+
+        /* status is required; members of other ops are refused */
+        active.request_status = NULL;
+        assert_int_equal(team_response_encode(TEAM_OP_REQUEST_WAIT, &active, &text, NULL), -EINVAL);
+        assert_null(text);
+        refuse_resp(TEAM_OP_REQUEST, "{\"v\":1,\"ok\":true,\"request_id\":\"r_1\"}");
+        refuse_resp(TEAM_OP_REQUEST, "{\"v\":1,\"ok\":true,\"status\":\"pending\",\"decision\":\"allow\"}");
+        refuse_resp(TEAM_OP_REQUEST, "{\"v\":1,\"ok\":true,\"status\":\"pen ding\"}");
+        refuse_resp(TEAM_OP_REQUEST, "{\"v\":1,\"ok\":true,\"status\":\"pending\",\"approvers\":\"\\u001b[2J\"}");
+        refuse_resp(TEAM_OP_REQUEST_WAIT, "{\"v\":1,\"ok\":true,\"status\":\"active\",\"approvers\":\"bob\"}");
+        refuse_resp(TEAM_OP_REQUEST_WAIT, "{\"v\":1,\"ok\":true,\"status\":\"active\",\"ticket_required\":true}");
+        refuse_resp(TEAM_OP_CHECK, "{\"v\":1,\"ok\":true,\"decision\":\"deny\",\"status\":\"pending\"}");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -691,6 +790,8 @@ int main(void)
                 cmocka_unit_test(test_frame_byte_by_byte),
                 cmocka_unit_test(test_frame_limits),
                 cmocka_unit_test(test_frame_fd),
+                cmocka_unit_test(test_request_relay_ops),
+                cmocka_unit_test(test_response_relay_ops),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
