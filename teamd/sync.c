@@ -21,6 +21,8 @@ struct sync {
         struct teamd *d;
         struct http_client *http;
         struct http_request *req;       /* the poll in flight, or NULL */
+        struct sync_batch *batch;       /* an answer being applied, or NULL */
+        sd_event_source *step;          /* applies the batch's next slice */
         sd_event_source *timer;         /* the next poll */
         char *feed_url;                 /* URL/v1/hosts/ID/grants */
         char cursor[SYNC_CURSOR_MAX + 1];
@@ -131,21 +133,72 @@ static void succeeded(struct sync *s, const struct sync_counts *c)
         s->connected = true;
 }
 
-static void on_answer(struct sync *s, const struct http_result *res)
+static void batch_done(struct sync *s)
 {
-        struct sync_counts counts;
-        char err[256] = "";
-        int r;
+        struct sync_counts counts = *sync_batch_counts(s->batch);
 
-        r = sync_apply_answer(s->d, res->body, res->len, s->cursor, sizeof(s->cursor), &counts, err, sizeof(err));
-        if (r < 0) {
-                fail(s, "%s", err[0] ? err : strerror(-r));
-                return;
-        }
+        snprintf(s->cursor, sizeof(s->cursor), "%s", sync_batch_cursor(s->batch));
+        sync_batch_free(s->batch);
+        s->batch = NULL;
         if (counts.rejected)
                 teamd_log(LOG_WARNING, "grant sync: %u grants from the feed rejected (see GrantRejected events)",
                           counts.rejected);
         succeeded(s, &counts);
+}
+
+/* One slice per loop iteration: PAM checks that arrive meanwhile are
+ * answered between slices. */
+static int on_step(sd_event_source *src, void *userdata)
+{
+        struct sync *s = userdata;
+        char err[256] = "";
+        int r;
+
+        if (!s->batch)
+                return 0;
+        r = sync_batch_step(s->batch, err, sizeof(err));
+        if (r == 0) {
+                if (sd_event_source_set_enabled(s->step, SD_EVENT_ONESHOT) >= 0)
+                        return 0;
+                r = -EIO;
+                snprintf(err, sizeof(err), "cannot schedule the next slice");
+        }
+        if (r > 0) {
+                batch_done(s);
+                return 0;
+        }
+        sync_batch_free(s->batch);
+        s->batch = NULL;
+        fail(s, "%s", err[0] ? err : strerror(-r));
+        return 0;
+}
+
+static void on_answer(struct sync *s, const struct http_result *res)
+{
+        struct sync_counts none = { 0 };
+        char err[256] = "";
+        int r;
+
+        r = sync_batch_new(s->d, res->body, res->len, &s->batch, err, sizeof(err));
+        if (r < 0) {
+                fail(s, "%s", err[0] ? err : strerror(-r));
+                return;
+        }
+        /* Nothing new: no write. */
+        if (sync_batch_empty(s->batch) && strcmp(sync_batch_cursor(s->batch), s->cursor) == 0) {
+                sync_batch_free(s->batch);
+                s->batch = NULL;
+                succeeded(s, &none);
+                return;
+        }
+        if (sync_batch_size(s->batch) > SYNC_SLICE_GRANTS)
+                teamd_log(LOG_INFO, "grant sync: applying %zu grants from the feed, %u at a time",
+                          sync_batch_size(s->batch), SYNC_SLICE_GRANTS);
+        if (sd_event_source_set_enabled(s->step, SD_EVENT_ONESHOT) < 0) {
+                sync_batch_free(s->batch);
+                s->batch = NULL;
+                fail(s, "cannot schedule applying the feed answer");
+        }
 }
 
 static void on_done(const struct http_result *res, void *userdata)
@@ -220,7 +273,7 @@ static int on_timer(sd_event_source *src, uint64_t usec, void *userdata)
         struct sync *s = userdata;
         int r;
 
-        if (s->req)
+        if (s->req || s->batch)
                 return 0;
         r = poll_begin(s);
         if (r < 0)
@@ -281,6 +334,10 @@ int sync_start(struct teamd *d, struct sync **out)
         }
         if (r == 0)
                 r = sd_event_add_time_relative(d->event, &s->timer, CLOCK_MONOTONIC, 0, 0, on_timer, s);
+        if (r >= 0)
+                r = sd_event_add_defer(d->event, &s->step, on_step, s);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s->step, SD_EVENT_OFF);
         if (r < 0)
                 goto fail;
         if (sync_store_purge_revoked(d->store, teamd_now()) < 0)
@@ -298,6 +355,8 @@ void sync_free(struct sync *s)
         if (!s)
                 return;
         http_client_free(s->http);
+        sync_batch_free(s->batch);
+        sd_event_source_disable_unref(s->step);
         sd_event_source_disable_unref(s->timer);
         free(s->feed_url);
         free(s);
@@ -313,7 +372,7 @@ void sync_set_change_callback(struct sync *s, sync_change_fn fn, void *userdata)
 
 void sync_poll_now(struct sync *s)
 {
-        if (!s)
+        if (!s || s->batch)
                 return;
         if (s->req) {
                 http_request_cancel(s->req);

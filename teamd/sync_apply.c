@@ -233,43 +233,108 @@ static int apply_revocation(struct teamd *d, const char *id, int64_t now, struct
         return 0;
 }
 
-int sync_apply_answer(struct teamd *d, const char *body, size_t len, char *cursor_out, size_t cursor_size,
-                      struct sync_counts *counts, char *err, size_t errlen)
-{
+struct sync_batch {
+        struct teamd *d;
         struct answer a;
+        size_t next;            /* next grant to apply */
+        struct sync_counts counts;
+};
+
+int sync_batch_new(struct teamd *d, const char *body, size_t len, struct sync_batch **out, char *err,
+                   size_t errlen)
+{
+        struct sync_batch *b = calloc(1, sizeof(*b));
         const char *why = NULL;
+        int r;
+
+        *out = NULL;
+        if (!b)
+                return -ENOMEM;
+        b->d = d;
+        r = answer_parse(body, len, &b->a, &why);
+        if (r < 0) {
+                snprintf(err, errlen, "malformed feed answer: %s", why ? why : strerror(-r));
+                free(b);
+                return r;
+        }
+        *out = b;
+        return 0;
+}
+
+static int step_grants(struct sync_batch *b, int64_t now)
+{
+        size_t n = json_object_array_length(b->a.grants);
+        size_t end = b->next + SYNC_SLICE_GRANTS < n ? b->next + SYNC_SLICE_GRANTS : n;
+        int r = sync_store_begin(b->d->store);
+
+        for (; r == 0 && b->next < end; b->next++)
+                r = apply_grant(b->d, json_object_array_get_idx(b->a.grants, b->next), now, &b->counts);
+        if (r == 0)
+                return sync_store_commit(b->d->store);
+        sync_store_rollback(b->d->store);
+        return r;
+}
+
+static int step_final(struct sync_batch *b, int64_t now)
+{
+        int r = sync_store_begin(b->d->store);
+
+        for (size_t i = 0; r == 0 && i < json_object_array_length(b->a.revoked); i++)
+                r = apply_revocation(b->d, json_object_get_string(json_object_array_get_idx(b->a.revoked, i)),
+                                     now, &b->counts);
+        if (r == 0)
+                r = sync_store_set_cursor(b->d->store, b->a.cursor);
+        if (r == 0)
+                return sync_store_commit(b->d->store);
+        sync_store_rollback(b->d->store);
+        return r;
+}
+
+int sync_batch_step(struct sync_batch *b, char *err, size_t errlen)
+{
         int64_t now = teamd_now();
         int r;
 
-        memset(counts, 0, sizeof(*counts));
-        r = answer_parse(body, len, &a, &why);
-        if (r < 0) {
-                snprintf(err, errlen, "malformed feed answer: %s", why ? why : strerror(-r));
-                return r;
+        if (b->next < json_object_array_length(b->a.grants)) {
+                r = step_grants(b, now);
+                if (r < 0)
+                        goto fail;
+                if (b->next < json_object_array_length(b->a.grants))
+                        return 0;
         }
-        if (strlen(a.cursor) >= cursor_size) {
-                r = -EBADMSG;
-                goto out;
-        }
-        r = sync_store_begin(d->store);
+        r = step_final(b, now);
         if (r < 0)
-                goto out;
-        for (size_t i = 0; r == 0 && i < json_object_array_length(a.grants); i++)
-                r = apply_grant(d, json_object_array_get_idx(a.grants, i), now, counts);
-        for (size_t i = 0; r == 0 && i < json_object_array_length(a.revoked); i++)
-                r = apply_revocation(d, json_object_get_string(json_object_array_get_idx(a.revoked, i)), now,
-                                     counts);
-        if (r == 0)
-                r = sync_store_set_cursor(d->store, a.cursor);
-        if (r == 0)
-                r = sync_store_commit(d->store);
-        else
-                sync_store_rollback(d->store);
-        if (r < 0)
-                snprintf(err, errlen, "cannot store the feed answer: %s", strerror(-r));
-        else
-                memcpy(cursor_out, a.cursor, strlen(a.cursor) + 1);
-out:
-        json_object_put(a.root);
+                goto fail;
+        return 1;
+fail:
+        snprintf(err, errlen, "cannot store the feed answer: %s", strerror(-r));
         return r;
+}
+
+const struct sync_counts *sync_batch_counts(const struct sync_batch *b)
+{
+        return &b->counts;
+}
+
+const char *sync_batch_cursor(const struct sync_batch *b)
+{
+        return b->a.cursor;
+}
+
+size_t sync_batch_size(const struct sync_batch *b)
+{
+        return json_object_array_length(b->a.grants);
+}
+
+bool sync_batch_empty(const struct sync_batch *b)
+{
+        return json_object_array_length(b->a.grants) == 0 && json_object_array_length(b->a.revoked) == 0;
+}
+
+void sync_batch_free(struct sync_batch *b)
+{
+        if (!b)
+                return;
+        json_object_put(b->a.root);
+        free(b);
 }

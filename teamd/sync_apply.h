@@ -6,6 +6,7 @@
  * GrantRevoked). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sync_store.h"
@@ -21,9 +22,31 @@ struct sync_counts {
         unsigned revoked;       /* grants removed or revocations recorded */
 };
 
-/* Applies body[0..len). cursor_in is the cursor the request was made with;
- * the answer's cursor is stored and copied to cursor_out (size >
- * SYNC_CURSOR_MAX). Returns 0, -EBADMSG (malformed answer; err says why,
- * nothing was stored), or another -errno (store failure). */
-int sync_apply_answer(struct teamd *d, const char *body, size_t len, char *cursor_out, size_t cursor_size,
-                      struct sync_counts *counts, char *err, size_t errlen);
+/* A parsed feed answer being applied a slice at a time, so that a large
+ * answer (a host's first sync, or after a long outage) never holds the
+ * event loop for long: PAM checks are answered between slices. Each slice
+ * of grants is its own transaction; the last step applies the revocations
+ * and stores the new cursor in one transaction. Until then the stored
+ * cursor is the old one: after a crash the answer is fetched again, its
+ * grants already stored are recognised (no second GrantReceived), revoked
+ * ones stay revoked. */
+struct sync_batch;
+
+#define SYNC_SLICE_GRANTS 32
+
+/* Parses and checks body[0..len) strictly; nothing is stored yet. Returns
+ * 0, or -EBADMSG with err saying why, or -ENOMEM. */
+int sync_batch_new(struct teamd *d, const char *body, size_t len, struct sync_batch **out, char *err,
+                   size_t errlen);
+/* Applies the next slice. Returns 1 when the batch is complete (cursor
+ * stored), 0 when more remains, or -errno (store failure; err says why;
+ * the batch must be dropped). */
+int sync_batch_step(struct sync_batch *b, char *err, size_t errlen);
+const struct sync_counts *sync_batch_counts(const struct sync_batch *b);
+/* The answer's cursor. */
+const char *sync_batch_cursor(const struct sync_batch *b);
+/* Grants in the answer. */
+size_t sync_batch_size(const struct sync_batch *b);
+/* Neither grants nor revocations. */
+bool sync_batch_empty(const struct sync_batch *b);
+void sync_batch_free(struct sync_batch *b);
