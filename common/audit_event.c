@@ -41,7 +41,7 @@ static const struct event_info events[TEAM_EVENT__MAX] = {
         [TEAM_EVENT_REQUEST_SUBMITTED] = { "RequestSubmitted",
                 SD_ID128_MAKE(b9,71,96,fe,17,ce,45,f1,86,ff,15,1d,d1,ae,e9,78), LOG_INFO, false },
         [TEAM_EVENT_GRANT_REVOKED] = { "GrantRevoked",
-                SD_ID128_MAKE(91,b1,76,bb,8d,8b,24,99,19,c4,06,83,cf,77,06,e1), LOG_NOTICE, false },
+                SD_ID128_MAKE(91,b1,76,b8,d8,b2,49,91,9c,40,68,3c,f7,70,6e,15), LOG_NOTICE, false },
         [TEAM_EVENT_SESSION_TERMINATED] = { "SessionTerminated",
                 SD_ID128_MAKE(d6,d0,ee,50,80,07,43,e5,a7,ef,54,e5,5a,dd,97,1b), LOG_NOTICE, false },
         [TEAM_EVENT_BREAK_GLASS_USED] = { "BreakGlassUsed",
@@ -49,7 +49,7 @@ static const struct event_info events[TEAM_EVENT__MAX] = {
         [TEAM_EVENT_EXEMPT_PASS] = { "ExemptPass",
                 SD_ID128_MAKE(ad,21,f7,ec,9b,ca,41,60,b0,38,93,d0,03,98,65,a8), LOG_NOTICE, false },
         [TEAM_EVENT_AUDIT_OUTBOX_FULL] = { "AuditOutboxFull",
-                SD_ID128_MAKE(cd,ab,58,b0,0a,5a,4d,9a,84,af,ca,44,01,70,40,1c), LOG_ALERT, true },
+                SD_ID128_MAKE(cd,ab,58,b0,0a,5a,4d,9a,84,af,ca,41,70,40,1c,42), LOG_ALERT, true },
         [TEAM_EVENT_AUDIT_DEAD_LETTER] = { "AuditDeadLetter",
                 SD_ID128_MAKE(fd,7a,30,be,a1,d7,45,bd,89,f9,d7,c1,0d,49,8e,02), LOG_ALERT, true },
 };

@@ -34,6 +34,9 @@ int teamd_audit_start(struct teamd *d)
         r = outbox_open(d->store, d->cfg.outbox_max_events, d->cfg.outbox_max_bytes, sinks, &d->outbox);
         if (r < 0)
                 return r;
+        r = outbox_set_host(d->outbox, d->cfg.host_id);
+        if (r < 0)
+                return r;
         team_journal_set_recorder(record, d);
         return 0;
 }

@@ -194,7 +194,19 @@ void outbox_close(struct outbox *ob)
         }
         for (int i = 0; i < OB__MAX; i++)
                 sqlite3_finalize(ob->stmt[i]);
+        free(ob->host);
         free(ob);
+}
+
+int outbox_set_host(struct outbox *ob, const char *host)
+{
+        char *h = host ? strdup(host) : NULL;
+
+        if (host && !h)
+                return -ENOMEM;
+        free(ob->host);
+        ob->host = h;
+        return 0;
 }
 
 /* Ours (outbox_begin) or one a store module opened on the same database
@@ -346,6 +358,7 @@ void outbox_full_alert_prepare(struct outbox *ob)
                  (unsigned long long)ob->evicted_pending, ob->evicted_first, ob->evicted_last,
                  (unsigned long long)st.evicted_total);
         ob->alert.message = ob->alert_message;
+        ob->alert.host = ob->host;
         ob->alert.reason = "outbox full: oldest undelivered events evicted";
         ob->alert_due = true;
 }

@@ -68,6 +68,9 @@ struct outbox_stats {
 int outbox_open(struct grant_store *store, uint64_t max_events, uint64_t max_bytes,
                 const char *const *sinks, struct outbox **out);
 void outbox_close(struct outbox *ob);
+/* The host_id the outbox's own events (AuditOutboxFull, AuditDeadLetter)
+ * carry as TEAM_HOST; copied. */
+int outbox_set_host(struct outbox *ob, const char *host);
 
 /* The shared transaction (BEGIN IMMEDIATE / COMMIT / ROLLBACK) on the
  * database the grant store writes too. */

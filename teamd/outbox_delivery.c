@@ -218,6 +218,7 @@ int outbox_dead_letter(struct outbox *ob, const char *sink, int64_t seq, const c
                 ev.request_id = NULL;
                 ev.grant_id = NULL;
                 ev.service = sink;
+                ev.host = ob->host;
                 team_journal_audit(&ev);
         }
         return 0;

@@ -43,6 +43,7 @@ struct outbox {
         bool alert_due;                 /* announce after the commit */
         struct team_audit_event alert;
         char alert_message[256];
+        char *host;                     /* outbox_set_host() */
 };
 
 /* The outbox tables: one of store_db.c's migrations.

@@ -31,6 +31,14 @@ static void first_ids_never_change(void **state)
                 { TEAM_EVENT_GRANT_REJECTED, "GrantRejected", "be3e0986395f4bc7ace83099d2d97681" },
                 { TEAM_EVENT_GRANT_EXPIRED, "GrantExpired", "6da02267755040a0bb1aeb7e67004050" },
                 { TEAM_EVENT_DAEMON_STARTED, "DaemonStarted", "b88827cb59154cb9910ba42b21fd57af" },
+                /* issue 5 */
+                { TEAM_EVENT_REQUEST_SUBMITTED, "RequestSubmitted", "b97196fe17ce45f186ff151dd1aee978" },
+                { TEAM_EVENT_GRANT_REVOKED, "GrantRevoked", "91b176b8d8b249919c40683cf7706e15" },
+                { TEAM_EVENT_SESSION_TERMINATED, "SessionTerminated", "d6d0ee50800743e5a7ef54e55add971b" },
+                { TEAM_EVENT_BREAK_GLASS_USED, "BreakGlassUsed", "4ec452bfc9ff4c78b075495c49ed28b6" },
+                { TEAM_EVENT_EXEMPT_PASS, "ExemptPass", "ad21f7ec9bca4160b03893d0039865a8" },
+                { TEAM_EVENT_AUDIT_OUTBOX_FULL, "AuditOutboxFull", "cdab58b00a5a4d9a84afca4170401c42" },
+                { TEAM_EVENT_AUDIT_DEAD_LETTER, "AuditDeadLetter", "fd7a30bea1d745bd89f9d7c10d498e02" },
         };
         char buf[SD_ID128_STRING_MAX];
 
