@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
+#include <systemd/sd-event.h>
 
 #include "audit.h"
 #include "journal.h"
@@ -39,6 +41,31 @@ int teamd_audit_start(struct teamd *d)
                 return r;
         team_journal_set_recorder(record, d);
         return 0;
+}
+
+#define SYNC_INTERVAL_USEC (1000 * 1000)
+
+static int on_sync(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct teamd *d = userdata;
+        int r;
+
+        if (d->outbox) {
+                r = outbox_sync(d->outbox);
+                if (r < 0)
+                        teamd_log(LOG_ERR, "audit: cannot sync the outbox to disk: %s", strerror(-r));
+        }
+        r = sd_event_source_set_time_relative(s, SYNC_INTERVAL_USEC);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return r;
+}
+
+int teamd_audit_attach(struct teamd *d)
+{
+        /* Floating: the loop owns it and frees it with itself. */
+        return sd_event_add_time_relative(d->event, NULL, CLOCK_MONOTONIC, SYNC_INTERVAL_USEC, 100 * 1000, on_sync,
+                                          d);
 }
 
 void teamd_audit_stop(struct teamd *d)

@@ -17,6 +17,9 @@ struct team_response;
  * sinks, and makes it the journal's recorder. */
 int teamd_audit_start(struct teamd *d);
 void teamd_audit_stop(struct teamd *d);
+/* On d->event: puts the outbox's unsynced commits on disk every second
+ * (outbox_sync). */
+int teamd_audit_attach(struct teamd *d);
 
 /* 0, or -errno when no transaction could be opened (the change then runs
  * in autocommit, its event in a transaction of its own). */

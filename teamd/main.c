@@ -174,6 +174,8 @@ static int setup_loop(struct teamd *d, const struct teamd_listeners *l)
         if (r >= 0)
                 r = teamd_maintenance_start(d);
         if (r >= 0)
+                r = teamd_audit_attach(d);
+        if (r >= 0)
                 r = relay_start(d, &d->relay);
         if (r >= 0)
                 r = audit_shipping_start(d->event, &d->cfg, d->outbox, &d->shipping);

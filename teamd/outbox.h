@@ -79,8 +79,14 @@ int outbox_commit(struct outbox *ob);
 void outbox_rollback(struct outbox *ob);
 
 /* Appends one event inside the caller's transaction (or its own when none is
- * open). Applies the full policy first. */
+ * open). Applies the full policy first. In its own transaction the commit
+ * is not fsynced (a teamd crash loses nothing; power loss may lose what
+ * the next outbox_sync() has not yet written): see outbox.c. */
 int outbox_append(struct outbox *ob, const struct team_audit_event *ev);
+/* Puts every committed event on disk (a passive WAL checkpoint); nothing to
+ * do when every commit since the last call was synced. teamd calls it
+ * every second (audit.c) and at exit. */
+int outbox_sync(struct outbox *ob);
 
 /* Up to max_events (1..100 sensible) entries whose JSON totals at most
  * max_bytes (at least one entry is returned even when it alone is larger),

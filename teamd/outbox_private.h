@@ -26,6 +26,12 @@ enum ob_stmt {
         OB_DEAD_ADD,
         OB_LAST_DELIVERY,
         OB_LAST_DELIVERY_ANY,
+        OB_BEGIN,
+        OB_DEPTH,
+        OB_COMMIT,
+        OB_ROLLBACK,
+        OB_SYNC_NORMAL,
+        OB_SYNC_FULL,
         OB__MAX
 };
 
@@ -44,6 +50,7 @@ struct outbox {
         struct team_audit_event alert;
         char alert_message[256];
         char *host;                     /* outbox_set_host() */
+        bool unsynced;                  /* commits without fsync since the last outbox_sync() */
 };
 
 /* The outbox tables: one of store_db.c's migrations.
