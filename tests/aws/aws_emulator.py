@@ -199,6 +199,7 @@ def check_event_data(ev, account):
             return f"{k} not an object or over {n} bytes"
     if rec["UID"] != ev["id"]:
         return "UID is not the entry id"
+    ev["_name"] = rec["eventName"]
     return None
 
 
@@ -230,6 +231,12 @@ def validate_body(query, body):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        super().setup()
+        # headers and body leave in two writes: without this, Nagle plus
+        # the client's delayed ACK cost 40 ms per answer
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, fmt, *args):
         if ARGS.verbose:
@@ -378,10 +385,11 @@ class Handler(BaseHTTPRequestHandler):
                 failed.append({"id": e["id"], "errorCode": "InvalidData", "errorMessage": "refused for the test"})
             else:
                 ok.append({"id": e["id"], "eventID": str(uuid.uuid4())})
+        names = {e["id"]: e["_name"] for e in events}
         with LOCK:
             for e in ok:
                 STATE["accepted"][e["id"]] = STATE["accepted"].get(e["id"], 0) + 1
-                name = json.loads(next(x["eventData"] for x in events if x["id"] == e["id"]))["eventName"]
+                name = names[e["id"]]
                 STATE["event_names"][name] = STATE["event_names"].get(name, 0) + 1
             for f in failed:
                 STATE["failed_entries"][f["id"]] = f["errorCode"]
