@@ -131,7 +131,9 @@ report() {
         bench bench_teamd --seconds "$secs" --fill "$fill"
         echo
         # team-server: sets up its own server and identities (bench/bench_server.sh).
-        if ! "$top/bench/bench_server.sh" $([ "$quick" = 1 ] && echo --quick); then
+        local server_args=()
+        [ "$quick" = 0 ] || server_args+=(--quick)
+        if ! "$top/bench/bench_server.sh" "${server_args[@]}"; then
                 echo "| bench_server | failed, see stderr | | | | | | | |"
                 echo bench_server >>"$failed"
         fi
