@@ -11,15 +11,26 @@
 #include "shipper.h"
 
 #define MAX_LANES 4
+#define MAX_INFLIGHT 8
+
+struct lane;
+
+/* One batch with the sink. */
+struct batch {
+        struct lane *lane;
+        struct outbox_entry *entries;
+        size_t n;
+        struct sink_item *items;
+        bool busy;
+};
 
 struct lane {
         struct shipper *sh;
         struct sink *sink;
         sd_event_source *timer;
-        struct outbox_entry *entries;
-        size_t n;
-        struct sink_item *items;
-        bool busy;                  /* a batch is with the sink */
+        struct batch batches[MAX_INFLIGHT];
+        unsigned max_inflight;
+        unsigned n_busy;
         bool backing_off;
         unsigned attempt;           /* consecutive failed rounds */
         size_t batch_limit;         /* lowered while splitting an invalid batch */
@@ -57,20 +68,25 @@ static uint64_t backoff_usec(unsigned attempt, long retry_after_s)
         return d;
 }
 
-static void lane_release(struct lane *l)
+static void batch_release(struct batch *b)
 {
-        outbox_entries_free(l->entries, l->n);
-        free(l->items);
-        l->entries = NULL;
-        l->items = NULL;
-        l->n = 0;
-        l->busy = false;
+        outbox_entries_free(b->entries, b->n);
+        free(b->items);
+        if (b->busy)
+                b->lane->n_busy--;
+        b->entries = NULL;
+        b->items = NULL;
+        b->n = 0;
+        b->busy = false;
 }
 
 static void lane_backoff(struct lane *l, long retry_after_s)
 {
-        uint64_t d = backoff_usec(l->attempt, retry_after_s);
+        uint64_t d;
 
+        if (l->backing_off)
+                return; /* another batch of this round already failed */
+        d = backoff_usec(l->attempt, retry_after_s);
         if (l->attempt < 30)
                 l->attempt++;
         l->backing_off = true;
@@ -78,14 +94,15 @@ static void lane_backoff(struct lane *l, long retry_after_s)
 }
 
 /* Acks and dead letters; returns whether some entry failed for real. */
-static bool lane_record(struct lane *l, size_t *n_delivered)
+static bool batch_record(struct batch *b)
 {
-        int64_t *seqs = calloc(l->n ? l->n : 1, sizeof(*seqs));
+        struct lane *l = b->lane;
+        int64_t *seqs = calloc(b->n ? b->n : 1, sizeof(*seqs));
         size_t k = 0;
         bool failed = false;
 
-        for (size_t i = 0; i < l->n; i++) {
-                struct sink_item *it = &l->items[i];
+        for (size_t i = 0; i < b->n; i++) {
+                struct sink_item *it = &b->items[i];
 
                 if (it->verdict == SINK_DELIVERED && seqs)
                         seqs[k++] = it->entry->seq;
@@ -102,78 +119,107 @@ static bool lane_record(struct lane *l, size_t *n_delivered)
         else if (k > 0)
                 teamd_log(LOG_ERR, "audit shipper %s: cannot record %zu deliveries (they will be sent again)",
                           l->sink->name, k);
-        *n_delivered = k;
         free(seqs);
         return failed;
 }
 
 static void on_sink_done(int err, long retry_after_s, bool throttled, void *userdata)
 {
-        struct lane *l = userdata;
-        size_t delivered = 0;
-        bool failed;
+        struct batch *b = userdata;
+        struct lane *l = b->lane;
+        bool failed = batch_record(b);
 
-        failed = lane_record(l, &delivered);
-        if (err == -EBADMSG && l->n > 1) {
-                l->batch_limit = l->n / 2;
-                lane_release(l);
-                lane_schedule(l, 0);
+        if (err == -EBADMSG && b->n == 1 &&
+            outbox_dead_letter(l->sh->ob, l->sink->name, b->entries[0].seq, b->items[0].code,
+                               b->items[0].message) == 0)
+                l->stats.dead++;
+        if (err == -EBADMSG) {
+                /* split until the bad event is alone */
+                if (b->n > 1)
+                        l->batch_limit = b->n / 2;
+                batch_release(b);
+                if (!l->backing_off)
+                        lane_schedule(l, 0);
                 return;
         }
-        if (err == -EBADMSG && l->n == 1) {
-                if (outbox_dead_letter(l->sh->ob, l->sink->name, l->entries[0].seq, l->items[0].code,
-                                       l->items[0].message) == 0)
-                        l->stats.dead++;
-                lane_release(l);
-                lane_schedule(l, 0);
-                return;
-        }
-        lane_release(l);
+        batch_release(b);
         if (err < 0 || failed || throttled) {
                 lane_backoff(l, retry_after_s);
                 return;
         }
+        if (l->backing_off)
+                return;
         l->attempt = 0;
         if (l->batch_limit < l->sink->max_events)
                 l->batch_limit = l->batch_limit * 2 > l->sink->max_events ? l->sink->max_events : l->batch_limit * 2;
         lane_schedule(l, 0);
 }
 
+/* Batches in flight hold the newest entries handed out: fetch after them
+ * (nothing is sent twice at once); with none in flight, from the oldest
+ * (what failed comes back). */
+static int64_t lane_after_seq(const struct lane *l)
+{
+        int64_t after = 0;
+
+        for (unsigned i = 0; i < l->max_inflight; i++)
+                if (l->batches[i].busy && l->batches[i].n > 0 &&
+                    l->batches[i].entries[l->batches[i].n - 1].seq > after)
+                        after = l->batches[i].entries[l->batches[i].n - 1].seq;
+        return after;
+}
+
+/* 1: a batch went out, 0: nothing to send, -errno. */
+static int lane_send_one(struct lane *l, struct batch *b)
+{
+        int r = outbox_fetch_batch(l->sh->ob, l->sink->name, lane_after_seq(l), l->batch_limit, l->sink->max_bytes,
+                                   &b->entries, &b->n);
+
+        if (r < 0) {
+                teamd_log(LOG_ERR, "audit shipper %s: cannot read the outbox: %s", l->sink->name, strerror(-r));
+                return r;
+        }
+        if (b->n == 0) {
+                batch_release(b);
+                return 0;
+        }
+        b->items = calloc(b->n, sizeof(*b->items));
+        if (!b->items) {
+                batch_release(b);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < b->n; i++)
+                b->items[i].entry = &b->entries[i];
+        b->busy = true;
+        l->n_busy++;
+        l->stats.batches++;
+        r = l->sink->send(l->sink, b->items, b->n, on_sink_done, b);
+        if (r < 0) {
+                teamd_log(LOG_WARNING, "audit shipper %s: cannot send: %s", l->sink->name, strerror(-r));
+                batch_release(b);
+                return r;
+        }
+        return 1;
+}
+
 static int on_lane_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct lane *l = userdata;
-        int r;
+        int r = 1;
 
-        if (l->busy)
-                return 0;
         l->backing_off = false;
-        r = outbox_fetch_batch(l->sh->ob, l->sink->name, 0, l->batch_limit, l->sink->max_bytes, &l->entries, &l->n);
-        if (r < 0) {
-                teamd_log(LOG_ERR, "audit shipper %s: cannot read the outbox: %s", l->sink->name, strerror(-r));
-                lane_backoff(l, -1);
-                return 0;
+        /* while splitting an invalid batch, one at a time */
+        for (unsigned i = 0; i < l->max_inflight && r > 0; i++) {
+                if (l->batches[i].busy)
+                        continue;
+                if (l->n_busy > 0 && l->batch_limit < l->sink->max_events)
+                        break;
+                r = lane_send_one(l, &l->batches[i]);
         }
-        if (l->n == 0) {
-                lane_release(l);
+        if (r < 0)
+                lane_backoff(l, -1);
+        else if (r == 0 && l->n_busy == 0)
                 lane_schedule(l, SHIPPER_IDLE_POLL_USEC);
-                return 0;
-        }
-        l->items = calloc(l->n, sizeof(*l->items));
-        if (!l->items) {
-                lane_release(l);
-                lane_backoff(l, -1);
-                return 0;
-        }
-        for (size_t i = 0; i < l->n; i++)
-                l->items[i].entry = &l->entries[i];
-        l->busy = true;
-        l->stats.batches++;
-        r = l->sink->send(l->sink, l->items, l->n, on_sink_done, l);
-        if (r < 0) {
-                teamd_log(LOG_WARNING, "audit shipper %s: cannot send: %s", l->sink->name, strerror(-r));
-                lane_release(l);
-                lane_backoff(l, -1);
-        }
         return 0;
 }
 
@@ -196,6 +242,10 @@ int shipper_new(sd_event *event, struct outbox *ob, struct sink **sinks, size_t 
                 l->sh = sh;
                 l->sink = sinks[i];
                 l->batch_limit = sinks[i]->max_events;
+                l->max_inflight = sinks[i]->max_inflight < 1 ? 1
+                                  : sinks[i]->max_inflight > MAX_INFLIGHT ? MAX_INFLIGHT : sinks[i]->max_inflight;
+                for (unsigned k = 0; k < MAX_INFLIGHT; k++)
+                        l->batches[k].lane = l;
                 sh->n_lanes = i + 1;
                 r = sd_event_add_time_relative(event, &l->timer, CLOCK_MONOTONIC, 0, 1000, on_lane_timer, l);
                 if (r < 0)
@@ -216,9 +266,10 @@ void shipper_free(struct shipper *sh)
         for (size_t i = 0; i < sh->n_lanes; i++) {
                 struct lane *l = &sh->lanes[i];
 
-                if (l->busy)
+                if (l->n_busy)
                         l->sink->cancel(l->sink);
-                lane_release(l);
+                for (unsigned k = 0; k < MAX_INFLIGHT; k++)
+                        batch_release(&l->batches[k]);
                 sd_event_source_disable_unref(l->timer);
                 l->sink->free(l->sink);
         }
@@ -233,7 +284,7 @@ void shipper_kick(struct shipper *sh)
         for (size_t i = 0; i < sh->n_lanes; i++) {
                 struct lane *l = &sh->lanes[i];
 
-                if (!l->busy && !l->backing_off)
+                if (l->n_busy < l->max_inflight && !l->backing_off)
                         lane_schedule(l, 0);
         }
 }
@@ -252,7 +303,7 @@ void shipper_get_stats(const struct shipper *sh, struct shipper_stats *st)
 bool shipper_idle(const struct shipper *sh)
 {
         for (size_t i = 0; sh && i < sh->n_lanes; i++)
-                if (sh->lanes[i].busy || sh->lanes[i].backing_off)
+                if (sh->lanes[i].n_busy || sh->lanes[i].backing_off)
                         return false;
         return true;
 }

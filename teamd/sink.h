@@ -28,9 +28,12 @@ struct sink {
         const char *name;                /* OUTBOX_SINK_* */
         size_t max_events;               /* per batch */
         size_t max_bytes;                /* of entry JSON per batch (the request stays under the service cap) */
+        unsigned max_inflight;           /* batches at once (1: strictly one after the other) */
         /* Start sending; done() is called exactly once from the event loop
-         * (never from inside send) unless cancel() comes first. */
+         * (never from inside send) unless cancel() comes first. Up to
+         * max_inflight sends may be outstanding, each its own userdata. */
         int (*send)(struct sink *s, struct sink_item *items, size_t n, sink_done_fn done, void *userdata);
+        /* Cancels every outstanding send; no done() follows. */
         void (*cancel)(struct sink *s);
         void (*free)(struct sink *s);
 };

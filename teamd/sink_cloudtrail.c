@@ -17,28 +17,46 @@
 
 #define USER_AGENT "teamd/" PACKAGE_VERSION
 
-struct ct_sink {
-        struct sink base;
-        struct http_client *http;
-        struct aws_creds *creds;
-        const struct teamd_config *cfg;
+struct ct_sink;
+
+/* One PutAuditEvents in progress. */
+struct ct_call {
+        struct ct_call *next;
+        struct ct_sink *sink;
         struct http_request *req;
         bool waiting_creds;
         struct sink_item *items;
         size_t n;
         sink_done_fn done;
         void *userdata;
-        struct cloudtrail_response resp;   /* big: kept here, not on the stack */
+        struct cloudtrail_response resp;   /* big: on the heap, not the stack */
 };
 
-static void complete(struct ct_sink *s, int err, long retry_after, bool throttled)
-{
-        sink_done_fn done = s->done;
+struct ct_sink {
+        struct sink base;
+        struct http_client *http;
+        struct aws_creds *creds;
+        const struct teamd_config *cfg;
+        struct ct_call *calls;
+};
 
-        s->done = NULL;
-        s->req = NULL;
-        if (done)
-                done(err, retry_after, throttled, s->userdata);
+static void call_unlink(struct ct_call *c)
+{
+        for (struct ct_call **p = &c->sink->calls; *p; p = &(*p)->next)
+                if (*p == c) {
+                        *p = c->next;
+                        break;
+                }
+}
+
+static void complete(struct ct_call *c, int err, long retry_after, bool throttled)
+{
+        sink_done_fn done = c->done;
+        void *userdata = c->userdata;
+
+        call_unlink(c);
+        free(c);
+        done(err, retry_after, throttled, userdata);
 }
 
 static void item_set(struct sink_item *it, enum sink_verdict v, const char *code, const char *msg)
@@ -48,37 +66,37 @@ static void item_set(struct sink_item *it, enum sink_verdict v, const char *code
         snprintf(it->message, sizeof(it->message), "%s", msg ? msg : "");
 }
 
-static struct sink_item *find_item(struct ct_sink *s, const char *id)
+static struct sink_item *find_item(struct ct_call *c, const char *id)
 {
-        for (size_t i = 0; i < s->n; i++)
-                if (strcmp(s->items[i].entry->id, id) == 0)
-                        return &s->items[i];
+        for (size_t i = 0; i < c->n; i++)
+                if (strcmp(c->items[i].entry->id, id) == 0)
+                        return &c->items[i];
         return NULL;
 }
 
-static void on_success(struct ct_sink *s, const char *body, size_t len)
+static void on_success(struct ct_call *c, const char *body, size_t len)
 {
         const char *why = NULL;
 
-        if (cloudtrail_response_parse(body, len, &s->resp, &why) < 0) {
+        if (cloudtrail_response_parse(body, len, &c->resp, &why) < 0) {
                 teamd_log(LOG_WARNING, "CloudTrail Lake: unreadable PutAuditEvents answer (%s); batch retried",
                           why ? why : "out of memory");
-                for (size_t i = 0; i < s->n; i++)
-                        item_set(&s->items[i], SINK_RETRY, "BadAnswer", why);
+                for (size_t i = 0; i < c->n; i++)
+                        item_set(&c->items[i], SINK_RETRY, "BadAnswer", why);
                 return;
         }
-        for (size_t i = 0; i < s->n; i++)
-                if (s->items[i].verdict == SINK_RETRY)
-                        item_set(&s->items[i], SINK_RETRY, "NotInAnswer", "the answer did not mention the event");
-        for (size_t i = 0; i < s->resp.n_ok; i++) {
-                struct sink_item *it = find_item(s, s->resp.ok[i].id);
+        for (size_t i = 0; i < c->n; i++)
+                if (c->items[i].verdict == SINK_RETRY)
+                        item_set(&c->items[i], SINK_RETRY, "NotInAnswer", "the answer did not mention the event");
+        for (size_t i = 0; i < c->resp.n_ok; i++) {
+                struct sink_item *it = find_item(c, c->resp.ok[i].id);
 
                 if (it && it->verdict == SINK_RETRY)
                         item_set(it, SINK_DELIVERED, NULL, NULL);
         }
-        for (size_t i = 0; i < s->resp.n_failed; i++) {
-                const struct cloudtrail_failed *f = &s->resp.failed[i];
-                struct sink_item *it = find_item(s, f->id);
+        for (size_t i = 0; i < c->resp.n_failed; i++) {
+                const struct cloudtrail_failed *f = &c->resp.failed[i];
+                struct sink_item *it = find_item(c, f->id);
 
                 if (it && it->verdict == SINK_RETRY)
                         item_set(it, cloudtrail_error_is_retryable(f->code) ? SINK_RETRY : SINK_DEAD, f->code,
@@ -88,25 +106,25 @@ static void on_success(struct ct_sink *s, const char *body, size_t len)
 
 static void on_answer(const struct http_result *res, void *userdata)
 {
-        struct ct_sink *s = userdata;
+        struct ct_call *c = userdata;
         char code[129] = "", msg[512] = "";
         bool throttled = false;
 
-        s->req = NULL;
+        c->req = NULL;
         if (res->err < 0) {
                 teamd_log(LOG_WARNING, "CloudTrail Lake: PutAuditEvents failed: %s", res->detail);
-                complete(s, res->err, -1, false);
+                complete(c, res->err, -1, false);
                 return;
         }
         if (res->status == 200) {
-                on_success(s, res->body, res->len);
-                complete(s, 0, -1, false);
+                on_success(c, res->body, res->len);
+                complete(c, 0, -1, false);
                 return;
         }
         cloudtrail_error_parse(res->body, res->len, code, sizeof(code), msg, sizeof(msg));
         throttled = aws_error_is_throttle(res->status, code);
         if (aws_error_is_auth(code))
-                aws_creds_invalidate(s->creds);
+                aws_creds_invalidate(c->sink->creds);
         teamd_log(LOG_WARNING, "CloudTrail Lake: PutAuditEvents HTTP %ld %s%s%s", res->status,
                   code[0] ? code : "(no code)", msg[0] ? ": " : "", msg);
         /* A 400 that is about the data: the shipper splits the batch until
@@ -114,12 +132,12 @@ static void on_answer(const struct http_result *res, void *userdata)
         if (res->status == 400 && !throttled && !aws_error_is_auth(code) &&
             (strcmp(code, "ValidationException") == 0 || strcmp(code, "SerializationException") == 0 ||
              strcmp(code, "ChannelUnsupportedSchema") == 0)) {
-                for (size_t i = 0; i < s->n; i++)
-                        item_set(&s->items[i], SINK_RETRY, code, msg);
-                complete(s, -EBADMSG, res->retry_after_s, false);
+                for (size_t i = 0; i < c->n; i++)
+                        item_set(&c->items[i], SINK_RETRY, code, msg);
+                complete(c, -EBADMSG, res->retry_after_s, false);
                 return;
         }
-        complete(s, -EAGAIN, res->retry_after_s, throttled);
+        complete(c, -EAGAIN, res->retry_after_s, throttled);
 }
 
 static int add_entry(struct json_object *arr, struct sink_item *it, const char *account_id, size_t *total)
@@ -185,8 +203,9 @@ static char *build_url(struct ct_sink *s, const char *region)
 }
 
 /* Credentials, account and region are known: build and send. */
-static int post(struct ct_sink *s, const struct aws_credentials *k)
+static int post(struct ct_call *c, const struct aws_credentials *k)
 {
+        struct ct_sink *s = c->sink;
         const char *account = s->cfg->account_id ? s->cfg->account_id : aws_creds_account_id(s->creds);
         const char *region = aws_pick_region(s->cfg->cloudtrail_region, aws_creds_region(s->creds));
         struct json_object *top = json_object_new_object(), *arr = json_object_new_array();
@@ -200,10 +219,10 @@ static int post(struct ct_sink *s, const struct aws_credentials *k)
                 r = -ENOKEY;
                 goto out;
         }
-        for (size_t i = 0; i < s->n && r == 0; i++) {
+        for (size_t i = 0; i < c->n && r == 0; i++) {
                 size_t before = json_object_array_length(arr);
 
-                r = add_entry(arr, &s->items[i], account, &total);
+                r = add_entry(arr, &c->items[i], account, &total);
                 if (r == 0 && json_object_array_length(arr) > before)
                         sent++;
         }
@@ -224,7 +243,7 @@ static int post(struct ct_sink *s, const struct aws_credentials *k)
                 .content_type = "application/json", .body = body, .body_len = strlen(body),
                 .timeout_ms = (uint32_t)(s->cfg->ship_timeout * 1000),
         };
-        r = aws_request_start(s->http, k, &o, on_answer, s, &s->req);
+        r = aws_request_start(s->http, k, &o, on_answer, c, &c->req);
 out:
         json_object_put(arr);
         json_object_put(top);
@@ -234,21 +253,21 @@ out:
 
 static void on_creds(int err, void *userdata)
 {
-        struct ct_sink *s = userdata;
+        struct ct_call *c = userdata;
         const struct aws_credentials *k;
         int r;
 
-        s->waiting_creds = false;
-        k = err == 0 ? aws_creds_current(s->creds) : NULL;
+        c->waiting_creds = false;
+        k = err == 0 ? aws_creds_current(c->sink->creds) : NULL;
         if (!k) {
                 teamd_log(LOG_WARNING, "CloudTrail Lake: no AWS credentials (%s)",
                           err == -ENOKEY || err == 0 ? "none found in the chain" : strerror(-err));
-                complete(s, err < 0 ? err : -ENOKEY, -1, false);
+                complete(c, err < 0 ? err : -ENOKEY, -1, false);
                 return;
         }
-        r = post(s, k);
+        r = post(c, k);
         if (r <= 0)
-                complete(s, r, -1, false); /* r == 0: every item was dead before sending */
+                complete(c, r, -1, false); /* r == 0: every item was dead before sending */
 }
 
 static bool need_identity(const struct ct_sink *s)
@@ -260,35 +279,38 @@ static bool need_identity(const struct ct_sink *s)
 static int ct_send(struct sink *base, struct sink_item *items, size_t n, sink_done_fn done, void *userdata)
 {
         struct ct_sink *s = (struct ct_sink *)base;
+        struct ct_call *c = calloc(1, sizeof(*c));
         int r;
 
-        if (s->done)
-                return -EBUSY;
-        s->items = items;
-        s->n = n;
-        s->done = done;
-        s->userdata = userdata;
+        if (!c)
+                return -ENOMEM;
+        *c = (struct ct_call){ .sink = s, .items = items, .n = n, .done = done, .userdata = userdata };
         /* Always through the credentials step: it completes from the loop,
          * at once when the cached credentials are good. */
-        s->waiting_creds = true;
-        r = aws_creds_refresh(s->creds, need_identity(s), on_creds, s);
+        c->waiting_creds = true;
+        r = aws_creds_refresh(s->creds, need_identity(s), on_creds, c);
         if (r < 0) {
-                s->waiting_creds = false;
-                s->done = NULL;
+                free(c);
+                return r;
         }
-        return r;
+        c->next = s->calls;
+        s->calls = c;
+        return 0;
 }
 
 static void ct_cancel(struct sink *base)
 {
         struct ct_sink *s = (struct ct_sink *)base;
 
-        http_request_cancel(s->req);
-        s->req = NULL;
-        if (s->waiting_creds)
-                aws_creds_forget_waiter(s->creds, s);
-        s->waiting_creds = false;
-        s->done = NULL;
+        while (s->calls) {
+                struct ct_call *c = s->calls;
+
+                s->calls = c->next;
+                http_request_cancel(c->req);
+                if (c->waiting_creds)
+                        aws_creds_forget_waiter(s->creds, c);
+                free(c);
+        }
 }
 
 static void ct_free(struct sink *base)
@@ -310,6 +332,7 @@ int sink_cloudtrail_new(struct http_client *http, struct aws_creds *creds, const
                 .name = OUTBOX_SINK_CLOUDTRAIL,
                 .max_events = CLOUDTRAIL_BATCH_EVENTS,
                 .max_bytes = 400 * 1024,
+                .max_inflight = CLOUDTRAIL_MAX_INFLIGHT,
                 .send = ct_send,
                 .cancel = ct_cancel,
                 .free = ct_free,

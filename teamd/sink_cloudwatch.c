@@ -298,6 +298,7 @@ int sink_cloudwatch_new(struct http_client *http, struct aws_creds *creds, const
                 .name = OUTBOX_SINK_CLOUDWATCH,
                 .max_events = CLOUDWATCH_BATCH_EVENTS,
                 .max_bytes = 450 * 1024,
+                .max_inflight = 1,  /* the stream keeps outbox order */
                 .send = cw_send,
                 .cancel = cw_cancel,
                 .free = cw_free,

@@ -431,6 +431,9 @@ def main():
     ap.add_argument("--account", default="123456789012")
     ap.add_argument("--hang", type=float, default=30)
     ap.add_argument("--fast", action="store_true", help="write the state only on request and at exit")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="processes accepting on the one socket (benchmarks: Python's GIL would be the bottleneck); "
+                         "worker N>0 writes its state to STATE.wN")
     ap.add_argument("--verbose", action="store_true")
     ARGS = ap.parse_args()
     SCRIPT = [m for m in ARGS.script.split(",") if m]
@@ -446,13 +449,29 @@ def main():
         f.write(str(srv.server_address[1]))
     os.replace(ARGS.port_file + ".tmp", ARGS.port_file)
     import signal
+    children = []
+    for i in range(1, ARGS.workers):
+        pid = os.fork()
+        if pid == 0:
+            children = []
+            ARGS.state += f".w{i}"
+            save_state()
+            break
+        children.append(pid)
 
     def stop(*_):
+        for c in children:
+            os.kill(c, signal.SIGTERM)
         with LOCK:
             save_state()
         os._exit(0)
     signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGUSR1, lambda *_: save_state())
+    def dump(*_):
+        for c in children:
+            os.kill(c, signal.SIGUSR1)
+        with LOCK:
+            save_state()
+    signal.signal(signal.SIGUSR1, dump)
     srv.serve_forever()
 
 
