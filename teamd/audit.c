@@ -19,7 +19,7 @@ static int record(const struct team_audit_event *ev, void *userdata)
 {
         struct teamd *d = userdata;
 
-        return d->outbox ? outbox_append(d->outbox, ev) : 0;
+        return d->outbox ? outbox_record(d->outbox, ev) : 0;
 }
 
 int teamd_audit_start(struct teamd *d)

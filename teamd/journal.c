@@ -228,6 +228,8 @@ void team_journal_event(enum team_event_type type, const struct team_event_field
         ev.message = msg;
         if (recorder_fn) {
                 r = recorder_fn(&ev, recorder_userdata);
+                if (r > 0)
+                        return; /* the recorder writes the entry when the transaction commits */
                 if (r < 0)
                         teamd_log(LOG_ALERT, "audit event %s (%s) is in journald only, not in the outbox: %s",
                                   team_event_name(type), sd_id128_to_string(ev.id, (char[SD_ID128_STRING_MAX]){ 0 }),

@@ -33,7 +33,10 @@ typedef void (*team_journal_sink_fn)(enum team_event_type type, const struct tea
                                      const char *message, void *userdata);
 /* The durable record (teamd/audit.c: the outbox). Called for every
  * team_journal_event() before the journald entry is written; a failure is
- * reported at LOG_ALERT and the journald entry is still written. */
+ * reported at LOG_ALERT and the journald entry is still written. Returns 1
+ * when it took the event into an open transaction and will write the
+ * journald entry itself (team_journal_audit) once that commits, so that
+ * journald never shows an event whose state change was rolled back. */
 typedef int (*team_journal_recorder_fn)(const struct team_audit_event *ev, void *userdata);
 
 /* NULL turns the mirror off. */

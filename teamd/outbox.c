@@ -169,6 +169,7 @@ int outbox_open(struct grant_store *store, uint64_t max_events, uint64_t max_byt
                         goto fail;
                 }
         }
+        outbox_hooks_install(ob);
         r = outbox_begin(ob);
         if (r == 0)
                 r = sinks_sync(ob);
@@ -193,6 +194,7 @@ void outbox_close(struct outbox *ob)
                 return;
         if (ob->in_tx)
                 outbox_rollback(ob);
+        outbox_hooks_remove(ob);
         (void)outbox_sync(ob);
         if (ob->evicted_pending > 0) {
                 /* Nothing may be evicted unannounced: the last episode's
@@ -484,6 +486,24 @@ out:
                 sqlite3_exec(ob->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
         free(json);
         return r;
+}
+
+int outbox_record(struct outbox *ob, const struct team_audit_event *ev)
+{
+        char *json = NULL;
+        size_t len = 0;
+        int r;
+
+        if (!outbox_in_any_tx(ob))
+                return outbox_append(ob, ev);
+        r = team_audit_event_to_json(ev, &json, &len);
+        if (r < 0)
+                return r;
+        r = append_in_tx(ob, ev, json, len);
+        if (r == 0)
+                r = outbox_pending_add(ob, json, len);
+        free(json);
+        return r < 0 ? r : 1;
 }
 
 int outbox_sync(struct outbox *ob)

@@ -83,6 +83,12 @@ void outbox_rollback(struct outbox *ob);
  * is not fsynced (a teamd crash loses nothing; power loss may lose what
  * the next outbox_sync() has not yet written): see outbox.c. */
 int outbox_append(struct outbox *ob, const struct team_audit_event *ev);
+/* outbox_append() for teamd's journal (team_journal_recorder_fn): 0 when the
+ * event committed in its own transaction (the caller writes the journald
+ * entry now), 1 when it joined an open transaction: its journald entry is
+ * then written right after that transaction commits (whoever commits it),
+ * and never if it rolls back. */
+int outbox_record(struct outbox *ob, const struct team_audit_event *ev);
 /* Puts every committed event on disk (a passive WAL checkpoint); nothing to
  * do when every commit since the last call was synced. teamd calls it
  * every second (audit.c) and at exit. */

@@ -51,6 +51,8 @@ struct outbox {
         char alert_message[256];
         char *host;                     /* outbox_set_host() */
         bool unsynced;                  /* commits without fsync since the last outbox_sync() */
+        char **pending;                 /* JSON of events whose journald entry waits for the commit */
+        size_t n_pending, cap_pending;
 };
 
 /* The outbox tables: one of store_db.c's migrations.
@@ -91,3 +93,7 @@ int ob_exec(sqlite3_stmt *st);
 bool outbox_sink_known(const struct outbox *ob, const char *sink);
 /* A transaction is open on the database: ours, or a store module's. */
 bool outbox_in_any_tx(const struct outbox *ob);
+/* The commit and rollback hooks (outbox_pending.c). */
+void outbox_hooks_install(struct outbox *ob);
+void outbox_hooks_remove(struct outbox *ob);
+int outbox_pending_add(struct outbox *ob, const char *json, size_t len);

@@ -21,7 +21,7 @@
 #include "outbox.h"
 
 struct seen {
-        int n_full, n_dead;
+        int n_full, n_dead, n_allowed;
         char last_full[512];
 };
 
@@ -34,6 +34,8 @@ static void sink(enum team_event_type type, const struct team_event_fields *f, c
                 snprintf(seen.last_full, sizeof(seen.last_full), "%s", message);
         } else if (type == TEAM_EVENT_AUDIT_DEAD_LETTER) {
                 seen.n_dead++;
+        } else if (type == TEAM_EVENT_ELEVATION_ALLOWED) {
+                seen.n_allowed++;
         }
 }
 
@@ -263,6 +265,40 @@ static void rollback_takes_the_event_back(void **state)
         assert_int_equal(depth, 1);
 }
 
+/* journald sees an event of a transaction only once it commits. */
+static void journal_entry_waits_for_the_commit(void **state)
+{
+        struct fixture *f = *state;
+        struct team_audit_event ev;
+        uint64_t depth;
+
+        assert_int_equal(outbox_open(f->s, 1000, 1 << 20, one_sink, &f->ob), 0);
+        assert_int_equal(team_audit_event_init(&ev, TEAM_EVENT_ELEVATION_ALLOWED), 0);
+        ev.user = "ivy";
+        ev.message = "deferred";
+        /* alone: committed at once, the caller logs it */
+        assert_int_equal(outbox_record(f->ob, &ev), 0);
+        assert_int_equal(seen.n_allowed, 0);
+        /* in a transaction: logged by the commit */
+        assert_int_equal(outbox_begin(f->ob), 0);
+        assert_int_equal(team_audit_event_init(&ev, TEAM_EVENT_ELEVATION_ALLOWED), 0);
+        assert_int_equal(outbox_record(f->ob, &ev), 1);
+        assert_int_equal(seen.n_allowed, 0);
+        assert_int_equal(outbox_commit(f->ob), 0);
+        assert_int_equal(seen.n_allowed, 1);
+        /* rolled back: never logged, not kept */
+        assert_int_equal(outbox_begin(f->ob), 0);
+        assert_int_equal(team_audit_event_init(&ev, TEAM_EVENT_ELEVATION_ALLOWED), 0);
+        assert_int_equal(outbox_record(f->ob, &ev), 1);
+        outbox_rollback(f->ob);
+        assert_int_equal(outbox_begin(f->ob), 0);
+        assert_int_equal(outbox_commit(f->ob), 0);
+        assert_int_equal(seen.n_allowed, 1);
+        assert_int_equal(outbox_depth(f->ob, &depth, NULL), 0);
+        assert_int_equal(depth, 2);
+        assert_int_equal(outbox_sync(f->ob), 0);
+}
+
 static void survives_reopen(void **state)
 {
         struct fixture *f = *state;
@@ -316,6 +352,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(full_keeps_newest_and_says_so, setup, teardown),
                 cmocka_unit_test_setup_teardown(byte_bound_too, setup, teardown),
                 cmocka_unit_test_setup_teardown(rollback_takes_the_event_back, setup, teardown),
+                cmocka_unit_test_setup_teardown(journal_entry_waits_for_the_commit, setup, teardown),
                 cmocka_unit_test_setup_teardown(survives_reopen, setup, teardown),
                 cmocka_unit_test_setup_teardown(bad_arguments, setup, teardown),
         };
