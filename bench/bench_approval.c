@@ -265,12 +265,18 @@ static void *approve_stream(void *arg)
 static void checks_for(const struct bench *b, const char *user, unsigned seconds, struct bench_samples *lat,
                        unsigned *failed)
 {
-        uint64_t end = bench_now_ns() + (uint64_t)seconds * 1000000000ULL;
+        uint64_t start = bench_now_ns(), end = start + (uint64_t)seconds * 1000000000ULL;
 
         while (bench_now_ns() < end) {
-                uint64_t t0 = bench_now_ns();
+                uint64_t t0 = bench_now_ns(), ns;
                 int r = pam_check(b, user);
-                bench_samples_add(lat, bench_now_ns() - t0);
+
+                ns = bench_now_ns() - t0;
+                bench_samples_add(lat, ns);
+                /* Where the outliers are, for whoever reads the figures. */
+                if (ns > 50000000ULL)
+                        fprintf(stderr, "bench_approval: a check took %.1f ms, %.3f s into the run\n", (double)ns / 1e6,
+                                (double)(t0 - start) / 1e9);
                 if (r != PAM_SUCCESS && r != PAM_PERM_DENIED)
                         (*failed)++;
         }

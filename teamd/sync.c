@@ -154,9 +154,16 @@ static int on_step(sd_event_source *src, void *userdata)
         char err[256] = "";
         int r;
 
+        uint64_t t0 = now_usec(), took;
+
         if (!s->batch)
                 return 0;
         r = sync_batch_step(s->batch, err, sizeof(err));
+        took = now_usec() - t0;
+        /* A slice that holds the loop this long delays PAM checks. */
+        if (took > SYNC_SLOW_SLICE_USEC)
+                teamd_log(LOG_WARNING, "grant sync: applying one slice of the feed answer took %llu ms",
+                          (unsigned long long)(took / 1000));
         if (r == 0) {
                 if (sd_event_source_set_enabled(s->step, SD_EVENT_ONESHOT) >= 0)
                         return 0;
@@ -179,7 +186,13 @@ static void on_answer(struct sync *s, const struct http_result *res)
         char err[256] = "";
         int r;
 
+        uint64_t t0 = now_usec(), took;
+
         r = sync_batch_new(s->d, res->body, res->len, &s->batch, err, sizeof(err));
+        took = now_usec() - t0;
+        if (took > SYNC_SLOW_SLICE_USEC)
+                teamd_log(LOG_WARNING, "grant sync: parsing a feed answer of %zu bytes took %llu ms", res->len,
+                          (unsigned long long)(took / 1000));
         if (r < 0) {
                 fail(s, "%s", err[0] ? err : strerror(-r));
                 return;
@@ -336,6 +349,11 @@ int sync_start(struct teamd *d, struct sync **out)
                 r = sd_event_add_time_relative(d->event, &s->timer, CLOCK_MONOTONIC, 0, 0, on_timer, s);
         if (r >= 0)
                 r = sd_event_add_defer(d->event, &s->step, on_step, s);
+        /* Below the sockets' priority: a PAM check that is waiting goes
+         * before the next slice (sd-event would otherwise run a source
+         * that was pending since the last iteration first). */
+        if (r >= 0)
+                r = sd_event_source_set_priority(s->step, SD_EVENT_PRIORITY_NORMAL + 10);
         if (r >= 0)
                 r = sd_event_source_set_enabled(s->step, SD_EVENT_OFF);
         if (r < 0)

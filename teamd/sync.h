@@ -27,6 +27,9 @@
  * that ignores wait) delays the next poll by as much. */
 #define SYNC_MIN_EMPTY_POLL_USEC (1000ULL * 1000)
 
+/* A slice of a feed answer that takes longer than this is logged. */
+#define SYNC_SLOW_SLICE_USEC (50ULL * 1000)
+
 struct sync;
 
 /* Called after a feed answer stored new grants or revocations (e.g. the

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <json.h>
 
 #include "decide.h"
@@ -261,14 +262,28 @@ int sync_batch_new(struct teamd *d, const char *body, size_t len, struct sync_ba
         return 0;
 }
 
+static uint64_t mono_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
 static int step_grants(struct sync_batch *b, int64_t now)
 {
         size_t n = json_object_array_length(b->a.grants);
         size_t end = b->next + SYNC_SLICE_GRANTS < n ? b->next + SYNC_SLICE_GRANTS : n;
-        int r = sync_store_begin(b->d->store);
+        uint64_t deadline = mono_usec() + SYNC_SLICE_USEC;
+        int r = sync_store_begin_unsynced(b->d->store);
 
-        for (; r == 0 && b->next < end; b->next++)
+        for (; r == 0 && b->next < end; b->next++) {
                 r = apply_grant(b->d, json_object_array_get_idx(b->a.grants, b->next), now, &b->counts);
+                if (r == 0 && mono_usec() >= deadline) {
+                        b->next++;
+                        break;
+                }
+        }
         if (r == 0)
                 return sync_store_commit(b->d->store);
         sync_store_rollback(b->d->store);

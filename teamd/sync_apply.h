@@ -25,14 +25,18 @@ struct sync_counts {
 /* A parsed feed answer being applied a slice at a time, so that a large
  * answer (a host's first sync, or after a long outage) never holds the
  * event loop for long: PAM checks are answered between slices. Each slice
- * of grants is its own transaction; the last step applies the revocations
- * and stores the new cursor in one transaction. Until then the stored
+ * of grants is its own transaction (not synced to disk on its own); the
+ * last step applies the revocations and stores the new cursor in one
+ * transaction, synced to disk with everything before it. Until then the stored
  * cursor is the old one: after a crash the answer is fetched again, its
  * grants already stored are recognised (no second GrantReceived), revoked
  * ones stay revoked. */
 struct sync_batch;
 
+/* A slice ends after SYNC_SLICE_GRANTS grants or SYNC_SLICE_USEC of work,
+ * whichever comes first. */
 #define SYNC_SLICE_GRANTS 32
+#define SYNC_SLICE_USEC 2000
 
 /* Parses and checks body[0..len) strictly; nothing is stored yet. Returns
  * 0, or -EBADMSG with err saying why, or -ENOMEM. */

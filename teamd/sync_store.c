@@ -24,12 +24,24 @@ int sync_store_begin(struct grant_store *s)
         return exec(s, "BEGIN IMMEDIATE");
 }
 
+int sync_store_begin_unsynced(struct grant_store *s)
+{
+        int r = exec(s, "PRAGMA synchronous = NORMAL");
+
+        if (r == 0)
+                r = exec(s, "BEGIN IMMEDIATE");
+        if (r < 0)
+                exec(s, "PRAGMA synchronous = FULL");
+        return r;
+}
+
 int sync_store_commit(struct grant_store *s)
 {
         int r = exec(s, "COMMIT");
 
         if (r < 0)
                 sync_store_rollback(s);
+        exec(s, "PRAGMA synchronous = FULL");
         return r;
 }
 
@@ -37,6 +49,7 @@ void sync_store_rollback(struct grant_store *s)
 {
         if (!sqlite3_get_autocommit(s->db))
                 sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        exec(s, "PRAGMA synchronous = FULL");
 }
 
 static int prepare(struct grant_store *s, const char *sql, sqlite3_stmt **st)

@@ -18,6 +18,11 @@
 #define SYNC_CURSOR_MAX 20
 
 int sync_store_begin(struct grant_store *s);
+/* A transaction whose commit is not synced to disk (synchronous=NORMAL:
+ * in the WAL in order, so a crash loses at most a suffix of such commits);
+ * sync_store_commit() restores synchronous=FULL, and the next FULL commit
+ * syncs them all. Grant slices use it; the cursor's commit is FULL. */
+int sync_store_begin_unsynced(struct grant_store *s);
 int sync_store_commit(struct grant_store *s);
 void sync_store_rollback(struct grant_store *s);
 
