@@ -213,6 +213,12 @@ static int post(struct ct_call *c, const struct aws_credentials *k)
         char *url = NULL;
         int r = 0;
 
+        if (account && (strlen(account) != 12 || strspn(account, "0123456789") != 12)) {
+                /* a configuration error, not the events' fault: keep them */
+                teamd_log(LOG_ERR, "CloudTrail Lake: [audit] account_id must be 12 digits");
+                r = -ENOKEY;
+                goto out;
+        }
         if (!account || !region) {
                 teamd_log(LOG_ERR, "CloudTrail Lake: %s unknown (set [audit] %s)", account ? "region" : "account id",
                           account ? "cloudtrail_region" : "account_id");
