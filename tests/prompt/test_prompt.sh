@@ -219,11 +219,69 @@ fixture_log "$out"
 [ "$rc" -eq 1 ] || fixture_fail "refused relay: status $rc"
 check_contains "refusal reason" "$out" 'refused the request'
 
+# The same flow in-process (prompt_conv: pam_start_confdir, PAM_SILENT, a
+# SIGINT handler without SA_RESTART, like sudo) under valgrind: no invalid
+# access, no definite leak on the approve, Ctrl-C and sudo -n paths.
+conv_bin=$top_builddir/tests/prompt/prompt_conv
+if [ "$with_sudo" = 1 ] && command -v valgrind >/dev/null 2>&1 && [ -x "$conv_bin" ]; then
+        confdir=$TEAM_TMP/pam.d
+        mkdir -p "$confdir"
+        printf 'account required %s role=sudo socket=%s prompt wait=60\n' "$PAM_TEAM_SO" "$TEAM_SOCK" \
+                >"$confdir/teamtest-conv"
+        # one server user per run: an approved one would just be allowed
+        for v in 1 2 3; do
+                server_add_user "teamval$v$$" dev >/dev/null
+        done
+        vg=(valgrind -q --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite)
+        # conv_started FILE PATTERN: waits (30 s, valgrind is slow) for PATTERN in FILE.
+        conv_started() {
+                local i
+                for ((i = 0; i < 300; i++)); do
+                        grep -qsE -- "$2" "$1" && return 0
+                        sleep 0.1
+                done
+                cat "$1" >&2
+                fixture_fail "prompt_conv: no /$2/"
+        }
+
+        step "valgrind: prompt approved in-process"
+        "${vg[@]}" "$conv_bin" teamtest-conv "teamval1$$" "$confdir" "valgrind approve" >"$TEAM_TMP/conv.1" 2>&1 &
+        conv_pid=$!
+        conv_started "$TEAM_TMP/conv.1" 'waiting up to'
+        id=$(grep -oE 'r_[0-9a-f]{16}' "$TEAM_TMP/conv.1" | head -n 1)
+        "$decide" approve "$id" >/dev/null || fixture_fail "approve $id"
+        wait "$conv_pid"; rc=$?
+        cat "$TEAM_TMP/conv.1" >&2
+        [ "$rc" -eq 0 ] || fixture_fail "prompt_conv approve: status $rc (3: valgrind error)"
+
+        step "valgrind: SIGINT while waiting ends the wait at once"
+        "${vg[@]}" "$conv_bin" teamtest-conv "teamval2$$" "$confdir" "valgrind ctrl-c" >"$TEAM_TMP/conv.2" 2>&1 &
+        conv_pid=$!
+        conv_started "$TEAM_TMP/conv.2" 'waiting up to'
+        sleep 1
+        t0=$(story_now_ms)
+        kill -INT "$conv_pid"
+        wait "$conv_pid"; rc=$?
+        took=$(($(story_now_ms) - t0))
+        cat "$TEAM_TMP/conv.2" >&2
+        [ "$rc" -eq 1 ] || fixture_fail "prompt_conv SIGINT: status $rc (3: valgrind error)"
+        grep -q 'interrupted' "$TEAM_TMP/conv.2" || fixture_fail "prompt_conv SIGINT: no 'interrupted' message"
+        [ "$took" -lt 5000 ] || fixture_fail "prompt_conv SIGINT: the wait went on for $took ms"
+
+        step "valgrind: a conversation that cannot ask (sudo -n) refuses"
+        out=$("${vg[@]}" "$conv_bin" teamtest-conv "teamval3$$" "$confdir" '!fail' 2>&1); rc=$?
+        fixture_log "$out"
+        [ "$rc" -eq 1 ] || fixture_fail "prompt_conv !fail: status $rc (3: valgrind error)"
+        case $out in *"request r_"*) fixture_fail "a request was filed without a reason" ;; esac
+else
+        fixture_log "valgrind, prompt_conv or a plain build missing: in-process valgrind steps skipped"
+fi
+
 # relay_wait_started OUT_FILE: waits until teamctl printed its request id.
 relay_wait_started() {
         local i
         for ((i = 0; i < 100; i++)); do
-                grep -qE 'r_[0-9a-f]{16}' "$1" && return 0
+                grep -qsE 'r_[0-9a-f]{16}' "$1" && return 0
                 sleep 0.1
         done
         cat "$1" >&2

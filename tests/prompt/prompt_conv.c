@@ -1,0 +1,93 @@
+/* prompt_conv SERVICE USER CONFDIR [ANSWER...]
+ *
+ * The account phase of SERVICE (read from CONFDIR with pam_start_confdir)
+ * for USER, the way sudo runs it: PAM_SILENT, PAM_TTY set (/dev/null, a
+ * character device), and a SIGINT handler installed without SA_RESTART
+ * that only records the signal. Questions are answered with the ANSWERs in
+ * order ("!fail" makes the conversation fail, as sudo -n's does); every
+ * message is printed on stdout at once ("info: ..." / "error: ...") so a
+ * test can follow the dialogue, then the result name. Exit 0 on
+ * PAM_SUCCESS, 1 on a refusal, 2 on usage or setup errors.
+ *
+ * Lets the prompt flow run in-process under valgrind, which the setuid
+ * sudo of test_prompt.sh does not allow. */
+#include <security/pam_appl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct answers {
+        char **v;
+        int n, next;
+};
+
+static volatile sig_atomic_t got_sigint;
+
+static void on_sigint(int sig)
+{
+        (void)sig;
+        got_sigint = 1;
+}
+
+static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+        struct answers *a = data;
+        struct pam_response *r = calloc((size_t)n, sizeof(*r));
+
+        if (!r)
+                return PAM_BUF_ERR;
+        for (int i = 0; i < n; i++) {
+                switch (msg[i]->msg_style) {
+                case PAM_ERROR_MSG:
+                case PAM_TEXT_INFO:
+                        printf("%s: %s\n", msg[i]->msg_style == PAM_ERROR_MSG ? "error" : "info",
+                               msg[i]->msg ? msg[i]->msg : "");
+                        break;
+                case PAM_PROMPT_ECHO_ON:
+                case PAM_PROMPT_ECHO_OFF:
+                        printf("question: %s\n", msg[i]->msg ? msg[i]->msg : "");
+                        if (a->next >= a->n || strcmp(a->v[a->next], "!fail") == 0) {
+                                for (int j = 0; j < i; j++)
+                                        free(r[j].resp);
+                                free(r);
+                                fflush(stdout);
+                                return PAM_CONV_ERR;
+                        }
+                        r[i].resp = strdup(a->v[a->next++]);
+                        break;
+                default:
+                        break;
+                }
+        }
+        fflush(stdout);
+        *resp = r;
+        return PAM_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+        struct answers a = { .v = argv + 4, .n = argc > 4 ? argc - 4 : 0 };
+        struct pam_conv pc = { .conv = conv, .appdata_ptr = &a };
+        struct sigaction sa;
+        pam_handle_t *pamh = NULL;
+        int rc;
+
+        if (argc < 4) {
+                fprintf(stderr, "usage: prompt_conv SERVICE USER CONFDIR [ANSWER...]\n");
+                return 2;
+        }
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_sigint;   /* no SA_RESTART, like sudo */
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        if (pam_start_confdir(argv[1], argv[2], &pc, argv[3], &pamh) != PAM_SUCCESS) {
+                fprintf(stderr, "prompt_conv: pam_start_confdir failed\n");
+                return 2;
+        }
+        pam_set_item(pamh, PAM_TTY, "/dev/null");
+        rc = pam_acct_mgmt(pamh, PAM_SILENT);
+        printf("result: %s%s\n", pam_strerror(pamh, rc), got_sigint ? " (after SIGINT)" : "");
+        pam_end(pamh, rc);
+        return rc == PAM_SUCCESS ? 0 : 1;
+}
