@@ -327,8 +327,10 @@ class Handler(BaseHTTPRequestHandler):
             n = STATE["requests"]
             STATE["requests"] += 1
             mode = SCRIPT[n] if n < len(SCRIPT) else "ok"
-            STATE["modes"].append(mode)
-            save_state()
+            if n < 1000:
+                STATE["modes"].append(mode)
+            if not ARGS.fast:
+                save_state()
         if mode == "reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
