@@ -121,6 +121,7 @@ report() {
         bench bench_jws --no-header --iterations "$jws_n"
         bench bench_codec --no-header --iterations "$codec_n"
         bench bench_pam --no-header --iterations "$lat_n" --verdict-file "$verdict"
+        bench bench_audit_latency --no-header --iterations "$lat_n"
         echo
         if [ -s "$verdict" ]; then
                 cat "$verdict"
