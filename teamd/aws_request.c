@@ -15,17 +15,18 @@ struct signer {
         char userpwd[AWS_KEY_MAX * 2 + 2];
 };
 
-/* http_client's setup hook: the userdata is the caller's, so the signer
- * rides in a small wrapper around it. */
-struct wrap {
+/* http_client's setup hook gets the done callback's userdata, so the
+ * signer rides in a small wrapper around the caller's. */
+struct aws_request {
         struct signer sig;
         http_done_fn done;
         void *userdata;
+        struct http_request *req;
 };
 
 static int setup(void *easy, void *userdata)
 {
-        struct wrap *w = userdata;
+        struct aws_request *w = userdata;
         int ok = curl_easy_setopt(easy, CURLOPT_AWS_SIGV4, w->sig.provider) == CURLE_OK &&
                  curl_easy_setopt(easy, CURLOPT_USERPWD, w->sig.userpwd) == CURLE_OK;
 
@@ -36,7 +37,7 @@ static int setup(void *easy, void *userdata)
 
 static void on_done(const struct http_result *res, void *userdata)
 {
-        struct wrap *w = userdata;
+        struct aws_request *w = userdata;
         http_done_fn done = w->done;
         void *ud = w->userdata;
 
@@ -46,12 +47,12 @@ static void on_done(const struct http_result *res, void *userdata)
 }
 
 int aws_request_start(struct http_client *http, const struct aws_credentials *k, const struct aws_request_options *o,
-                      http_done_fn done, void *userdata, struct http_request **out)
+                      http_done_fn done, void *userdata, struct aws_request **out)
 {
         char ct[128], target[160], token[AWS_TOKEN_MAX + 32];
         const char *headers[4];
         size_t nh = 0;
-        struct wrap *w;
+        struct aws_request *w;
         int r;
 
         if (strchr(k->access_key_id, ':'))
@@ -86,13 +87,24 @@ int aws_request_start(struct http_client *http, const struct aws_credentials *k,
                 .max_response = 256 * 1024,
                 .setup = setup,
         };
-        r = http_request_start(http, &ho, on_done, w, out);
+        r = http_request_start(http, &ho, on_done, w, &w->req);
         explicit_bzero(token, sizeof(token));
         if (r < 0) {
                 explicit_bzero(w, sizeof(*w));
                 free(w);
+                return r;
         }
-        return r;
+        *out = w;
+        return 0;
+}
+
+void aws_request_cancel(struct aws_request *w)
+{
+        if (!w)
+                return;
+        http_request_cancel(w->req);
+        explicit_bzero(w, sizeof(*w));
+        free(w);
 }
 
 int aws_percent_encode(char *buf, size_t cap, size_t *pos, const char *s)

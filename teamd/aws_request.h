@@ -21,8 +21,14 @@ struct aws_request_options {
         uint32_t timeout_ms;
 };
 
+struct aws_request;
+
+/* done(res, userdata) runs once from the loop unless aws_request_cancel()
+ * comes first; *out is valid until then. */
 int aws_request_start(struct http_client *http, const struct aws_credentials *k, const struct aws_request_options *o,
-                      http_done_fn done, void *userdata, struct http_request **out);
+                      http_done_fn done, void *userdata, struct aws_request **out);
+/* NULL ok. */
+void aws_request_cancel(struct aws_request *r);
 
 /* Appends s percent-encoded (RFC 3986 unreserved kept, upper-case hex) to
  * buf (cap bytes with the NUL) at *pos; -ENOSPC when it does not fit. */

@@ -23,7 +23,7 @@ struct ct_sink;
 struct ct_call {
         struct ct_call *next;
         struct ct_sink *sink;
-        struct http_request *req;
+        struct aws_request *req;
         bool waiting_creds;
         struct sink_item *items;
         size_t n;
@@ -312,7 +312,7 @@ static void ct_cancel(struct sink *base)
                 struct ct_call *c = s->calls;
 
                 s->calls = c->next;
-                http_request_cancel(c->req);
+                aws_request_cancel(c->req);
                 if (c->waiting_creds)
                         aws_creds_forget_waiter(s->creds, c);
                 free(c);

@@ -21,7 +21,7 @@ struct cw_sink {
         struct http_client *http;
         struct aws_creds *creds;
         const struct teamd_config *cfg;
-        struct http_request *req;
+        struct aws_request *req;
         bool waiting_creds;
         bool created;                 /* group/stream creation tried since the last success */
         enum cw_step step;
@@ -271,7 +271,7 @@ static void cw_cancel(struct sink *base)
 {
         struct cw_sink *s = (struct cw_sink *)base;
 
-        http_request_cancel(s->req);
+        aws_request_cancel(s->req);
         s->req = NULL;
         if (s->waiting_creds)
                 aws_creds_forget_waiter(s->creds, s);
