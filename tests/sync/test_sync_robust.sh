@@ -6,6 +6,7 @@
 #     host, 401 for the token; a token_file with a loose mode is refused
 #   - a slow-loris answer that never finishes
 #   - it is killed mid long-poll and restarted
+#   - it answers every long poll at once (ignores wait): no tight loop
 # Through all of it teamd stays up, answers PAM account checks from its
 # cache within their timeout (1 s, process start included), logs the
 # problem, says "unreachable" in teamctl status, and recovers.
@@ -138,6 +139,16 @@ REVIVED=$(feed_grant grace sudo)
 start_feed
 wait_log "GrantReceived: grant $REVIVED" 90
 pam_expect grace sudo PAM_SUCCESS
+
+echo "# a server that ignores wait and answers at once: polled about once a second"
+feed_mode instant
+sleep 1
+n0=$(wc -l <"$FEED_DIR/requests.log")
+sleep 3
+n1=$(wc -l <"$FEED_DIR/requests.log")
+[ $((n1 - n0)) -le 5 ] || fixture_fail "$((n1 - n0)) polls in 3 s against a server that ignores wait"
+cache_ok
+feed_mode ok
 
 echo "# a revocation in the feed"
 log_mark
