@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "audit_event.h"
+#include "teamd_config.h"
 
 /* The nine ids of the first version: fixed forever. */
 static void first_ids_never_change(void **state)
@@ -190,6 +191,31 @@ static void strict_reader_refuses(void **state)
         team_audit_event_parsed_clear(&p);
 }
 
+/* [audit] outbox_max_events / outbox_max_bytes: defaults and ranges. */
+static void outbox_bound_keys(void **state)
+{
+        struct teamd_config cfg;
+        char err[512] = "";
+
+        assert_int_equal(teamd_config_load_string("[teamd]\nhost_id = h1\n", &cfg, err, sizeof(err)), 0);
+        assert_int_equal(cfg.outbox_max_events, 1000000);
+        assert_int_equal(cfg.outbox_max_bytes, 1ULL << 30);
+        teamd_config_free(&cfg);
+        assert_int_equal(teamd_config_load_string("[teamd]\nhost_id = h1\n[audit]\noutbox_max_events = 500\n"
+                                                  "outbox_max_bytes = 1048576\n",
+                                                  &cfg, err, sizeof(err)),
+                         0);
+        assert_int_equal(cfg.outbox_max_events, 500);
+        assert_int_equal(cfg.outbox_max_bytes, 1048576);
+        teamd_config_free(&cfg);
+        assert_true(teamd_config_load_string("[teamd]\nhost_id = h1\n[audit]\noutbox_max_events = 5\n", &cfg, err,
+                                             sizeof(err)) < 0);
+        assert_non_null(strstr(err, "outbox_max_events"));
+        assert_true(teamd_config_load_string("[teamd]\nhost_id = h1\n[audit]\noutbox_max_bytes = 1k\n", &cfg, err,
+                                             sizeof(err)) < 0);
+        assert_non_null(strstr(err, "outbox_max_bytes"));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -200,6 +226,7 @@ int main(void)
                 cmocka_unit_test(absent_fields_are_omitted),
                 cmocka_unit_test(long_and_invalid_text_is_bounded_and_marked),
                 cmocka_unit_test(strict_reader_refuses),
+                cmocka_unit_test(outbox_bound_keys),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
