@@ -214,6 +214,21 @@ int relay_caller(const struct teamd_peer *peer, const struct team_request *req, 
         return 0;
 }
 
+/* Requests filed for user in the last minute (remembered or in flight). */
+static unsigned recent_for(const struct relay *rl, const char *user)
+{
+        int64_t since = teamd_now() - 60;
+        unsigned n = 0;
+
+        for (const struct relay_req *q = rl->reqs; q; q = q->next)
+                if (q->filed_at >= since && strcmp(q->user, user) == 0)
+                        n++;
+        for (const struct relay_post *p = rl->posts; p; p = p->next)
+                if (strcmp(p->user, user) == 0)
+                        n++;
+        return n;
+}
+
 static void post_gone(void *ud)
 {
         struct relay_post *p = ud;
@@ -310,6 +325,10 @@ int teamd_handle_request(struct teamd *d, const struct teamd_peer *peer, const s
                                             d->cfg.host_id);
         if (rl->n_posts >= RELAY_MAX_POSTS)
                 return teamd_response_error(resp, "teamd is busy filing other requests; try again in a moment");
+        if (recent_for(rl, user) >= RELAY_MAX_PER_USER_PER_MIN)
+                return teamd_response_error(resp, "%s filed %d requests through teamd in the last minute; wait a "
+                                                  "little, or see them with teamctl list --server URL",
+                                            user, RELAY_MAX_PER_USER_PER_MIN);
         p = calloc(1, sizeof(*p));
         url = relay_url(rl, "/v1/requests");
         body = relay_request_body(d->cfg.host_id, user, req);

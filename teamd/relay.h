@@ -17,6 +17,8 @@
 #define RELAY_MAX_REQUESTS 256
 #define RELAY_MAX_POSTS 16
 #define RELAY_MAX_WAITERS 32
+/* A user may file at most this many requests through teamd per minute. */
+#define RELAY_MAX_PER_USER_PER_MIN 10
 /* POST /v1/requests: the whole call (teamctl gives teamd 5 s). */
 #define RELAY_POST_TIMEOUT_MS 4000u
 /* How often a waiter asks the API about its request, and looks at the store. */
