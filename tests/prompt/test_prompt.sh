@@ -219,6 +219,20 @@ fixture_log "$out"
 [ "$rc" -eq 1 ] || fixture_fail "refused relay: status $rc"
 check_contains "refusal reason" "$out" 'refused the request'
 
+step "a user files at most 10 requests a minute through teamd"
+flood=teamflood$$
+fixture_add_user "$flood"
+server_add_user "$flood" dev >/dev/null
+for ((k = 1; k <= 11; k++)); do
+        out=$(env -u TEAM_SERVER runuser -u "$flood" -- "$TEAMCTL_BIN" --config "$TEAM_CONF" request sudo \
+                --for 5m --reason "flood $k" </dev/null 2>&1); rc=$?
+        if [ "$k" -le 10 ] && [ "$rc" -ne 0 ]; then
+                fixture_fail "request $k of 10 refused: $out"
+        fi
+done
+[ "$rc" -eq 1 ] || fixture_fail "the 11th request in a minute: status $rc: $out"
+check_contains "rate limit message" "$out" 'in the last minute'
+
 # The same flow in-process (prompt_conv: pam_start_confdir, PAM_SILENT, a
 # SIGINT handler without SA_RESTART, like sudo) under valgrind: no invalid
 # access, no definite leak on the approve, Ctrl-C and sudo -n paths.
