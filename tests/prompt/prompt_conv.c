@@ -2,7 +2,7 @@
  *
  * The account phase of SERVICE (read from CONFDIR with pam_start_confdir)
  * for USER, the way sudo runs it: PAM_SILENT, PAM_TTY set (/dev/null, a
- * character device), and a SIGINT handler installed without SA_RESTART
+ * character device; $PROMPT_CONV_TTY instead when set, "" for none), and a SIGINT handler installed without SA_RESTART
  * that only records the signal. Questions are answered with the ANSWERs in
  * order ("!fail" makes the conversation fail, as sudo -n's does); every
  * message is printed on stdout at once ("info: ..." / "error: ...") so a
@@ -85,7 +85,14 @@ int main(int argc, char **argv)
                 fprintf(stderr, "prompt_conv: pam_start_confdir failed\n");
                 return 2;
         }
-        pam_set_item(pamh, PAM_TTY, "/dev/null");
+        {
+                const char *tty = getenv("PROMPT_CONV_TTY");
+
+                if (!tty)
+                        tty = "/dev/null";
+                if (*tty)
+                        pam_set_item(pamh, PAM_TTY, tty);
+        }
         rc = pam_acct_mgmt(pamh, PAM_SILENT);
         printf("result: %s%s\n", pam_strerror(pamh, rc), got_sigint ? " (after SIGINT)" : "");
         pam_end(pamh, rc);

@@ -287,6 +287,15 @@ if [ "$with_sudo" = 1 ] && command -v valgrind >/dev/null 2>&1 && [ -x "$conv_bi
         fixture_log "$out"
         [ "$rc" -eq 1 ] || fixture_fail "prompt_conv !fail: status $rc (3: valgrind error)"
         case $out in *"request r_"*) fixture_fail "a request was filed without a reason" ;; esac
+
+        step "no terminal (sshd's PAM_TTY=ssh, or none): never asked, even with answers ready"
+        for tty in ssh ""; do
+                out=$(PROMPT_CONV_TTY=$tty "${vg[@]}" "$conv_bin" teamtest-conv "teamval3$$" "$confdir" \
+                        "should not be asked" 2>&1); rc=$?
+                fixture_log "$out"
+                [ "$rc" -eq 1 ] || fixture_fail "PAM_TTY='$tty': status $rc (3: valgrind error)"
+                case $out in *question:*|*"request r_"*) fixture_fail "PAM_TTY='$tty': asked or filed" ;; esac
+        done
 else
         fixture_log "valgrind, prompt_conv or a plain build missing: in-process valgrind steps skipped"
 fi
