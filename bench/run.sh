@@ -138,6 +138,15 @@ report() {
                 echo "| bench_server | failed, see stderr | | | | | | | |"
                 echo bench_server >>"$failed"
         fi
+        echo
+        echo "## Approval to usable on the host (team-server -> teamd sync -> pam_acct_mgmt)"
+        echo
+        local approval_args=(--header)
+        [ "$quick" = 0 ] || approval_args+=(--quick)
+        if ! "$top/bench/bench_approval.sh" "${approval_args[@]}"; then
+                echo "| bench_approval | failed, see stderr | | | |"
+                echo bench_approval >>"$failed"
+        fi
 }
 
 report | tee "$out"

@@ -36,7 +36,11 @@ static void print_api(const struct team_response *r, int64_t now)
         }
         format_local_time(r->api_since, when, sizeof(when));
         format_relative(r->api_since, now, rel, sizeof(rel));
-        printf("api:     %s since %s (%s)\n", team_api_state_to_string(r->api_state), when, rel);
+        if (r->api_state == TEAM_API_UNREACHABLE)
+                printf("api:     unreachable since %s (%s): this host is offline; cached grants work until they expire\n",
+                       when, rel);
+        else
+                printf("api:     %s since %s (%s)\n", team_api_state_to_string(r->api_state), when, rel);
 }
 
 /* root only: the audit outbox. */
