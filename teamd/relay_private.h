@@ -28,6 +28,11 @@ struct relay_post {
         struct http_request *http;
         char user[TEAM_MAX_USER + 1];
         char role[TEAM_MAX_ROLE + 1];
+        /* For the audit event: where it came from ("" = not given). */
+        char service[TEAM_MAX_SERVICE + 1];
+        char tty[TEAM_MAX_TTY + 1];
+        char rhost[TEAM_MAX_RHOST + 1];
+        pid_t peer_pid;
 };
 
 /* One request_wait connection. */

@@ -98,7 +98,8 @@ expect request r_[0-9a-f]{16} approved
 expect ^RAN-AS-UID-0
 exit 0" "$SUDO" sh -c 'echo RAN-AS-UID-$(id -u)' || fixture_fail "approve path"
 run_sudo_as "$user" true >/dev/null || fixture_fail "the approved grant does not allow a second sudo"
-grep -Eq 'request r_[0-9a-f]{16} filed for '"$user" "$TEAMD_LOG" || fixture_fail "teamd did not log the relayed request"
+grep -Eq 'RequestSubmitted: request r_[0-9a-f]{16} filed for '"$user"'.*TEAM_SERVICE='"$SUDO_PAM_SERVICE"' TEAM_TTY=/dev/pts/' \
+        "$TEAMD_LOG" || fixture_fail "teamd did not audit the relayed request with its service and tty"
 
 # The first user now has a grant; the other paths need someone without one.
 user=teamprompt2$$
