@@ -111,6 +111,9 @@ static void test_args_defaults(void **state)
         assert_false(a.failmode_safe);
         assert_int_equal(a.timeout_ms, PAM_TEAM_DEFAULT_TIMEOUT_MS);
         assert_false(a.debug);
+        assert_false(a.prompt);
+        assert_int_equal(a.wait_s, PAM_TEAM_DEFAULT_WAIT_S);
+        assert_int_equal(a.duration_s, PAM_TEAM_DEFAULT_DURATION_S);
 }
 
 static void test_args_all(void **state)
@@ -125,6 +128,11 @@ static void test_args_all(void **state)
         assert_int_equal(a.timeout_ms, 50);
         assert_true(a.debug && a.prompt && a.breakglass);
         assert_int_equal(a.wait_s, 120);
+        assert_int_equal(parse("role=sudo prompt wait=0 duration=15m", &a), 0);
+        assert_int_equal(a.wait_s, 0);
+        assert_int_equal(a.duration_s, 900);
+        assert_int_equal(parse("role=sudo prompt duration=366d", &a), 0);
+        assert_int_equal(a.duration_s, PAM_TEAM_MAX_DURATION_S);
         assert_int_equal(parse("timeout_ms=60000 role=a.b-c_d failmode=secure", &a), 0);
         assert_int_equal(a.timeout_ms, 60000);
         assert_false(a.failmode_safe);
@@ -138,6 +146,8 @@ static void test_args_bad(void **state)
                 "role=sudo timeout_ms=60001", "role=sudo timeout_ms=1e3", "role=sudo timeout_ms= 100",
                 "role=sudo timeout_ms=+100", "role=sudo failmode=", "role=sudo failmode=SAFE",
                 "role=sudo debug=yes", "role=sudo socket=run/teamd.sock", "role=sudo wait=3601",
+                "role=sudo wait=-1", "role=sudo duration=59", "role=sudo duration=367d", "role=sudo duration=1h30m",
+                "role=sudo duration=", "role=sudo prompt=yes", "role=sudo duration=1h duration=2h",
                 "role=sudo socket=/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
         };
         struct pam_team_args a;
