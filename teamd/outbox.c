@@ -113,7 +113,8 @@ bool outbox_sink_known(const struct outbox *ob, const char *sink)
 }
 
 /* Sinks taken out of the configuration no longer hold events back: their
- * acks go, and events every remaining sink has done with leave. */
+ * acks go, and events every remaining sink has done with leave. The names
+ * are spliced into the SQL: sink_name_valid() allowed [a-z0-9_-] only. */
 static int sinks_sync(struct outbox *ob)
 {
         char sql[1024];

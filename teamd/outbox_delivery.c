@@ -215,8 +215,6 @@ int outbox_dead_letter(struct outbox *ob, const char *sink, int64_t seq, const c
                          error_message ? error_message : "");
                 ev.message = msg;
                 ev.reason = error_code ? error_code : "refused";
-                ev.request_id = NULL;
-                ev.grant_id = NULL;
                 ev.service = sink;
                 ev.host = ob->host;
                 team_journal_audit(&ev);
