@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,10 +17,43 @@
 
 #define API_MAX_DEPTH 8
 
+/* Length of the valid UTF-8 sequence at p (at most left bytes), 0 if
+ * invalid: no overlong forms, no surrogates, nothing above U+10FFFF. */
+static size_t utf8_len(const unsigned char *p, size_t left)
+{
+        size_t n;
+        unsigned char lo = 0x80, hi = 0xbf;
+
+        if (p[0] < 0x80)
+                return 1;
+        if (p[0] >= 0xc2 && p[0] <= 0xdf)
+                n = 2;
+        else if (p[0] >= 0xe0 && p[0] <= 0xef)
+                n = 3;
+        else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+                n = 4;
+        else
+                return 0;
+        if (p[0] == 0xe0)
+                lo = 0xa0;
+        else if (p[0] == 0xed)
+                hi = 0x9f;
+        else if (p[0] == 0xf0)
+                lo = 0x90;
+        else if (p[0] == 0xf4)
+                hi = 0x8f;
+        if (n > left || p[1] < lo || p[1] > hi)
+                return 0;
+        for (size_t i = 2; i < n; i++)
+                if ((p[i] & 0xc0) != 0x80)
+                        return 0;
+        return n;
+}
+
 char *relay_text(const char *s, size_t cap)
 {
-        size_t len = strlen(s), i;
-        char *out;
+        size_t len = strlen(s), i = 0;
+        unsigned char *out;
 
         if (len > cap) {
                 len = cap;
@@ -27,27 +61,24 @@ char *relay_text(const char *s, size_t cap)
                 while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
                         len--;
         }
-        out = strndup(s, len);
+        out = (unsigned char *)strndup(s, len);
         if (!out)
                 return NULL;
-        for (i = 0; i < len; i++) {
-                unsigned char c = (unsigned char)out[i];
+        /* Control characters (C0, DEL, C1) and bytes that are not valid
+         * UTF-8 become '?': the text ends up on terminals and in logs. */
+        while (i < len) {
+                size_t n = utf8_len(out + i, len - i);
 
-                if (c < 0x20 || c == 0x7f)
-                        out[i] = '?';
-                else if (c == 0xc2 && i + 1 < len && (unsigned char)out[i + 1] >= 0x80 &&
-                         (unsigned char)out[i + 1] <= 0x9f) {
-                        out[i] = '?';
-                        out[i + 1] = '?';
-                        i++;
+                if (n == 0 || (n == 1 && (out[i] < 0x20 || out[i] == 0x7f))) {
+                        out[i++] = '?';
+                } else if (n == 2 && out[i] == 0xc2 && out[i + 1] <= 0x9f) {
+                        out[i++] = '?';
+                        out[i++] = '?';
+                } else {
+                        i += n;
                 }
         }
-        /* Anything the protocol would still refuse (invalid UTF-8) goes. */
-        if (!team_text_is_printable(out, len)) {
-                free(out);
-                out = strdup("(unprintable text from the central API)");
-        }
-        return out;
+        return (char *)out;
 }
 
 static const char *get_string(struct json_object *o, const char *key)
@@ -76,7 +107,8 @@ static char *join_approvers(struct json_object *o)
                         if (!name || !is_valid_token_name(name, 64))
                                 continue;
                         len = strlen(name);
-                        if (used + len + 2 + 4 > TEAM_MAX_APPROVERS) {
+                        /* Room for ", NAME" and, after it, ", ..." and the NUL. */
+                        if (used + 2 + len + 6 > sizeof(buf)) {
                                 memcpy(buf + used, used ? ", ..." : "...", used ? 6 : 4);
                                 used += used ? 5 : 3;
                                 break;
