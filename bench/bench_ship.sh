@@ -35,7 +35,8 @@ done
 command -v sqlite3 >/dev/null || { echo "bench_ship: sqlite3 missing; skipped" >&2; exit 0; }
 
 tmp=$(mktemp -d /tmp/bench-ship.XXXXXX)
-emu= td=
+emu=''
+td=''
 cleanup() {
         [ -n "$td" ] && kill "$td" 2>/dev/null && wait "$td" 2>/dev/null
         [ -n "$emu" ] && kill "$emu" 2>/dev/null && wait "$emu" 2>/dev/null

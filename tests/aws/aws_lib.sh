@@ -18,7 +18,9 @@ EMU_PID=
 EMU_PORT=
 EMU_STATE=
 OUTBOX_FILL=$top_builddir/tests/aws/outbox_fill
+# shellcheck disable=SC2034 # used by the tests that source this file
 AWS_STATIC_ID=AKIDTEAMDTEST0000001
+# shellcheck disable=SC2034
 AWS_STATIC_SECRET='wJalrXUtnFEMI/K7MDENG+bPxRfiCYtest/key'
 AWS_CHANNEL=arn:aws:cloudtrail:us-east-1:123456789012:channel/01234567-89ab-cdef-0123-456789abcdef
 
@@ -122,6 +124,7 @@ emu_check() {
         }
 }
 
+# outbox_count: events still in teamd's outbox
 outbox_count() {
-        sqlite3 "$TEAM_TMP/state/grants.db" "SELECT count(*) FROM ${1:-outbox}"
+        sqlite3 "$TEAM_TMP/state/grants.db" "SELECT count(*) FROM outbox"
 }
