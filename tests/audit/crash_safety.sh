@@ -43,7 +43,7 @@ loader=$!
 fixture_on_cleanup kill "$loader"
 kills=0
 while kill -0 "$loader" 2>/dev/null; do
-        sleep "0.$((RANDOM % 6 + 2))"
+        sleep "0.$((RANDOM % 4 + 1))"
         kill -0 "$loader" 2>/dev/null || break
         kill_teamd
         kills=$((kills + 1))
@@ -97,6 +97,8 @@ if [ "$sink" = 1 ]; then
         done
         [ "$(outbox_count)" = 0 ] || fixture_fail "the outbox still holds $(outbox_count) events"
         emu_check 's["sig_failures"] == [] and s["model_failures"] == []' "bad signature or body"
+        out=$("$TEAMCTL_BIN" --config "$TEAM_CONF" status) || fixture_fail "teamctl status"
+        check_contains "status after the drain" "$out" "audit: +cloudtrail, 0 events waiting, last delivery "
         resent=$("$AWS_PY" -c 'import json,sys; s=json.load(open(sys.argv[1])); print(sum(v - 1 for v in s["accepted"].values()))' "$EMU_STATE")
         where="delivered to the emulator, $resent re-sent after a kill"
 else
