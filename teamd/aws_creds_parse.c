@@ -114,7 +114,7 @@ int aws_parse_time(const char *s, int64_t *out)
         if (strcmp(end, "Z") != 0 && strcmp(end, "+00:00") != 0)
                 return -EBADMSG;
         t = timegm(&tm);
-        if (t == (time_t)-1)
+        if (t < 0) /* also timegm's -1 error: nothing valid is before 1970 */
                 return -EBADMSG;
         *out = (int64_t)t;
         return 0;
