@@ -2,7 +2,9 @@
 # CloudWatch Logs sink against moto_server (moto's AWS emulation, from this
 # machine image): the log group and stream do not exist and are created;
 # 2,500 events arrive in outbox order, each message byte-identical to the
-# outbox JSON; the outbox ends empty.
+# outbox JSON. The CloudTrail Lake sink is on too (the emulator): both
+# sinks get every event, each on its own lane, and only then does the
+# outbox end empty.
 set -u
 . "$top_srcdir/tests/aws/aws_lib.sh"
 fixture_require_root
@@ -23,8 +25,13 @@ for ((i = 0; i < 100; i++)); do
         sleep 0.1
 done
 
+emu_start --static-key "$AWS_STATIC_ID:$AWS_STATIC_SECRET"
 cat >>"$TEAM_CONF" <<EOC
 [audit]
+cloudtrail_channel_arn = $AWS_CHANNEL
+cloudtrail_endpoint = http://127.0.0.1:$EMU_PORT
+account_id = 123456789012
+cloudtrail_region = us-east-1
 cloudwatch_log_group = /team/audit-test
 cloudwatch_log_stream = $TEAM_HOST
 cloudwatch_region = us-east-1
@@ -32,7 +39,7 @@ cloudwatch_endpoint = http://127.0.0.1:$port
 EOC
 export AWS_ACCESS_KEY_ID=$AWS_STATIC_ID AWS_SECRET_ACCESS_KEY=$AWS_STATIC_SECRET
 
-outbox_fill 2500 --sink cloudwatch >"$TEAM_TMP/ids" || fixture_fail "outbox_fill"
+outbox_fill 2500 --sink cloudtrail --sink cloudwatch >"$TEAM_TMP/ids" || fixture_fail "outbox_fill"
 sqlite3 "$TEAM_TMP/state/grants.db" "SELECT json FROM outbox ORDER BY seq" >"$TEAM_TMP/expected"
 start_teamd || fixture_fail "teamd did not start"
 "$AWS_PY" - "$port" "$TEAM_HOST" "$TEAM_TMP/expected" <<'EOPY' || { tail -n 20 "$TEAMD_LOG" >&2; fixture_fail "CloudWatch Logs does not hold the events in order"; }
@@ -63,8 +70,10 @@ if not any('"DaemonStarted"' in m for m in got):
     print("teamd's own DaemonStarted event is missing")
     sys.exit(1)
 EOPY
+emu_wait 'ids <= set(s["accepted"])' 30 "$TEAM_TMP/ids" || fixture_fail "CloudTrail Lake did not get every event"
+emu_check 's["sig_failures"] == [] and s["model_failures"] == []' "CloudTrail Lake: bad signature or body"
 sleep 1.5
 [ "$(outbox_count)" = 0 ] || fixture_fail "the outbox still holds $(outbox_count) events"
 grep -q "creating log group" "$TEAMD_LOG" || fixture_fail "the log group was not created by teamd"
 stop_teamd || fixture_fail "teamd did not stop cleanly"
-echo "ok: 2500 events in CloudWatch Logs (group and stream created), in order, intact"
+echo "ok: 2500 events in CloudWatch Logs (group and stream created), in order, intact, and in CloudTrail Lake"
