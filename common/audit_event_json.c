@@ -46,6 +46,17 @@ static size_t utf8_seq_len(const unsigned char *s, size_t avail)
         return n;
 }
 
+/* RFC 3629 UTF-8 (json-c's validation lets encoded surrogates through). */
+static bool utf8_valid(const char *s, size_t len)
+{
+        for (size_t i = 0, n; i < len; i += n) {
+                n = utf8_seq_len((const unsigned char *)s + i, len - i);
+                if (n == 0)
+                        return false;
+        }
+        return true;
+}
+
 /* s as valid UTF-8 of at most max bytes: invalid bytes become '?', a cut
  * never splits a character. *cut says whether anything was cut. */
 static char *text_bounded(const char *s, size_t max, bool *cut)
@@ -210,7 +221,9 @@ static int read_text_field(const char *key, struct json_object *val, struct team
                 if (strcmp(f->key, key) != 0)
                         continue;
                 *known = true;
-                if (!json_object_is_type(val, json_type_string) || (size_t)json_object_get_string_len(val) > max)
+                if (!json_object_is_type(val, json_type_string) || (size_t)json_object_get_string_len(val) > max ||
+                    !utf8_valid(json_object_get_string(val), (size_t)json_object_get_string_len(val)) ||
+                    strlen(json_object_get_string(val)) != (size_t)json_object_get_string_len(val))
                         return -EBADMSG;
                 *(const char **)((char *)ev + f->offset) = json_object_get_string(val);
                 return 0;

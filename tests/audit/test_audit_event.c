@@ -179,6 +179,9 @@ static void strict_reader_refuses(void **state)
                 "{\"v\":1,\"id\":\"0011\",\"type\":\"FailOpen\",\"time_usec\":1}",
                 "{\"v\":1,\"id\":\"00112233445566778899aabbccddeeff\",\"type\":\"FailOpen\",\"time_usec\":-1}",
                 "{\"v\":1,\"id\":\"00112233445566778899aabbccddeeff\",\"type\":\"FailOpen\",\"time_usec\":1,\"peer_pid\":0}",
+                /* an encoded surrogate (json-c lets it through), an escaped NUL */
+                "{\"v\":1,\"id\":\"00112233445566778899aabbccddeeff\",\"type\":\"FailOpen\",\"time_usec\":1,\"user\":\"a\xed\xb0\xb0\"}",
+                "{\"v\":1,\"id\":\"00112233445566778899aabbccddeeff\",\"type\":\"FailOpen\",\"time_usec\":1,\"user\":\"a\\u0000b\"}",
         };
         static const char good[] =
                 "{\"v\":1,\"id\":\"00112233445566778899aabbccddeeff\",\"type\":\"FailOpen\",\"time_usec\":1}";
