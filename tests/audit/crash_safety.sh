@@ -13,6 +13,7 @@
 # (tests/aws/test_ship_crash.sh kills teamd while it ships a filled outbox:
 # the delivery side.) Root only (skips with 77 otherwise).
 set -u
+# shellcheck source=tests/aws/aws_lib.sh
 . "${top_srcdir:?}/tests/aws/aws_lib.sh"
 fixture_require_root
 fixture_require_programs sqlite3 python3

@@ -16,7 +16,9 @@
 # Root only (skips with 77 otherwise).
 set -u
 
+# shellcheck source=tests/lib/teamd_fixture.sh
 . "${top_srcdir:?}/tests/lib/teamd_fixture.sh"
+# shellcheck source=tests/lib/journald_ns.sh
 . "$top_srcdir/tests/lib/journald_ns.sh"
 
 fixture_require_root
