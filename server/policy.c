@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,55 @@ void srv_policy_free(struct srv_policy *p)
         free(p);
 }
 
+/* glibc's regcomp duplicates a subtree for every repetition, so a pattern
+ * like "x++++…" or "(x{200}){200}" takes gigabytes before regcomp returns.
+ * A ticket pattern never needs stacked quantifiers, bounds above
+ * MAX_PATTERN_BOUND or many quantifiers: refuse those up front. */
+#define MAX_PATTERN_BOUND 64
+#define MAX_PATTERN_QUANTIFIERS 16
+static const char *pattern_too_costly(const char *re)
+{
+        unsigned quantifiers = 0;
+        bool after_quantifier = false, in_bracket = false;
+
+        for (const char *c = re; *c; c++) {
+                if (in_bracket) {
+                        in_bracket = *c != ']' || c[-1] == '[' || (c[-1] == '^' && c[-2] == '[');
+                        continue;
+                }
+                if (*c == '\\' && c[1]) {
+                        c++;
+                        after_quantifier = false;
+                        continue;
+                }
+                if (*c == '[') {
+                        in_bracket = true;
+                        after_quantifier = false;
+                        continue;
+                }
+                if (*c == '*' || *c == '+' || *c == '?' || *c == '{') {
+                        if (after_quantifier)
+                                return "stacked repetition operators";
+                        if (++quantifiers > MAX_PATTERN_QUANTIFIERS)
+                                return "more than 16 repetition operators";
+                        if (*c == '{') {
+                                char *end;
+                                unsigned long lo = strtoul(c + 1, &end, 10), hi = lo;
+
+                                if (*end == ',')
+                                        hi = end[1] == '}' ? 0 : strtoul(end + 1, &end, 10);
+                                if (lo > MAX_PATTERN_BOUND || hi > MAX_PATTERN_BOUND)
+                                        return "a repetition bound above 64";
+                                c = strchr(c, '}') ? strchr(c, '}') : c;
+                        }
+                        after_quantifier = true;
+                        continue;
+                }
+                after_quantifier = false;
+        }
+        return NULL;
+}
+
 static int compile_patterns(struct srv_role_policy *roles, const struct scan *sc, const char *filename,
                             size_t *n_compiled, char *err, size_t errlen)
 {
@@ -172,6 +222,12 @@ static int compile_patterns(struct srv_role_policy *roles, const struct scan *sc
                 char why[128];
                 int rc;
 
+                if (rp->ticket_pattern && pattern_too_costly(rp->ticket_pattern)) {
+                        snprintf(err, errlen, "%s:%u: [%s] ticket_pattern: %s (write a simpler pattern, "
+                                 "e.g. ^INC-[0-9]{1,8}$)", filename, sc->roles[i].pattern_line,
+                                 sc->roles[i].section, pattern_too_costly(rp->ticket_pattern));
+                        return -EINVAL;
+                }
                 if (rp->ticket_pattern) {
                         rc = regcomp(&rp->ticket_re, rp->ticket_pattern, REG_EXTENDED | REG_NOSUB);
                         if (rc != 0) {

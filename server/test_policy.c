@@ -93,6 +93,24 @@ static void test_bad_regex(void **state)
                      "policy.conf:3: [role sudo] ticket_pattern: not a POSIX extended regular expression");
 }
 
+/* Patterns that would make glibc's regcomp take gigabytes (found by
+ * fuzz_policy) are refused before regcomp; ordinary ones still load. */
+static void test_costly_regex(void **state)
+{
+        struct srv_policy *p = NULL;
+        char err[512];
+
+        expect_error("[role a]\nticket_pattern = x+++\n", "stacked repetition");
+        expect_error("[role a]\nticket_pattern = (x{200}){2}\n", "bound above 64");
+        assert_int_equal(srv_policy_load_string("[role a]\nticket_pattern = ^[A-Z]{2,10}-[0-9]{1,8}$\n",
+                                                "p.conf", &p, err, sizeof(err)), 0);
+        srv_policy_free(p);
+        p = NULL;
+        assert_int_equal(srv_policy_load_string("[role a]\nticket_pattern = ^[*+]+x?$\n", "p.conf", &p, err,
+                                                sizeof(err)), 0);
+        srv_policy_free(p);
+}
+
 static void test_bad_duration(void **state)
 {
         (void)state;
@@ -147,7 +165,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_good),         cmocka_unit_test(test_unknown_key),
-                cmocka_unit_test(test_bad_regex),    cmocka_unit_test(test_bad_duration),
+                cmocka_unit_test(test_bad_regex),    cmocka_unit_test(test_costly_regex),    cmocka_unit_test(test_bad_duration),
                 cmocka_unit_test(test_bad_sections), cmocka_unit_test(test_empty),
                 cmocka_unit_test(test_file),
         };

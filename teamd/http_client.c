@@ -439,7 +439,7 @@ int http_client_new(sd_event *event, const char *ca_file, struct http_client **o
                 r = -EINVAL;
                 goto fail;
         }
-        r = sd_event_add_time_relative(event, &c->timer, CLOCK_MONOTONIC, 0, 0, on_curl_timer, c);
+        r = sd_event_add_time_relative(event, &c->timer, CLOCK_MONOTONIC, 0, 1, on_curl_timer, c);
         if (r < 0)
                 goto fail;
         r = sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
