@@ -147,6 +147,15 @@ report() {
                 echo "| bench_approval | failed, see stderr | | | |"
                 echo bench_approval >>"$failed"
         fi
+        echo
+        echo "## Audit shipping (outbox -> local CloudTrail Lake emulator)"
+        echo
+        local ship_args=()
+        [ "$quick" = 0 ] || ship_args+=(--quick)
+        if ! "$top/bench/bench_ship.sh" "${ship_args[@]}"; then
+                echo "| bench_ship | failed, see stderr | | |"
+                echo bench_ship >>"$failed"
+        fi
 }
 
 report | tee "$out"
