@@ -498,13 +498,21 @@ int outbox_record(struct outbox *ob, const struct team_audit_event *ev)
         if (!outbox_in_any_tx(ob))
                 return outbox_append(ob, ev);
         r = team_audit_event_to_json(ev, &json, &len);
-        if (r < 0)
-                return r;
-        r = append_in_tx(ob, ev, json, len);
+        if (r == 0)
+                r = append_in_tx(ob, ev, json, len);
         if (r == 0)
                 r = outbox_pending_add(ob, json, len);
         free(json);
-        return r < 0 ? r : 1;
+        if (r < 0) {
+                /* Both or neither: the state change must not commit without
+                 * its event (the commit hook turns the COMMIT into a
+                 * ROLLBACK, and the caller sees the error). */
+                ob->doomed = true;
+                teamd_log(LOG_ALERT, "audit: event %s (%s) could not be recorded (%s); its change is rolled back",
+                          team_event_name(ev->type) ? team_event_name(ev->type) : "?",
+                          sd_id128_to_string(ev->id, (char[SD_ID128_STRING_MAX]){ 0 }), strerror(-r));
+        }
+        return 1;
 }
 
 int outbox_sync(struct outbox *ob)

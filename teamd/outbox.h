@@ -87,7 +87,9 @@ int outbox_append(struct outbox *ob, const struct team_audit_event *ev);
  * event committed in its own transaction (the caller writes the journald
  * entry now), 1 when it joined an open transaction: its journald entry is
  * then written right after that transaction commits (whoever commits it),
- * and never if it rolls back. */
+ * and never if it rolls back. An event that cannot be appended to an open
+ * transaction dooms it: its COMMIT becomes a ROLLBACK and fails, so a state
+ * change never commits without its event (an alert says so). */
 int outbox_record(struct outbox *ob, const struct team_audit_event *ev);
 /* Puts every committed event on disk (a passive WAL checkpoint); nothing to
  * do when every commit since the last call was synced. teamd calls it

@@ -49,17 +49,27 @@ static int on_commit(void *userdata, sqlite3 *db, const char *name, int frames)
         return SQLITE_OK;
 }
 
+/* Before a COMMIT: non-zero turns it into a ROLLBACK. */
+static int on_commit_check(void *userdata)
+{
+        struct outbox *ob = userdata;
+
+        return ob->doomed ? 1 : 0;
+}
+
 static void on_rollback(void *userdata)
 {
         struct outbox *ob = userdata;
 
         /* The state change did not happen; neither did its event. */
         pending_clear(ob);
+        ob->doomed = false;
 }
 
 void outbox_hooks_install(struct outbox *ob)
 {
         sqlite3_wal_hook(ob->db, on_commit, ob);
+        sqlite3_commit_hook(ob->db, on_commit_check, ob);
         sqlite3_rollback_hook(ob->db, on_rollback, ob);
 }
 
@@ -70,6 +80,7 @@ void outbox_hooks_remove(struct outbox *ob)
         ob->pending = NULL;
         ob->cap_pending = 0;
         sqlite3_rollback_hook(ob->db, NULL, NULL);
+        sqlite3_commit_hook(ob->db, NULL, NULL);
         sqlite3_wal_autocheckpoint(ob->db, AUTOCHECKPOINT_FRAMES); /* sqlite's own hook back */
 }
 

@@ -52,6 +52,7 @@ struct outbox {
         char *host;                     /* outbox_set_host() */
         bool unsynced;                  /* commits without fsync since the last outbox_sync() */
         char **pending;                 /* JSON of events whose journald entry waits for the commit */
+        bool doomed;                    /* an event of the open transaction could not be recorded */
         size_t n_pending, cap_pending;
 };
 

@@ -299,6 +299,38 @@ static void journal_entry_waits_for_the_commit(void **state)
         assert_int_equal(outbox_sync(f->ob), 0);
 }
 
+/* A state change never commits without its event. */
+static void unrecordable_event_rolls_the_change_back(void **state)
+{
+        struct fixture *f = *state;
+        struct team_audit_event ev;
+        uint64_t depth, n = 0;
+
+        assert_int_equal(outbox_open(f->s, 1000, 1 << 20, one_sink, &f->ob), 0);
+        assert_int_equal(outbox_begin(f->ob), 0);
+        struct team_grant g = {
+                .jti = (char *)"g-doomed", .sub = (char *)"jo", .role = (char *)"sudo", .aud = (char *[]){ "h" },
+                .n_aud = 1, .nbf = 1, .exp = INT64_C(4000000000), .iat = 1,
+        };
+        assert_int_equal(grant_store_add(f->s, &g, "jws", 2), 0);
+        assert_int_equal(team_audit_event_init(&ev, TEAM_EVENT_GRANT_RECEIVED), 0);
+        ev.type = TEAM_EVENT__MAX;      /* cannot be written */
+        assert_int_equal(outbox_record(f->ob, &ev), 1);
+        assert_true(outbox_commit(f->ob) < 0);
+        assert_int_equal(grant_store_count_current(f->s, 3, &n), 0);
+        assert_int_equal(n, 0);
+        assert_int_equal(outbox_depth(f->ob, &depth, NULL), 0);
+        assert_int_equal(depth, 0);
+        /* the next transaction is not doomed */
+        assert_int_equal(outbox_begin(f->ob), 0);
+        assert_int_equal(grant_store_add(f->s, &g, "jws", 2), 0);
+        assert_int_equal(team_audit_event_init(&ev, TEAM_EVENT_GRANT_RECEIVED), 0);
+        assert_int_equal(outbox_record(f->ob, &ev), 1);
+        assert_int_equal(outbox_commit(f->ob), 0);
+        assert_int_equal(grant_store_count_current(f->s, 3, &n), 0);
+        assert_int_equal(n, 1);
+}
+
 static void survives_reopen(void **state)
 {
         struct fixture *f = *state;
@@ -353,6 +385,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(byte_bound_too, setup, teardown),
                 cmocka_unit_test_setup_teardown(rollback_takes_the_event_back, setup, teardown),
                 cmocka_unit_test_setup_teardown(journal_entry_waits_for_the_commit, setup, teardown),
+                cmocka_unit_test_setup_teardown(unrecordable_event_rolls_the_change_back, setup, teardown),
                 cmocka_unit_test_setup_teardown(survives_reopen, setup, teardown),
                 cmocka_unit_test_setup_teardown(bad_arguments, setup, teardown),
         };
