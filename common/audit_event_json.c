@@ -17,40 +17,11 @@
 
 #define JSON_MAX_DEPTH 4
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
-static size_t utf8_seq_len(const unsigned char *s, size_t avail)
-{
-        size_t n;
-        unsigned c = s[0];
-        unsigned cp;
-
-        if (c < 0x80)
-                return 1;
-        if (c >= 0xc2 && c <= 0xdf)
-                n = 2, cp = c & 0x1f;
-        else if (c >= 0xe0 && c <= 0xef)
-                n = 3, cp = c & 0x0f;
-        else if (c >= 0xf0 && c <= 0xf4)
-                n = 4, cp = c & 0x07;
-        else
-                return 0;
-        if (n > avail)
-                return 0;
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (s[i] & 0x3fu);
-        }
-        if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-                return 0;
-        return n;
-}
-
 /* RFC 3629 UTF-8 (json-c's validation lets encoded surrogates through). */
 static bool utf8_valid(const char *s, size_t len)
 {
         for (size_t i = 0, n; i < len; i += n) {
-                n = utf8_seq_len((const unsigned char *)s + i, len - i);
+                n = team_utf8_seq_len((const unsigned char *)s + i, len - i);
                 if (n == 0)
                         return false;
         }
@@ -67,7 +38,7 @@ static char *text_bounded(const char *s, size_t max, bool *cut)
         if (!out)
                 return NULL;
         while (i < len) {
-                size_t n = utf8_seq_len((const unsigned char *)s + i, len - i);
+                size_t n = team_utf8_seq_len((const unsigned char *)s + i, len - i);
 
                 if (o + (n ? n : 1) > max) {
                         *cut = true;

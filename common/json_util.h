@@ -18,6 +18,11 @@ int team_json_parse_object(const char *buf, size_t len, int max_depth, struct js
  * -ENOMEM when val is NULL (its constructor failed) or cannot be added. */
 int team_json_add(struct json_object *obj, const char *key, struct json_object *val);
 
-/* No C0 or C1 control character and no DEL in s[0..len) (UTF-8 already
- * validated): the text ends up on terminals and in logs. */
+/* Length of the RFC 3629 UTF-8 sequence at s (1..4), or 0 when it is
+ * invalid (overlong, surrogate, beyond U+10FFFF, cut short). */
+size_t team_utf8_seq_len(const unsigned char *s, size_t avail);
+
+/* Valid RFC 3629 UTF-8 (no encoded surrogates) with no C0 or C1 control
+ * character and no DEL in s[0..len): the text ends up on terminals and in
+ * logs. */
 bool team_text_is_printable(const char *s, size_t len);

@@ -210,6 +210,9 @@ static void test_request_exact_text(void **state)
                                     &req, &why), 0);
         assert_string_equal(req.user, "j\xc3\xb6rg");
         team_request_clear(&req);
+        /* ... but not an encoded surrogate, which json-c lets through */
+        assert_int_equal(decode_req("{\"v\":1,\"op\":\"check\",\"user\":\"a\xed\xa0\x80\",\"role\":\"sudo\",\"service\":\"su\"}",
+                                    &req, &why), -EBADMSG);
 }
 
 /* ---- request rejections ---- */
