@@ -11,6 +11,8 @@
 #   start_sshd / stop_sshd
 #   try_ssh [COMMAND]             # output on stdout, ssh's status
 #   sshd_pam_denials              # account-phase refusals logged so far
+#   sshd_expect_refused LABEL     # fails unless the PAM account phase refuses
+#   sshd_sanitizer_clean          # fails if ASan/UBSan spoke inside sshd
 #
 # Sets SSHD_PORT, SSHD_LOG.
 
@@ -135,6 +137,22 @@ try_ssh() {
 }
 
 sshd_pam_denials() { grep -c "by PAM account configuration" "$SSHD_LOG"; }
+
+# sshd_expect_refused LABEL: a login attempt must fail, refused by the PAM
+# account phase (sshd may log a moment after the client gives up).
+sshd_expect_refused() {
+        local label=$1 before out rc i
+        before=$(sshd_pam_denials)
+        out=$(try_ssh); rc=$?
+        fixture_log "$out"
+        [ "$rc" -ne 0 ] || fixture_fail "$label: ssh login succeeded, expected a refusal"
+        for ((i = 0; i < 20; i++)); do
+                [ "$(sshd_pam_denials)" -gt "$before" ] && return 0
+                sleep 0.1
+        done
+        tail -n 20 "$SSHD_LOG" >&2
+        fixture_fail "$label: refused, but not by the PAM account phase"
+}
 
 # sshd_sanitizer_clean: fails the test when ASan/UBSan spoke inside sshd.
 sshd_sanitizer_clean() {

@@ -35,26 +35,11 @@ approver_token=$(server_add_user "approver$$" admins)
 start_sshd || fixture_fail "sshd did not start"
 start_teamd || fixture_fail "teamd did not start"
 
-# Refused by the account phase (sshd may log a moment after ssh gives up).
-expect_refused() {
-        local label=$1 before out rc i
-        before=$(sshd_pam_denials)
-        out=$(try_ssh); rc=$?
-        fixture_log "$out"
-        [ "$rc" -ne 0 ] || fixture_fail "$label: ssh login succeeded, expected a refusal"
-        for ((i = 0; i < 20; i++)); do
-                [ "$(sshd_pam_denials)" -gt "$before" ] && return 0
-                sleep 0.1
-        done
-        tail -n 20 "$SSHD_LOG" >&2
-        fixture_fail "$label: refused, but not by the PAM account phase"
-}
-
 # shellcheck disable=SC2317 # called through story_wait_until
 login_works() { try_ssh >/dev/null; }
 
 step "no grant: login refused"
-expect_refused "no grant"
+sshd_expect_refused "no grant"
 
 step "$user files a request from the central side; an approver approves"
 req=$(story_request "$user_token" ssh "INC-4712 bastion access") || exit 1
@@ -80,7 +65,7 @@ out=$(central "$approver_token" revoke "$grant" --reason "story done" 2>&1) \
 t0=$(story_now_ms)
 fixture_log "$out"
 story_wait_until "revocation -> ssh login refused on the host" "$t0" 5000 story_not login_works || exit 1
-expect_refused "revoked grant"
+sshd_expect_refused "revoked grant"
 
 stop_teamd || fixture_fail "teamd did not exit cleanly on SIGTERM (status $?)"
 stop_server || fixture_fail "team-server did not exit cleanly on SIGTERM (status $?)"
