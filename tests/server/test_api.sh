@@ -31,25 +31,12 @@ SIGN_BIN=$top_builddir/tools/team-sign-grant
 [ -x "$SERVER_BIN" ] || { echo "FAIL: $SERVER_BIN not built" >&2; exit 1; }
 [ -x "$SIGN_BIN" ] || { echo "FAIL: $SIGN_BIN not built" >&2; exit 1; }
 
-T=$(mktemp -d /tmp/test_api.XXXXXX)
-SERVER_PID= LP_PID=
-cleanup() {
-        [ -n "$LP_PID" ] && kill "$LP_PID" 2>/dev/null && wait "$LP_PID" 2>/dev/null
-        [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-        if [ "${KEEP_TMP:-}" ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
+. "${top_srcdir:-$top_builddir}/tests/lib/server_http.sh"
+server_http_init test_api
+LP_PID=
+SERVER_HTTP_PIDS=LP_PID
 
-fails=0
-pass() { echo "ok - $*"; }
-fail() { echo "not ok - $*" >&2; fails=$((fails + 1)); }
-die() {
-        echo "FATAL: $*" >&2
-        echo "--- server log" >&2; tail -n 40 "$T/server.log" >&2 2>/dev/null
-        exit 1
-}
-
-PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 API=http://127.0.0.1:$PORT
 
 # --- keys, policy, config ---
@@ -96,25 +83,6 @@ sys.exit(1 if sys.argv[2].encode() in db else 0)
 EOF
 then pass "the database does not hold the token itself"; else fail "the token is stored in clear"; fi
 
-# --- server ---
-start_server() {
-        "$SERVER_BIN" --config "$T/team-server.conf" >>"$T/server.log" 2>&1 &
-        SERVER_PID=$!
-        for ((i = 0; i < 100; i++)); do
-                "$CURL" -fsS "$API/healthz" >/dev/null 2>&1 && return 0
-                kill -0 "$SERVER_PID" 2>/dev/null || die "team-server exited at start"
-                sleep 0.1
-        done
-        die "team-server not answering /healthz"
-}
-stop_server() {
-        local rc
-        kill -TERM "$SERVER_PID" 2>/dev/null
-        wait "$SERVER_PID" 2>/dev/null
-        rc=$?
-        SERVER_PID=
-        return $rc
-}
 
 # api METHOD PATH TOKEN [BODY] -> the answer in $T/resp, the status in $CODE
 CODE=

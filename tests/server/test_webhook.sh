@@ -31,28 +31,10 @@ SERVER_BIN=$top_builddir/server/team-server
 RECEIVER=$srcdir/tests/server/webhook_receiver.py
 [ -x "$SERVER_BIN" ] || { echo "FAIL: $SERVER_BIN not built" >&2; exit 1; }
 
-T=$(mktemp -d /tmp/test_webhook.XXXXXX)
-SERVER_PID='' RECV_PID='' HANG_PID=''
-cleanup() {
-        [ -n "$HANG_PID" ] && kill "$HANG_PID" 2>/dev/null && wait "$HANG_PID" 2>/dev/null
-        [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-        [ -n "$RECV_PID" ] && kill "$RECV_PID" 2>/dev/null && wait "$RECV_PID" 2>/dev/null
-        if [ "${KEEP_TMP:-}" ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-
-fails=0
-pass() { echo "ok - $*"; }
-fail() { echo "not ok - $*" >&2; fails=$((fails + 1)); }
-die() {
-        echo "FATAL: $*" >&2
-        echo "--- server log" >&2; tail -n 40 "$T/server.log" >&2 2>/dev/null
-        exit 1
-}
-
-free_port() {
-        "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+. "$srcdir/tests/lib/server_http.sh"
+server_http_init test_webhook
+RECV_PID='' HANG_PID=''
+SERVER_HTTP_PIDS="HANG_PID RECV_PID"
 
 SPORT=$(free_port)
 RPORT=$(free_port)
@@ -96,21 +78,6 @@ BOB=$(admin user add bob --groups ops) || die "admin user add bob"
 admin host add web1 --groups web >/dev/null || die "admin host add web1"
 [[ $ALICE == tm_* && $BOB == tm_* ]] || die "admin did not print tokens"
 
-start_server() {
-        "$SERVER_BIN" --config "$T/team-server.conf" >>"$T/server.log" 2>&1 &
-        SERVER_PID=$!
-        for ((i = 0; i < 100; i++)); do
-                "$CURL" -fsS "$API/healthz" >/dev/null 2>&1 && return 0
-                kill -0 "$SERVER_PID" 2>/dev/null || die "team-server exited at start"
-                sleep 0.1
-        done
-        die "team-server not answering /healthz"
-}
-stop_server() {
-        kill -TERM "$SERVER_PID" 2>/dev/null
-        wait "$SERVER_PID" 2>/dev/null
-        SERVER_PID=
-}
 start_receiver() {
         rm -f "$T/rport"
         "$PY" "$RECEIVER" --port "$RPORT" --port-file "$T/rport" --out "$OUT" --attempts "$ATTEMPTS" \

@@ -1,0 +1,68 @@
+# shellcheck shell=bash
+# Shared setup of the standalone team-server HTTP tests in tests/server
+# (no root, no teamd; curl drives the API). The private team-server of the
+# story tests is tests/lib/server_fixture.sh; this one is for tests that
+# write their own team-server.conf (webhooks, max_wait, TLS) in $T.
+#
+#   server_http_init NAME         # $T = a fresh temp dir, removed at exit
+#                                 # (kept with KEEP_TMP=1)
+#   pass / fail / die MESSAGE     # TAP-ish lines; $fails counts failures
+#   free_port                     # a free loopback TCP port
+#   start_server / stop_server    # $T/team-server.conf, log $T/server.log;
+#                                 # start waits for $API/healthz
+#
+# Set SERVER_BIN, CURL, PY and API before start_server. Extra process ids to
+# stop at exit: list their variable names in SERVER_HTTP_PIDS.
+
+SERVER_PID=
+SERVER_HTTP_PIDS=
+fails=0
+
+pass() { echo "ok - $*"; }
+fail() { echo "not ok - $*" >&2; fails=$((fails + 1)); }
+die() {
+        echo "FATAL: $*" >&2
+        echo "--- server log" >&2; tail -n 40 "$T/server.log" >&2 2>/dev/null
+        exit 1
+}
+
+# shellcheck disable=SC2317 # called from the EXIT trap
+server_http_cleanup() {
+        local v pid
+        for v in $SERVER_HTTP_PIDS SERVER_PID; do
+                pid=${!v}
+                [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+        done
+        if [ "${KEEP_TMP:-}" ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
+}
+
+server_http_init() {
+        T=$(mktemp -d "/tmp/$1.XXXXXX") || { echo "FAIL: mktemp" >&2; exit 1; }
+        trap server_http_cleanup EXIT
+}
+
+free_port() {
+        "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+start_server() {
+        local i
+        "$SERVER_BIN" --config "$T/team-server.conf" >>"$T/server.log" 2>&1 &
+        SERVER_PID=$!
+        for ((i = 0; i < 100; i++)); do
+                "$CURL" -fsS "$API/healthz" >/dev/null 2>&1 && return 0
+                kill -0 "$SERVER_PID" 2>/dev/null || die "team-server exited at start"
+                sleep 0.1
+        done
+        die "team-server not answering /healthz"
+}
+
+# stop_server: SIGTERM and wait; returns the server's exit status.
+stop_server() {
+        local rc
+        kill -TERM "$SERVER_PID" 2>/dev/null
+        wait "$SERVER_PID" 2>/dev/null
+        rc=$?
+        SERVER_PID=
+        return $rc
+}
