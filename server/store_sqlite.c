@@ -73,6 +73,73 @@ int sq_step_done(struct sqlite_store *s, sqlite3_stmt *st)
         return -EIO;
 }
 
+int sq_step_changed(struct sqlite_store *s, sqlite3_stmt *st)
+{
+        int r = sq_step_done(s, st);
+
+        if (r == 0 && sqlite3_changes(s->db) == 0)
+                r = -ENOENT;
+        return r;
+}
+
+int sq_step_row(sqlite3_stmt *st)
+{
+        int rc = sqlite3_step(st);
+
+        return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+int sq_collect(sqlite3_stmt *st, size_t size, sq_row_fn read, void *ctx, void **list, size_t *count)
+{
+        int r, rc;
+
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                char *nl = realloc(*list, (*count + 1) * size);
+
+                if (!nl)
+                        return -ENOMEM;
+                *list = nl;
+                r = read(st, nl + *count * size, ctx);
+                (*count)++;
+                if (r < 0)
+                        return r;
+        }
+        return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int sq_collect_strv(sqlite3_stmt *st, char ***out)
+{
+        char **v = calloc(1, sizeof(*v));
+        size_t n = 0;
+        int r = 0, rc;
+
+        *out = NULL;
+        if (!v)
+                return -ENOMEM;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                char **nv = realloc(v, (n + 2) * sizeof(*v));
+
+                if (!nv) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+                v = nv;
+                v[n + 1] = NULL;
+                r = sq_col_dup(st, 0, &v[n]);
+                if (r < 0)
+                        goto out;
+                n++;
+        }
+        if (rc != SQLITE_DONE)
+                r = -EIO;
+out:
+        if (r < 0)
+                srv_strv_free(v);
+        else
+                *out = v;
+        return r;
+}
+
 int sq_json_array(const char *const *v, char **out)
 {
         struct json_object *a = json_object_new_array();
@@ -193,43 +260,16 @@ out:
 static int load_groups(struct sqlite_store *s, bool user, const char *name, char ***out)
 {
         sqlite3_stmt *st = NULL;
-        char **v = NULL;
-        size_t n = 0;
-        int r, rc;
+        int r;
 
+        *out = NULL;
         r = sq_prepare(s, user ? "SELECT grp FROM user_groups WHERE user = ?1 ORDER BY grp"
                                : "SELECT grp FROM host_groups WHERE host = ?1 ORDER BY grp", &st);
         if (r < 0)
                 return r;
         sq_bind_text(st, 1, name);
-        v = calloc(1, sizeof(*v));
-        if (!v) {
-                r = -ENOMEM;
-                goto out;
-        }
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                char **nv = realloc(v, (n + 2) * sizeof(*v));
-
-                if (!nv) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-                v = nv;
-                v[n + 1] = NULL;
-                r = sq_col_dup(st, 0, &v[n]);
-                if (r < 0)
-                        goto out;
-                n++;
-        }
-        if (rc != SQLITE_DONE)
-                r = -EIO;
-out:
+        r = sq_collect_strv(st, out);
         sqlite3_finalize(st);
-        if (r < 0) {
-                srv_strv_free(v);
-                v = NULL;
-        }
-        *out = v;
         return r;
 }
 
@@ -245,7 +285,7 @@ static int get_identity(struct srv_store *base, bool user, const char *name, con
         };
         struct sqlite_store *s = sq(base);
         sqlite3_stmt *st = NULL;
-        int r, rc;
+        int r;
 
         *out_name = NULL;
         *out_groups = NULL;
@@ -257,11 +297,9 @@ static int get_identity(struct srv_store *base, bool user, const char *name, con
                 sqlite3_bind_blob(st, 1, hash, SRV_TOKEN_HASH_LEN, SQLITE_TRANSIENT);
         else
                 sq_bind_text(st, 1, name);
-        rc = sqlite3_step(st);
-        if (rc != SQLITE_ROW) {
-                r = rc == SQLITE_DONE ? -ENOENT : -EIO;
+        r = sq_step_row(st);
+        if (r < 0)
                 goto out;
-        }
         *out_created = sqlite3_column_int64(st, 1);
         r = sq_col_dup(st, 0, out_name);
         if (r == 0)
@@ -314,49 +352,23 @@ static int sq_users_in_groups(struct srv_store *base, const char *const *groups,
 {
         struct sqlite_store *s = sq(base);
         sqlite3_stmt *st = NULL;
-        char *json = NULL, **v = NULL;
-        size_t n = 0;
-        int r, rc;
+        char *json = NULL;
+        int r;
 
         *out = NULL;
         r = sq_json_array(groups, &json);
         if (r < 0)
                 return r;
-        v = calloc(1, sizeof(*v));
-        if (!v) {
-                free(json);
-                return -ENOMEM;
-        }
         sq_lock(s);
         r = sq_prepare(s, "SELECT DISTINCT user FROM user_groups WHERE grp IN (SELECT value FROM json_each(?1)) "
                           "ORDER BY user", &st);
-        if (r < 0)
-                goto out;
-        sq_bind_text(st, 1, json);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                char **nv = realloc(v, (n + 2) * sizeof(*v));
-
-                if (!nv) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-                v = nv;
-                v[n + 1] = NULL;
-                r = sq_col_dup(st, 0, &v[n]);
-                if (r < 0)
-                        goto out;
-                n++;
+        if (r == 0) {
+                sq_bind_text(st, 1, json);
+                r = sq_collect_strv(st, out);
         }
-        if (rc != SQLITE_DONE)
-                r = -EIO;
-out:
         sqlite3_finalize(st);
         sq_unlock(s);
         free(json);
-        if (r < 0)
-                srv_strv_free(v);
-        else
-                *out = v;
         return r;
 }
 

@@ -30,6 +30,17 @@ int sq_bind_text(sqlite3_stmt *st, int i, const char *v);      /* NULL binds NUL
 int sq_col_dup(sqlite3_stmt *st, int i, char **out);          /* NULL column -> NULL; -ENOMEM */
 int sq_step_done(struct sqlite_store *s, sqlite3_stmt *st);   /* expects SQLITE_DONE; maps CONSTRAINT to -EEXIST */
 int sq_json_array(const char *const *v, char **out);          /* ["a","b"] for json_each() */
+int sq_step_changed(struct sqlite_store *s, sqlite3_stmt *st); /* sq_step_done, then -ENOENT if no row changed */
+int sq_step_row(sqlite3_stmt *st);                            /* one step: 0 on a row, -ENOENT on none, -EIO */
+/* Fills one element of a list from the current row (it starts uninitialised). */
+typedef int (*sq_row_fn)(sqlite3_stmt *st, void *elem, void *ctx);
+/* Steps st to the end, appending one size-byte element per row to *list and
+ * filling it with read(st, elem, ctx). *count counts every element appended,
+ * the failed one too, so that on error the caller frees all of them. */
+int sq_collect(sqlite3_stmt *st, size_t size, sq_row_fn read, void *ctx, void **list, size_t *count);
+/* Steps st to the end; column 0 of every row into a NULL-terminated vector
+ * (empty, not NULL, when there is no row). On error *out is NULL. */
+int sq_collect_strv(sqlite3_stmt *st, char ***out);
 
 /* store_sqlite_req.c / store_sqlite_misc.c */
 int sq_request_insert(struct srv_store *s, const struct srv_request *r);
@@ -54,5 +65,9 @@ int sq_webhook_done(struct srv_store *s, int64_t id);
 int sq_webhook_retry(struct srv_store *s, int64_t id, int64_t next_at, unsigned attempts, const char *last_error);
 int sq_webhook_depth(struct srv_store *s, uint64_t *out);
 int sq_webhook_next_at(struct srv_store *s, int64_t *out);
+/* The columns sq_webhook_job_read() expects, in its order. */
+#define SQ_WEBHOOK_COLUMNS "id, target, event, body, created_at, next_at, attempts, last_error"
+/* Steps st once and reads the job: 0, -ENOENT when there is none, -EIO, -ENOMEM. */
+int sq_webhook_job_read(sqlite3_stmt *st, struct srv_webhook_job *out);
 /* store_sqlite_webhook.c (webhook engineer) */
 int sq_webhook_head(struct srv_store *s, const char *target, struct srv_webhook_job *out);

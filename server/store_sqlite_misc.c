@@ -39,10 +39,12 @@ int sq_audit_append(struct srv_store *base, struct srv_audit_record *a)
         return r;
 }
 
-static int read_audit_row(sqlite3_stmt *st, struct srv_audit_record *a)
+static int read_audit_row(sqlite3_stmt *st, void *elem, void *ctx)
 {
+        struct srv_audit_record *a = elem;
         int r = 0;
 
+        (void)ctx;
         memset(a, 0, sizeof(*a));
         a->id = sqlite3_column_int64(st, 0);
         a->at = sqlite3_column_int64(st, 1);
@@ -60,10 +62,10 @@ static int read_audit_row(sqlite3_stmt *st, struct srv_audit_record *a)
 int sq_audit_list(struct srv_store *base, const char *request_id, struct srv_audit_record **out, size_t *n)
 {
         struct sqlite_store *s = sq(base);
-        struct srv_audit_record *list = NULL;
         sqlite3_stmt *st = NULL;
+        void *list = NULL;
         size_t count = 0;
-        int r, rc;
+        int r;
 
         *out = NULL;
         *n = 0;
@@ -74,20 +76,7 @@ int sq_audit_list(struct srv_store *base, const char *request_id, struct srv_aud
                 goto out;
         sq_bind_text(st, 1, request_id);
         sqlite3_bind_int(st, 2, AUDIT_LIST_MAX);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                struct srv_audit_record *nl = realloc(list, (count + 1) * sizeof(*nl));
-
-                if (!nl) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-                list = nl;
-                r = read_audit_row(st, &list[count++]);
-                if (r < 0)
-                        goto out;
-        }
-        if (rc != SQLITE_DONE)
-                r = -EIO;
+        r = sq_collect(st, sizeof(struct srv_audit_record), read_audit_row, NULL, &list, &count);
 out:
         sqlite3_finalize(st);
         sq_unlock(s);
@@ -128,24 +117,12 @@ int sq_webhook_enqueue(struct srv_store *base, struct srv_webhook_job *j)
         return r;
 }
 
-int sq_webhook_next_due(struct srv_store *base, int64_t now, struct srv_webhook_job *out)
+int sq_webhook_job_read(sqlite3_stmt *st, struct srv_webhook_job *out)
 {
-        struct sqlite_store *s = sq(base);
-        sqlite3_stmt *st = NULL;
-        int r, rc;
+        int r = sq_step_row(st);
 
-        memset(out, 0, sizeof(*out));
-        sq_lock(s);
-        r = sq_prepare(s, "SELECT id, target, event, body, created_at, next_at, attempts, last_error "
-                          "FROM webhook_jobs WHERE next_at <= ?1 ORDER BY next_at, id LIMIT 1", &st);
         if (r < 0)
-                goto out;
-        sqlite3_bind_int64(st, 1, now);
-        rc = sqlite3_step(st);
-        if (rc != SQLITE_ROW) {
-                r = rc == SQLITE_DONE ? -ENOENT : -EIO;
-                goto out;
-        }
+                return r;
         out->id = sqlite3_column_int64(st, 0);
         out->created_at = sqlite3_column_int64(st, 4);
         out->next_at = sqlite3_column_int64(st, 5);
@@ -153,8 +130,23 @@ int sq_webhook_next_due(struct srv_store *base, int64_t now, struct srv_webhook_
         r = r ?: sq_col_dup(st, 1, &out->target);
         r = r ?: sq_col_dup(st, 2, &out->event);
         r = r ?: sq_col_dup(st, 3, &out->body);
-        r = r ?: sq_col_dup(st, 7, &out->last_error);
-out:
+        return r ?: sq_col_dup(st, 7, &out->last_error);
+}
+
+int sq_webhook_next_due(struct srv_store *base, int64_t now, struct srv_webhook_job *out)
+{
+        struct sqlite_store *s = sq(base);
+        sqlite3_stmt *st = NULL;
+        int r;
+
+        memset(out, 0, sizeof(*out));
+        sq_lock(s);
+        r = sq_prepare(s, "SELECT " SQ_WEBHOOK_COLUMNS " FROM webhook_jobs WHERE next_at <= ?1 "
+                          "ORDER BY next_at, id LIMIT 1", &st);
+        if (r == 0) {
+                sqlite3_bind_int64(st, 1, now);
+                r = sq_webhook_job_read(st, out);
+        }
         sqlite3_finalize(st);
         sq_unlock(s);
         if (r < 0)
@@ -172,9 +164,7 @@ int sq_webhook_done(struct srv_store *base, int64_t id)
         r = sq_prepare(s, "DELETE FROM webhook_jobs WHERE id = ?1", &st);
         if (r == 0) {
                 sqlite3_bind_int64(st, 1, id);
-                r = sq_step_done(s, st);
-                if (r == 0 && sqlite3_changes(s->db) == 0)
-                        r = -ENOENT;
+                r = sq_step_changed(s, st);
         }
         sqlite3_finalize(st);
         sq_unlock(s);
@@ -194,9 +184,7 @@ int sq_webhook_retry(struct srv_store *base, int64_t id, int64_t next_at, unsign
                 sqlite3_bind_int64(st, 2, next_at);
                 sqlite3_bind_int64(st, 3, attempts);
                 sq_bind_text(st, 4, last_error);
-                r = sq_step_done(s, st);
-                if (r == 0 && sqlite3_changes(s->db) == 0)
-                        r = -ENOENT;
+                r = sq_step_changed(s, st);
         }
         sqlite3_finalize(st);
         sq_unlock(s);

@@ -59,9 +59,7 @@ int sq_request_set_state(struct srv_store *base, const char *id, enum srv_reques
                 sq_bind_text(st, 1, id);
                 sqlite3_bind_int(st, 2, (int)state);
                 sqlite3_bind_int64(st, 3, at);
-                r = sq_step_done(s, st);
-                if (r == 0 && sqlite3_changes(s->db) == 0)
-                        r = -ENOENT;
+                r = sq_step_changed(s, st);
         }
         sqlite3_finalize(st);
         sq_unlock(s);
@@ -124,7 +122,7 @@ static int read_grant_row(sqlite3_stmt *st, struct srv_grant *g)
 static int grant_lookup(struct sqlite_store *s, const char *key, bool key_is_request, struct srv_grant *out)
 {
         sqlite3_stmt *st = NULL;
-        int r, rc;
+        int r;
 
         memset(out, 0, sizeof(*out));
         r = sq_prepare(s, key_is_request ? "SELECT " GRANT_COLUMNS " FROM grants WHERE request_id = ?1"
@@ -132,48 +130,41 @@ static int grant_lookup(struct sqlite_store *s, const char *key, bool key_is_req
         if (r < 0)
                 return r;
         sq_bind_text(st, 1, key);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
+        r = sq_step_row(st);
+        if (r == 0)
                 r = read_grant_row(st, out);
-        else
-                r = rc == SQLITE_DONE ? -ENOENT : -EIO;
         sqlite3_finalize(st);
         if (r < 0)
                 srv_grant_clear(out);
         return r;
 }
 
+static int read_decision_row(sqlite3_stmt *st, void *elem, void *ctx)
+{
+        struct srv_decision *d = elem;
+        int r;
+
+        (void)ctx;
+        memset(d, 0, sizeof(*d));
+        d->decision = sqlite3_column_int(st, 1) ? SRV_DECISION_DENY : SRV_DECISION_APPROVE;
+        d->at = sqlite3_column_int64(st, 3);
+        r = sq_col_dup(st, 0, &d->by);
+        return r ?: sq_col_dup(st, 2, &d->comment);
+}
+
 static int load_decisions(struct sqlite_store *s, struct srv_request *r)
 {
         sqlite3_stmt *st = NULL;
-        int ret, rc;
+        void *list = r->decisions;
+        int ret;
 
         ret = sq_prepare(s, "SELECT by_user, decision, comment, at FROM decisions WHERE request_id = ?1 "
                             "ORDER BY at, rowid", &st);
         if (ret < 0)
                 return ret;
         sq_bind_text(st, 1, r->id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                struct srv_decision *nd = realloc(r->decisions, (r->n_decisions + 1) * sizeof(*nd));
-                struct srv_decision *d;
-
-                if (!nd) {
-                        ret = -ENOMEM;
-                        goto out;
-                }
-                r->decisions = nd;
-                d = &nd[r->n_decisions++];
-                memset(d, 0, sizeof(*d));
-                d->decision = sqlite3_column_int(st, 1) ? SRV_DECISION_DENY : SRV_DECISION_APPROVE;
-                d->at = sqlite3_column_int64(st, 3);
-                ret = sq_col_dup(st, 0, &d->by);
-                ret = ret ?: sq_col_dup(st, 2, &d->comment);
-                if (ret < 0)
-                        goto out;
-        }
-        if (rc != SQLITE_DONE)
-                ret = -EIO;
-out:
+        ret = sq_collect(st, sizeof(struct srv_decision), read_decision_row, NULL, &list, &r->n_decisions);
+        r->decisions = list;
         sqlite3_finalize(st);
         return ret;
 }
@@ -201,7 +192,7 @@ int sq_request_get(struct srv_store *base, const char *id, struct srv_request *o
 {
         struct sqlite_store *s = sq(base);
         sqlite3_stmt *st = NULL;
-        int r, rc;
+        int r;
 
         memset(out, 0, sizeof(*out));
         sq_lock(s);
@@ -209,11 +200,9 @@ int sq_request_get(struct srv_store *base, const char *id, struct srv_request *o
         if (r < 0)
                 goto out;
         sq_bind_text(st, 1, id);
-        rc = sqlite3_step(st);
-        if (rc != SQLITE_ROW) {
-                r = rc == SQLITE_DONE ? -ENOENT : -EIO;
+        r = sq_step_row(st);
+        if (r < 0)
                 goto out;
-        }
         r = read_request_row(st, out);
         if (r == 0)
                 r = complete_request(s, out);
@@ -223,6 +212,14 @@ out:
         if (r < 0)
                 srv_request_clear(out);
         return r;
+}
+
+/* sq_row_fn for a list of requests; ctx is the store. */
+static int read_full_request(sqlite3_stmt *st, void *elem, void *ctx)
+{
+        int r = read_request_row(st, elem);
+
+        return r ?: complete_request(ctx, elem);
 }
 
 /* The filter's clauses are fixed SQL fragments; every value is bound. */
@@ -238,11 +235,11 @@ int sq_request_list(struct srv_store *base, const struct srv_request_filter *f, 
                 " AND (?8 IS NULL OR extends = ?8)"
                 " ORDER BY created_at DESC, rowid DESC LIMIT ?7";
         struct sqlite_store *s = sq(base);
-        struct srv_request *list = NULL;
         sqlite3_stmt *st = NULL;
+        void *list = NULL;
         char *roles = NULL;
         size_t count = 0, limit = f->limit && f->limit < SRV_REQUEST_LIST_MAX ? f->limit : SRV_REQUEST_LIST_MAX;
-        int r, rc;
+        int r;
 
         *out = NULL;
         *n = 0;
@@ -263,23 +260,7 @@ int sq_request_list(struct srv_store *base, const struct srv_request_filter *f, 
         sq_bind_text(st, 6, roles);
         sqlite3_bind_int64(st, 7, (sqlite3_int64)limit);
         sq_bind_text(st, 8, f->extends);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                struct srv_request *nl = realloc(list, (count + 1) * sizeof(*nl));
-
-                if (!nl) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-                list = nl;
-                r = read_request_row(st, &list[count]);
-                count++;
-                if (r == 0)
-                        r = complete_request(s, &list[count - 1]);
-                if (r < 0)
-                        goto out;
-        }
-        if (rc != SQLITE_DONE)
-                r = -EIO;
+        r = sq_collect(st, sizeof(struct srv_request), read_full_request, s, &list, &count);
 out:
         sqlite3_finalize(st);
         sq_unlock(s);
@@ -297,41 +278,17 @@ int sq_request_due(struct srv_store *base, int64_t now, char ***out)
 {
         struct sqlite_store *s = sq(base);
         sqlite3_stmt *st = NULL;
-        char **v = calloc(1, sizeof(*v));
-        size_t n = 0;
-        int r, rc;
+        int r;
 
         *out = NULL;
-        if (!v)
-                return -ENOMEM;
         sq_lock(s);
         r = sq_prepare(s, "SELECT id FROM requests WHERE state = 0 AND expires_at <= ?1 LIMIT 1000", &st);
-        if (r < 0)
-                goto out;
-        sqlite3_bind_int64(st, 1, now);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                char **nv = realloc(v, (n + 2) * sizeof(*v));
-
-                if (!nv) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-                v = nv;
-                v[n + 1] = NULL;
-                r = sq_col_dup(st, 0, &v[n]);
-                if (r < 0)
-                        goto out;
-                n++;
+        if (r == 0) {
+                sqlite3_bind_int64(st, 1, now);
+                r = sq_collect_strv(st, out);
         }
-        if (rc != SQLITE_DONE)
-                r = -EIO;
-out:
         sqlite3_finalize(st);
         sq_unlock(s);
-        if (r < 0)
-                srv_strv_free(v);
-        else
-                *out = v;
         return r;
 }
 
@@ -511,15 +468,31 @@ static int feed_last(struct sqlite_store *s, int64_t *last)
         return r;
 }
 
+static int read_feed_row(sqlite3_stmt *st, void *elem, void *ctx)
+{
+        struct srv_feed_entry *e = elem;
+        int r;
+
+        (void)ctx;
+        memset(e, 0, sizeof(*e));
+        e->seq = sqlite3_column_int64(st, 0);
+        e->kind = sqlite3_column_int(st, 1) ? SRV_FEED_REVOKE : SRV_FEED_GRANT;
+        r = sq_col_dup(st, 2, &e->grant_id);
+        if (r == 0 && e->kind == SRV_FEED_GRANT)
+                r = sq_col_dup(st, 3, &e->jws);
+        return r;
+}
+
 int sq_feed_since(struct srv_store *base, int64_t cursor, const char *const *auds, int64_t now,
                   struct srv_feed_entry **out, size_t *n, int64_t *last)
 {
         struct sqlite_store *s = sq(base);
         struct srv_feed_entry *list = NULL;
         sqlite3_stmt *st = NULL;
+        void *raw = NULL;
         char *json = NULL;
         size_t count = 0;
-        int r, rc;
+        int r;
 
         *out = NULL;
         *n = 0;
@@ -539,28 +512,9 @@ int sq_feed_since(struct srv_store *base, int64_t cursor, const char *const *aud
         sqlite3_bind_int64(st, 2, now);
         sq_bind_text(st, 3, json);
         sqlite3_bind_int(st, 4, FEED_MAX_ENTRIES);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                struct srv_feed_entry *nl = realloc(list, (count + 1) * sizeof(*nl));
-                struct srv_feed_entry *e;
-
-                if (!nl) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-                list = nl;
-                e = &list[count++];
-                memset(e, 0, sizeof(*e));
-                e->seq = sqlite3_column_int64(st, 0);
-                e->kind = sqlite3_column_int(st, 1) ? SRV_FEED_REVOKE : SRV_FEED_GRANT;
-                r = sq_col_dup(st, 2, &e->grant_id);
-                if (r == 0 && e->kind == SRV_FEED_GRANT)
-                        r = sq_col_dup(st, 3, &e->jws);
-                if (r < 0)
-                        goto out;
-        }
-        if (rc != SQLITE_DONE)
-                r = -EIO;
-        else if (count == FEED_MAX_ENTRIES)
+        r = sq_collect(st, sizeof(*list), read_feed_row, NULL, &raw, &count);
+        list = raw;
+        if (r == 0 && count == FEED_MAX_ENTRIES)
                 *last = list[count - 1].seq;   /* truncated: continue from here */
 out:
         sqlite3_finalize(st);
