@@ -10,45 +10,9 @@
 # min); otherwise it skips when the directory is missing.
 set -uo pipefail
 
-skip() { echo "SKIP: ${0##*/}: $*" >&2; exit 77; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || skip "needs root (boots a container)"
-: "${top_builddir:?run through make check}"
-: "${top_srcdir:=$top_builddir}"
-command -v systemd-nspawn >/dev/null 2>&1 || skip "systemd-nspawn is missing (apt-get install systemd-container)"
-for f in teamd/teamd teamctl/teamctl tools/team-sign-grant systemd/teamd.service systemd/tmpfiles/teamd.conf; do
-        [ -e "$top_builddir/$f" ] || skip "$f is not built"
-done
-
-# The container has no sanitizer runtime; the default build covers this.
-if ldd "$top_builddir/teamd/teamd" 2>/dev/null | grep -q libasan; then
-        skip "teamd is built with sanitizers; the container has no libasan (the default build runs this test)"
-fi
-
-root=${TEAM_NSPAWN_ROOT:-/var/tmp/pam_team-nspawn-root}
-if [ ! -x "$root/lib/systemd/systemd" ]; then
-        [ "${TEAM_NSPAWN_BOOTSTRAP:-0}" = 1 ] || skip "no container root at $root (TEAM_NSPAWN_BOOTSTRAP=1 makes one)"
-        command -v debootstrap >/dev/null 2>&1 || skip "debootstrap is missing"
-        debootstrap --variant=minbase \
-                --include=systemd,systemd-sysv,dbus,libpam-systemd,libcurl4,libsqlite3-0,libjson-c5,libinih1,libssl3 \
-                bookworm "$root" http://deb.debian.org/debian >/dev/null 2>&1 || skip "debootstrap failed"
-fi
-
-nspawn_pid= pid1=
-cleanup() {
-        local rc=$? i
-        if [ -n "$nspawn_pid" ]; then
-                kill -TERM "$nspawn_pid" 2>/dev/null
-                for ((i = 0; i < 100; i++)); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.1; done
-                kill -KILL "$nspawn_pid" 2>/dev/null
-                wait "$nspawn_pid" 2>/dev/null
-        fi
-        [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "$pid1" ] && tail -n 30 "$log" >&2
-        rm -f "$log"
-        exit "$rc"
-}
-log=$(mktemp /tmp/test_systemd.XXXXXX)
-trap cleanup EXIT
+. "${top_srcdir:-${top_builddir:?run through make check}}/tests/lib/nspawn.sh"
+nspawn_require teamd/teamd teamctl/teamctl tools/team-sign-grant systemd/teamd.service systemd/tmpfiles/teamd.conf
+root=$(nspawn_base_root) || exit $?
 
 # Install this build into the container (overwriting the last run's).
 install -D -m 0755 "$top_builddir/teamd/teamd" "$root/usr/local/sbin/teamd"
@@ -64,23 +28,8 @@ install -d -m 0755 "$root/etc/team/keys"
 printf '[teamd]\nhost_id = nspawn1\n' >"$root/etc/team/teamd.conf"
 chroot "$root" systemctl enable teamd.socket teamd-user.socket >/dev/null 2>&1 || fail "systemctl enable"
 
-systemd-nspawn -D "$root" --register=no --keep-unit --boot --console=pipe >"$log" 2>&1 &
-nspawn_pid=$!
-for ((i = 0; i < 100; i++)); do
-        pid1=$(pgrep -P "$nspawn_pid" | head -1)
-        [ -n "$pid1" ] && break
-        sleep 0.1
-done
-[ -n "$pid1" ] || fail "the container did not start"
-ct() { nsenter -t "$pid1" -a "$@"; }
-for ((i = 0; i < 300; i++)); do
-        state=$(ct systemctl is-system-running 2>/dev/null)
-        case $state in running | degraded) break ;; esac
-        sleep 0.1
-done
-case $state in running | degraded) ;; *) fail "container did not boot: $state" ;; esac
+nspawn_boot "$root"
 show() { ct systemctl show teamd -p "$1" --value; }
-contains() { printf '%s' "$2" | grep -Eq -- "$3" || fail "$1: expected /$3/ in: $2"; }
 
 ct team-sign-grant keygen --private /root/k.key --public /etc/team/keys/k1.pem || fail keygen
 ct chmod 0644 /etc/team/keys/k1.pem
@@ -131,7 +80,5 @@ sleep 2
 [ "$(show NRestarts)" = 0 ] || fail "restarted after exit 78"
 contains "config error in the journal" "$(ct journalctl -b -u teamd -o cat --no-pager)" "teamd.conf:2: \[teamd\] bogus"
 
-out=$(ct systemd-analyze security teamd.service --no-pager 2>&1 | sed -n 's/.*Overall exposure level for teamd.service: \([0-9.]*\).*/\1/p')
-[ -n "$out" ] || fail "systemd-analyze security gave no score"
-awk -v s="$out" 'BEGIN { exit !(s <= 2.5) }' || fail "exposure level $out > 2.5"
+out=$(nspawn_exposure teamd.service) || exit $?
 echo "PASS: ${0##*/} (exposure $out)"

@@ -13,25 +13,14 @@
 # this machine, and skips when neither exists.
 set -uo pipefail
 
-skip() { echo "SKIP: ${0##*/}: $*" >&2; exit 77; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || skip "needs root (boots a container)"
-: "${top_builddir:?run through make check}"
-: "${top_srcdir:=$top_builddir}"
+. "${top_srcdir:-${top_builddir:?run through make check}}/tests/lib/nspawn.sh"
+nspawn_require server/team-server tools/team-sign-grant systemd/team-server.service
 CURL=${CURL_PROG:-$(command -v curl || true)}
 [ -n "$CURL" ] || skip "needs curl"
-command -v systemd-nspawn >/dev/null 2>&1 || skip "systemd-nspawn is missing (apt-get install systemd-container)"
-for f in server/team-server tools/team-sign-grant systemd/team-server.service; do
-        [ -e "$top_builddir/$f" ] || skip "$f is not built"
-done
-if ldd "$top_builddir/server/team-server" 2>/dev/null | grep -q libasan; then
-        skip "team-server is built with sanitizers; the container has no libasan (the default build runs this test)"
-fi
 
-base=${TEAM_NSPAWN_ROOT:-/var/tmp/pam_team-nspawn-root}
 root=${TEAM_SERVER_NSPAWN_ROOT:-/var/tmp/team-server-nspawn-root}
 if [ ! -x "$root/lib/systemd/systemd" ]; then
-        [ -x "$base/lib/systemd/systemd" ] || skip "no container root at $base (TEAM_NSPAWN_BOOTSTRAP=1 teamd/test_systemd.sh makes one)"
+        base=$(nspawn_base_root) || exit $?
         rm -rf "$root.tmp" && cp -a "$base" "$root.tmp" && mv "$root.tmp" "$root" || fail "cannot copy $base to $root"
 fi
 # Libraries team-server needs that the minimal root lacks (same Debian).
@@ -44,22 +33,6 @@ done
 PORT=$("${PYTHON3:-python3}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null) ||
         PORT=18750
 API=http://127.0.0.1:$PORT
-
-nspawn_pid= pid1=
-log=$(mktemp /tmp/test_server_systemd.XXXXXX)
-cleanup() {
-        local rc=$? i
-        if [ -n "$nspawn_pid" ]; then
-                kill -TERM "$nspawn_pid" 2>/dev/null
-                for ((i = 0; i < 100; i++)); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.1; done
-                kill -KILL "$nspawn_pid" 2>/dev/null
-                wait "$nspawn_pid" 2>/dev/null
-        fi
-        [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && tail -n 30 "$log" >&2
-        rm -f "$log"
-        exit "$rc"
-}
-trap cleanup EXIT
 
 # Install this build (overwriting the last run's), a key, policy, config.
 install -D -m 0755 "$top_builddir/server/team-server" "$root/usr/local/sbin/team-server"
@@ -74,23 +47,8 @@ printf '[role sudo]\napprover_groups = sre\nrequester_groups = dev\n' >"$root/et
 printf '[server]\nlisten = 127.0.0.1:%s\n' "$PORT" >"$root/etc/team/team-server.conf"
 
 # The container shares this machine's network, so curl reaches it here.
-systemd-nspawn -D "$root" --register=no --keep-unit --boot --console=pipe >"$log" 2>&1 &
-nspawn_pid=$!
-for ((i = 0; i < 100; i++)); do
-        pid1=$(pgrep -P "$nspawn_pid" | head -1)
-        [ -n "$pid1" ] && break
-        sleep 0.1
-done
-[ -n "$pid1" ] || fail "the container did not start"
-ct() { nsenter -t "$pid1" -a "$@"; }
-for ((i = 0; i < 300; i++)); do
-        state=$(ct systemctl is-system-running 2>/dev/null)
-        case $state in running | degraded) break ;; esac
-        sleep 0.1
-done
-case $state in running | degraded) ;; *) fail "container did not boot: $state" ;; esac
+nspawn_boot "$root"
 show() { ct systemctl show team-server -p "$1" --value; }
-contains() { printf '%s' "$2" | grep -Eq -- "$3" || fail "$1: expected /$3/ in: $2"; }
 
 # Type=notify: start returns once READY=1 came; STATUS= names the address.
 ct systemctl start team-server || fail "systemctl start: $(ct journalctl -u team-server -o cat --no-pager | tail -5)"
@@ -124,8 +82,5 @@ sleep 2
 contains "config error in the journal" "$(ct journalctl -u team-server -o cat --no-pager)" \
         "team-server.conf:2: \[server\] bogus"
 
-out=$(ct systemd-analyze security team-server.service --no-pager 2>&1 |
-        sed -n 's/.*Overall exposure level for team-server.service: \([0-9.]*\).*/\1/p')
-[ -n "$out" ] || fail "systemd-analyze security gave no score"
-awk -v s="$out" 'BEGIN { exit !(s <= 2.5) }' || fail "exposure level $out > 2.5"
+out=$(nspawn_exposure team-server.service) || exit $?
 echo "PASS: ${0##*/} (exposure $out)"

@@ -1,0 +1,99 @@
+# shellcheck shell=bash
+# A real systemd as PID 1 in a systemd-nspawn container, for the tests of
+# the hardened units (teamd/test_systemd.sh, tests/server/test_server_systemd.sh).
+# Root only; skips (77) without systemd-nspawn or the container root.
+#
+#   skip / fail MESSAGE             # exit 77 / exit 1
+#   nspawn_require BUILT_FILE...    # root, systemd-nspawn, files built in
+#                                   # $top_builddir, the first one not ASan
+#   nspawn_base_root                # prints the Debian root ($TEAM_NSPAWN_ROOT,
+#                                   # default /var/tmp/pam_team-nspawn-root);
+#                                   # TEAM_NSPAWN_BOOTSTRAP=1 makes it
+#   nspawn_boot ROOT                # boots it until systemd says running;
+#                                   # stops it at exit
+#   ct COMMAND...                   # runs COMMAND inside the container
+#   contains LABEL TEXT REGEX       # fails unless TEXT matches REGEX
+#   nspawn_exposure UNIT            # fails unless systemd-analyze security
+#                                   # rates UNIT <= 2.5; prints the level
+
+skip() { echo "SKIP: ${0##*/}: $*" >&2; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+nspawn_require() {
+        local f
+        [ "$(id -u)" -eq 0 ] || skip "needs root (boots a container)"
+        : "${top_builddir:?run through make check}"
+        : "${top_srcdir:=$top_builddir}"
+        command -v systemd-nspawn >/dev/null 2>&1 || skip "systemd-nspawn is missing (apt-get install systemd-container)"
+        for f in "$@"; do
+                [ -e "$top_builddir/$f" ] || skip "$f is not built"
+        done
+        # The container has no sanitizer runtime; the default build covers this.
+        if ldd "$top_builddir/$1" 2>/dev/null | grep -q libasan; then
+                skip "${1##*/} is built with sanitizers; the container has no libasan (the default build runs this test)"
+        fi
+}
+
+nspawn_base_root() {
+        local root=${TEAM_NSPAWN_ROOT:-/var/tmp/pam_team-nspawn-root}
+        if [ ! -x "$root/lib/systemd/systemd" ]; then
+                [ "${TEAM_NSPAWN_BOOTSTRAP:-0}" = 1 ] ||
+                        skip "no container root at $root (TEAM_NSPAWN_BOOTSTRAP=1 teamd/test_systemd.sh makes one)"
+                command -v debootstrap >/dev/null 2>&1 || skip "debootstrap is missing"
+                debootstrap --variant=minbase \
+                        --include=systemd,systemd-sysv,dbus,libpam-systemd,libcurl4,libsqlite3-0,libjson-c5,libinih1,libssl3 \
+                        bookworm "$root" http://deb.debian.org/debian >/dev/null 2>&1 || skip "debootstrap failed"
+        fi
+        printf '%s\n' "$root"
+}
+
+NSPAWN_PID=
+NSPAWN_PID1=
+NSPAWN_LOG=
+
+# shellcheck disable=SC2317 # called from the EXIT trap
+nspawn_cleanup() {
+        local rc=$? i
+        if [ -n "$NSPAWN_PID" ]; then
+                kill -TERM "$NSPAWN_PID" 2>/dev/null
+                for ((i = 0; i < 100; i++)); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.1; done
+                kill -KILL "$NSPAWN_PID" 2>/dev/null
+                wait "$NSPAWN_PID" 2>/dev/null
+        fi
+        [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "$NSPAWN_LOG" ] && tail -n 30 "$NSPAWN_LOG" >&2
+        [ -n "$NSPAWN_LOG" ] && rm -f "$NSPAWN_LOG"
+        exit "$rc"
+}
+
+# nspawn_boot ROOT: the container shares this machine's network.
+nspawn_boot() {
+        local i state=
+        NSPAWN_LOG=$(mktemp "/tmp/${0##*/}.XXXXXX") || fail "mktemp"
+        trap nspawn_cleanup EXIT
+        systemd-nspawn -D "$1" --register=no --keep-unit --boot --console=pipe >"$NSPAWN_LOG" 2>&1 &
+        NSPAWN_PID=$!
+        for ((i = 0; i < 100; i++)); do
+                NSPAWN_PID1=$(pgrep -P "$NSPAWN_PID" | head -1)
+                [ -n "$NSPAWN_PID1" ] && break
+                sleep 0.1
+        done
+        [ -n "$NSPAWN_PID1" ] || fail "the container did not start"
+        for ((i = 0; i < 300; i++)); do
+                state=$(ct systemctl is-system-running 2>/dev/null)
+                case $state in running | degraded) return 0 ;; esac
+                sleep 0.1
+        done
+        fail "container did not boot: $state"
+}
+
+ct() { nsenter -t "$NSPAWN_PID1" -a "$@"; }
+contains() { printf '%s' "$2" | grep -Eq -- "$3" || fail "$1: expected /$3/ in: $2"; }
+
+nspawn_exposure() {
+        local out
+        out=$(ct systemd-analyze security "$1" --no-pager 2>&1 |
+                sed -n "s/.*Overall exposure level for $1: \\([0-9.]*\\).*/\\1/p")
+        [ -n "$out" ] || fail "systemd-analyze security gave no score"
+        awk -v s="$out" 'BEGIN { exit !(s <= 2.5) }' || fail "exposure level $out > 2.5"
+        printf '%s\n' "$out"
+}
