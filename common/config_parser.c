@@ -427,6 +427,21 @@ out:
         return r;
 }
 
+int config_read_file(const char *path, char **text, char *err, size_t errlen)
+{
+        char dummy[1];
+
+        if (!err || errlen == 0) {
+                err = dummy;
+                errlen = sizeof(dummy);
+        }
+        err[0] = '\0';
+        if (!path || !text)
+                return -EINVAL;
+        *text = NULL;
+        return read_config_file(path, text, err, errlen);
+}
+
 int config_parse_file(const struct config_key *keys, size_t n_keys, void *target,
                       const char *path, bool allow_missing, char *err, size_t errlen)
 {

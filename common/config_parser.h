@@ -76,6 +76,13 @@ int config_parse_string(const struct config_key *keys, size_t n_keys, void *targ
 int config_parse_file(const struct config_key *keys, size_t n_keys, void *target,
                       const char *path, bool allow_missing, char *err, size_t errlen);
 
+/* Reads path whole into a malloc'd NUL-terminated *text, with the checks
+ * config_parse_file() makes (no symlink, a regular file of at most
+ * CONFIG_MAX_FILE bytes owned by root or the caller, not writable by
+ * others, no NUL byte), for files another parser reads. Returns 0, or
+ * -errno (-ENOENT for a missing file) with a message in err. */
+int config_read_file(const char *path, char **text, char *err, size_t errlen);
+
 /* Frees the string and list fields the table names and NULLs them. */
 void config_free(const struct config_key *keys, size_t n_keys, void *target);
 

@@ -9,12 +9,9 @@
 
 #include <errno.h>
 #include <stdbool.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "config_parser.h"
 #include "parse.h"
@@ -302,71 +299,13 @@ out:
         return r;
 }
 
-static int read_file(const char *path, char **out, char *err, size_t errlen)
-{
-        struct stat sb;
-        char *buf = NULL;
-        size_t have = 0;
-        int fd, r = 0;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0) {
-                r = -errno;
-                snprintf(err, errlen, "%s: cannot open the policy: %s%s", path, strerror(-r),
-                         r == -ELOOP ? " (a symbolic link; give the real file)" : "");
-                return r;
-        }
-        if (fstat(fd, &sb) < 0) {
-                r = -errno;
-                snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(-r));
-        } else if (!S_ISREG(sb.st_mode)) {
-                r = -EINVAL;
-                snprintf(err, errlen, "%s: not a regular file", path);
-        } else if (sb.st_uid != 0 && sb.st_uid != geteuid()) {
-                r = -EPERM;
-                snprintf(err, errlen, "%s: owned by uid %u (chown root %s)", path, (unsigned)sb.st_uid, path);
-        } else if (sb.st_mode & S_IWOTH) {
-                r = -EPERM;
-                snprintf(err, errlen, "%s: writable by everyone (chmod o-w %s)", path, path);
-        } else if (!(buf = malloc(CONFIG_MAX_FILE + 2))) {
-                r = -ENOMEM;
-        }
-        while (r == 0) {
-                ssize_t n = read(fd, buf + have, CONFIG_MAX_FILE + 1 - have);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = -errno;
-                        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(-r));
-                } else if (n == 0) {
-                        break;
-                } else if ((have += (size_t)n) > CONFIG_MAX_FILE) {
-                        r = -EFBIG;
-                        snprintf(err, errlen, "%s: larger than %d bytes", path, CONFIG_MAX_FILE);
-                }
-        }
-        close(fd);
-        if (r == 0 && memchr(buf, '\0', have)) {
-                r = -EINVAL;
-                snprintf(err, errlen, "%s: contains a NUL byte (not a text file)", path);
-        }
-        if (r < 0) {
-                free(buf);
-                return r;
-        }
-        buf[have] = '\0';
-        *out = buf;
-        return 0;
-}
-
 int srv_policy_load_file(const char *path, struct srv_policy **out, char *err, size_t errlen)
 {
         char *text = NULL;
         int r;
 
         *out = NULL;
-        r = read_file(path, &text, err, errlen);
+        r = config_read_file(path, &text, err, errlen);
         if (r < 0)
                 return r;
         r = srv_policy_load_string(text, path, out, err, errlen);

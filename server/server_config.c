@@ -10,14 +10,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "config_parser.h"
 #include "parse.h"
@@ -368,79 +365,15 @@ out:
         return r;
 }
 
-/* Same rules as config_parse_file(): no symlink, a regular file owned by
- * root or us, not writable by others, at most CONFIG_MAX_FILE bytes. */
-static int read_file(const char *path, char **out, char *err, size_t errlen)
-{
-        struct stat sb;
-        char *buf = NULL;
-        size_t have = 0;
-        int fd, r = 0;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0) {
-                r = -errno;
-                snprintf(err, errlen, "%s: cannot open: %s%s", path, strerror(-r),
-                         r == -ENOENT ? " (create it, or give another with --config)" : "");
-                return r;
-        }
-        if (fstat(fd, &sb) < 0) {
-                r = -errno;
-                snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(-r));
-                goto out;
-        }
-        if (!S_ISREG(sb.st_mode) || (sb.st_uid != 0 && sb.st_uid != geteuid()) || (sb.st_mode & S_IWOTH) ||
-            sb.st_size > CONFIG_MAX_FILE) {
-                r = -EPERM;
-                snprintf(err, errlen, "%s: must be a regular file of at most %d bytes, owned by root and not "
-                                      "writable by others (chown root, chmod 0644)", path, CONFIG_MAX_FILE);
-                goto out;
-        }
-        buf = malloc(CONFIG_MAX_FILE + 2);
-        if (!buf) {
-                r = -ENOMEM;
-                goto out;
-        }
-        for (;;) {
-                ssize_t n = read(fd, buf + have, CONFIG_MAX_FILE + 1 - have);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = -errno;
-                        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(-r));
-                        goto out;
-                }
-                if (n == 0)
-                        break;
-                have += (size_t)n;
-                if (have > CONFIG_MAX_FILE) {
-                        r = -EFBIG;
-                        snprintf(err, errlen, "%s: larger than %d bytes", path, CONFIG_MAX_FILE);
-                        goto out;
-                }
-        }
-        buf[have] = '\0';
-        if (memchr(buf, '\0', have)) {
-                r = -EINVAL;
-                snprintf(err, errlen, "%s: contains a NUL byte (not a text file)", path);
-                goto out;
-        }
-        *out = buf;
-        buf = NULL;
-out:
-        free(buf);
-        close(fd);
-        return r;
-}
-
 int server_config_load(const char *path, struct server_config *cfg, char *err, size_t errlen)
 {
         char *text = NULL;
         int r;
 
         memset(cfg, 0, sizeof(*cfg));
-        r = read_file(path, &text, err, errlen);
+        r = config_read_file(path, &text, err, errlen);
+        if (r == -ENOENT)
+                snprintf(err, errlen, "%s: no such file (create it, or give another with --config)", path);
         if (r < 0)
                 return r;
         r = server_config_parse_string(text, path, cfg, err, errlen);
