@@ -12,6 +12,8 @@
 set -euo pipefail
 
 : "${top_builddir:?set top_builddir to a build tree}"
+# shellcheck source=bench/bench_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 quick=0 header=
 for a in "$@"; do
         case $a in
@@ -53,25 +55,9 @@ cleanup() {
 trap cleanup EXIT
 
 HOST=benchhost
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(bench_free_port)
 mkdir -m 0700 "$T/skeys" "$T/keys" "$T/state"
-"$SIGN_BIN" keygen --private "$T/skeys/k1.pem" --public "$T/keys/k1.pem" >/dev/null
-chmod 0600 "$T/skeys/k1.pem"
-cat >"$T/policy.conf" <<'POLICY'
-[role sudo]
-max_duration = 8h
-approver_groups = admins
-request_ttl = 8h
-POLICY
-cat >"$T/team-server.conf" <<CONF
-[server]
-listen = 127.0.0.1:$PORT
-database = $T/team.db
-signing_keys = $T/skeys
-policy = $T/policy.conf
-CONF
-chmod 0600 "$T/policy.conf" "$T/team-server.conf"
-admin() { "$SERVER_BIN" --config "$T/team-server.conf" admin "$@" 2>>"$T/admin.log" | tail -n 1; }
+bench_server_files "$T/skeys" "$T/keys/k1.pem"
 
 # Users: 3 warm-up runs + RUNS, each used once, then the stream's pool.
 echo "approver $(admin user add approver --groups admins)" >"$T/tokens"

@@ -7,6 +7,8 @@
 set -euo pipefail
 
 : "${top_builddir:?set top_builddir to a build tree}"
+# shellcheck source=bench/bench_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 quick=0
 [ "${1:-}" = --quick ] && quick=1
 SERVER_BIN=$top_builddir/server/team-server
@@ -35,29 +37,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(bench_free_port)
 mkdir -m 0700 "$T/keys"
-"$SIGN_BIN" keygen --private "$T/keys/k1.pem" --public "$T/k1.pub.pem" >/dev/null 2>&1
-chmod 0600 "$T/keys/k1.pem"
-cat >"$T/policy.conf" <<'POLICY'
-[role sudo]
-max_duration = 8h
-approver_groups = admins
-request_ttl = 8h
-POLICY
-cat >"$T/team-server.conf" <<CONF
-[server]
-listen = 127.0.0.1:$PORT
-database = $T/team.db
-signing_keys = $T/keys
-policy = $T/policy.conf
-max_wait = 60
-connection_timeout = 120
-max_connections = $((nhosts + 1024))
-CONF
-chmod 0600 "$T/policy.conf" "$T/team-server.conf"
-
-admin() { "$SERVER_BIN" --config "$T/team-server.conf" admin "$@" 2>>"$T/admin.log" | tail -n 1; }
+bench_server_files "$T/keys" "$T/k1.pub.pem" "max_wait = 60" "connection_timeout = 120" \
+        "max_connections = $((nhosts + 1024))"
 {
         echo "user alice $(admin user add alice --groups dev)"
         echo "user bob $(admin user add bob --groups admins)"
