@@ -242,83 +242,69 @@ static const struct field extend_fields[] = {
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Frees the strings the table names and zeroes target (NULL-safe): every
+ * char * of a body struct is in its table. */
+static void clear_fields(const struct field *fields, size_t n, void *target, size_t size)
+{
+        if (!target)
+                return;
+        for (size_t i = 0; i < n; i++)
+                if (fields[i].type != F_UINT)
+                        free(*(char **)((char *)target + fields[i].offset));
+        memset(target, 0, size);
+}
+
+/* parse_fields() into a zeroed target, cleared again on error. */
+static int parse_body(const char *body, size_t len, const struct field *fields, size_t n, void *target,
+                      size_t size, char *err, size_t errlen)
+{
+        int r;
+
+        memset(target, 0, size);
+        r = parse_fields(body, len, fields, n, target, err, errlen);
+        if (r < 0)
+                clear_fields(fields, n, target, size);
+        return r;
+}
+
 void body_request_create_clear(struct body_request_create *b)
 {
-        if (!b)
-                return;
-        free(b->role);
-        free(b->host);
-        free(b->reason);
-        free(b->ticket);
-        free(b->user);
-        memset(b, 0, sizeof(*b));
+        clear_fields(request_create_fields, N(request_create_fields), b, sizeof(*b));
 }
 
 void body_decision_clear(struct body_decision *b)
 {
-        if (!b)
-                return;
-        free(b->comment);
-        memset(b, 0, sizeof(*b));
+        clear_fields(decision_fields, N(decision_fields), b, sizeof(*b));
 }
 
 void body_revoke_clear(struct body_revoke *b)
 {
-        if (!b)
-                return;
-        free(b->reason);
-        memset(b, 0, sizeof(*b));
+        clear_fields(revoke_fields, N(revoke_fields), b, sizeof(*b));
 }
 
 void body_extend_clear(struct body_extend *b)
 {
-        if (!b)
-                return;
-        free(b->reason);
-        memset(b, 0, sizeof(*b));
+        clear_fields(extend_fields, N(extend_fields), b, sizeof(*b));
 }
 
 int json_body_request_create(const char *body, size_t len, struct body_request_create *out, char *err,
                              size_t errlen)
 {
-        int r;
-
-        memset(out, 0, sizeof(*out));
-        r = parse_fields(body, len, request_create_fields, N(request_create_fields), out, err, errlen);
-        if (r < 0)
-                body_request_create_clear(out);
-        return r;
+        return parse_body(body, len, request_create_fields, N(request_create_fields), out, sizeof(*out), err,
+                          errlen);
 }
 
 int json_body_decision(const char *body, size_t len, struct body_decision *out, char *err, size_t errlen)
 {
-        int r;
-
-        memset(out, 0, sizeof(*out));
-        r = parse_fields(body, len, decision_fields, N(decision_fields), out, err, errlen);
-        if (r < 0)
-                body_decision_clear(out);
-        return r;
+        return parse_body(body, len, decision_fields, N(decision_fields), out, sizeof(*out), err, errlen);
 }
 
 int json_body_revoke(const char *body, size_t len, struct body_revoke *out, char *err, size_t errlen)
 {
-        int r;
-
-        memset(out, 0, sizeof(*out));
-        r = parse_fields(body, len, revoke_fields, N(revoke_fields), out, err, errlen);
-        if (r < 0)
-                body_revoke_clear(out);
-        return r;
+        return parse_body(body, len, revoke_fields, N(revoke_fields), out, sizeof(*out), err, errlen);
 }
 
 int json_body_extend(const char *body, size_t len, struct body_extend *out, char *err, size_t errlen)
 {
-        int r;
-
-        memset(out, 0, sizeof(*out));
-        r = parse_fields(body, len, extend_fields, N(extend_fields), out, err, errlen);
-        if (r < 0)
-                body_extend_clear(out);
-        return r;
+        return parse_body(body, len, extend_fields, N(extend_fields), out, sizeof(*out), err, errlen);
 }
