@@ -196,24 +196,20 @@ api GET /v1/requests/r_0000000000000000 "$ALICE"
 expect_error 404 not_found "unknown request id"
 api GET "/v1/requests/..%2f..%2fetc" "$ALICE"
 if [ "$CODE" = 404 ] || [ "$CODE" = 400 ]; then pass "odd request id -> $CODE"; else fail "odd id: $CODE"; fi
-api POST /v1/requests "$ALICE" '{"role":"sudo",'
-expect_error 400 bad_request "truncated JSON"
-api POST /v1/requests "$ALICE" 'not json at all'
-expect_error 400 bad_request "not JSON"
-api POST /v1/requests "$ALICE" '["sudo"]'
-expect_error 400 bad_request "a JSON array"
-api POST /v1/requests "$ALICE" '{"role":"sudo","host":"web1","duration":"3600","reason":"x"}'
-expect_error 400 bad_request "duration as a string"
-api POST /v1/requests "$ALICE" '{"role":"sudo","host":"web1","duration":36.5,"reason":"x"}'
-expect_error 400 bad_request "duration as a float"
-api POST /v1/requests "$ALICE" '{"role":"sudo","host":"web1","duration":-5,"reason":"x"}'
-expect_error 400 bad_request "negative duration"
-api POST /v1/requests "$ALICE" '{"role":7,"host":"web1","duration":60,"reason":"x"}'
-expect_error 400 bad_request "role as a number"
-api POST /v1/requests "$ALICE" '{"role":"sudo","host":"web1","duration":60,"reason":"x","admin":true}'
-expect_error 400 bad_request "unknown field"
-api POST /v1/requests "$ALICE" '{"role":"sudo","host":"web1","duration":60,"reason":"a\u0000b"}'
-expect_error 400 bad_request "NUL in reason"
+# bad_request_body BODY WHAT: POST /v1/requests as alice -> 400 bad_request
+bad_request_body() {
+        api POST /v1/requests "$ALICE" "$1"
+        expect_error 400 bad_request "$2"
+}
+bad_request_body '{"role":"sudo",' "truncated JSON"
+bad_request_body 'not json at all' "not JSON"
+bad_request_body '["sudo"]' "a JSON array"
+bad_request_body '{"role":"sudo","host":"web1","duration":"3600","reason":"x"}' "duration as a string"
+bad_request_body '{"role":"sudo","host":"web1","duration":36.5,"reason":"x"}' "duration as a float"
+bad_request_body '{"role":"sudo","host":"web1","duration":-5,"reason":"x"}' "negative duration"
+bad_request_body '{"role":7,"host":"web1","duration":60,"reason":"x"}' "role as a number"
+bad_request_body '{"role":"sudo","host":"web1","duration":60,"reason":"x","admin":true}' "unknown field"
+bad_request_body '{"role":"sudo","host":"web1","duration":60,"reason":"a\u0000b"}' "NUL in reason"
 api POST "/v1/requests/$RID/approve" "$BOB" '{"comment":5}'
 expect_error 400 bad_request "comment as a number"
 api POST /v1/requests "$ALICE" '{"role":"nosuchrole","host":"web1","duration":60,"reason":"x"}'
