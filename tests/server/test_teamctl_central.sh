@@ -102,14 +102,19 @@ DAVE=$(admin user add dave --groups dev) || die "admin user add dave"
 admin host add web1 --groups web >/dev/null || die "admin host add web1"
 [[ $ALICE == tm_* && $BOB == tm_* && $CAROL == tm_* && $DAVE == tm_* ]] || die "admin did not print tokens"
 
-TEAM_SERVER_CLOCK_OFFSET_FILE=$CLOCK "$SERVER_BIN" --config "$T/team-server.conf" >"$T/server.log" 2>&1 &
-SERVER_PID=$!
-for ((i = 0; i < 100; i++)); do
-        "$PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1)' "$PORT" \
-                2>/dev/null && break
-        kill -0 "$SERVER_PID" 2>/dev/null || die "team-server exited at start"
-        sleep 0.1
-done
+# start_server WHAT: team-server in the background until its port accepts.
+start_server() {
+        local i
+        "$SERVER_BIN" --config "$T/team-server.conf" >>"$T/server.log" 2>&1 &
+        SERVER_PID=$!
+        for ((i = 0; i < 100; i++)); do
+                "$PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1)' "$PORT" \
+                        2>/dev/null && break
+                kill -0 "$SERVER_PID" 2>/dev/null || die "$1 exited at start"
+                sleep 0.1
+        done
+}
+TEAM_SERVER_CLOCK_OFFSET_FILE=$CLOCK start_server team-server
 
 # as USER VERB ARGS...: teamctl with USER's token; output in $out, rc in $rc
 as() {
@@ -397,14 +402,7 @@ if command -v openssl >/dev/null &&
         chmod 0600 "$T/tls.key"
         kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
         printf 'tls_cert = %s\ntls_key = %s\n' "$T/tls.crt" "$T/tls.key" >>"$T/team-server.conf"
-        "$SERVER_BIN" --config "$T/team-server.conf" >>"$T/server.log" 2>&1 &
-        SERVER_PID=$!
-        for ((i = 0; i < 100; i++)); do
-                "$PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1)' "$PORT" \
-                        2>/dev/null && break
-                kill -0 "$SERVER_PID" 2>/dev/null || die "team-server with TLS exited at start"
-                sleep 0.1
-        done
+        start_server "team-server with TLS"
         HTTPS=https://127.0.0.1:$PORT
         out=$(TEAM_TOKEN=$ALICE "$TEAMCTL_BIN" --server "$HTTPS" list 2>&1); rc=$?
         check_rc "TLS: an unknown CA is refused" 69 "$rc" "$out"
