@@ -31,6 +31,12 @@ void routes_feed_notify(const struct lc_notice *n, void *ctx);
 void route_caller(const struct http_req *req, struct lc_caller *out);
 enum http_result route_lc_error(struct http_req *req, int r, const char *msg);
 enum http_result route_reply_request(struct http_req *req, unsigned status, const struct srv_request *r);
+/* A lifecycle call's answer: route_lc_error() when r < 0, else status and
+ * the request. Clears *out either way. */
+enum http_result route_reply_result(struct http_req *req, int r, const char *msg, unsigned status,
+                                    struct srv_request *out);
+/* A body json_body_*() refused (r < 0): 400 with its message, or 500. */
+enum http_result route_body_error(struct http_req *req, int r, const char *msg);
 
 enum http_result route_requests_create(struct http_req *req);
 enum http_result route_requests_list(struct http_req *req);

@@ -17,15 +17,11 @@ enum http_result route_grants_revoke(struct http_req *req)
         int64_t at = 0;
         int r;
 
-        r = json_body_revoke(req->body, req->body_len, &b, msg, sizeof(msg));
-        if (r == -EINVAL)
-                return http_reply_error(req, 400, "bad_request", "%s", msg);
-        if (r < 0)
-                return http_reply_error(req, 500, "internal", "out of memory");
-        if (!lc_id_valid(req->params[0], 'g')) {
-                body_revoke_clear(&b);
+        if (!lc_id_valid(req->params[0], 'g'))
                 return http_reply_error(req, 404, "not_found", "no such grant");
-        }
+        r = json_body_revoke(req->body, req->body_len, &b, msg, sizeof(msg));
+        if (r < 0)
+                return route_body_error(req, r, msg);
         route_caller(req, &who);
         r = lc_revoke(app->lc, &who, req->params[0], b.reason, &at, msg, sizeof(msg));
         body_revoke_clear(&b);
@@ -50,19 +46,14 @@ enum http_result route_grants_extend(struct http_req *req)
         enum http_result res;
         int r;
 
-        r = json_body_extend(req->body, req->body_len, &b, msg, sizeof(msg));
-        if (r == -EINVAL)
-                return http_reply_error(req, 400, "bad_request", "%s", msg);
-        if (r < 0)
-                return http_reply_error(req, 500, "internal", "out of memory");
-        if (!lc_id_valid(req->params[0], 'g')) {
-                body_extend_clear(&b);
+        if (!lc_id_valid(req->params[0], 'g'))
                 return http_reply_error(req, 404, "not_found", "no such grant");
-        }
+        r = json_body_extend(req->body, req->body_len, &b, msg, sizeof(msg));
+        if (r < 0)
+                return route_body_error(req, r, msg);
         route_caller(req, &who);
         r = lc_extend(app->lc, &who, req->params[0], (int64_t)b.duration, b.reason, &out, msg, sizeof(msg));
-        res = r < 0 ? route_lc_error(req, r, msg) : route_reply_request(req, 201, &out);
-        srv_request_clear(&out);
+        res = route_reply_result(req, r, msg, 201, &out);
         body_extend_clear(&b);
         return res;
 }

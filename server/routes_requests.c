@@ -35,6 +35,22 @@ enum http_result route_reply_request(struct http_req *req, unsigned status, cons
         return http_reply_json(req, status, lc_request_to_json(app->lc, r));
 }
 
+enum http_result route_reply_result(struct http_req *req, int r, const char *msg, unsigned status,
+                                    struct srv_request *out)
+{
+        enum http_result res = r < 0 ? route_lc_error(req, r, msg) : route_reply_request(req, status, out);
+
+        srv_request_clear(out);
+        return res;
+}
+
+enum http_result route_body_error(struct http_req *req, int r, const char *msg)
+{
+        if (r == -EINVAL)
+                return http_reply_error(req, 400, "bad_request", "%s", msg);
+        return http_reply_error(req, 500, "internal", "out of memory");
+}
+
 enum http_result route_requests_create(struct http_req *req)
 {
         struct server_app *app = req->app;
@@ -47,21 +63,15 @@ enum http_result route_requests_create(struct http_req *req)
         int r;
 
         r = json_body_request_create(req->body, req->body_len, &b, msg, sizeof(msg));
-        if (r == -EINVAL)
-                return http_reply_error(req, 400, "bad_request", "%s", msg);
         if (r < 0)
-                return http_reply_error(req, 500, "internal", "out of memory");
+                return route_body_error(req, r, msg);
         route_caller(req, &who);
         in = (struct lc_new_request){
                 .role = b.role, .host = b.host, .duration = (int64_t)b.duration, .reason = b.reason,
                 .ticket = b.ticket, .start_at = (int64_t)b.start_at, .user = b.user,
         };
         r = lc_request_create(app->lc, &who, &in, &out, msg, sizeof(msg));
-        if (r < 0)
-                res = route_lc_error(req, r, msg);
-        else
-                res = route_reply_request(req, 201, &out);
-        srv_request_clear(&out);
+        res = route_reply_result(req, r, msg, 201, &out);
         body_request_create_clear(&b);
         return res;
 }
@@ -126,16 +136,13 @@ enum http_result route_requests_get(struct http_req *req)
         struct srv_request out = { 0 };
         struct lc_caller who;
         char msg[LC_MSG_MAX] = "";
-        enum http_result res;
         int r;
 
         if (!request_id_ok(req))
                 return http_reply_error(req, 404, "not_found", "no such request");
         route_caller(req, &who);
         r = lc_request_get(app->lc, &who, req->params[0], &out, msg, sizeof(msg));
-        res = r < 0 ? route_lc_error(req, r, msg) : route_reply_request(req, 200, &out);
-        srv_request_clear(&out);
-        return res;
+        return route_reply_result(req, r, msg, 200, &out);
 }
 
 enum decision_op { OP_APPROVE, OP_DENY, OP_CANCEL };
@@ -150,22 +157,17 @@ static enum http_result decide(struct http_req *req, enum decision_op op)
         enum http_result res;
         int r;
 
-        r = json_body_decision(req->body, req->body_len, &b, msg, sizeof(msg));
-        if (r == -EINVAL)
-                return http_reply_error(req, 400, "bad_request", "%s", msg);
-        if (r < 0)
-                return http_reply_error(req, 500, "internal", "out of memory");
-        if (!request_id_ok(req)) {
-                body_decision_clear(&b);
+        if (!request_id_ok(req))
                 return http_reply_error(req, 404, "not_found", "no such request");
-        }
+        r = json_body_decision(req->body, req->body_len, &b, msg, sizeof(msg));
+        if (r < 0)
+                return route_body_error(req, r, msg);
         route_caller(req, &who);
         if (op == OP_CANCEL)
                 r = lc_cancel(app->lc, &who, req->params[0], &out, msg, sizeof(msg));
         else
                 r = lc_decide(app->lc, &who, req->params[0], op == OP_APPROVE, b.comment, &out, msg, sizeof(msg));
-        res = r < 0 ? route_lc_error(req, r, msg) : route_reply_request(req, 200, &out);
-        srv_request_clear(&out);
+        res = route_reply_result(req, r, msg, 200, &out);
         body_decision_clear(&b);
         return res;
 }
