@@ -4,9 +4,11 @@
 # section, and polling the emulator's state.
 #
 #   . "$top_srcdir/tests/aws/aws_lib.sh"
+#   aws_require                   # root, sqlite3 and aws_require_python
 #   aws_require_python            # AWS_PY (skips 77 without botocore)
 #   aws_init                      # fixture_init + HOME and AWS_* cleared
 #   emu_start [emulator options]  # EMU_PORT, EMU_STATE
+#   aws_export_static_key         # AWS_ACCESS_KEY_ID/SECRET for --static-key
 #   aws_conf_cloudtrail [extra [audit] lines]
 #   outbox_fill N >ids            # before or while teamd runs
 #   emu_wait 'python expression over s (the state) and ids' SECONDS
@@ -36,6 +38,17 @@ aws_require_python() {
                 fi
         done
         fixture_skip "no python3 with botocore (the cloudtrail-data model) found; pip install botocore or set AWS_TEST_PYTHON"
+}
+
+aws_require() {
+        fixture_require_root
+        fixture_require_programs sqlite3
+        aws_require_python
+}
+
+# The static key pair the emulator accepts with --static-key, for teamd.
+aws_export_static_key() {
+        export AWS_ACCESS_KEY_ID=$AWS_STATIC_ID AWS_SECRET_ACCESS_KEY=$AWS_STATIC_SECRET
 }
 
 aws_init() {

@@ -9,9 +9,7 @@
 #      refused.
 set -u
 . "$top_srcdir/tests/aws/aws_lib.sh"
-fixture_require_root
-fixture_require_programs sqlite3
-aws_require_python
+aws_require
 aws_init
 base_conf=$(cat "$TEAM_CONF")
 

@@ -7,16 +7,14 @@
 # dead-letter table, nothing left in the outbox.
 set -u
 . "$top_srcdir/tests/aws/aws_lib.sh"
-fixture_require_root
-fixture_require_programs sqlite3
-aws_require_python
+aws_require
 aws_init
 
 emu_start --static-key "$AWS_STATIC_ID:$AWS_STATIC_SECRET" --hang 5 \
         --script ok,partial,throttle,500,reset,hang,invalid1,partial,ok
 aws_conf_cloudtrail "cloudtrail_external_id = team:ext/id+1=x" "cloudtrail_region = us-east-1" \
         "account_id = 123456789012"
-export AWS_ACCESS_KEY_ID=$AWS_STATIC_ID AWS_SECRET_ACCESS_KEY=$AWS_STATIC_SECRET
+aws_export_static_key
 
 outbox_fill 1000 >"$TEAM_TMP/ids" || fixture_fail "outbox_fill"
 start_teamd || fixture_fail "teamd did not start"

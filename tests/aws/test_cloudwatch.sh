@@ -7,9 +7,7 @@
 # outbox end empty.
 set -u
 . "$top_srcdir/tests/aws/aws_lib.sh"
-fixture_require_root
-fixture_require_programs sqlite3
-aws_require_python
+aws_require
 "$AWS_PY" -c 'import moto.server, boto3' >/dev/null 2>&1 ||
         fixture_skip "moto (moto_server) and boto3 are not installed for $AWS_PY; pip install 'moto[server]' boto3"
 aws_init
@@ -37,7 +35,7 @@ cloudwatch_log_stream = $TEAM_HOST
 cloudwatch_region = us-east-1
 cloudwatch_endpoint = http://127.0.0.1:$port
 EOC
-export AWS_ACCESS_KEY_ID=$AWS_STATIC_ID AWS_SECRET_ACCESS_KEY=$AWS_STATIC_SECRET
+aws_export_static_key
 
 outbox_fill 2500 --sink cloudtrail --sink cloudwatch >"$TEAM_TMP/ids" || fixture_fail "outbox_fill"
 sqlite3 "$TEAM_TMP/state/grants.db" "SELECT json FROM outbox ORDER BY seq" >"$TEAM_TMP/expected"

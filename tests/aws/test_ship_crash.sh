@@ -6,14 +6,12 @@
 # lost; the outbox is empty.
 set -u
 . "$top_srcdir/tests/aws/aws_lib.sh"
-fixture_require_root
-fixture_require_programs sqlite3
-aws_require_python
+aws_require
 aws_init
 
 emu_start --static-key "$AWS_STATIC_ID:$AWS_STATIC_SECRET"
 aws_conf_cloudtrail "cloudtrail_region = us-east-1" "account_id = 123456789012"
-export AWS_ACCESS_KEY_ID=$AWS_STATIC_ID AWS_SECRET_ACCESS_KEY=$AWS_STATIC_SECRET
+aws_export_static_key
 
 start_teamd || fixture_fail "teamd did not start"
 (
