@@ -98,6 +98,17 @@ static int fill_principal(struct identity *out, const char *kind)
         return 0;
 }
 
+/* Takes the store's name and groups over into out (leaving NULLs behind). */
+static int adopt(struct identity *out, enum identity_kind kind, const char *what, char **name, char ***groups)
+{
+        out->kind = kind;
+        out->name = *name;
+        out->groups = *groups;
+        *name = NULL;
+        *groups = NULL;
+        return fill_principal(out, what);
+}
+
 int auth_identify(struct srv_store *store, const char *authorization, struct identity *out)
 {
         uint8_t hash[SRV_TOKEN_HASH_LEN];
@@ -122,24 +133,14 @@ int auth_identify(struct srv_store *store, const char *authorization, struct ide
                 return r;
         r = srv_store_user_by_token(store, hash, &u);
         if (r == 0) {
-                out->kind = IDENTITY_USER;
-                out->name = u.name;
-                out->groups = u.groups;
-                u.name = NULL;
-                u.groups = NULL;
-                r = fill_principal(out, "user");
+                r = adopt(out, IDENTITY_USER, "user", &u.name, &u.groups);
                 goto out;
         }
         if (r != -ENOENT)
                 goto out;
         r = srv_store_host_by_token(store, hash, &h);
         if (r == 0) {
-                out->kind = IDENTITY_HOST;
-                out->name = h.id;
-                out->groups = h.groups;
-                h.id = NULL;
-                h.groups = NULL;
-                r = fill_principal(out, "host");
+                r = adopt(out, IDENTITY_HOST, "host", &h.id, &h.groups);
                 goto out;
         }
         if (r == -ENOENT)
