@@ -148,91 +148,45 @@ status_api() { "$TEAMCTL_BIN" --config "$TEAM_CONF" status 2>&1 | grep '^api:'; 
 count_log() { grep -Ec -- "$1" "$TEAMD_LOG"; }
 
 # ---- a real team-server (the happy path) ----
-SERVER_BIN=$top_builddir/server/team-server
+# tests/lib/server_fixture.sh's team-server, on a port fixed up front (the
+# TLS test writes it into URLs and adds tls_* lines to the config before
+# the first start) and with the sync tests' policy.
+# shellcheck source=../lib/server_fixture.sh
+. "$top_srcdir/tests/lib/server_fixture.sh"
 SRV_DIR=
 SRV_PORT=
 SRV_URL=
-SRV_PID=
 
 # real_server_init: config, the fixture's key as the server's signing key
 # (teamd already trusts it), policy: role sudo approved by one of "admins".
 real_server_init() {
-        [ -x "$SERVER_BIN" ] || fixture_skip "$SERVER_BIN is not built"
-        SRV_DIR=$TEAM_TMP/server
-        mkdir -m 0700 "$SRV_DIR" "$SRV_DIR/signing-keys" || fixture_fail "mkdir"
-        install -m 0600 "$TEAM_KEY" "$SRV_DIR/signing-keys/$TEAM_KID.pem" || fixture_fail "install key"
-        cat >"$SRV_DIR/policy.conf" <<EOPOL
+        local port
+        cat >"$TEAM_TMP/sync-policy.conf" <<EOPOL
 [role sudo]
 max_duration = 8h
 approver_groups = admins
 approvals_required = 1
 EOPOL
-        SRV_PORT=$(free_port) || fixture_fail "no free port"
-        SRV_URL=http://127.0.0.1:$SRV_PORT
-        cat >"$SRV_DIR/team-server.conf" <<EOCONF
-[server]
-listen = 127.0.0.1:$SRV_PORT
-database = $SRV_DIR/team.db
-signing_keys = $SRV_DIR/signing-keys
-policy = $SRV_DIR/policy.conf
-EOCONF
-        chmod 0600 "$SRV_DIR/policy.conf" "$SRV_DIR/team-server.conf"
-        fixture_on_cleanup stop_real_server
+        server_init "$TEAM_TMP/sync-policy.conf"
+        port=$(free_port) || fixture_fail "no free port"
+        server_write_conf "$port"
+        SRV_DIR=$TEAM_TMP/server
+        SRV_PORT=$TEAM_SERVER_PORT
+        SRV_URL=$TEAM_SERVER_URL
 }
 
 # real_server_admin ARGS: the token printed last.
-real_server_admin() {
-        "$SERVER_BIN" --config "$SRV_DIR/team-server.conf" admin "$@" 2>>"$SRV_DIR/admin.log" | tail -n 1
-}
+real_server_admin() { server_admin "$@"; }
 
-# real_server_host: registers this host, writes its token, [server] in teamd.conf.
+# real_server_host: registers this host, writes its token, [server] in
+# teamd.conf with $SRV_URL (the TLS test sets an https:// one).
 real_server_host() {
-        TEAM_HOST_TOKEN_FILE=$TEAM_TMP/host.token
-        (umask 077 && real_server_admin host add "$TEAM_HOST" >"$TEAM_HOST_TOKEN_FILE")
-        grep -q '^tm_' "$TEAM_HOST_TOKEN_FILE" || fixture_fail "team-server admin host add"
-        cat >>"$TEAM_CONF" <<EOCONF
-
-[server]
-url = $SRV_URL
-token_file = $TEAM_HOST_TOKEN_FILE
-EOCONF
+        TEAM_SERVER_URL=$SRV_URL
+        teamd_use_server
 }
 
-real_server_running() { [ -n "$SRV_PID" ] && kill -0 "$SRV_PID" 2>/dev/null; }
-
-start_real_server() {
-        local i
-        "$SERVER_BIN" --config "$SRV_DIR/team-server.conf" </dev/null >>"$SRV_DIR/server.log" 2>&1 &
-        SRV_PID=$!
-        for ((i = 0; i < 100; i++)); do
-                real_server_running || break
-                (exec 3<>"/dev/tcp/127.0.0.1/$SRV_PORT") 2>/dev/null && return 0
-                sleep 0.1
-        done
-        tail -n 20 "$SRV_DIR/server.log" >&2
-        fixture_fail "team-server did not start on $SRV_URL"
-}
-
-stop_real_server() {
-        [ -n "$SRV_PID" ] || return 0
-        kill -TERM "$SRV_PID" 2>/dev/null
-        wait "$SRV_PID" 2>/dev/null
-        SRV_PID=
-}
-
-kill_real_server() {
-        [ -n "$SRV_PID" ] || return 0
-        kill -KILL "$SRV_PID" 2>/dev/null
-        wait "$SRV_PID" 2>/dev/null
-        SRV_PID=
-}
-
-# central TOKEN ARGS: a central teamctl verb.
-central() {
-        local tok=$1
-        shift
-        TEAM_TOKEN=$tok "$TEAMCTL_BIN" --server "$SRV_URL" "$@" </dev/null
-}
+start_real_server() { start_server || fixture_fail "team-server did not start on $SRV_URL"; }
+kill_real_server() { kill_server; }
 
 # request_id TOKEN ROLE: files a request for this host, prints its id.
 request_id() {
