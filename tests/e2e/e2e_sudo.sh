@@ -14,9 +14,7 @@ set -u
 . "$top_srcdir/tests/lib/sudo_service.sh"
 
 fixture_require_root
-SUDO=${SUDO:-$(command -v sudo || true)}
-[ -n "$SUDO" ] || fixture_skip "sudo is not installed"
-fixture_require_programs "$SUDO" visudo useradd userdel usermod runuser
+sudo_service_require
 fixture_require_built "$PAM_TEAM_SO"
 if [ -n "$(fixture_sanitizer_preload)" ]; then
         fixture_skip "pam_team.so is built with sanitizers; it cannot load into the setuid sudo (e2e_journald and e2e_sshd cover it under ASan)"

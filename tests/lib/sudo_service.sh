@@ -3,11 +3,19 @@
 # pam_team.so and the fixture's teamd. Never touches /etc/pam.d/sudo.
 # Source after teamd_fixture.sh and fixture_init.
 #
+#   sudo_service_require [PROGRAM...]  # SUDO; skips (77) without sudo,
+#                               # visudo, user tools, runuser or PROGRAMs
 #   sudo_service_install USER   # sets SUDO_PAM_SERVICE, SUDOERS_DROPIN
 #   run_sudo_as USER            # prints sudo's output, returns its status
 
 SUDO_PAM_SERVICE=
 SUDOERS_DROPIN=
+
+sudo_service_require() {
+        SUDO=${SUDO:-$(command -v sudo || true)}
+        [ -n "$SUDO" ] || fixture_skip "sudo is not installed"
+        fixture_require_programs "$SUDO" visudo useradd userdel usermod runuser "$@"
+}
 
 sudo_service_install() {
         local user=$1 pamfile staged

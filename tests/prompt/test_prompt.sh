@@ -20,9 +20,7 @@ set -u
 . "$top_srcdir/tests/lib/story_lib.sh"
 
 fixture_require_root
-SUDO=${SUDO:-$(command -v sudo || true)}
-[ -n "$SUDO" ] || fixture_skip "sudo is not installed"
-fixture_require_programs "$SUDO" visudo useradd userdel usermod runuser setsid python3
+sudo_service_require setsid python3
 fixture_require_built "$PAM_TEAM_SO" "$SERVER_BIN"
 # A sanitizer build's pam_team.so cannot load into the setuid sudo: then
 # only the relay through teamctl runs (teamd under ASan/UBSan).

@@ -23,9 +23,7 @@ set -u
 . "$top_srcdir/tests/lib/story_lib.sh"
 
 fixture_require_root
-SUDO=${SUDO:-$(command -v sudo || true)}
-[ -n "$SUDO" ] || fixture_skip "sudo is not installed"
-fixture_require_programs "$SUDO" visudo useradd userdel usermod runuser
+sudo_service_require
 fixture_require_built "$PAM_TEAM_SO" "$SERVER_BIN"
 if [ -n "$(fixture_sanitizer_preload)" ]; then
         fixture_skip "pam_team.so is built with sanitizers; it cannot load into the setuid sudo (story_sshd covers the story under ASan)"
