@@ -55,6 +55,18 @@ story_wait_until() {
         done
 }
 
+# story_revoke TOKEN GRANT LABEL COMMAND...: revokes GRANT with teamctl,
+# then story_wait_until LABEL (5 s, from the revocation) COMMAND fails.
+story_revoke() {
+        local tok=$1 grant=$2 label=$3 out t0
+        shift 3
+        out=$(central "$tok" revoke "$grant" --reason "story done" 2>&1) \
+                || fixture_fail "teamctl revoke failed: $out"
+        t0=$(story_now_ms)
+        fixture_log "$out"
+        story_wait_until "$label" "$t0" 5000 story_not "$@"
+}
+
 # story_wait_log LABEL ERE LIMIT_MS: waits until teamd's log matches.
 story_wait_log() {
         local label=$1 re=$2 limit=$3 t0

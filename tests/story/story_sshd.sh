@@ -60,11 +60,7 @@ out=$(try_ssh); rc=$?
 [ "$(story_received "$grant")" -eq 1 ] || fixture_fail "grant $grant was not received exactly once"
 
 step "revoked with teamctl: refused"
-out=$(central "$approver_token" revoke "$grant" --reason "story done" 2>&1) \
-        || fixture_fail "teamctl revoke failed: $out"
-t0=$(story_now_ms)
-fixture_log "$out"
-story_wait_until "revocation -> ssh login refused on the host" "$t0" 5000 story_not login_works || exit 1
+story_revoke "$approver_token" "$grant" "revocation -> ssh login refused on the host" login_works || exit 1
 sshd_expect_refused "revoked grant"
 
 stop_teamd || fixture_fail "teamd did not exit cleanly on SIGTERM (status $?)"

@@ -91,11 +91,7 @@ start_server || fixture_fail "team-server did not start again on port $TEAM_SERV
 story_wait_status "teamd reconnects" '^api: +reachable since' 40000 || exit 1
 
 step "revoked with teamctl: refused"
-out=$(central "$approver_token" revoke "$grant" --reason "story done" 2>&1) \
-        || fixture_fail "teamctl revoke failed: $out"
-t0=$(story_now_ms)
-fixture_log "$out"
-story_wait_until "revocation -> sudo refused on the host" "$t0" 5000 story_not attempt_sudo || exit 1
+story_revoke "$approver_token" "$grant" "revocation -> sudo refused on the host" attempt_sudo || exit 1
 
 step "teamd restarted again: the revocation holds"
 stop_teamd || fixture_fail "teamd did not exit cleanly on SIGTERM (status $?)"
