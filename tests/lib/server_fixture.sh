@@ -150,23 +150,16 @@ start_server() {
 
 # stop_server: SIGTERM, 5 s to exit, then SIGKILL. Returns its status.
 stop_server() {
-        local i rc
+        local rc
         [ -n "$TEAM_SERVER_PID" ] || return 0
-        kill -TERM "$TEAM_SERVER_PID" 2>/dev/null
-        for ((i = 0; i < 50; i++)); do
-                team_server_running || break
-                sleep 0.1
-        done
-        team_server_running && kill -KILL "$TEAM_SERVER_PID" 2>/dev/null
-        wait "$TEAM_SERVER_PID" 2>/dev/null; rc=$?
+        fixture_term "$TEAM_SERVER_PID" team-server; rc=$?
         TEAM_SERVER_PID=
         return "$rc"
 }
 
 kill_server() {
         [ -n "$TEAM_SERVER_PID" ] || return 0
-        kill -KILL "$TEAM_SERVER_PID" 2>/dev/null
-        wait "$TEAM_SERVER_PID" 2>/dev/null
+        fixture_kill "$TEAM_SERVER_PID"
         TEAM_SERVER_PID=
 }
 

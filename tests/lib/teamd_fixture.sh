@@ -162,20 +162,33 @@ start_teamd() {
         return 1
 }
 
-# stop_teamd: SIGTERM, 5 s to exit, then SIGKILL. Returns teamd's status.
-stop_teamd() {
-        local i rc
-        [ -n "$TEAMD_PID" ] || return 0
-        kill -TERM "$TEAMD_PID" 2>/dev/null
+# fixture_term PID NAME: SIGTERM, 5 s to exit, then SIGKILL. Returns the
+# process's status (PID must be a child of this shell).
+fixture_term() {
+        local pid=$1 i
+        kill -TERM "$pid" 2>/dev/null
         for ((i = 0; i < 50; i++)); do
-                teamd_running || break
+                kill -0 "$pid" 2>/dev/null || break
                 sleep 0.1
         done
-        if teamd_running; then
-                fixture_log "teamd ignored SIGTERM for 5 s; killing it"
-                kill -KILL "$TEAMD_PID" 2>/dev/null
+        if kill -0 "$pid" 2>/dev/null; then
+                fixture_log "$2 ignored SIGTERM for 5 s; killing it"
+                kill -KILL "$pid" 2>/dev/null
         fi
-        wait "$TEAMD_PID" 2>/dev/null; rc=$?
+        wait "$pid" 2>/dev/null
+}
+
+# fixture_kill PID: SIGKILL (a crash) and reap.
+fixture_kill() {
+        kill -KILL "$1" 2>/dev/null
+        wait "$1" 2>/dev/null
+}
+
+# stop_teamd: SIGTERM, 5 s to exit, then SIGKILL. Returns teamd's status.
+stop_teamd() {
+        local rc
+        [ -n "$TEAMD_PID" ] || return 0
+        fixture_term "$TEAMD_PID" teamd; rc=$?
         TEAMD_PID=
         return "$rc"
 }
@@ -183,8 +196,7 @@ stop_teamd() {
 # kill_teamd: SIGKILL (a crash); its socket files stay behind, stale.
 kill_teamd() {
         [ -n "$TEAMD_PID" ] || return 0
-        kill -KILL "$TEAMD_PID" 2>/dev/null
-        wait "$TEAMD_PID" 2>/dev/null
+        fixture_kill "$TEAMD_PID"
         TEAMD_PID=
 }
 
