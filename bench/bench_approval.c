@@ -37,6 +37,7 @@
 #include <security/pam_appl.h>
 
 #include "bench/bench_http.h"
+#include "bench/bench_pam_conv.h"
 #include "bench/bench_stats.h"
 
 #define MAX_USERS 5000
@@ -59,21 +60,9 @@ struct bench {
         size_t next_user;       /* users are used once each */
 };
 
-static int quiet_conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
-{
-        struct pam_response *r = calloc((size_t)n, sizeof(*r));
-
-        (void)msg;
-        (void)data;
-        if (!r)
-                return PAM_BUF_ERR;
-        *resp = r;
-        return PAM_SUCCESS;
-}
-
 static int pam_check(const struct bench *b, const char *user)
 {
-        struct pam_conv conv = { quiet_conv, NULL };
+        struct pam_conv conv = { bench_quiet_conv, NULL };
         pam_handle_t *h = NULL;
         int r;
 

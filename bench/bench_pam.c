@@ -19,6 +19,7 @@
 
 #include "bench/bench_env.h"
 #include "bench/bench_sock.h"
+#include "bench/bench_pam_conv.h"
 #include "bench/bench_stats.h"
 
 #define ALLOW_USER "bench-allow"
@@ -27,19 +28,6 @@
 #define SVC_PERMIT "bench-permit"
 #define SVC_TEAM_SESSION "bench-team-session"
 #define SVC_PERMIT_SESSION "bench-permit-session"
-
-/* Answers every prompt with nothing: deny reasons are shown, not asked. */
-static int quiet_conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
-{
-        struct pam_response *r = calloc((size_t)n, sizeof(*r));
-
-        (void)msg;
-        (void)data;
-        if (!r)
-                return PAM_BUF_ERR;
-        *resp = r;
-        return PAM_SUCCESS;
-}
 
 struct pam_bench {
         char confdir[4096];
@@ -126,7 +114,7 @@ static const char *const kind_name[K__MAX] = {
 
 static int pam_once(const struct pam_bench *pb, const char *svc, const char *user, int want)
 {
-        struct pam_conv conv = { quiet_conv, NULL };
+        struct pam_conv conv = { bench_quiet_conv, NULL };
         pam_handle_t *h = NULL;
         int r;
 
@@ -141,7 +129,7 @@ static int pam_once(const struct pam_bench *pb, const char *svc, const char *use
 /* What sudo does with a session line: account, then open and close. */
 static int pam_session_once(const struct pam_bench *pb, const char *svc)
 {
-        struct pam_conv conv = { quiet_conv, NULL };
+        struct pam_conv conv = { bench_quiet_conv, NULL };
         pam_handle_t *h = NULL;
         int r;
 
