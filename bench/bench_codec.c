@@ -4,13 +4,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
 
-#include "bench/bench_stats.h"
+#include "bench/bench_ab.h"
 #include "protocol.h"
 
 static const struct team_request check_req = {
@@ -67,72 +66,48 @@ static int once_json(const char *payload, size_t len)
         return r;
 }
 
-static int run(int proto, const char *payload, size_t len, uint64_t warmup, uint64_t n,
-               struct bench_samples *s)
-{
-        for (uint64_t i = 0; i < warmup + n; i++) {
-                uint64_t t0 = bench_now_ns(), t1;
-                int r = proto ? once_proto() : once_json(payload, len);
+struct codec_bench {
+        const char *payload;
+        size_t len;
+};
 
-                t1 = bench_now_ns();
-                if (r < 0) {
-                        fprintf(stderr, "bench_codec: %s failed: %s\n",
-                                proto ? "check request round" : "json-c parse", strerror(-r));
-                        return r;
-                }
-                if (i >= warmup && bench_samples_add(s, t1 - t0) < 0)
-                        return -ENOMEM;
-        }
-        return 0;
+/* Side 0: json-c parse (the baseline); side 1: the check request round. */
+static int once(void *ctx, int side)
+{
+        const struct codec_bench *cb = ctx;
+
+        return side ? once_proto() : once_json(cb->payload, cb->len);
 }
 
 int main(int argc, char **argv)
 {
-        static const struct option opts[] = {
-                { "iterations", required_argument, NULL, 'n' },
-                { "warmup", required_argument, NULL, 'w' },
-                { "no-header", no_argument, NULL, 'H' },
-                { NULL, 0, NULL, 0 },
+        struct bench_ab_opts o = { .n = 50000, .warmup = 2000, .header = 1 };
+        struct bench_samples s[2];      /* json, proto */
+        struct codec_bench cb = { NULL, 0 };
+        const struct bench_ab ab = {
+                .prog = "bench_codec", .what = { "json-c parse", "check request round" },
+                .once = once, .ctx = &cb,
         };
-        uint64_t n = 50000, warmup = 2000;
-        int header = 1, c, rc = 1;
-        struct bench_samples proto, json;
         char *payload = NULL;
-        size_t len = 0;
+        int rc = 1;
 
-        while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-                if (c == 'n')
-                        n = bench_arg_uint("--iterations", optarg, 1, 10000000);
-                else if (c == 'w')
-                        warmup = bench_arg_uint("--warmup", optarg, 0, 10000000);
-                else if (c == 'H')
-                        header = 0;
-                else {
-                        fprintf(stderr, "usage: bench_codec [--iterations N] [--warmup N] [--no-header]\n");
-                        return 2;
-                }
-        }
-        memset(&proto, 0, sizeof(proto));
-        memset(&json, 0, sizeof(json));
-        if (team_request_encode(&check_req, &payload, &len) < 0) {
+        bench_ab_parse(argc, argv, "bench_codec", &o);
+        memset(s, 0, sizeof(s));
+        if (team_request_encode(&check_req, &payload, &cb.len) < 0) {
                 fprintf(stderr, "bench_codec: cannot encode a check request\n");
                 goto out;
         }
-        if (bench_samples_init(&proto, (size_t)n) < 0 || bench_samples_init(&json, (size_t)n) < 0)
+        cb.payload = payload;
+        if (bench_ab_run(&ab, &o, s) < 0)
                 goto out;
-        if (run(0, payload, len, warmup, n / 2, &json) < 0 ||
-            run(1, payload, len, warmup, n / 2, &proto) < 0 ||
-            run(0, payload, len, 0, n - n / 2, &json) < 0 ||
-            run(1, payload, len, 0, n - n / 2, &proto) < 0)
-                goto out;
-        if (header)
+        if (o.header)
                 bench_print_latency_header();
-        bench_print_latency_row("check request codec: encode + frame + read + strict decode", &proto,
-                                "json-c parse of the same payload", &json);
+        bench_print_latency_row("check request codec: encode + frame + read + strict decode", &s[1],
+                                "json-c parse of the same payload", &s[0]);
         rc = 0;
 out:
         free(payload);
-        bench_samples_free(&proto);
-        bench_samples_free(&json);
+        bench_samples_free(&s[0]);
+        bench_samples_free(&s[1]);
         return rc;
 }

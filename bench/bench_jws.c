@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "bench/bench_stats.h"
+#include "bench/bench_ab.h"
 #include "jws.h"
 
 struct jws_bench {
@@ -141,83 +140,55 @@ static int once_evp(const struct jws_bench *b)
         return r;
 }
 
-static int run(const struct jws_bench *b, int team, uint64_t warmup, uint64_t n,
-               struct bench_samples *s)
+struct jws_ctx {
+        const struct jws_bench *b;
+        const struct team_jws_policy *pol;
+};
+
+/* Side 0: bare EVP_DigestVerify (the baseline); side 1: team_jws_verify. */
+static int once(void *ctx, int side)
 {
+        const struct jws_ctx *c = ctx;
+
+        return side ? once_team(c->b, c->pol) : once_evp(c->b);
+}
+
+int main(int argc, char **argv)
+{
+        struct bench_ab_opts o = { .n = 20000, .warmup = 1000, .header = 1 };
         const char *groups[] = { "bench-group" };
         struct team_jws_policy pol = {
                 .now = (int64_t)time(NULL), .clock_skew = 60, .check_nbf = true,
                 .host_id = "bench-host", .host_groups = groups, .n_host_groups = 1,
                 .expect_sub = "alice", .expect_role = "sudo",
         };
-
-        for (uint64_t i = 0; i < warmup + n; i++) {
-                uint64_t t0 = bench_now_ns(), t1;
-                int r = team ? once_team(b, &pol) : once_evp(b);
-
-                t1 = bench_now_ns();
-                if (r < 0) {
-                        fprintf(stderr, "bench_jws: %s verification failed: %s\n",
-                                team ? "team_jws_verify" : "EVP_DigestVerify", strerror(-r));
-                        return r;
-                }
-                if (i >= warmup && bench_samples_add(s, t1 - t0) < 0)
-                        return -ENOMEM;
-        }
-        return 0;
-}
-
-static void usage(void)
-{
-        fprintf(stderr, "usage: bench_jws [--iterations N] [--warmup N] [--no-header]\n");
-        exit(2);
-}
-
-int main(int argc, char **argv)
-{
-        static const struct option opts[] = {
-                { "iterations", required_argument, NULL, 'n' },
-                { "warmup", required_argument, NULL, 'w' },
-                { "no-header", no_argument, NULL, 'H' },
-                { NULL, 0, NULL, 0 },
-        };
-        uint64_t n = 20000, warmup = 1000;
-        int header = 1, c, rc = 1;
         struct jws_bench b;
-        struct bench_samples team, evp;
+        struct jws_ctx jc = { &b, &pol };
+        const struct bench_ab ab = {
+                .prog = "bench_jws",
+                .what = { "EVP_DigestVerify verification", "team_jws_verify verification" },
+                .once = once, .ctx = &jc,
+        };
+        struct bench_samples s[2];      /* evp, team */
+        int rc = 1;
 
-        while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-                if (c == 'n')
-                        n = bench_arg_uint("--iterations", optarg, 1, 10000000);
-                else if (c == 'w')
-                        warmup = bench_arg_uint("--warmup", optarg, 0, 10000000);
-                else if (c == 'H')
-                        header = 0;
-                else
-                        usage();
-        }
+        bench_ab_parse(argc, argv, "bench_jws", &o);
         memset(&b, 0, sizeof(b));
-        memset(&team, 0, sizeof(team));
-        memset(&evp, 0, sizeof(evp));
+        memset(s, 0, sizeof(s));
         if (setup(&b) < 0) {
                 fprintf(stderr, "bench_jws: cannot set up a key and a signed grant\n");
                 goto out;
         }
-        if (bench_samples_init(&team, (size_t)n) < 0 || bench_samples_init(&evp, (size_t)n) < 0)
+        if (bench_ab_run(&ab, &o, s) < 0)
                 goto out;
-        /* Interleave in halves so drift (frequency scaling, noisy neighbours)
-         * hits both sides alike. */
-        if (run(&b, 0, warmup, n / 2, &evp) < 0 || run(&b, 1, warmup, n / 2, &team) < 0 ||
-            run(&b, 0, 0, n - n / 2, &evp) < 0 || run(&b, 1, 0, n - n / 2, &team) < 0)
-                goto out;
-        if (header)
+        if (o.header)
                 bench_print_latency_header();
-        bench_print_latency_row("grant verify: `team_jws_verify` (Ed25519, claims checked)", &team,
-                                "bare `EVP_DigestVerify` of the same bytes", &evp);
+        bench_print_latency_row("grant verify: `team_jws_verify` (Ed25519, claims checked)", &s[1],
+                                "bare `EVP_DigestVerify` of the same bytes", &s[0]);
         rc = 0;
 out:
-        bench_samples_free(&team);
-        bench_samples_free(&evp);
+        bench_samples_free(&s[0]);
+        bench_samples_free(&s[1]);
         teardown(&b);
         return rc;
 }
