@@ -129,6 +129,7 @@ EOCONF
 }
 
 # try_ssh [COMMAND]: a public-key login as the user (default command true).
+# shellcheck disable=SC2120 # COMMAND is optional
 try_ssh() {
         ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=no \
                 -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes \

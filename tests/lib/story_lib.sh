@@ -55,6 +55,20 @@ story_wait_until() {
         done
 }
 
+# story_approve_until USER_TOKEN ROLE REASON APPROVER_TOKEN LABEL COMMAND...:
+# the user files a request, the approver approves it (STORY_REQ, STORY_GRANT),
+# then story_wait_until LABEL (5 s, from the approval) COMMAND succeeds.
+story_approve_until() {
+        local tok=$1 role=$2 reason=$3 approver=$4 label=$5 t0
+        shift 5
+        STORY_REQ=$(story_request "$tok" "$role" "$reason") || exit 1
+        fixture_log "request $STORY_REQ filed"
+        STORY_GRANT=$(story_approve "$approver" "$STORY_REQ") || exit 1
+        t0=$(story_now_ms)
+        fixture_log "approved: grant $STORY_GRANT"
+        story_wait_until "$label" "$t0" 5000 "$@"
+}
+
 # story_revoke TOKEN GRANT LABEL COMMAND...: revokes GRANT with teamctl,
 # then story_wait_until LABEL (5 s, from the revocation) COMMAND fails.
 story_revoke() {

@@ -11,6 +11,7 @@
 SUDO_PAM_SERVICE=
 SUDOERS_DROPIN=
 
+# shellcheck disable=SC2120 # PROGRAMs are optional
 sudo_service_require() {
         SUDO=${SUDO:-$(command -v sudo || true)}
         [ -n "$SUDO" ] || fixture_skip "sudo is not installed"

@@ -42,12 +42,9 @@ step "no grant: login refused"
 sshd_expect_refused "no grant"
 
 step "$user files a request from the central side; an approver approves"
-req=$(story_request "$user_token" ssh "INC-4712 bastion access") || exit 1
-fixture_log "request $req filed"
-grant=$(story_approve "$approver_token" "$req") || exit 1
-t0=$(story_now_ms)
-fixture_log "approved: grant $grant"
-story_wait_until "approval -> ssh login allowed on the host" "$t0" 5000 login_works || exit 1
+story_approve_until "$user_token" ssh "INC-4712 bastion access" "$approver_token" \
+        "approval -> ssh login allowed on the host" login_works || exit 1
+grant=$STORY_GRANT
 out=$(try_ssh id -un); rc=$?
 [ "$rc" -eq 0 ] || fixture_fail "ssh after approval: status $rc: $out"
 check_contains "the login runs as $user" "$out" "^$user\$"

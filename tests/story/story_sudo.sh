@@ -52,12 +52,9 @@ fixture_log "$out"
 [ "$rc" -ne 0 ] || fixture_fail "sudo worked without a grant"
 
 step "$user asks with their own token; an approver approves"
-req=$(story_request "$user_token" sudo "INC-4711 disk full") || exit 1
-fixture_log "request $req filed"
-grant=$(story_approve "$approver_token" "$req") || exit 1
-t0=$(story_now_ms)
-fixture_log "approved: grant $grant"
-story_wait_until "approval -> sudo allowed on the host" "$t0" 5000 attempt_sudo || exit 1
+story_approve_until "$user_token" sudo "INC-4711 disk full" "$approver_token" \
+        "approval -> sudo allowed on the host" attempt_sudo || exit 1
+grant=$STORY_GRANT
 out=$(run_sudo_as "$user" id -u); rc=$?
 if [ "$rc" -ne 0 ] || [ "$(printf '%s\n' "$out" | tail -n 1)" != 0 ]; then
         fixture_fail "sudo after approval: status $rc: $out"
