@@ -254,8 +254,12 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def read_body(self):
+        """The whole body, or None when the client went away before sending
+        all of it (teamd killed mid-request): AWS never sees such a request,
+        so it is neither verified nor counted."""
         n = int(self.headers.get("Content-Length", "0"))
-        return self.rfile.read(n) if n else b""
+        body = self.rfile.read(n) if n else b""
+        return body if len(body) == n else None
 
     # -- IMDSv2 and ECS ---------------------------------------------------
     def issue(self, kind):
@@ -337,6 +341,9 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.close()
             return
         body = self.read_body()
+        if body is None:
+            self.close_connection = True
+            return
         if mode == "hang":
             time.sleep(ARGS.hang)
             self.close_connection = True
