@@ -29,7 +29,8 @@ nspawn_require() {
                 [ -e "$top_builddir/$f" ] || skip "$f is not built"
         done
         # The container has no sanitizer runtime; the default build covers this.
-        if ldd "$top_builddir/$1" 2>/dev/null | grep -q libasan; then
+        if grep -q -e '-fsanitize=address' "$top_builddir/Makefile" 2>/dev/null ||
+                ldd "$top_builddir/$1" 2>/dev/null | grep -q libasan; then
                 skip "${1##*/} is built with sanitizers; the container has no libasan (the default build runs this test)"
         fi
 }
