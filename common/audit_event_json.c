@@ -126,8 +126,6 @@ static int build_object(const struct team_audit_event *ev, struct json_object *o
 int team_audit_event_to_json(const struct team_audit_event *ev, char **out, size_t *len)
 {
         struct json_object *o;
-        const char *s;
-        size_t n;
         int r;
 
         *out = NULL;
@@ -139,18 +137,7 @@ int team_audit_event_to_json(const struct team_audit_event *ev, char **out, size
         r = build_object(ev, o);
         if (r < 0)
                 goto out;
-        s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-        if (!s) {
-                r = -ENOMEM;
-                goto out;
-        }
-        *out = strndup(s, n);
-        if (!*out) {
-                r = -ENOMEM;
-                goto out;
-        }
-        if (len)
-                *len = n;
+        r = team_json_to_text(o, SIZE_MAX, out, len);
 out:
         json_object_put(o);
         return r;

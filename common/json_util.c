@@ -63,6 +63,24 @@ int team_json_add(struct json_object *obj, const char *key, struct json_object *
         return 0;
 }
 
+int team_json_to_text(struct json_object *obj, size_t max, char **out, size_t *len)
+{
+        const char *text;
+        size_t n = 0;
+
+        text = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+        if (!text)
+                return -ENOMEM;
+        if (n == 0 || n > max)
+                return -EMSGSIZE;
+        *out = strndup(text, n);
+        if (!*out)
+                return -ENOMEM;
+        if (len)
+                *len = n;
+        return 0;
+}
+
 size_t team_utf8_seq_len(const unsigned char *s, size_t avail)
 {
         size_t n;

@@ -14,6 +14,12 @@ struct json_object;
 int team_json_parse_object(const char *buf, size_t len, int max_depth, struct json_object **out,
                            const char **why);
 
+/* obj as compact JSON text (no slash escaping) in a malloc'd, NUL-terminated
+ * *out of at most max bytes (*len, when len is not NULL, excludes the NUL).
+ * obj stays the caller's. Returns 0, -EMSGSIZE (empty or over max) or
+ * -ENOMEM. */
+int team_json_to_text(struct json_object *obj, size_t max, char **out, size_t *len);
+
 /* json_object_object_add() that consumes val whatever happens: 0, or
  * -ENOMEM when val is NULL (its constructor failed) or cannot be added. */
 int team_json_add(struct json_object *obj, const char *key, struct json_object *val);

@@ -300,28 +300,8 @@ static int encode_grants(struct json_object *obj, const struct team_response *re
 /* Serialises obj (consumed) into a malloc'd string within the frame cap. */
 static int finish(struct json_object *obj, int r, char **out, size_t *len)
 {
-        const char *text;
-        size_t n = 0;
-
-        if (r < 0)
-                goto out;
-        text = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-        if (!text) {
-                r = -ENOMEM;
-                goto out;
-        }
-        if (n == 0 || n > TEAM_PROTO_MAX_FRAME) {
-                r = -EMSGSIZE;
-                goto out;
-        }
-        *out = strndup(text, n);
-        if (!*out) {
-                r = -ENOMEM;
-                goto out;
-        }
-        if (len)
-                *len = n;
-out:
+        if (r >= 0)
+                r = team_json_to_text(obj, TEAM_PROTO_MAX_FRAME, out, len);
         json_object_put(obj);
         return r;
 }
