@@ -106,12 +106,29 @@ static int decode_grants(struct json_object *val, struct team_response *resp, un
         return r;
 }
 
+/* A JSON integer within [lo, hi] into *out; 1 when val is not an integer
+ * (the caller reports the wrong type). */
+static int decode_int64(struct json_object *val, int64_t lo, uint64_t hi, const char *range_why, int64_t *out,
+                        const char **why)
+{
+        int64_t t;
+
+        if (!json_object_is_type(val, json_type_int))
+                return 1;
+        t = json_object_get_int64(val);
+        if (t < lo || (uint64_t)t > hi) {
+                *why = range_why;
+                return -EBADMSG;
+        }
+        *out = t;
+        return 0;
+}
+
 static int decode_value(const struct field *f, struct json_object *val, void *base, unsigned op, const char **why)
 {
         void *p = field_ptr(base, f);
         const char *s;
-        int64_t t;
-        int i;
+        int i, r;
 
         switch (f->type) {
         case FT_STR:
@@ -122,15 +139,10 @@ static int decode_value(const struct field *f, struct json_object *val, void *ba
                 *(bool *)p = json_object_get_boolean(val);
                 return 0;
         case FT_TIME:
-                if (!json_object_is_type(val, json_type_int))
-                        break;
-                t = json_object_get_int64(val);
-                if (t < 0 || t > PROTO_MAX_TIME) {
-                        *why = "time out of range";
-                        return -EBADMSG;
-                }
-                *(int64_t *)p = t;
-                return 0;
+                r = decode_int64(val, 0, PROTO_MAX_TIME, "time out of range", p, why);
+                if (r <= 0)
+                        return r;
+                break;
         case FT_DECISION:
         case FT_API_STATE:
                 if (!json_object_is_type(val, json_type_string))
@@ -149,25 +161,15 @@ static int decode_value(const struct field *f, struct json_object *val, void *ba
         case FT_GRANTS:
                 return decode_grants(val, base, op, why);
         case FT_SECONDS:
-                if (!json_object_is_type(val, json_type_int))
-                        break;
-                t = json_object_get_int64(val);
-                if (t < 1 || (uint64_t)t > f->cap) {
-                        *why = "number of seconds out of range";
-                        return -EBADMSG;
-                }
-                *(int64_t *)p = t;
-                return 0;
+                r = decode_int64(val, 1, f->cap, "number of seconds out of range", p, why);
+                if (r <= 0)
+                        return r;
+                break;
         case FT_COUNT:
-                if (!json_object_is_type(val, json_type_int))
-                        break;
-                t = json_object_get_int64(val);
-                if (t < 0 || (uint64_t)t > f->cap) {
-                        *why = "count out of range";
-                        return -EBADMSG;
-                }
-                *(int64_t *)p = t;
-                return 0;
+                r = decode_int64(val, 0, f->cap, "count out of range", p, why);
+                if (r <= 0)
+                        return r;
+                break;
         }
         *why = "field has the wrong type";
         return -EBADMSG;
