@@ -168,23 +168,47 @@ void srv_policy_free(struct srv_policy *p)
  * MAX_PATTERN_BOUND or many quantifiers: refuse those up front. */
 #define MAX_PATTERN_BOUND 64
 #define MAX_PATTERN_QUANTIFIERS 16
+/* The ']' that closes the bracket expression opening at open, or NULL when
+ * it is not closed (regcomp then refuses the pattern). A ']' right after
+ * "[" or "[^" is a member, and "[:class:]", "[.coll.]" and "[=equiv=]"
+ * inside hold ']' of their own. */
+static const char *bracket_end(const char *open)
+{
+        const char *c = open + 1;
+
+        if (*c == '^')
+                c++;
+        if (*c == ']')
+                c++;
+        for (; *c && *c != ']'; c++) {
+                if (*c == '[' && (c[1] == ':' || c[1] == '.' || c[1] == '=')) {
+                        char kind = c[1];
+
+                        for (c += 2; *c && !(c[0] == kind && c[1] == ']'); c++)
+                                ;
+                        if (!*c)
+                                return NULL;
+                        c++;
+                }
+        }
+        return *c ? c : NULL;
+}
+
 static const char *pattern_too_costly(const char *re)
 {
         unsigned quantifiers = 0;
-        bool after_quantifier = false, in_bracket = false;
+        bool after_quantifier = false;
 
         for (const char *c = re; *c; c++) {
-                if (in_bracket) {
-                        in_bracket = *c != ']' || c[-1] == '[' || (c[-1] == '^' && c[-2] == '[');
-                        continue;
-                }
                 if (*c == '\\' && c[1]) {
                         c++;
                         after_quantifier = false;
                         continue;
                 }
                 if (*c == '[') {
-                        in_bracket = true;
+                        c = bracket_end(c);
+                        if (!c)
+                                return NULL;
                         after_quantifier = false;
                         continue;
                 }

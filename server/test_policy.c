@@ -102,11 +102,18 @@ static void test_costly_regex(void **state)
 
         expect_error("[role a]\nticket_pattern = x+++\n", "stacked repetition");
         expect_error("[role a]\nticket_pattern = (x{200}){2}\n", "bound above 64");
+        /* "[:[]" closes at its second ']': the '+' after it are outside */
+        expect_error("[role a]\nticket_pattern = [a:[]x+++\n", "stacked repetition");
+        expect_error("[role a]\nticket_pattern = [[:alpha:]]x+++\n", "stacked repetition");
         assert_int_equal(srv_policy_load_string("[role a]\nticket_pattern = ^[A-Z]{2,10}-[0-9]{1,8}$\n",
                                                 "p.conf", &p, err, sizeof(err)), 0);
         srv_policy_free(p);
         p = NULL;
         assert_int_equal(srv_policy_load_string("[role a]\nticket_pattern = ^[*+]+x?$\n", "p.conf", &p, err,
+                                                sizeof(err)), 0);
+        srv_policy_free(p);
+        p = NULL;
+        assert_int_equal(srv_policy_load_string("[role a]\nticket_pattern = ^[]*+[:alpha:]]+x?$\n", "p.conf", &p, err,
                                                 sizeof(err)), 0);
         srv_policy_free(p);
 }
