@@ -10,11 +10,9 @@ out=${1:-$top/_build/deb}
 work=$(mktemp -d "${TMPDIR:-/tmp}/build-deb.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# The files git knows, plus new ones not yet committed (never ignored ones).
-mkdir "$work/src"
-(cd "$top" && { git ls-files -co --exclude-standard 2>/dev/null || find . -path ./_build -prune -o -type f -print; } |
-        while read -r f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
-        cpio -0 -pdm --quiet "$work/src")
+# shellcheck source=tools/source-tree.sh
+. "$top/tools/source-tree.sh"
+copy_source_tree "$work/src"
 
 (cd "$work/src" && dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1) ||
         { tail -60 "$work/build.log" >&2; echo "dpkg-buildpackage failed" >&2; exit 1; }
