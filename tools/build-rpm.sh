@@ -31,7 +31,7 @@ rm -f "$out"/*.src.rpm
 cp "$work"/rpm/SRPMS/*.src.rpm "$out/"
 ls "$out"/*.src.rpm
 if command -v rpmlint >/dev/null 2>&1; then
-        rpmlint "$spec" "$out"/*.src.rpm
+        rpmlint -r "$top/pam_team.rpmlintrc" "$spec" "$out"/*.src.rpm
 else
         echo "rpmlint is missing: spec not linted"
 fi
