@@ -59,6 +59,7 @@ out=$(ct env DEBIAN_FRONTEND=noninteractive sh -c 'dpkg -i /var/tmp/debs/*.deb' 
 [ "$(ct systemctl is-enabled teamd-user.socket)" = enabled ] || fail "teamd-user.socket not enabled"
 ct systemctl is-active -q teamd.socket && fail "teamd.socket started at installation"
 ct systemctl is-active -q teamd.service && fail "teamd started at installation"
+# shellcheck disable=SC2016 # dpkg-query's own ${field} syntax
 contains "conffile" "$(ct dpkg-query -W -f='${Conffiles}' teamd)" "/etc/team/teamd.conf"
 ct test -f /usr/share/pam-configs/team || fail "no pam-auth-update profile"
 ct grep -q pam_team /etc/pam.d/common-account && fail "pam_team enabled by default"

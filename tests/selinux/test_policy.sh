@@ -56,7 +56,7 @@ targets() { sesearch -A "$@" "$pol" | awk '$1 == "allow" { print $3 }' | sed 's/
 
 connect=$(comm -12 <(sources -t teamd_t -c unix_stream_socket -p connectto) \
         <(sources -t teamd_sock_t -c sock_file -p write))
-echo "may connect to /run/teamd/teamd.sock:" $connect >&2
+echo "may connect to /run/teamd/teamd.sock:" "$(printf '%s ' $connect)" >&2
 for d in sshd_t local_login_t sysadm_sudo_t staff_sudo_t user_sudo_t sysadm_su_t; do
         printf '%s\n' "$connect" | grep -qx "$d" || fail "$d may not connect to teamd's root socket"
 done
@@ -75,7 +75,9 @@ printf '%s\n' "$user_connect" | grep -qx user_t || fail "user_t may not use team
 
 # Where teamd_t may write. init_tmpfs_t: descriptors systemd hands over
 # (memfd), no path. teamd_t: its own /proc entries.
-mine='teamd_var_lib_t teamd_spool_t teamd_runtime_t teamd_sock_t teamd_user_sock_t'
+mine=(teamd_var_lib_t teamd_spool_t teamd_runtime_t teamd_sock_t teamd_user_sock_t)
+printf '%s\n' "${mine[@]}" >"$work/mine"
+printf '%s\n' "${mine[@]}" teamd_t init_tmpfs_t >"$work/mine-files"
 # Writing to a sock_file is connecting to it (journald, D-Bus, nscd), to a
 # fifo using a pipe it inherited from systemd: only
 # making, renaming and removing them counts there.
@@ -83,12 +85,12 @@ for cls in file sock_file lnk_file fifo_file; do
         perms='write append create rename unlink setattr'
         [ "$cls" = sock_file ] || [ "$cls" = fifo_file ] && perms='create rename unlink setattr'
         for perm in $perms; do
-                out=$(targets -s teamd_t -c "$cls" -p "$perm" | grep -vxF -e teamd_t -e init_tmpfs_t $(printf -- '-e %s ' $mine))
+                out=$(targets -s teamd_t -c "$cls" -p "$perm" | grep -vxFf "$work/mine-files")
                 [ -z "$out" ] || fail "teamd_t may $perm $cls outside its directories: $out"
         done
 done
 for perm in create add_name remove_name write rmdir reparent; do
-        out=$(targets -s teamd_t -c dir -p "$perm" | grep -vxF $(printf -- '-e %s ' $mine))
+        out=$(targets -s teamd_t -c dir -p "$perm" | grep -vxFf "$work/mine")
         # Adding a name in /var/lib or /run is only for making its own
         # directory there, which a type transition labels.
         for t in $out; do
@@ -101,5 +103,5 @@ for perm in create add_name remove_name write rmdir reparent; do
                         fail "no type transition for teamd_t's directory in $t"
         done
 done
-echo "teamd_t writes only: $mine (and its own /proc, inherited memfds)"
+echo "teamd_t writes only: ${mine[*]} (and its own /proc, inherited memfds)"
 echo "PASS: ${0##*/}"
