@@ -90,7 +90,11 @@ echo "with a grant: sudo -n id -u = $(printf '%s\n' "$out" | tail -n 1)"
 
 # Upgrade (the same packages again: prerm upgrade, postinst configure):
 # the admin's configuration, the PAM profile and the grant stay.
+pid_before=$(ct systemctl show -p MainPID --value teamd.service)
 out=$(ct env DEBIAN_FRONTEND=noninteractive sh -c 'dpkg -i /var/tmp/debs/*.deb' 2>&1) || fail "upgrade: $out"
+ct systemctl is-active -q teamd.socket || fail "teamd.socket stopped by the upgrade"
+pid_after=$(ct systemctl show -p MainPID --value teamd.service)
+[ "$pid_after" != 0 ] && [ "$pid_after" != "$pid_before" ] || fail "teamd not restarted by the upgrade ($pid_before, $pid_after)"
 ct grep -q '^host_id = debtest' /etc/team/teamd.conf || fail "upgrade replaced teamd.conf"
 contains "common-account after upgrade" "$(ct cat /etc/pam.d/common-account)" "pam_team.so role=sudo"
 out=$(as_alice sudo -n id -u 2>&1) || fail "sudo refused after the upgrade: $out"
