@@ -78,6 +78,9 @@ as_alice() { ct setpriv --reuid=debtest-alice --regid=debtest-alice --init-group
 
 out=$(as_alice sudo -n id -u 2>&1) && fail "sudo allowed without a grant: $out"
 echo "without a grant: $out"
+# common-account is in every service: the profile gates only sudo and sshd.
+out=$(ct su -s /bin/sh -c 'echo su-ok' debtest-alice 2>&1) || fail "su (not gated) refused: $out"
+contains "su" "$out" "su-ok"
 ct journalctl -t teamd --no-pager -o cat | grep -q . || fail "teamd wrote nothing to the journal"
 
 "$signer" sign --key "$work/k.key" --kid k1 --sub debtest-alice --aud debtest --role sudo \
