@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Debian packages in a fresh container (systemd as PID 1, from the
 # cached root of tests/lib/nspawn.sh, copied so the shared one stays as it
-# is): they install with nothing started and no PAM change; the steps of
+# is): they install with nothing started and no PAM change; team-server
+# runs as its system user in the hardened unit once it has a key; the steps of
 # docs/deploy.md (a pinned key, pam-auth-update --enable team, the sockets
 # started) put a real sudo behind pam_team: refused without a grant,
 # allowed with one; an upgrade keeps configuration and grant; apt-get purge
@@ -17,7 +18,7 @@ top_builddir=${top_builddir:-$top/_build/default}
 debs=${1:?usage: $0 DEBDIR}
 [ "$(id -u)" -eq 0 ] || skip "needs root (boots a container)"
 command -v systemd-nspawn >/dev/null 2>&1 || skip "systemd-nspawn is missing (apt-get install systemd-container)"
-ls "$debs"/libpam-team_*.deb "$debs"/teamd_*.deb "$debs"/teamctl_*.deb >/dev/null 2>&1 ||
+ls "$debs"/libpam-team_*.deb "$debs"/teamd_*.deb "$debs"/teamctl_*.deb "$debs"/team-server_*.deb >/dev/null 2>&1 ||
         skip "no packages in $debs (tools/build-deb.sh builds them)"
 signer=$top_builddir/tools/team-sign-grant
 [ -x "$signer" ] || skip "$signer is not built"
@@ -31,19 +32,24 @@ root=$work/root
 run_test() {
 cp -a "$base" "$root" || fail "copy of $base"
 
-# sudo is not in the base root: the host's package of it.
-sudo_deb=$(ls /var/cache/apt/archives/sudo_*.deb 2>/dev/null | tail -1)
-if [ -z "$sudo_deb" ]; then
-        (cd "$work" && apt-get download sudo >/dev/null 2>&1) || skip "no sudo package (apt-get download sudo failed)"
-        sudo_deb=$(ls "$work"/sudo_*.deb | tail -1)
-fi
-mkdir -p "$root/var/tmp/debs"
-cp "$sudo_deb" "$root/var/tmp/sudo.deb"
-cp "$debs"/libpam-team_*.deb "$debs"/teamd_*.deb "$debs"/teamctl_*.deb "$root/var/tmp/debs/"
+# sudo and team-server's libmicrohttpd are not in the base root: the
+# host's packages of them.
+host_deb() {
+        local f
+        f=$(find /var/cache/apt/archives -maxdepth 1 -name "$1_*.deb" | sort | tail -1)
+        if [ -z "$f" ]; then
+                (cd "$work" && apt-get download "$1" >/dev/null 2>&1) || return 1
+                f=$(find "$work" -maxdepth 1 -name "$1_*.deb" | sort | tail -1)
+        fi
+        cp "$f" "$root/var/tmp/deps/"
+}
+mkdir -p "$root/var/tmp/debs" "$root/var/tmp/deps"
+for p in sudo libmicrohttpd12; do host_deb "$p" || skip "no $p package (apt-get download $p failed)"; done
+cp "$debs"/libpam-team_*.deb "$debs"/teamd_*.deb "$debs"/teamctl_*.deb "$debs"/team-server_*.deb "$root/var/tmp/debs/"
 
 nspawn_boot "$root"
 
-out=$(ct env DEBIAN_FRONTEND=noninteractive dpkg -i /var/tmp/sudo.deb 2>&1) || fail "sudo does not install: $out"
+out=$(ct env DEBIAN_FRONTEND=noninteractive sh -c 'dpkg -i /var/tmp/deps/*.deb' 2>&1) || fail "sudo, libmicrohttpd12 do not install: $out"
 snapshot() {
         ct find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /tmp -o -path /run \
                 -o -path /var/log -o -path /var/cache -o -path /var/lib/dpkg -o -path /var/lib/systemd \
@@ -64,6 +70,19 @@ contains "conffile" "$(ct dpkg-query -W -f='${Conffiles}' teamd)" "/etc/team/tea
 ct test -f /usr/share/pam-configs/team || fail "no pam-auth-update profile"
 ct grep -q pam_team /etc/pam.d/common-account && fail "pam_team enabled by default"
 ct test -d /etc/team/keys || fail "tmpfiles did not make /etc/team/keys"
+
+# team-server: its system user, nothing enabled; it starts as that user
+# in the hardened unit once it has a signing key.
+ct getent passwd _team-server >/dev/null || fail "no _team-server user"
+ct systemctl is-enabled -q team-server.service && fail "team-server enabled at installation"
+ct systemctl is-active -q team-server.service && fail "team-server started at installation"
+install -d -m 0700 "$root/var/lib/team-server/signing-keys"
+"$signer" keygen --private "$root/var/lib/team-server/signing-keys/s1.pem" --public "$work/s1.pub" || fail "server keygen"
+ct chown -R _team-server:_team-server /var/lib/team-server
+out=$(ct systemctl start team-server.service 2>&1) || fail "team-server does not start: $out $(ct journalctl -u team-server -o cat --no-pager | tail -5)"
+[ "$(ct systemctl show -p User --value team-server.service)" = _team-server ] || fail "team-server not run as _team-server"
+[ "$(ct stat -c %U "/proc/$(ct systemctl show -p MainPID --value team-server.service)")" = _team-server ] ||
+        fail "team-server's process is not _team-server's"
 
 # docs/deploy.md, "one host": pin the key, name the host, enable, start.
 "$signer" keygen --private "$work/k.key" --public "$root/etc/team/keys/k1.pem" || fail keygen
@@ -104,13 +123,14 @@ out=$(as_alice sudo -n id -u 2>&1) || fail "sudo refused after the upgrade: $out
 
 # Purge: the PAM lines go first, then every file.
 rm -f "$root/etc/sudoers.d/debtest" "$root/var/tmp/grant"
-out=$(ct env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q libpam-team teamd teamctl 2>&1) || fail "purge: $out"
+out=$(ct env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q libpam-team teamd teamctl team-server 2>&1) || fail "purge: $out"
 ct grep -q pam_team /etc/pam.d/common-account && fail "pam_team left in common-account after purge"
 out=$(ct sudo -n true 2>&1) || fail "root's sudo broken after purge: $out"
 left=$(comm -13 <(printf '%s\n' "$before") <(snapshot))
 gone=$(comm -23 <(printf '%s\n' "$before") <(snapshot))
 [ -z "$left" ] || fail "files left after purge: $left"
 [ -z "$gone" ] || fail "files missing after purge: $gone"
+# Left on purpose: the _team-server system user (Debian keeps system users).
 echo "PASS: ${0##*/}: installed, gated sudo, purged without a trace"
 }
 (run_test)
