@@ -6,7 +6,9 @@
 #    to teamd's root socket (connectto on teamd_t + write on teamd_sock_t);
 #  - no other domain may, except the unconfined ones (which may do anything);
 #  - teamd_t creates and writes files only in its state, run and spool
-#    directories.
+#    directories;
+#  - semodule -i installs it into a copy of the system's policy store and
+#    the paths get the labels teamd.fc gives them.
 # Needs no root and no SELinux kernel: skips (77) when a tool is missing.
 set -uo pipefail
 
@@ -104,4 +106,36 @@ for perm in create add_name remove_name write rmdir reparent; do
         done
 done
 echo "teamd_t writes only: ${mine[*]} (and its own /proc, inherited memfds)"
+
+# The module installs into (a copy of) the distribution's policy store, as
+# the packages' semodule -i does, and its paths get their labels.
+store=/var/lib/selinux/default
+if [ -d "$store" ] && [ -d /etc/selinux/default ] && command -v semodule >/dev/null 2>&1 &&
+        command -v selabel_lookup >/dev/null 2>&1; then
+        mkdir -p "$work/store/var/lib/selinux" "$work/store/etc/selinux"
+        cp -a "$store" "$work/store/var/lib/selinux/"
+        cp -a /etc/selinux/default /etc/selinux/semanage.conf "$work/store/etc/selinux/"
+        semodule -p "$work/store" -s default -i "$work/mod/teamd.pp" >"$work/semodule.log" 2>&1 ||
+                { cat "$work/semodule.log"; fail "semodule -i teamd.pp into the policy store"; }
+        semodule -p "$work/store" -s default -l | grep -qx teamd || fail "teamd not listed by semodule -l"
+        fc=$work/store/etc/selinux/default/contexts/files/file_contexts
+        while read -r path type; do
+                got=$(selabel_lookup -b file -f "$fc" -k "$path" | sed -n 's/.*:object_r:\([a-z_]*\):.*/\1/p')
+                [ "$got" = "$type" ] || fail "$path is labelled $got, not $type"
+        done <<'LABELS'
+/usr/sbin/teamd teamd_exec_t
+/usr/sbin/team-server teamserver_exec_t
+/etc/team/teamd.conf teamd_conf_t
+/etc/team/keys/k1.pem teamd_conf_t
+/var/lib/teamd/grants.db teamd_var_lib_t
+/var/lib/teamd/breakglass/codes teamd_spool_t
+/run/teamd teamd_runtime_t
+/run/teamd/teamd.sock teamd_sock_t
+/run/teamd/user.sock teamd_user_sock_t
+/var/lib/team-server/team.db teamserver_var_lib_t
+LABELS
+        echo "semodule -i into a copy of $store: installed; file labels as teamd.fc says"
+else
+        echo "no policy store at $store (selinux-policy-default, policycoreutils): semodule -i not tried" >&2
+fi
 echo "PASS: ${0##*/}"
