@@ -7,6 +7,7 @@
 #include <security/pam_modules.h>
 
 #include "breakglass_file.h"
+#include "breakglass_spool.h"
 
 #define PAM_TEAM_DEFAULT_SOCKET "/run/teamd/teamd.sock"
 #define PAM_TEAM_DEFAULT_TIMEOUT_MS 3000
@@ -20,7 +21,7 @@
 #define PAM_TEAM_MAX_DURATION_S (366 * 24 * 3600)
 /* breakglass: the set file and the spool of uses (docs/breakglass.md). */
 #define PAM_TEAM_DEFAULT_BG_FILE TEAM_BG_DEFAULT_FILE
-#define PAM_TEAM_DEFAULT_BG_SPOOL "/var/spool/teamd/breakglass"
+#define PAM_TEAM_DEFAULT_BG_SPOOL TEAM_BG_DEFAULT_SPOOL
 #define PAM_TEAM_MAX_PATH 1024
 
 struct pam_team_args {
