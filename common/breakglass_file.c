@@ -161,12 +161,16 @@ static int parse_slot(const struct line *l, unsigned want, struct team_bg_slot *
 
 int team_bg_set_parse(const char *buf, size_t len, struct team_bg_set *out)
 {
-        const char *pos = buf, *end = buf + len;
+        const char *pos = buf, *end;
         struct line l;
         int r = -EBADMSG;
 
         memset(out, 0, sizeof(*out));
-        if (!buf || len > TEAM_BG_MAX_FILE || parse_header(&pos, end, out) < 0)
+        memset(&l, 0, sizeof(l));
+        if (!buf || len > TEAM_BG_MAX_FILE)
+                return r;
+        end = buf + len;
+        if (parse_header(&pos, end, out) < 0)
                 goto out;
         while (pos < end) {
                 if (out->n_slots == TEAM_BG_MAX_CODES || next_line(&pos, end, &l) < 0 ||
