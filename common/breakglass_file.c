@@ -89,11 +89,18 @@ static int parse_hex(const char *s, uint8_t *out, size_t len)
         return 0;
 }
 
+/* Numbers as the writer writes them: no leading zeros, so that a set
+ * has one text only. */
+static bool canonical_number(const char *s)
+{
+        return s[0] != '0' || s[1] == '\0';
+}
+
 static int parse_time(const char *s, int64_t *out)
 {
         uint64_t v;
 
-        if (parse_uint(s, 0, (uint64_t)TEAM_BG_MAX_TIME, &v) < 0)
+        if (!canonical_number(s) || parse_uint(s, 0, (uint64_t)TEAM_BG_MAX_TIME, &v) < 0)
                 return -EBADMSG;
         *out = (int64_t)v;
         return 0;
@@ -101,7 +108,7 @@ static int parse_time(const char *s, int64_t *out)
 
 static int parse_u(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-        return parse_uint(s, min, max, out) < 0 ? -EBADMSG : 0;
+        return !canonical_number(s) || parse_uint(s, min, max, out) < 0 ? -EBADMSG : 0;
 }
 
 static int parse_header(const char **pos, const char *end, struct team_bg_set *s)

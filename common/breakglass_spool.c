@@ -14,6 +14,7 @@
 
 #include "breakglass_file.h"
 #include "breakglass_spool.h"
+#include "breakglass_store.h"
 #include "json_util.h"
 
 #define MAX_TEXT 256
@@ -223,20 +224,12 @@ int team_bg_spool_prepare(const char *dir, char *err, size_t errsz)
 
 static int write_at(int dfd, const char *tmp, const char *name, const char *text)
 {
-        size_t len = strlen(text), off = 0;
         int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        int r = 0;
+        int r;
 
         if (fd < 0)
                 return -errno;
-        while (off < len && r == 0) {
-                ssize_t n = write(fd, text + off, len - off);
-
-                if (n < 0 && errno != EINTR)
-                        r = -errno;
-                else if (n > 0)
-                        off += (size_t)n;
-        }
+        r = team_bg_write_all(fd, text, strlen(text));
         if (r == 0 && fsync(fd) < 0)
                 r = -errno;
         if (close(fd) < 0 && r == 0)

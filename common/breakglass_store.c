@@ -164,7 +164,7 @@ void team_bg_unlock(struct team_bg_locked *l)
         OPENSSL_cleanse(&l->set, sizeof(l->set));
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+int team_bg_write_all(int fd, const char *buf, size_t len)
 {
         while (len > 0) {
                 ssize_t n = write(fd, buf, len);
@@ -216,7 +216,7 @@ int team_bg_write(const char *path, const struct team_bg_set *set, char *err, si
                 snprintf(err, errsz, "%s: cannot create a temporary file: %s", tmp, strerror(errno));
                 goto out;
         }
-        if (fchmod(fd, 0600) < 0 || write_all(fd, text, len) < 0 || fsync(fd) < 0) {
+        if (fchmod(fd, 0600) < 0 || team_bg_write_all(fd, text, len) < 0 || fsync(fd) < 0) {
                 r = -errno;
                 snprintf(err, errsz, "%s: cannot write: %s", tmp, strerror(errno));
                 goto fail;

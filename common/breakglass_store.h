@@ -30,3 +30,6 @@ void team_bg_unlock(struct team_bg_locked *l);
 /* Replaces path by set's text, 0600. The caller holds the lock of the
  * current file, if there is one. 0 or -errno (err says which step). */
 int team_bg_write(const char *path, const struct team_bg_set *set, char *err, size_t errsz);
+
+/* write() until all of buf is written (EINTR retried). 0 or -errno. */
+int team_bg_write_all(int fd, const char *buf, size_t len);
