@@ -49,6 +49,19 @@ int64_t breakglass_window_end(pam_handle_t *pamh)
         return *(const int64_t *)v;
 }
 
+bool breakglass_session(pam_handle_t *pamh, const char *user, const char *why)
+{
+        char when[64];
+        int64_t end = breakglass_window_end(pamh);
+
+        if (end <= 0)
+                return false;
+        format_utc(end, when, sizeof(when));
+        pam_syslog(pamh, LOG_WARNING, "break-glass session of %s opened without teamd's record (%s); window until %s",
+                   user, why, when);
+        return true;
+}
+
 static void free_window(pam_handle_t *pamh, void *data, int error_status)
 {
         free(data);

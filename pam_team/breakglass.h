@@ -31,6 +31,11 @@ int breakglass_run(pam_handle_t *pamh, int flags, const struct pam_team_args *ar
                    const struct team_request *req);
 /* The window's end when break-glass allowed this handle, else 0. */
 int64_t breakglass_window_end(pam_handle_t *pamh);
+/* The session phase of a handle break-glass allowed, when teamd cannot
+ * record the session (down, or no grant behind it): true (open it anyway,
+ * logged; the use and its window end are in the spool for teamd), or
+ * false when break-glass did not allow this handle. */
+bool breakglass_session(pam_handle_t *pamh, const char *user, const char *why);
 
 /* One accepted use, as recorded. */
 struct breakglass_use {

@@ -214,21 +214,20 @@ PAM_TEAM_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
                 return PAM_SESSION_ERR;
         rc = PAM_SESSION_ERR;
         if (teamd_call(pamh, &args, &req, &resp, &why) < 0) {
-                if (breakglass_window_end(pamh) > 0) {
-                        /* The use and its window end are in the spool;
-                         * teamd ends the session when it comes back. */
-                        pam_syslog(pamh, LOG_WARNING, "break-glass session of %s opened without teamd (%s)",
-                                   req.user, why);
+                if (breakglass_session(pamh, req.user, why))
                         rc = PAM_SUCCESS;
-                        goto out;
-                }
-                tell_unreachable(pamh, why);
+                else
+                        tell_unreachable(pamh, why);
                 goto out;
         }
         if (!resp.ok) {
                 pam_syslog(pamh, LOG_ERR, "teamd refused session_open: %s",
                            resp.error ? resp.error : "(no error text)");
                 tell_unreachable(pamh, "teamd reported an error");
+                goto out;
+        }
+        if (resp.decision != TEAM_DECISION_ALLOW && breakglass_session(pamh, req.user, "teamd has no grant")) {
+                rc = PAM_SUCCESS;
                 goto out;
         }
         if (resp.decision != TEAM_DECISION_ALLOW || !resp.session_id || !*resp.session_id) {

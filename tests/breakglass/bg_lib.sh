@@ -24,6 +24,8 @@ bg_init() {
         cat >"$BG_CONFDIR/$BG_SERVICE" <<EOPAM
 account required $PAM_TEAM_SO role=console socket=$TEAM_SOCK timeout_ms=500 breakglass breakglass_file=$BG_FILE breakglass_spool=$BG_SPOOL $*
 account required pam_permit.so
+session required $PAM_TEAM_SO role=console socket=$TEAM_SOCK timeout_ms=500
+session required pam_permit.so
 EOPAM
 }
 

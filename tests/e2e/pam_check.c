@@ -6,7 +6,8 @@
  * through the conversation go to stderr. Exit 0 when the phase succeeded,
  * 1 when PAM refused, 2 on usage or setup errors. Used by e2e_journald.sh.
  * "answer" runs the account phase answering each prompt with one line read
- * from stdin (the break-glass tests type their codes that way). */
+ * from stdin (the break-glass tests type their codes that way), then, when
+ * it allowed, opens and closes a session as login does. */
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,10 @@ int main(int argc, char **argv)
                 answer_prompts = strcmp(phase, "answer") == 0;
                 if (strcmp(phase, "account") == 0 || answer_prompts) {
                         r = pam_acct_mgmt(pamh, 0);
+                        if (r == PAM_SUCCESS && answer_prompts)
+                                r = pam_open_session(pamh, 0);
+                        if (r == PAM_SUCCESS && answer_prompts)
+                                r = pam_close_session(pamh, 0);
                 } else {
                         r = pam_open_session(pamh, 0);
                         if (r == PAM_SUCCESS)
