@@ -154,6 +154,20 @@ static void lock_old(const char *file, struct team_bg_locked *old)
                 fprintf(stderr, "teamctl: replacing the previous set anyway: %s\n", err);
 }
 
+/* /etc/team may not exist yet on a fresh host (tmpfiles makes it 0755). */
+static void make_parent(const char *file)
+{
+        char dir[4096];
+        const char *slash = strrchr(file, '/');
+
+        if (!slash || slash == file || (size_t)(slash - file) >= sizeof(dir))
+                return;
+        memcpy(dir, file, (size_t)(slash - file));
+        dir[slash - file] = '\0';
+        if (mkdir(dir, 0755) == 0)
+                fprintf(stderr, "teamctl: created %s\n", dir);
+}
+
 static int print_codes(const struct init_opts *o, char (*syms)[TEAM_BG_CODE_SYMBOLS + 1])
 {
         char shown[TEAM_BG_CODE_TEXT + 1];
@@ -255,6 +269,7 @@ static int breakglass_init(struct teamctl *t, int argc, char **argv)
                 fprintf(stderr, "teamctl: cannot make the codes: %s\n", strerror(-r));
                 goto out;
         }
+        make_parent(o.file);
         lock_old(o.file, old);
         r = team_bg_write(o.file, set, err, sizeof(err));
         team_bg_unlock(old);
