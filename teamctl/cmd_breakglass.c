@@ -196,8 +196,17 @@ static int print_codes(const struct init_opts *o, char (*syms)[TEAM_BG_CODE_SYMB
                 json_object_object_add(obj, "file", json_object_new_string(o->file));
                 json_object_object_add(obj, "ttl", json_object_new_int64((int64_t)o->ttl_s));
                 json_object_object_add(obj, "role", json_object_new_string(o->role));
-                printf("%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-                /* The JSON text held the codes too. */
+                const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+                                                                           JSON_C_TO_STRING_NOSLASHESCAPE);
+
+                printf("%s\n", text);
+                /* The JSON text and the array's strings held the codes too. */
+                OPENSSL_cleanse((char *)text, strlen(text));
+                for (size_t i = 0; i < json_object_array_length(arr); i++) {
+                        json_object *c = json_object_array_get_idx(arr, i);
+
+                        OPENSSL_cleanse((char *)json_object_get_string(c), (size_t)json_object_get_string_len(c));
+                }
                 json_object_put(obj);
         }
         if (fflush(stdout) != 0 || ferror(stdout))
