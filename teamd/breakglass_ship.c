@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
@@ -27,6 +28,7 @@
 struct bg_ship {
         struct teamd *d;
         sd_event_source *timer;
+        sd_event_source *watch;        /* inotify on the spool, when it exists at start */
         struct http_request *req;      /* the POST in flight, or NULL */
         char posting[64];              /* its file name */
         bool dir_refused;              /* said once until it is fine again */
@@ -255,6 +257,16 @@ static int on_timer(sd_event_source *src, uint64_t usec, void *userdata)
         return sd_event_source_set_enabled(src, SD_EVENT_ON);
 }
 
+/* A record renamed into place: ship it now rather than at the next scan. */
+static int on_inotify(sd_event_source *src, const struct inotify_event *ev, void *userdata)
+{
+        struct bg_ship *s = userdata;
+
+        if (ev->len > 0 && has_suffix(ev->name, ".json"))
+                bg_ship_scan(s);
+        return 0;
+}
+
 int bg_ship_start(struct teamd *d, struct bg_ship **out)
 {
         struct bg_ship *s = calloc(1, sizeof(*s));
@@ -271,6 +283,10 @@ int bg_ship_start(struct teamd *d, struct bg_ship **out)
                 free(s);
                 return r;
         }
+        /* Best effort: without the directory (yet) the timer still scans. */
+        if (sd_event_add_inotify(d->event, &s->watch, d->cfg.breakglass_spool, IN_MOVED_TO | IN_ONLYDIR,
+                                 on_inotify, s) < 0)
+                s->watch = NULL;
         *out = s;
         return 0;
 }
@@ -282,5 +298,6 @@ void bg_ship_free(struct bg_ship *s)
         if (s->req)
                 http_request_cancel(s->req);
         sd_event_source_unref(s->timer);
+        sd_event_source_unref(s->watch);
         free(s);
 }

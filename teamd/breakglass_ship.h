@@ -3,8 +3,9 @@
  * pam_team and teamctl left while teamd was down (or up) become audit
  * events with the event id they carry: the outbox (and so the AWS sinks),
  * journald when the journal does not have that id yet, and, for uses,
- * POST /v1/breakglass to team-server. Scanned at start and every
- * TEAMD_BG_SCAN_USEC. A record's life in the spool:
+ * POST /v1/breakglass to team-server. Scanned at start, every
+ * TEAMD_BG_SCAN_USEC, and at once when a record is renamed into the spool
+ * (inotify, when the directory exists at start). A record's life in the spool:
  *
  *   ID.json   written by the module / teamctl; not yet in the outbox
  *   ID.sent   in the outbox; waiting for team-server to take it
