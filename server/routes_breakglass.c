@@ -81,7 +81,17 @@ static void announce(struct server_app *app, const struct srv_breakglass_use *u,
         };
         json_object *o = use_json(u);
         struct webhook_event ev = { .type = WEBHOOK_EVENT_BREAKGLASS, .actor = actor, .at = u->used_at };
+        const struct srv_role_policy *rp = srv_policy_find(app->policy, u->role);
+        char who[512] = "to be reviewed by the approvers of the role";
 
+        /* Name the groups who must review it (the webhook reaches them). */
+        if (rp && rp->approver_groups && rp->approver_groups[0]) {
+                size_t len = (size_t)snprintf(who, sizeof(who), "to be reviewed by:");
+
+                for (size_t i = 0; rp->approver_groups[i] && len < sizeof(who); i++)
+                        len += (size_t)snprintf(who + len, sizeof(who) - len, " %s", rp->approver_groups[i]);
+        }
+        ev.comment = who;
         if (o) {
                 a.reason = (char *)json_object_get_string(json_object_object_get(o, "reason"));
                 ev.request = o;

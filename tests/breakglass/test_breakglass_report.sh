@@ -58,6 +58,7 @@ for ((i = 0; i < 100; i++)); do
         sleep 0.1
 done
 ls "$BG_SPOOL" | grep -q . && fixture_fail "the spool still holds $(ls "$BG_SPOOL")"
+grep -q "reviewed by: oncall" "$hooks" || fixture_fail "the notification does not name the role's approvers"
 
 out=$(central "$approver" breakglass uses) || fixture_fail "breakglass uses (approver)"
 check_contains "uses lists the use" "$out" "$used_id +$TEAM_HOST +root +console"
