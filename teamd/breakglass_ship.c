@@ -19,6 +19,7 @@
 #include "audit.h"
 #include "breakglass_ship.h"
 #include "breakglass_spool.h"
+#include "decide.h"
 #include "http_client.h"
 #include "journal.h"
 #include "outbox.h"
@@ -75,9 +76,7 @@ static bool journal_has(const char *id)
 static int record_event(const struct teamd *d, const struct team_bg_record *rec, struct team_audit_event *ev,
                         char *reason, size_t rlen, char *msg, size_t mlen)
 {
-        time_t end = (time_t)rec->window_end;
-        struct tm tm;
-        char when[64] = "?";
+        char when[64];
 
         memset(ev, 0, sizeof(*ev));
         if (sd_id128_from_string(rec->id, &ev->id) < 0)
@@ -94,8 +93,7 @@ static int record_event(const struct teamd *d, const struct team_bg_record *rec,
         if (rec->type == TEAM_BG_RECORD_USED) {
                 ev->type = TEAM_EVENT_BREAK_GLASS_USED;
                 ev->decision = "allow";
-                if (gmtime_r(&end, &tm))
-                        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+                decide_format_time(rec->window_end, when, sizeof(when));
                 snprintf(reason, rlen, "break-glass code %u of the set created %lld; window until %s", rec->slot,
                          (long long)rec->set_created, when);
                 snprintf(msg, mlen, "BREAK-GLASS: %s used %s on %s via %s; window until %s", rec->user, rec->role,
