@@ -71,6 +71,15 @@ for d in user_t staff_t httpd_t sshd_t; do
         [ "$d" = sshd_t ] && continue
         printf '%s\n' "$connect" | grep -qx "$d" && fail "$d may connect to teamd's root socket"
 done
+# Break-glass lets the callers rewrite /etc/team/breakglass, nothing else
+# there: not the pinned keys, not teamd.conf. teamd never reads a file of
+# the set's type (one planted in keys/ is not a key).
+for d in sshd_t local_login_t sysadm_sudo_t; do
+        [ -z "$(sesearch -A -s "$d" -t teamd_conf_t -c file -p write "$pol")" ] || fail "$d may write teamd_conf_t files"
+        sesearch -A -s "$d" -t teamd_breakglass_t -c file -p write "$pol" | grep -q . || fail "$d may not burn a break-glass code"
+done
+[ -z "$(sesearch -A -s teamd_t -t teamd_breakglass_t -c file -p read "$pol")" ] || fail "teamd_t may read the break-glass set"
+
 # Users reach only the user socket.
 user_connect=$(sources -t teamd_user_sock_t -c sock_file -p write)
 printf '%s\n' "$user_connect" | grep -qx user_t || fail "user_t may not use teamd's user socket"
@@ -93,10 +102,10 @@ for cls in file sock_file lnk_file fifo_file; do
 done
 for perm in create add_name remove_name write rmdir reparent; do
         out=$(targets -s teamd_t -c dir -p "$perm" | grep -vxFf "$work/mine")
-        # Adding a name in /var/lib or /run is only for making its own
+        # Adding a name in /var/lib, /var/spool or /run is only for making its own
         # directory there, which a type transition labels.
         for t in $out; do
-                case $t in var_lib_t | var_run_t) ;;
+                case $t in var_lib_t | var_run_t | var_spool_t) ;;
                 *) fail "teamd_t may $perm in $t" ;;
                 esac
                 [ "$perm" = add_name ] || [ "$perm" = write ] || [ "$perm" = remove_name ] ||
@@ -128,7 +137,9 @@ if [ -d "$store" ] && [ -d /etc/selinux/default ] && command -v semodule >/dev/n
 /etc/team/teamd.conf teamd_conf_t
 /etc/team/keys/k1.pem teamd_conf_t
 /var/lib/teamd/grants.db teamd_var_lib_t
-/var/lib/teamd/breakglass/codes teamd_spool_t
+/etc/team/breakglass teamd_breakglass_t
+/etc/team/breakglass.tmp.Ab12Cd teamd_breakglass_t
+/var/spool/teamd/breakglass/use-1.json teamd_spool_t
 /run/teamd teamd_runtime_t
 /run/teamd/teamd.sock teamd_sock_t
 /run/teamd/user.sock teamd_user_sock_t
