@@ -16,8 +16,10 @@ void cmd_status_help(void)
                "\n"
                "Shows your own grants on this host (teamd knows who you are from the\n"
                "socket; nobody sees anyone else's), the host id, and whether teamd\n"
-               "can reach the central API. root talks to teamd's root socket, everyone\n"
-               "else to the user socket. --json prints teamd's answer as JSON.\n"
+               "can reach the central API (and if not, why). root talks to teamd's\n"
+               "root socket and sees every active grant on the host (user, role, end,\n"
+               "grant id) and the audit outbox; everyone else talks to the user socket.\n"
+               "--json prints teamd's answer as JSON.\n"
                "\n"
                "Exit status: 0 ok, 1 refused, 2 usage, 69 teamd unreachable, 78 configuration error.\n");
 }
@@ -39,8 +41,14 @@ static void print_api(const struct team_response *r, int64_t now)
         if (r->api_state == TEAM_API_UNREACHABLE)
                 printf("api:     unreachable since %s (%s): this host is offline; cached grants work until they expire\n",
                        when, rel);
+        else if (r->api_state == TEAM_API_FAILING)
+                printf("api:     failing since %s (%s): the central API answers but this host cannot sync; cached "
+                       "grants work until they expire, failmode=safe stays closed\n",
+                       when, rel);
         else
                 printf("api:     %s since %s (%s)\n", team_api_state_to_string(r->api_state), when, rel);
+        if (r->api_problem && r->api_state != TEAM_API_REACHABLE)
+                printf("         %s\n", r->api_problem);
 }
 
 /* root only: the audit outbox. */
@@ -67,10 +75,37 @@ static void print_audit(const struct team_response *r, int64_t now)
                        (long long)r->audit_evicted, (long long)r->audit_dead);
 }
 
+/* root: every grant on the host, with whose it is. */
+static void print_host_grants(const struct team_response *r, int64_t now)
+{
+        char until[64], rel[32], col[128];
+
+        if (r->n_grants == 0) {
+                printf("grants:  none on this host\n");
+                return;
+        }
+        printf("\n%-16s  %-10s  %-34s  %s\n", "USER", "ROLE", "UNTIL", "GRANT");
+        for (size_t i = 0; i < r->n_grants; i++) {
+                const struct team_grant_summary *g = &r->grants[i];
+
+                format_local_time(g->exp, until, sizeof(until));
+                format_relative(g->exp, now, rel, sizeof(rel));
+                snprintf(col, sizeof(col), "%s (%s)%s", until, rel, g->nbf > now ? " later" : "");
+                printf("%-16s  %-10s  %-34s  %s\n", g->user ? g->user : "?", g->role, col, g->id);
+        }
+        if (r->grants_total > (int64_t)r->n_grants)
+                printf("... and %lld more\n", (long long)(r->grants_total - (int64_t)r->n_grants));
+}
+
 static void print_grants(const struct team_response *r, int64_t now)
 {
         char from[64], until[64], rel[32], col[128];
 
+        /* Only root's answer carries the audit outbox and users. */
+        if (r->audit_sinks || (r->n_grants > 0 && r->grants[0].user)) {
+                print_host_grants(r, now);
+                return;
+        }
         if (r->n_grants == 0) {
                 printf("grants:  none; ask for one: teamctl request ROLE --for 1h --reason \"...\"\n");
                 return;

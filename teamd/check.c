@@ -13,14 +13,20 @@ int teamd_evaluate(struct teamd *d, const struct team_request *req, struct evalu
 {
         struct decide_input in;
         int64_t now = teamd_now();
+        bool revoked = false;
         int r;
 
         memset(ev, 0, sizeof(*ev));
         if (!req->user || !req->user[0] || !req->role || !is_valid_token_name(req->role, TEAM_MAX_ROLE))
                 return -EINVAL;
         r = grant_store_find(d->store, req->user, req->role, now, &ev->rows, &ev->n_rows);
-        if (r < 0)
+        /* Only fail-open needs to know about revocations. */
+        if (r == 0 && req->failmode_safe)
+                r = grant_store_tombstone_for(d->store, req->user, req->role, now, &revoked);
+        if (r < 0) {
+                evaluation_clear(ev);
                 return r;
+        }
         in = (struct decide_input){
                 .user = req->user,
                 .role = req->role,
@@ -32,6 +38,8 @@ int teamd_evaluate(struct teamd *d, const struct team_request *req, struct evalu
                 .failmode_safe = req->failmode_safe,
                 .api_state = d->api_state,
                 .api_since = d->api_since,
+                .fail_open_after = (int64_t)d->cfg.fail_open_after,
+                .revoked = revoked,
                 .rows = ev->rows,
                 .n_rows = ev->n_rows,
         };
