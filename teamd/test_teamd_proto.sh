@@ -39,7 +39,7 @@ wait_api() { # PATTERN: until teamctl status shows the API state
 }
 
 # ---------- the central API is configured and unreachable ----------
-printf '%s\n[server]\nurl = http://127.0.0.1:1\n' "$base_conf" >"$TEAM_CONF"
+printf '%s\n[server]\nurl = http://127.0.0.1:1\nfail_open_after = 0\n' "$base_conf" >"$TEAM_CONF"
 start_teamd || fixture_fail "teamd did not start"
 wait_api "api: +unreachable since"
 
