@@ -1,6 +1,7 @@
 /* teamctl status: the caller's grants, the host id and the central API. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,42 +76,24 @@ static void print_audit(const struct team_response *r, int64_t now)
                        (long long)r->audit_evicted, (long long)r->audit_dead);
 }
 
-/* root: every grant on the host, with whose it is. */
-static void print_host_grants(const struct team_response *r, int64_t now)
-{
-        char until[64], rel[32], col[128];
-
-        if (r->n_grants == 0) {
-                printf("grants:  none on this host\n");
-                return;
-        }
-        printf("\n%-16s  %-10s  %-34s  %s\n", "USER", "ROLE", "UNTIL", "GRANT");
-        for (size_t i = 0; i < r->n_grants; i++) {
-                const struct team_grant_summary *g = &r->grants[i];
-
-                format_local_time(g->exp, until, sizeof(until));
-                format_relative(g->exp, now, rel, sizeof(rel));
-                snprintf(col, sizeof(col), "%s (%s)%s", until, rel, g->nbf > now ? " later" : "");
-                printf("%-16s  %-10s  %-34s  %s\n", g->user ? g->user : "?", g->role, col, g->id);
-        }
-        if (r->grants_total > (int64_t)r->n_grants)
-                printf("... and %lld more\n", (long long)(r->grants_total - (int64_t)r->n_grants));
-}
-
+/* Everyone sees their own grants; root sees every grant on the host, with
+ * whose it is (only root's answer carries the audit outbox and users). */
 static void print_grants(const struct team_response *r, int64_t now)
 {
+        bool host = r->audit_sinks || (r->n_grants > 0 && r->grants[0].user);
         char from[64], until[64], rel[32], col[128];
 
-        /* Only root's answer carries the audit outbox and users. */
-        if (r->audit_sinks || (r->n_grants > 0 && r->grants[0].user)) {
-                print_host_grants(r, now);
-                return;
-        }
         if (r->n_grants == 0) {
-                printf("grants:  none; ask for one: teamctl request ROLE --for 1h --reason \"...\"\n");
+                if (host)
+                        printf("grants:  none on this host\n");
+                else
+                        printf("grants:  none; ask for one: teamctl request ROLE --for 1h --reason \"...\"\n");
                 return;
         }
-        printf("\n%-36s  %-10s  %-22s  %-34s  %s\n", "GRANT", "ROLE", "FROM", "UNTIL", "REASON");
+        printf("\n%-36s  %-10s  ", "GRANT", "ROLE");
+        if (host)
+                printf("%-16s  ", "USER");
+        printf("%-22s  %-34s  %s\n", "FROM", "UNTIL", "REASON");
         for (size_t i = 0; i < r->n_grants; i++) {
                 const struct team_grant_summary *g = &r->grants[i];
 
@@ -118,9 +101,14 @@ static void print_grants(const struct team_response *r, int64_t now)
                 format_local_time(g->exp, until, sizeof(until));
                 format_relative(g->exp, now, rel, sizeof(rel));
                 snprintf(col, sizeof(col), "%s (%s)", until, rel);
-                printf("%-36s  %-10s  %-22s  %-34s  %s\n", g->id, g->role, g->nbf > now ? from : "active", col,
-                       g->reason ? g->reason : "");
+                printf("%-36s  %-10s  ", g->id, g->role);
+                if (host)
+                        printf("%-16s  ", g->user ? g->user : "?");
+                printf("%-22s  %-34s  %s\n", g->nbf > now ? from : "active", col, g->reason ? g->reason : "");
         }
+        if (r->grants_total > (int64_t)r->n_grants)
+                printf("... and %lld more (teamctl status --json shows the first %zu)\n",
+                       (long long)(r->grants_total - (int64_t)r->n_grants), r->n_grants);
 }
 
 int cmd_status(struct teamctl *t, int argc, char **argv)

@@ -1,6 +1,6 @@
-/* status: the grants part of the answer. Everyone sees their own; root
- * (the root socket, no user asked for) sees every active grant on the
- * host, with whose it is. */
+/* status: the grants part of the answer. Everyone sees their own, with
+ * their reasons; root (the root socket) sees every active grant on the
+ * host: id, role, whose, window and the start of its reason. */
 #include "config.h"
 
 #include <errno.h>
@@ -13,10 +13,26 @@
  * and a grant's fixed part is well under 64 bytes. */
 #define STATUS_BUDGET (TEAM_PROTO_MAX_FRAME - 4096)
 
-static size_t summary_cost(const struct grant_row *g, bool with_user)
+/* The host listing names whose each grant is and cuts reasons short, so
+ * that it holds as many grants as one frame can. */
+#define HOST_REASON_MAX 60
+
+static size_t summary_cost(const struct grant_row *g, bool host)
 {
-        return 2 * (strlen(g->id) + strlen(g->role) + (g->rsn ? strlen(g->rsn) : 0) +
-                    (with_user ? strlen(g->sub) : 0)) + 64;
+        return 2 * (strlen(g->id) + strlen(g->role) + (host ? strlen(g->sub) : 0) + (g->rsn ? strlen(g->rsn) : 0)) +
+               64;
+}
+
+/* Cuts s to at most max bytes at a character boundary (UTF-8). */
+static void shorten(char *s, size_t max)
+{
+        size_t n = s ? strlen(s) : 0;
+
+        if (n <= max)
+                return;
+        while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+                max--;
+        s[max] = '\0';
 }
 
 /* A reason is the approver's free text: shown on terminals, so control
@@ -29,7 +45,7 @@ static void sanitize(char *s)
 }
 
 /* rows -> resp->grants; ownership of the strings moves to the response. */
-static int rows_to_summaries(struct grant_row *rows, size_t n, bool with_user, struct team_response *resp)
+static int rows_to_summaries(struct grant_row *rows, size_t n, bool host, struct team_response *resp)
 {
         size_t used = 0;
 
@@ -39,7 +55,9 @@ static int rows_to_summaries(struct grant_row *rows, size_t n, bool with_user, s
         for (size_t i = 0; i < n; i++) {
                 struct team_grant_summary *s = &resp->grants[i];
 
-                used += summary_cost(&rows[i], with_user);
+                if (host)
+                        shorten(rows[i].rsn, HOST_REASON_MAX);
+                used += summary_cost(&rows[i], host);
                 if (used > STATUS_BUDGET)
                         break;
                 sanitize(rows[i].rsn);
@@ -47,7 +65,7 @@ static int rows_to_summaries(struct grant_row *rows, size_t n, bool with_user, s
                 s->role = rows[i].role;
                 s->reason = rows[i].rsn;
                 rows[i].id = rows[i].role = rows[i].rsn = NULL;
-                if (with_user) {
+                if (host) {
                         s->user = rows[i].sub;
                         rows[i].sub = NULL;
                 }
