@@ -2,10 +2,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "conn.h"
 #include "journal.h"
 #include "parse.h"
 
@@ -74,22 +76,108 @@ void teamd_event_fields(const struct teamd *d, const struct teamd_peer *peer, co
         }
 }
 
+/* The decision event, and what the client got: a decision whose answer
+ * never reached the client is a refusal (the module fails closed), and is
+ * audited as one. */
+static void event_decision(const struct team_event_fields *f, const char *svc, const struct decide_result *res,
+                           bool delivered)
+{
+        struct team_event_fields g = *f;
+        char reason[TEAM_MAX_REASON + 128];
+
+        if (!delivered) {
+                snprintf(reason, sizeof(reason), "%s%s; the answer was not delivered (the client had gone), so it "
+                                                 "was refused",
+                         res->decision == TEAM_DECISION_ALLOW ? "would have allowed: " : "", res->reason);
+                g.decision = "deny";
+                g.reason = reason;
+                team_journal_event(TEAM_EVENT_ELEVATION_DENIED, &g, "%s: %s denied %s: %s", svc, f->user, f->role,
+                                   reason);
+        } else if (res->fail_open) {
+                team_journal_event(TEAM_EVENT_FAIL_OPEN, f, "%s: %s allowed %s without a grant (fail-open: API unreachable)",
+                                   svc, f->user, f->role);
+        } else if (res->decision == TEAM_DECISION_ALLOW) {
+                team_journal_event(TEAM_EVENT_ELEVATION_ALLOWED, f, "%s: %s allowed %s by grant %s", svc, f->user,
+                                   f->role, f->grant_id ? f->grant_id : "?");
+        } else {
+                team_journal_event(TEAM_EVENT_ELEVATION_DENIED, f, "%s: %s denied %s: %s", svc, f->user, f->role,
+                                   res->reason);
+        }
+}
+
 void teamd_event_decision(const struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
                           const struct decide_result *res)
 {
         struct team_event_fields f;
-        const char *svc = req->service ? req->service : "?";
 
         teamd_event_fields(d, peer, req, res, &f);
-        if (res->fail_open)
-                team_journal_event(TEAM_EVENT_FAIL_OPEN, &f, "%s: %s allowed %s without a grant (fail-open: API unreachable)",
-                                   svc, req->user, req->role);
-        else if (res->decision == TEAM_DECISION_ALLOW)
-                team_journal_event(TEAM_EVENT_ELEVATION_ALLOWED, &f, "%s: %s allowed %s by grant %s", svc, req->user,
-                                   req->role, res->grant ? res->grant->id : "?");
-        else
-                team_journal_event(TEAM_EVENT_ELEVATION_DENIED, &f, "%s: %s denied %s: %s", svc, req->user, req->role,
-                                   res->reason);
+        event_decision(&f, req->service ? req->service : "?", res, true);
+}
+
+/* A check's decision, kept until the connection says what the client got
+ * (teamd_conn_on_delivery): its fields are copies, the request and the
+ * store rows are gone by then. */
+struct decision_record {
+        struct team_event_fields f;
+        struct decide_result res;
+        char *strings[7];       /* what f points to */
+};
+
+static void decision_record_free(struct decision_record *rec)
+{
+        for (size_t i = 0; i < sizeof(rec->strings) / sizeof(rec->strings[0]); i++)
+                free(rec->strings[i]);
+        free(rec);
+}
+
+static void on_delivery(bool delivered, void *ud)
+{
+        struct decision_record *rec = ud;
+
+        event_decision(&rec->f, rec->f.service ? rec->f.service : "?", &rec->res, delivered);
+        decision_record_free(rec);
+}
+
+/* Copies *field into rec->strings[i] and points *field at the copy. */
+static int keep(struct decision_record *rec, size_t i, const char **field)
+{
+        if (!*field)
+                return 0;
+        rec->strings[i] = strdup(*field);
+        *field = rec->strings[i];
+        return rec->strings[i] ? 0 : -ENOMEM;
+}
+
+static int decision_record_new(const struct teamd *d, const struct teamd_peer *peer,
+                               const struct team_request *req, const struct decide_result *res,
+                               struct decision_record **out)
+{
+        struct decision_record *rec = calloc(1, sizeof(*rec));
+        int r = 0;
+
+        *out = NULL;
+        if (!rec)
+                return -ENOMEM;
+        rec->res = *res;
+        rec->res.grant = NULL;
+        teamd_event_fields(d, peer, req, &rec->res, &rec->f);
+        rec->f.reason = rec->res.reason;
+        rec->f.grant_id = res->grant ? res->grant->id : NULL;
+        rec->f.request_id = res->grant ? res->grant->req : NULL;
+        /* host stays d->cfg.host_id: it lives as long as teamd. */
+        r = r ?: keep(rec, 0, &rec->f.user);
+        r = r ?: keep(rec, 1, &rec->f.role);
+        r = r ?: keep(rec, 2, &rec->f.service);
+        r = r ?: keep(rec, 3, &rec->f.tty);
+        r = r ?: keep(rec, 4, &rec->f.rhost);
+        r = r ?: keep(rec, 5, &rec->f.grant_id);
+        r = r ?: keep(rec, 6, &rec->f.request_id);
+        if (r < 0) {
+                decision_record_free(rec);
+                return r;
+        }
+        *out = rec;
+        return 0;
 }
 
 int teamd_response_decision(const struct decide_result *res, struct team_response *resp)
@@ -111,6 +199,7 @@ int teamd_response_decision(const struct decide_result *res, struct team_respons
 int teamd_handle_check(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
                        struct team_response *resp)
 {
+        struct decision_record *rec = NULL;
         struct evaluation ev;
         int r;
 
@@ -119,8 +208,13 @@ int teamd_handle_check(struct teamd *d, const struct teamd_peer *peer, const str
                 return teamd_response_deny(resp, "malformed check request (user and a valid role are required)");
         if (r < 0)
                 return r;
-        teamd_event_decision(d, peer, req, &ev.result);
         r = teamd_response_decision(&ev.result, resp);
+        if (r == 0 && peer && peer->conn)
+                r = decision_record_new(d, peer, req, &ev.result, &rec);
+        if (r == 0 && rec)
+                teamd_conn_on_delivery(peer->conn, on_delivery, rec);
+        else if (r == 0)
+                teamd_event_decision(d, peer, req, &ev.result);
         evaluation_clear(&ev);
         return r;
 }
