@@ -76,24 +76,26 @@ void teamd_event_fields(const struct teamd *d, const struct teamd_peer *peer, co
         }
 }
 
-/* The decision event, and what the client got: a decision whose answer
- * never reached the client is a refusal (the module fails closed), and is
- * audited as one. */
-static void event_decision(const struct team_event_fields *f, const char *svc, const struct decide_result *res,
-                           bool delivered)
+/* A decision whose answer never reached the client is a refusal (the
+ * module fails closed): the decision's own event was written before the
+ * answer (so that no answered decision lacks one, even if teamd dies),
+ * and this one says what the client actually got. */
+static void event_not_delivered(const struct team_event_fields *f, const struct decide_result *res)
 {
         struct team_event_fields g = *f;
         char reason[TEAM_MAX_REASON + 128];
 
-        if (!delivered) {
-                snprintf(reason, sizeof(reason), "%s%s; the answer was not delivered (the client had gone), so it "
-                                                 "was refused",
-                         res->decision == TEAM_DECISION_ALLOW ? "would have allowed: " : "", res->reason);
-                g.decision = "deny";
-                g.reason = reason;
-                team_journal_event(TEAM_EVENT_ELEVATION_DENIED, &g, "%s: %s denied %s: %s", svc, f->user, f->role,
-                                   reason);
-        } else if (res->fail_open) {
+        snprintf(reason, sizeof(reason), "%s%s; the answer was not delivered (the client had gone), so it was refused",
+                 res->decision == TEAM_DECISION_ALLOW ? "the decision was allow: " : "", res->reason);
+        g.decision = "deny";
+        g.reason = reason;
+        team_journal_event(TEAM_EVENT_ELEVATION_DENIED, &g, "%s: %s denied %s: %s", f->service ? f->service : "?",
+                           f->user, f->role, reason);
+}
+
+static void event_decision(const struct team_event_fields *f, const char *svc, const struct decide_result *res)
+{
+        if (res->fail_open) {
                 team_journal_event(TEAM_EVENT_FAIL_OPEN, f, "%s: %s allowed %s without a grant (fail-open: API unreachable)",
                                    svc, f->user, f->role);
         } else if (res->decision == TEAM_DECISION_ALLOW) {
@@ -111,12 +113,12 @@ void teamd_event_decision(const struct teamd *d, const struct teamd_peer *peer, 
         struct team_event_fields f;
 
         teamd_event_fields(d, peer, req, res, &f);
-        event_decision(&f, req->service ? req->service : "?", res, true);
+        event_decision(&f, req->service ? req->service : "?", res);
 }
 
-/* A check's decision, kept until the connection says what the client got
- * (teamd_conn_on_delivery): its fields are copies, the request and the
- * store rows are gone by then. */
+/* A check's decision, kept until the connection says whether the client
+ * got the answer (teamd_conn_on_delivery): its fields are copies, the
+ * request and the store rows are gone by then. */
 struct decision_record {
         struct team_event_fields f;
         struct decide_result res;
@@ -134,7 +136,8 @@ static void on_delivery(bool delivered, void *ud)
 {
         struct decision_record *rec = ud;
 
-        event_decision(&rec->f, rec->f.service ? rec->f.service : "?", &rec->res, delivered);
+        if (!delivered)
+                event_not_delivered(&rec->f, &rec->res);
         decision_record_free(rec);
 }
 
@@ -208,13 +211,12 @@ int teamd_handle_check(struct teamd *d, const struct teamd_peer *peer, const str
                 return teamd_response_deny(resp, "malformed check request (user and a valid role are required)");
         if (r < 0)
                 return r;
+        teamd_event_decision(d, peer, req, &ev.result);
         r = teamd_response_decision(&ev.result, resp);
         if (r == 0 && peer && peer->conn)
                 r = decision_record_new(d, peer, req, &ev.result, &rec);
         if (r == 0 && rec)
                 teamd_conn_on_delivery(peer->conn, on_delivery, rec);
-        else if (r == 0)
-                teamd_event_decision(d, peer, req, &ev.result);
         evaluation_clear(&ev);
         return r;
 }

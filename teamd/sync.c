@@ -28,6 +28,7 @@ struct sync {
         char cursor[SYNC_CURSOR_MAX + 1];
         bool connected;                 /* last poll succeeded: long-poll now */
         bool cursor_reset;              /* the cursor was refused once already */
+        bool refused;                   /* the last failure was a refused token (audited once) */
         unsigned failures;              /* consecutive */
         unsigned poll_wait;             /* wait of the poll in flight */
         uint64_t poll_started;          /* CLOCK_MONOTONIC usec */
@@ -106,6 +107,7 @@ static void fail(struct sync *s, enum team_api_state state, const char *fmt, ...
         va_end(ap);
         s->failures++;
         s->connected = false;
+        s->refused = false;
         delay = backoff_usec(s->failures);
         if (set_state(s, state, problem))
                 teamd_log(LOG_WARNING, "grant sync: central API %s is %s: %s; cached grants keep working "
@@ -132,6 +134,7 @@ static void succeeded(struct sync *s, const struct sync_counts *c)
         if (s->failures)
                 teamd_log(LOG_INFO, "grant sync: recovered after %u failed polls", s->failures);
         s->failures = 0;
+        s->refused = false;
         s->problem[0] = '\0';
         s->cursor_reset = false;
         if (changed) {
@@ -258,12 +261,13 @@ static void on_done(const struct http_result *res, void *userdata)
                 return;
         }
         if (res->status == 401 || res->status == 403) {
-                bool was = s->d->api_state == TEAM_API_FAILING && strncmp(s->problem, "the central API refused", 23) == 0;
+                bool was = s->refused;
 
                 fail(s, TEAM_API_FAILING,
                      "the central API refused this host's token (HTTP %ld): check token_file %s and that the "
                      "host id %s is registered (team-server admin host add)",
                      res->status, s->d->cfg.token_file, s->d->cfg.host_id);
+                s->refused = true;
                 if (!was)
                         audit_refused(s, s->problem);
         } else {
