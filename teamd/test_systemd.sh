@@ -27,14 +27,18 @@ rm -rf "$root/var/lib/teamd" "$root/etc/team" "$root/root/k.key"
 install -d -m 0755 "$root/etc/team/keys"
 printf '[teamd]\nhost_id = nspawn1\n' >"$root/etc/team/teamd.conf"
 # Enabling the service (as the packages do) enables its sockets too (Also=).
+# The root is reused: forget the last run's enablement first.
+chroot "$root" systemctl disable teamd.service teamd.socket teamd-user.socket >/dev/null 2>&1
 chroot "$root" systemctl enable teamd.service >/dev/null 2>&1 || fail "systemctl enable"
 chroot "$root" systemctl is-enabled -q teamd.socket teamd-user.socket || fail "sockets not enabled with the service"
+
+# The key is there before boot: teamd starts at boot and reads keys at start.
+chroot "$root" team-sign-grant keygen --private /root/k.key --public /etc/team/keys/k1.pem >/dev/null || fail keygen
+chmod 0644 "$root/etc/team/keys/k1.pem"
 
 nspawn_boot "$root"
 show() { ct systemctl show teamd -p "$1" --value; }
 
-ct team-sign-grant keygen --private /root/k.key --public /etc/team/keys/k1.pem || fail keygen
-ct chmod 0644 /etc/team/keys/k1.pem
 ct systemctl is-active -q teamd.socket teamd-user.socket || fail "sockets not listening"
 [ "$(ct stat -c %a /run/teamd/teamd.sock)" = 600 ] || fail "root socket mode"
 [ "$(ct stat -c %a /run/teamd/user.sock)" = 666 ] || fail "user socket mode"
