@@ -32,7 +32,7 @@ static ssize_t read_proc(int dirfd, const char *name, char *buf, size_t size)
         return n;
 }
 
-/* The tty name of a stat tty_nr, the way ps names it. */
+/* The tty name of a stat tty_nr, the way ps names it ("" for none). */
 static void tty_name(uint64_t tty_nr, char *buf, size_t size)
 {
         unsigned maj = major((dev_t)tty_nr), min = minor((dev_t)tty_nr);
@@ -77,12 +77,41 @@ static int stat_tty_nr(const char *stat, uint64_t *out)
         return -1;
 }
 
+int peer_proc_stat_tty(const char *stat, char *tty, size_t size)
+{
+        uint64_t tty_nr = 0;
+
+        if (size == 0)
+                return -1;
+        tty[0] = '\0';
+        if (stat_tty_nr(stat, &tty_nr) < 0)
+                return -1;
+        tty_name(tty_nr, tty, size);
+        return 0;
+}
+
+void peer_proc_comm(const char *raw, size_t len, char *out, size_t size)
+{
+        size_t n = 0;
+
+        if (size == 0)
+                return;
+        /* One line; the name is the user's to choose (prctl): no control
+         * bytes, no spaces, nothing beyond ASCII. */
+        for (; n < len && n + 1 < size && raw[n] != '\n' && raw[n] != '\0'; n++) {
+                unsigned char c = (unsigned char)raw[n];
+
+                out[n] = c < 0x21 || c >= 0x7f ? '?' : (char)c;
+        }
+        out[n] = '\0';
+}
+
 /* 0 when /proc/PID still belongs to uid (not a recycled pid). */
 static int peer_proc_read(pid_t pid, uid_t uid, struct peer_proc *out)
 {
         char path[32], buf[1024];
         struct stat st;
-        uint64_t tty_nr = 0;
+        ssize_t n;
         int dirfd, r = -1;
 
         memset(out, 0, sizeof(*out));
@@ -92,20 +121,11 @@ static int peer_proc_read(pid_t pid, uid_t uid, struct peer_proc *out)
                 return -1;
         if (fstat(dirfd, &st) < 0 || st.st_uid != uid)
                 goto out;
-        if (read_proc(dirfd, "comm", buf, sizeof(buf)) > 0) {
-                size_t n = strcspn(buf, "\n");
-
-                if (n >= sizeof(out->comm))
-                        n = sizeof(out->comm) - 1;
-                memcpy(out->comm, buf, n);
-                out->comm[n] = '\0';
-                /* The name is the user's to choose (prctl): no control bytes. */
-                for (char *c = out->comm; *c; c++)
-                        if ((unsigned char)*c < 0x21 || (unsigned char)*c >= 0x7f)
-                                *c = '?';
-        }
-        if (read_proc(dirfd, "stat", buf, sizeof(buf)) > 0 && stat_tty_nr(buf, &tty_nr) == 0)
-                tty_name(tty_nr, out->tty, sizeof(out->tty));
+        n = read_proc(dirfd, "comm", buf, sizeof(buf));
+        if (n > 0)
+                peer_proc_comm(buf, (size_t)n, out->comm, sizeof(out->comm));
+        if (read_proc(dirfd, "stat", buf, sizeof(buf)) > 0)
+                peer_proc_stat_tty(buf, out->tty, sizeof(out->tty));
         r = 0;
 out:
         close(dirfd);

@@ -18,3 +18,10 @@ struct peer_origin {
 };
 
 void teamd_peer_origin(const struct teamd_peer *peer, const struct team_request *req, struct peer_origin *out);
+
+/* The parsers of what /proc says (fuzzed: tests/fuzz/fuzz_peer_proc.c).
+ * The controlling terminal's name from the text of /proc/PID/stat ("" for
+ * none; 0, or -1 when the text is not a stat line). */
+int peer_proc_stat_tty(const char *stat, char *tty, size_t size);
+/* /proc/PID/comm (raw, len bytes) as one printable word in out. */
+void peer_proc_comm(const char *raw, size_t len, char *out, size_t size);
