@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "conn.h"
+#include "exempt.h"
 #include "journal.h"
 #include "parse.h"
 
@@ -44,6 +45,7 @@ int teamd_evaluate(struct teamd *d, const struct team_request *req, struct evalu
                 .revoked = revoked,
                 .rows = ev->rows,
                 .n_rows = ev->n_rows,
+                .exempt = teamd_is_exempt(&d->cfg, req->user),
         };
         decide(&in, &ev->result);
         return 0;
@@ -93,27 +95,25 @@ static void event_not_delivered(const struct team_event_fields *f, const struct 
                            f->user, f->role, reason);
 }
 
-static void event_decision(const struct team_event_fields *f, const char *svc, const struct decide_result *res)
-{
-        if (res->fail_open) {
-                team_journal_event(TEAM_EVENT_FAIL_OPEN, f, "%s: %s allowed %s without a grant (fail-open: API unreachable)",
-                                   svc, f->user, f->role);
-        } else if (res->decision == TEAM_DECISION_ALLOW) {
-                team_journal_event(TEAM_EVENT_ELEVATION_ALLOWED, f, "%s: %s allowed %s by grant %s", svc, f->user,
-                                   f->role, f->grant_id ? f->grant_id : "?");
-        } else {
-                team_journal_event(TEAM_EVENT_ELEVATION_DENIED, f, "%s: %s denied %s: %s", svc, f->user, f->role,
-                                   res->reason);
-        }
-}
-
 void teamd_event_decision(const struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
                           const struct decide_result *res)
 {
         struct team_event_fields f;
+        const char *svc = req->service ? req->service : "?";
 
         teamd_event_fields(d, peer, req, res, &f);
-        event_decision(&f, req->service ? req->service : "?", res);
+        if (res->exempt)
+                team_journal_event(TEAM_EVENT_EXEMPT_PASS, &f, "%s: %s passed the %s gate without a grant (exempt)",
+                                   svc, req->user, req->role);
+        else if (res->fail_open)
+                team_journal_event(TEAM_EVENT_FAIL_OPEN, &f, "%s: %s allowed %s without a grant (fail-open: API unreachable)",
+                                   svc, req->user, req->role);
+        else if (res->decision == TEAM_DECISION_ALLOW)
+                team_journal_event(TEAM_EVENT_ELEVATION_ALLOWED, &f, "%s: %s allowed %s by grant %s", svc, req->user,
+                                   req->role, res->grant ? res->grant->id : "?");
+        else
+                team_journal_event(TEAM_EVENT_ELEVATION_DENIED, &f, "%s: %s denied %s: %s", svc, req->user, req->role,
+                                   res->reason);
 }
 
 /* A check's decision, kept until the connection says whether the client
@@ -195,6 +195,11 @@ int teamd_response_decision(const struct decide_result *res, struct team_respons
                 if (!resp->grant_id)
                         return -ENOMEM;
                 resp->expires = res->grant->exp;
+        } else if (res->exempt) {
+                /* An allow names what allows it: the exemption. */
+                resp->grant_id = strdup(TEAMD_EXEMPT_GRANT_ID);
+                if (!resp->grant_id)
+                        return -ENOMEM;
         }
         return 0;
 }
