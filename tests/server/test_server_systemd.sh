@@ -19,9 +19,10 @@ CURL=${CURL_PROG:-$(command -v curl || true)}
 [ -n "$CURL" ] || skip "needs curl"
 
 root=${TEAM_SERVER_NSPAWN_ROOT:-/var/tmp/team-server-nspawn-root}
+copy_base_root() { cp -a --reflink=auto "$2/." "$1/"; }
 if [ ! -x "$root/lib/systemd/systemd" ]; then
         base=$(nspawn_base_root) || exit $?
-        rm -rf "$root.tmp" && cp -a "$base" "$root.tmp" && mv "$root.tmp" "$root" || fail "cannot copy $base to $root"
+        nspawn_make_root "$root" copy_base_root "$base"
 fi
 # Libraries team-server needs that the minimal root lacks (same Debian).
 libdir=$root/usr/lib/x86_64-linux-gnu
