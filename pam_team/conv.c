@@ -106,11 +106,18 @@ void conv_sanitize(const char *in, char *out, size_t outsz)
         out[o] = '\0';
         return;
 cut:
-        /* make room for "..." on a character boundary */
-        if (o > cap - 3)
+        /* Make room for "..." on a character boundary. out[0..o) holds whole
+         * characters, so o is already on one unless it has to move back
+         * into them; then only bytes written are looked at. */
+        if (cap < 3) {
+                out[o] = '\0';
+                return;
+        }
+        if (o > cap - 3) {
                 o = cap - 3;
-        while (o > 0 && ((unsigned char)out[o] & 0xc0) == 0x80)
-                o--;
+                while (o > 0 && ((unsigned char)out[o] & 0xc0) == 0x80)
+                        o--;
+        }
         memcpy(out + o, "...", 4);
 }
 
