@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <security/pam_ext.h>
@@ -131,4 +132,19 @@ void conv_info(pam_handle_t *pamh, int flags, const char *text)
         if (flags & PAM_SILENT)
                 return;
         (void)pam_prompt(pamh, PAM_TEXT_INFO, NULL, "%s", text);
+}
+
+void conv_refused(pam_handle_t *pamh, const char *role, int rc)
+{
+        char msg[160];
+        const char *why;
+
+        if (rc == PAM_PERM_DENIED)
+                why = "no approved grant for it here";
+        else if (rc == PAM_AUTHINFO_UNAVAIL)
+                why = "teamd could not be asked";
+        else
+                return;
+        snprintf(msg, sizeof(msg), "pam_team: refused role %.64s: %s (not a password problem)", role, why);
+        conv_error(pamh, msg);
 }

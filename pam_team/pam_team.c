@@ -184,6 +184,7 @@ PAM_TEAM_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, co
                 rc = judge_check(pamh, flags, &args, req.user, &resp);
         }
 out:
+        conv_refused(pamh, args.role, rc);
         if (args.debug)
                 pam_syslog(pamh, LOG_DEBUG, "account: %s", pam_strerror(pamh, rc));
         team_response_clear(&resp);
