@@ -17,6 +17,13 @@
 #define RELAY_MAX_REQUESTS 256
 #define RELAY_MAX_POSTS 16
 #define RELAY_MAX_WAITERS 32
+/* Fair shares of those: one user waits for at most this many requests at
+ * once (whichever socket asks: pam_team's prompt comes through the root
+ * socket on the person's behalf), and the user socket can never take the
+ * last RELAY_WAITERS_KEPT_FOR_ROOT, so local users together cannot stop
+ * the prompt flow of everyone else. */
+#define RELAY_MAX_WAITERS_PER_USER 2
+#define RELAY_WAITERS_KEPT_FOR_ROOT 8
 /* A user may file at most this many requests through teamd per minute. */
 #define RELAY_MAX_PER_USER_PER_MIN 10
 /* POST /v1/requests: the whole call (teamctl gives teamd 5 s). */

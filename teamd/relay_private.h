@@ -49,6 +49,7 @@ struct relay_waiter {
         uint64_t next_poll;         /* CLOCK_MONOTONIC usec */
         int64_t timeout_s;
         bool api_trouble_logged;
+        bool privileged;            /* asked on the root socket */
 };
 
 struct relay {
@@ -61,6 +62,7 @@ struct relay {
         unsigned n_posts;
         struct relay_waiter *waiters;
         unsigned n_waiters;
+        unsigned n_user_socket_waiters;
 };
 
 /* What a request object of the API says (docs/api.md). */
