@@ -36,8 +36,8 @@ static const struct field request_fields[] = {
         { "duration", FT_SECONDS, TEAM_MAX_DURATION, 0, REQ(duration), OP(TEAM_OP_REQUEST), OP(TEAM_OP_REQUEST) },
         { "reason", FT_STR, TEAM_MAX_REASON, 0, REQ(reason), OP(TEAM_OP_REQUEST), 0 },
         { "ticket", FT_STR, TEAM_MAX_TICKET, 0, REQ(ticket), OP(TEAM_OP_REQUEST), 0 },
-        { "request_id", FT_STR, TEAM_MAX_ID, FL_TOKEN, REQ(request_id), OP(TEAM_OP_REQUEST_WAIT),
-          OP(TEAM_OP_REQUEST_WAIT) },
+        { "request_id", FT_STR, TEAM_MAX_ID, FL_TOKEN, REQ(request_id),
+          OP(TEAM_OP_REQUEST_WAIT) | OP(TEAM_OP_REQUEST_CANCEL), OP(TEAM_OP_REQUEST_WAIT) | OP(TEAM_OP_REQUEST_CANCEL) },
         { "timeout", FT_SECONDS, TEAM_MAX_WAIT, 0, REQ(timeout), OP(TEAM_OP_REQUEST_WAIT), OP(TEAM_OP_REQUEST_WAIT) },
 };
 
@@ -90,6 +90,7 @@ static const char *const op_names[TEAM_OP__MAX] = {
         [TEAM_OP_STATUS] = "status",
         [TEAM_OP_REQUEST] = "request",
         [TEAM_OP_REQUEST_WAIT] = "request_wait",
+        [TEAM_OP_REQUEST_CANCEL] = "request_cancel",
 };
 
 static const char *const decision_names[] = {

@@ -43,6 +43,7 @@ enum team_op {
         TEAM_OP_STATUS,            /* teamctl status (either socket) */
         TEAM_OP_REQUEST,           /* file a request with the central API (either socket) */
         TEAM_OP_REQUEST_WAIT,      /* wait for a request teamd filed (either socket) */
+        TEAM_OP_REQUEST_CANCEL,    /* withdraw a request teamd filed, by its user (either socket) */
         TEAM_OP__MAX
 };
 
@@ -69,7 +70,7 @@ struct team_request {
         int64_t duration;   /* seconds, 1..TEAM_MAX_DURATION */
         char *reason;       /* optional */
         char *ticket;       /* optional */
-        /* request_wait: the id "request" answered, and how long to wait */
+        /* request_wait, request_cancel: the id "request" answered; how long to wait */
         char *request_id;
         int64_t timeout;    /* seconds, 1..TEAM_MAX_WAIT */
 };

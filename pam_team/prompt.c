@@ -195,6 +195,30 @@ out:
         return rc;
 }
 
+/* After Ctrl-C: withdraw the request through teamd (only the user it was
+ * filed for may), so that nobody approves a request its person gave up.
+ * Bounded, and not interruptible (ps NULL: the signals stay held and
+ * pending while it runs). Tells the person how it ended. */
+static void cancel_request(pam_handle_t *pamh, int flags, const struct pam_team_args *args, const char *user,
+                           const char *id, const char *clean_id)
+{
+        struct team_request req = { .op = TEAM_OP_REQUEST_CANCEL, .user = (char *)user, .request_id = (char *)id };
+        struct team_response resp = { 0 };
+        const char *why = NULL;
+        int r;
+
+        r = prompt_call(pamh, args, NULL, PAM_TEAM_CANCEL_TIMEOUT_MS, &req, &resp, &why);
+        if (r == 0 && resp.ok) {
+                pam_syslog(pamh, LOG_NOTICE, "request %s of %s cancelled after an interrupt", id, user);
+                say(pamh, flags, "pam_team: stopped waiting; request %s cancelled", clean_id);
+        } else if (r == 0) {
+                tell_failure(pamh, "stopped waiting, but the request was not cancelled", resp.error);
+        } else {
+                tell_failure(pamh, "stopped waiting, but cannot reach teamd to cancel the request", why);
+        }
+        team_response_clear(&resp);
+}
+
 /* request_wait rounds until a decision or wait_s. PAM_SUCCESS when the
  * grant is usable, else a refusal after telling the person. */
 static int wait_decision(pam_handle_t *pamh, int flags, const struct pam_team_args *args,
@@ -228,7 +252,7 @@ static int wait_decision(pam_handle_t *pamh, int flags, const struct pam_team_ar
                 req.timeout = end - now < PAM_TEAM_WAIT_ROUND_S ? end - now : PAM_TEAM_WAIT_ROUND_S;
                 r = prompt_call(pamh, args, ps, (unsigned)req.timeout * 1000u + args->timeout_ms, &req, &resp, &why);
                 if (r == -EINTR) {
-                        say(pamh, flags, "pam_team: stopped waiting; request %s stays open (teamctl status)", clean_id);
+                        cancel_request(pamh, flags, args, user, id, clean_id);
                         conv_error(pamh, "pam_team: interrupted; access denied");
                         break;
                 }

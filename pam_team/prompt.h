@@ -20,6 +20,8 @@
 #define PAM_TEAM_WAIT_ROUND_S 10
 /* Filing the request: teamd waits up to 4 s for the central API. */
 #define PAM_TEAM_FILE_TIMEOUT_MS 8000
+/* Cancelling it after Ctrl-C: teamd waits up to 4 s for the central API. */
+#define PAM_TEAM_CANCEL_TIMEOUT_MS 6000
 
 /* True when the PAM line says prompt and the
  * application has a terminal (PAM_TTY names a character device; sshd's

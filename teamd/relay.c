@@ -97,6 +97,7 @@ void relay_free(struct relay *rl)
                 team_response_clear(&resp);
         }
         relay_wait_free_all(rl);
+        relay_cancel_free_all(rl);
         while ((q = rl->reqs)) {
                 rl->reqs = q->next;
                 free(q);
@@ -128,6 +129,9 @@ static int remember(struct relay *rl, const char *id, const char *user, const ch
                 for (struct relay_waiter *w = rl->waiters; w; w = w->next)
                         if (w->rq == *pp)
                                 w->rq = NULL;
+                for (struct relay_cancel *c = rl->cancels; c; c = c->next)
+                        if (c->rq == *pp)
+                                c->rq = NULL;
                 free(*pp);
                 *pp = NULL;
                 rl->n_reqs--;

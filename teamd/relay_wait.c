@@ -40,6 +40,9 @@ static void waiter_finish(struct relay_waiter *w, struct team_response *resp)
 {
         struct conn *c = w->conn;
 
+        /* decided, ended or refused here: no longer open as far as teamd knows */
+        if (w->rq && resp->ok && resp->request_status && strcmp(resp->request_status, "timeout") != 0)
+                w->rq->ended = true;
         w->conn = NULL;
         waiter_unlink(w);
         teamd_conn_answer(c, resp);

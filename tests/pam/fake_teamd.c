@@ -77,6 +77,10 @@ static int build_answer(const char *mode, const struct team_request *req, uint8_
                 resp.request_status = (char *)"pending";
                 resp.approvers = (char *)"nobody";
                 resp.request_expires = (int64_t)time(NULL) + 600;
+        } else if (strncmp(mode, "prompt", 6) == 0 && req->op == TEAM_OP_REQUEST_CANCEL) {
+                resp.request_id = req->request_id;
+                resp.request_status = (char *)"cancelled";
+                fprintf(stderr, "fake_teamd: cancel %s\n", req->request_id);
         } else if (strncmp(mode, "prompt", 6) == 0 && req->op == TEAM_OP_REQUEST_WAIT) {
                 resp.request_id = req->request_id;
                 resp.request_status = (char *)"timeout";

@@ -9,7 +9,8 @@ pty_drive.py), waits for the reason question, types a reason and then,
 after a random delay of 0..--max-delay seconds (filing, the messages, the
 first wait round), types Ctrl-C. The run must end within --grace seconds
 of the Ctrl-C with a non-zero status and without COMMAND's output
-(RAN-COMMAND); a run that is still waiting then is a lost Ctrl-C. The
+(RAN-COMMAND), and once the request was filed, say it was cancelled; a
+run that is still waiting then is a lost Ctrl-C. The
 whole series is bounded by --deadline. Prints one summary line; exit 0 when
 no Ctrl-C was lost and every run was refused. Standard library only.
 """
@@ -82,6 +83,8 @@ def phase(text):
         return "at-question"
     if "request r_" not in text:
         return "while-filing"
+    if "cancelled" not in text:
+        return "while-waiting-not-cancelled"
     return "while-waiting"
 
 
@@ -140,7 +143,7 @@ def main():
         done += 1
         counts[outcome] = counts.get(outcome, 0) + 1
         worst = max(worst, took)
-        if not outcome.startswith("refused"):
+        if not outcome.startswith("refused") or outcome.endswith("not-cancelled"):
             bad += 1
             sys.stderr.write(f"--- run {i}: {outcome} (Ctrl-C {delay:.3f} s after the reason) ---\n"
                              f"{transcript}\n")

@@ -127,17 +127,21 @@ exit nonzero
 within 12
 absent RAN-COMMAND" "$SUDO" echo RAN-COMMAND || fixture_fail "timeout path"
 
-step "prompt: Ctrl-C while waiting -> refused at once"
+step "prompt: Ctrl-C while waiting -> refused at once, the request cancelled through teamd"
 set_account_args "role=sudo socket=$TEAM_SOCK prompt wait=120"
 drive "expect Reason for sudo
 send testing ctrl-c
+expect request (?P<id>r_[0-9a-f]{16}) filed
 expect waiting up to 2:00
 sleep 1
 intr
+expect stopped waiting; request r_[0-9a-f]{16} cancelled
 expect interrupted
 exit nonzero
-within 10
-absent RAN-COMMAND" "$SUDO" echo RAN-COMMAND || fixture_fail "Ctrl-C while waiting"
+within 16
+absent RAN-COMMAND
+absent stays open
+run ! $decide approve \"\$M_id\" >/dev/null 2>&1" "$SUDO" echo RAN-COMMAND || fixture_fail "Ctrl-C while waiting"
 
 step "prompt: Ctrl-C at the question -> refused, nothing filed"
 drive "expect Reason for sudo
