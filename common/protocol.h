@@ -26,6 +26,7 @@
 #define TEAM_MAX_REASON 1024
 #define TEAM_MAX_JWS 16384
 #define TEAM_MAX_STATUS_GRANTS 64
+#define TEAM_MAX_STATUS_REQUESTS 64
 #define TEAM_MAX_TICKET 128
 #define TEAM_MAX_REQUEST_STATUS 32
 #define TEAM_MAX_APPROVERS 1024   /* "bob, carol, ..." for display */
@@ -99,6 +100,14 @@ struct team_grant_summary {
         int64_t exp;
 };
 
+/* A request this teamd filed for the caller that has not ended as far as
+ * teamd saw (status). */
+struct team_request_summary {
+        char *id;
+        char *role;
+        int64_t expires;         /* end of its pending time */
+};
+
 struct team_response {
         bool ok;                 /* false: "error" says why */
         char *error;
@@ -115,6 +124,8 @@ struct team_response {
         int64_t api_since;       /* when api_state last changed, 0 = never */
         size_t n_grants;
         struct team_grant_summary *grants;
+        size_t n_requests;       /* status: the caller's open requests */
+        struct team_request_summary *requests;
         /* request, request_wait (grant_id, expires and reason above too) */
         char *request_id;
         char *request_status;    /* the central API's status, or "refused" / "timeout" */

@@ -107,6 +107,38 @@ void relay_free(struct relay *rl)
         free(rl);
 }
 
+int relay_open_requests(const struct relay *rl, const char *user, struct team_response *resp)
+{
+        int64_t now = teamd_now();
+        size_t n = 0;
+
+        if (!rl)
+                return 0;
+        for (const struct relay_req *q = rl->reqs; q; q = q->next)
+                if (!q->ended && q->expires_at > now && strcmp(q->user, user) == 0)
+                        n++;
+        if (n > TEAM_MAX_STATUS_REQUESTS)
+                n = TEAM_MAX_STATUS_REQUESTS;
+        if (n == 0)
+                return 0;
+        resp->requests = calloc(n, sizeof(*resp->requests));
+        if (!resp->requests)
+                return -ENOMEM;
+        for (const struct relay_req *q = rl->reqs; q && resp->n_requests < n; q = q->next) {
+                struct team_request_summary *s = &resp->requests[resp->n_requests];
+
+                if (q->ended || q->expires_at <= now || strcmp(q->user, user) != 0)
+                        continue;
+                s->id = strdup(q->id);
+                s->role = strdup(q->role);
+                s->expires = q->expires_at;
+                resp->n_requests++;
+                if (!s->id || !s->role)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 struct relay_req *relay_find(struct relay *rl, const char *id)
 {
         for (struct relay_req *q = rl->reqs; q; q = q->next)

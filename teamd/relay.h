@@ -40,6 +40,10 @@ int relay_start(struct teamd *d, struct relay **out);
 /* Cancels calls in flight; connections still waiting are closed by
  * teamd_conn_close_all() first (teardown order), or answered here. NULL ok. */
 void relay_free(struct relay *rl);
+/* status: the requests this teamd filed for user that are still open as
+ * far as it saw (not ended, pending time not over), newest first, into
+ * resp->requests. NULL ok. 0 or -ENOMEM. */
+int relay_open_requests(const struct relay *rl, const char *user, struct team_response *resp);
 /* A grant was stored (sync, grant_add): look at the waiters now rather
  * than at the next tick. NULL ok. */
 void relay_grants_changed(struct relay *rl);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "dispatch.h"
+#include "relay.h"
 
 /* The peer's user name from its uid (SO_PEERCRED), never from the request. */
 static int peer_user_name(uid_t uid, char **out)
@@ -117,6 +118,8 @@ int teamd_handle_status(struct teamd *d, const struct teamd_peer *peer, const st
                         goto out;
         }
         r = fill_grants(d, user, resp);
+        if (r >= 0)
+                r = relay_open_requests(d->relay, user, resp);
 out:
         free(name);
         return r;

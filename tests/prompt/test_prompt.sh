@@ -222,6 +222,27 @@ fixture_log "$out"
 [ "$rc" -eq 1 ] || fixture_fail "refused relay: status $rc"
 check_contains "refusal reason" "$out" 'refused the request'
 
+step "teamctl cancel through teamd (no --server): only the user it was filed for"
+out=$(env -u TEAM_SERVER runuser -u "$user" -- "$TEAMCTL_BIN" --config "$TEAM_CONF" request sudo --for 15m \
+        --reason "cancel test" </dev/null 2>&1) || fixture_fail "relay request for the cancel test: $out"
+id=$(printf '%s' "$out" | grep -oE 'r_[0-9a-f]{16}' | head -n 1)
+[ -n "$id" ] || fixture_fail "no request id: $out"
+out=$(runuser -u "$user" -- "$TEAMCTL_BIN" --config "$TEAM_CONF" status </dev/null 2>&1)
+check_contains "teamctl status lists the open request" "$out" "^$id +sudo +"
+other=teamother$$
+fixture_add_user "$other"
+out=$(env -u TEAM_SERVER runuser -u "$other" -- "$TEAMCTL_BIN" --config "$TEAM_CONF" cancel "$id" </dev/null 2>&1); rc=$?
+fixture_log "$out"
+[ "$rc" -ne 0 ] || fixture_fail "another user cancelled $id through teamd"
+check_contains "another user's cancel" "$out" "teamd did not file request $id for $other"
+out=$(env -u TEAM_SERVER runuser -u "$user" -- "$TEAMCTL_BIN" --config "$TEAM_CONF" cancel "$id" </dev/null 2>&1); rc=$?
+fixture_log "$out"
+[ "$rc" -eq 0 ] || fixture_fail "teamctl cancel through teamd: status $rc: $out"
+check_contains "cancel through teamd" "$out" "cancelled $id through teamd"
+"$decide" approve "$id" >/dev/null 2>&1 && fixture_fail "a request cancelled through teamd could still be approved"
+out=$(runuser -u "$user" -- "$TEAMCTL_BIN" --config "$TEAM_CONF" status </dev/null 2>&1)
+printf '%s' "$out" | grep -q "$id" && fixture_fail "teamctl status still lists the cancelled request: $out"
+
 step "a user files at most 10 requests a minute through teamd"
 flood=teamflood$$
 fixture_add_user "$flood"
