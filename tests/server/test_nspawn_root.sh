@@ -42,6 +42,7 @@ mk=$top_builddir/Makefile
 [ -f "$mk" ] || skip "no Makefile in $top_builddir"
 rule=$(grep -E '^tests/server/test_server_systemd[^:]*: *teamd/test_systemd' "$mk") ||
         fail "no ordering rule for the container tests in $mk"
+# shellcheck disable=SC2016 # $(TEST_LOGS) is for make
 logs=" $(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" -f Makefile -f - print-test-logs <<<'print-test-logs: ; @echo $(TEST_LOGS)') "
 for log in ${rule%%:*} ${rule#*:}; do
         [[ $logs == *" $log "* ]] ||
