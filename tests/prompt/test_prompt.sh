@@ -290,7 +290,7 @@ if [ "$with_sudo" = 1 ] && command -v valgrind >/dev/null 2>&1 && [ -x "$conv_bi
         "$decide" approve "$id" >/dev/null || fixture_fail "approve $id"
         wait "$conv_pid"; rc=$?
         cat "$TEAM_TMP/conv.1" >&2
-        [ "$rc" -eq 0 ] || fixture_fail "prompt_conv approve: status $rc (3: valgrind error)"
+        [ "$rc" -eq 0 ] || fixture_fail "prompt_conv approve: status $rc (3: valgrind error, 4: signal mask left changed)"
 
         step "valgrind: SIGINT while waiting ends the wait at once"
         "${vg[@]}" "$conv_bin" teamtest-conv "teamval2$$" "$confdir" "valgrind ctrl-c" >"$TEAM_TMP/conv.2" 2>&1 &
@@ -302,14 +302,14 @@ if [ "$with_sudo" = 1 ] && command -v valgrind >/dev/null 2>&1 && [ -x "$conv_bi
         wait "$conv_pid"; rc=$?
         took=$(($(story_now_ms) - t0))
         cat "$TEAM_TMP/conv.2" >&2
-        [ "$rc" -eq 1 ] || fixture_fail "prompt_conv SIGINT: status $rc (3: valgrind error)"
+        [ "$rc" -eq 1 ] || fixture_fail "prompt_conv SIGINT: status $rc (3: valgrind error, 4: signal mask left changed)"
         grep -q 'interrupted' "$TEAM_TMP/conv.2" || fixture_fail "prompt_conv SIGINT: no 'interrupted' message"
         [ "$took" -lt 5000 ] || fixture_fail "prompt_conv SIGINT: the wait went on for $took ms"
 
         step "valgrind: a conversation that cannot ask (sudo -n) refuses"
         out=$("${vg[@]}" "$conv_bin" teamtest-conv "teamval3$$" "$confdir" '!fail' 2>&1); rc=$?
         fixture_log "$out"
-        [ "$rc" -eq 1 ] || fixture_fail "prompt_conv !fail: status $rc (3: valgrind error)"
+        [ "$rc" -eq 1 ] || fixture_fail "prompt_conv !fail: status $rc (3: valgrind error, 4: signal mask left changed)"
         case $out in *"request r_"*) fixture_fail "a request was filed without a reason" ;; esac
 
         step "no terminal (sshd's PAM_TTY=ssh, or none): never asked, even with answers ready"
@@ -317,7 +317,7 @@ if [ "$with_sudo" = 1 ] && command -v valgrind >/dev/null 2>&1 && [ -x "$conv_bi
                 out=$(PROMPT_CONV_TTY=$tty "${vg[@]}" "$conv_bin" teamtest-conv "teamval3$$" "$confdir" \
                         "should not be asked" 2>&1); rc=$?
                 fixture_log "$out"
-                [ "$rc" -eq 1 ] || fixture_fail "PAM_TTY='$tty': status $rc (3: valgrind error)"
+                [ "$rc" -eq 1 ] || fixture_fail "PAM_TTY='$tty': status $rc (3: valgrind error, 4: signal mask left changed)"
                 case $out in *question:*|*"request r_"*) fixture_fail "PAM_TTY='$tty': asked or filed" ;; esac
         done
 else
