@@ -13,6 +13,7 @@ set -uo pipefail
 . "${top_srcdir:-${top_builddir:?run through make check}}/tests/lib/nspawn.sh"
 nspawn_require teamd/teamd teamctl/teamctl tools/team-sign-grant systemd/teamd.service systemd/tmpfiles/teamd.conf
 root=$(nspawn_base_root) || exit $?
+nspawn_hold "$root"
 
 # Install this build into the container (overwriting the last run's).
 install -D -m 0755 "$top_builddir/teamd/teamd" "$root/usr/local/sbin/teamd"
@@ -24,6 +25,7 @@ install -m 0644 "$top_srcdir/systemd/teamd.socket" "$top_srcdir/systemd/teamd-us
 install -D -m 0644 "$top_srcdir/systemd/teamd.catalog" "$root/usr/lib/systemd/catalog/teamd.catalog"
 install -D -m 0644 "$top_builddir/systemd/tmpfiles/teamd.conf" "$root/usr/lib/tmpfiles.d/teamd.conf"
 rm -rf "$root/var/lib/teamd" "$root/etc/team" "$root/root/k.key"
+nspawn_forget_units "$root" 'teamd*' 
 install -d -m 0755 "$root/etc/team/keys"
 printf '[teamd]\nhost_id = nspawn1\n' >"$root/etc/team/teamd.conf"
 chroot "$root" systemctl enable teamd.socket teamd-user.socket >/dev/null 2>&1 || fail "systemctl enable"

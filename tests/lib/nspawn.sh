@@ -11,6 +11,12 @@
 #                                   # TEAM_NSPAWN_BOOTSTRAP=1 makes it
 #   nspawn_make_root ROOT MAKER     # makes ROOT once with "MAKER DIR", safe
 #                                   # against a second test doing the same
+#   nspawn_forget_units ROOT GLOB   # removes enablement links of units matching
+#                                   # GLOB left in the cached ROOT by earlier runs
+#   nspawn_hold ROOT                # holds ROOT.lock until the test exits: a
+#                                   # test that boots ROOT (and rewrites its
+#                                   # /etc/team) never shares it with another
+#                                   # one, from this build tree or any other
 #
 # The roots are a cache kept between runs (debootstrap needs the network
 # and minutes): tools/test-all.sh removes the ones it made; by hand,
@@ -76,6 +82,29 @@ nspawn_make_root() {
                 ( "$maker" "$tmp" "$@" ) || { rc=$?; rm -rf "$tmp"; exit "$rc"; }
                 rm -rf "$root" && mv -T "$tmp" "$root" || { rm -rf "$tmp"; fail "cannot rename $tmp to $root"; }
         ) 9>"$root.lock" || exit $?
+}
+
+# nspawn_hold ROOT: waits (30 min at most) for, then keeps, an exclusive
+# lock on ROOT.lock; the open fd stays with this shell until it exits.
+# Call it after nspawn_make_root/nspawn_base_root (they take the same lock
+# briefly in a subshell).
+nspawn_hold() {
+        local fd
+        command -v flock >/dev/null 2>&1 || fail "flock is missing (util-linux)"
+        exec {fd}>"$1.lock" || fail "cannot open $1.lock"
+        flock -w 1800 "$fd" || fail "another test has held $1 for 30 minutes"
+}
+
+# nspawn_forget_units ROOT GLOB: the root is a cache that runs of other
+# builds (other branches' units) have booted; a unit they enabled would
+# start at boot here too (e.g. teamd before the test installed its keys).
+nspawn_forget_units() {
+        local link
+        # shellcheck disable=SC2231 # GLOB is a pattern
+        for link in "$1"/etc/systemd/system/*.wants/$2; do
+                [ -L "$link" ] && rm -f "$link"
+        done
+        return 0
 }
 
 NSPAWN_PID=

@@ -3,7 +3,8 @@
 # The container root that teamd/test_systemd.sh and
 # tests/server/test_server_systemd.sh share: two tests making it at once
 # fill it once (the second waits for the first), a maker that fails or is
-# killed leaves no directory under the root's name, and make runs the two
+# killed leaves no directory under the root's name, two tests that boot the
+# root hold it one after the other, and make runs the two
 # container tests one after the other (the ordering rule names the log
 # files automake really writes). Needs no root and no network: the
 # "root" here is a directory with a marker file.
@@ -36,6 +37,20 @@ root2=$work/root2
 (nspawn_make_root "$root2" broken_maker) && fail "a failing maker made a root"
 [ -e "$root2" ] && fail "a failing maker left $root2"
 ls -d "$root2".tmp.* >/dev/null 2>&1 && fail "a failing maker left its temporary directory"
+
+# Two tests that boot the same root hold it one after the other.
+held_by() {
+        nspawn_hold "$root"
+        echo "start $1 $(date +%s%N)" >>"$work/holds"
+        sleep 1
+        echo "end $1 $(date +%s%N)" >>"$work/holds"
+}
+(held_by a) & a=$!
+(held_by b) & b=$!
+wait "$a" || fail "nspawn_hold failed"
+wait "$b" || fail "nspawn_hold failed"
+awk '{ print $1 }' "$work/holds" | tr '\n' ' ' | grep -qx 'start end start end ' ||
+        fail "two holders of $root overlapped: $(tr '\n' ' ' <"$work/holds")"
 
 # make orders the two container tests by their real log files.
 mk=$top_builddir/Makefile
