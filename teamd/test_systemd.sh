@@ -25,7 +25,6 @@ install -m 0644 "$top_srcdir/systemd/teamd.socket" "$top_srcdir/systemd/teamd-us
 install -D -m 0644 "$top_srcdir/systemd/teamd.catalog" "$root/usr/lib/systemd/catalog/teamd.catalog"
 install -D -m 0644 "$top_builddir/systemd/tmpfiles/teamd.conf" "$root/usr/lib/tmpfiles.d/teamd.conf"
 rm -rf "$root/var/lib/teamd" "$root/etc/team" "$root/root/k.key"
-nspawn_forget_units "$root" 'teamd*' 
 install -d -m 0755 "$root/etc/team/keys"
 printf '[teamd]\nhost_id = nspawn1\n' >"$root/etc/team/teamd.conf"
 # Enabling the service (as the packages do) enables its sockets too (Also=).
