@@ -36,8 +36,8 @@ static const struct field request_fields[] = {
         { "duration", FT_SECONDS, TEAM_MAX_DURATION, 0, REQ(duration), OP(TEAM_OP_REQUEST), OP(TEAM_OP_REQUEST) },
         { "reason", FT_STR, TEAM_MAX_REASON, 0, REQ(reason), OP(TEAM_OP_REQUEST), 0 },
         { "ticket", FT_STR, TEAM_MAX_TICKET, 0, REQ(ticket), OP(TEAM_OP_REQUEST), 0 },
-        { "request_id", FT_STR, TEAM_MAX_ID, FL_TOKEN, REQ(request_id), OP(TEAM_OP_REQUEST_WAIT),
-          OP(TEAM_OP_REQUEST_WAIT) },
+        { "request_id", FT_STR, TEAM_MAX_ID, FL_TOKEN, REQ(request_id),
+          OP(TEAM_OP_REQUEST_WAIT) | OP(TEAM_OP_REQUEST_CANCEL), OP(TEAM_OP_REQUEST_WAIT) | OP(TEAM_OP_REQUEST_CANCEL) },
         { "timeout", FT_SECONDS, TEAM_MAX_WAIT, 0, REQ(timeout), OP(TEAM_OP_REQUEST_WAIT), OP(TEAM_OP_REQUEST_WAIT) },
 };
 
@@ -55,7 +55,8 @@ static const struct field response_fields[] = {
         { "api_since", FT_TIME, 0, 0, RSP(api_since), OP(TEAM_OP_STATUS), 0 },
         { "api_problem", FT_STR, TEAM_MAX_REASON, 0, RSP(api_problem), OP(TEAM_OP_STATUS), 0 },
         { "grants_total", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(grants_total), OP(TEAM_OP_STATUS), 0 },
-        { "grants", FT_GRANTS, 0, 0, 0, OP(TEAM_OP_STATUS), OP(TEAM_OP_STATUS) },
+        { "grants", FT_LIST, 0, 0, RSP(grants), OP(TEAM_OP_STATUS), OP(TEAM_OP_STATUS) },
+        { "requests", FT_LIST, 0, 0, RSP(requests), OP(TEAM_OP_STATUS), 0 },
         { "request_id", FT_STR, TEAM_MAX_ID, FL_TOKEN, RSP(request_id), OPS_REQUEST, 0 },
         { "status", FT_STR, TEAM_MAX_REQUEST_STATUS, FL_TOKEN, RSP(request_status), OPS_REQUEST, OPS_REQUEST },
         { "approvers", FT_STR, TEAM_MAX_APPROVERS, FL_EMPTY_OK, RSP(approvers), OP(TEAM_OP_REQUEST), 0 },
@@ -77,11 +78,36 @@ static const struct field grant_fields[] = {
         { "exp", FT_TIME, 0, 0, GRT(exp), OPS_ALL, OPS_ALL },
 };
 
+#define RQS(f) offsetof(struct team_request_summary, f)
+
+static const struct field request_summary_fields[] = {
+        { "id", FT_STR, TEAM_MAX_ID, FL_TOKEN, RQS(id), OPS_ALL, OPS_ALL },
+        { "role", FT_STR, TEAM_MAX_ROLE, FL_TOKEN, RQS(role), OPS_ALL, OPS_ALL },
+        { "expires", FT_TIME, 0, 0, RQS(expires), OPS_ALL, 0 },
+};
+
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct field_table proto_request_table = { request_fields, N_ELEMENTS(request_fields) };
 const struct field_table proto_response_table = { response_fields, N_ELEMENTS(response_fields) };
 const struct field_table proto_grant_table = { grant_fields, N_ELEMENTS(grant_fields) };
+const struct field_table proto_request_summary_table = { request_summary_fields, N_ELEMENTS(request_summary_fields) };
+
+static const struct list_field list_fields[] = {
+        { "grants", RSP(n_grants), sizeof(struct team_grant_summary), TEAM_MAX_STATUS_GRANTS, &proto_grant_table,
+          "grants is not an array", "too many grants", "grant is not an object" },
+        { "requests", RSP(n_requests), sizeof(struct team_request_summary), TEAM_MAX_STATUS_REQUESTS,
+          &proto_request_summary_table, "requests is not an array", "too many requests",
+          "request is not an object" },
+};
+
+const struct list_field *proto_list_field(const char *name)
+{
+        for (size_t i = 0; i < N_ELEMENTS(list_fields); i++)
+                if (strcmp(list_fields[i].name, name) == 0)
+                        return &list_fields[i];
+        return NULL;
+}
 const struct field proto_error_field = { "error", FT_STR, TEAM_MAX_REASON, 0, RSP(error), OPS_ALL, 0 };
 
 
@@ -93,6 +119,7 @@ static const char *const op_names[TEAM_OP__MAX] = {
         [TEAM_OP_STATUS] = "status",
         [TEAM_OP_REQUEST] = "request",
         [TEAM_OP_REQUEST_WAIT] = "request_wait",
+        [TEAM_OP_REQUEST_CANCEL] = "request_cancel",
 };
 
 static const char *const decision_names[] = {
@@ -186,7 +213,7 @@ const char *proto_check_string(const struct field *f, const char *s, size_t len)
 
 /* ---- encoding ---- */
 
-static int encode_grants(struct json_object *obj, const struct team_response *resp, unsigned op);
+static int encode_list(struct json_object *obj, const struct field *f, const void *base, unsigned op);
 
 /* Emits the fields of table that op allows and base has. */
 static int encode_fields(struct json_object *obj, const struct field_table *table, unsigned op,
@@ -247,8 +274,8 @@ static int encode_fields(struct json_object *obj, const struct field_table *tabl
                                 r = team_json_add(obj, f->name, json_object_new_string(api_state_names[s]));
                         break;
                 }
-                case FT_GRANTS:
-                        r = resp ? encode_grants(obj, resp, op) : -EINVAL;
+                case FT_LIST:
+                        r = resp ? encode_list(obj, f, base, op) : -EINVAL;
                         break;
                 case FT_SECONDS: {
                         int64_t v = *(const int64_t *)p;
@@ -275,24 +302,32 @@ static int encode_fields(struct json_object *obj, const struct field_table *tabl
         return r;
 }
 
-static int encode_grants(struct json_object *obj, const struct team_response *resp, unsigned op)
+static int encode_list(struct json_object *obj, const struct field *f, const void *base, unsigned op)
 {
+        const struct list_field *lf = proto_list_field(f->name);
+        const char *elems;
         struct json_object *arr;
-        size_t i;
+        size_t i, n;
         int r;
 
-        if (resp->n_grants > TEAM_MAX_STATUS_GRANTS || (resp->n_grants > 0 && !resp->grants))
+        if (!lf)
                 return -EINVAL;
+        n = *(const size_t *)((const char *)base + lf->count_offset);
+        elems = *(const char *const *)((const char *)base + f->offset);
+        if (n > lf->max || (n > 0 && !elems))
+                return -EINVAL;
+        if (n == 0 && !(f->required & OP(op)))
+                return 0;
         arr = json_object_new_array();
-        r = team_json_add(obj, "grants", arr);
-        for (i = 0; r == 0 && i < resp->n_grants; i++) {
+        r = team_json_add(obj, f->name, arr);
+        for (i = 0; r == 0 && i < n; i++) {
                 struct json_object *g = json_object_new_object();
 
                 if (!g) {
                         r = -ENOMEM;
                         break;
                 }
-                r = encode_fields(g, &proto_grant_table, op, &resp->grants[i], NULL);
+                r = encode_fields(g, lf->elem, op, elems + i * lf->elem_size, NULL);
                 if (r == 0 && json_object_array_add(arr, g) < 0)
                         r = -ENOMEM;
                 if (r < 0)
@@ -408,6 +443,11 @@ void team_response_clear(struct team_response *resp)
                 free(resp->grants[i].reason);
         }
         free(resp->grants);
+        for (i = 0; resp->requests && i < resp->n_requests; i++) {
+                free(resp->requests[i].id);
+                free(resp->requests[i].role);
+        }
+        free(resp->requests);
         free(resp->request_id);
         free(resp->request_status);
         free(resp->approvers);

@@ -26,6 +26,7 @@
 #define TEAM_MAX_REASON 1024
 #define TEAM_MAX_JWS 16384
 #define TEAM_MAX_STATUS_GRANTS 64
+#define TEAM_MAX_STATUS_REQUESTS 64
 #define TEAM_MAX_TICKET 128
 #define TEAM_MAX_REQUEST_STATUS 32
 #define TEAM_MAX_APPROVERS 1024   /* "bob, carol, ..." for display */
@@ -43,6 +44,7 @@ enum team_op {
         TEAM_OP_STATUS,            /* teamctl status (either socket) */
         TEAM_OP_REQUEST,           /* file a request with the central API (either socket) */
         TEAM_OP_REQUEST_WAIT,      /* wait for a request teamd filed (either socket) */
+        TEAM_OP_REQUEST_CANCEL,    /* withdraw a request teamd filed, by its user (either socket) */
         TEAM_OP__MAX
 };
 
@@ -69,7 +71,7 @@ struct team_request {
         int64_t duration;   /* seconds, 1..TEAM_MAX_DURATION */
         char *reason;       /* optional */
         char *ticket;       /* optional */
-        /* request_wait: the id "request" answered, and how long to wait */
+        /* request_wait, request_cancel: the id "request" answered; how long to wait */
         char *request_id;
         int64_t timeout;    /* seconds, 1..TEAM_MAX_WAIT */
 };
@@ -101,6 +103,14 @@ struct team_grant_summary {
         int64_t exp;
 };
 
+/* A request this teamd filed for the caller that has not ended as far as
+ * teamd saw (status). */
+struct team_request_summary {
+        char *id;
+        char *role;
+        int64_t expires;         /* end of its pending time */
+};
+
 struct team_response {
         bool ok;                 /* false: "error" says why */
         char *error;
@@ -119,6 +129,8 @@ struct team_response {
         int64_t grants_total;    /* status as root: active grants on the host (grants lists the first) */
         size_t n_grants;
         struct team_grant_summary *grants;
+        size_t n_requests;       /* status: the caller's open requests */
+        struct team_request_summary *requests;
         /* request, request_wait (grant_id, expires and reason above too) */
         char *request_id;
         char *request_status;    /* the central API's status, or "refused" / "timeout" */

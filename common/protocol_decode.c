@@ -74,34 +74,39 @@ static int decode_string(const struct field *f, struct json_object *val, char **
         return *out ? 0 : -ENOMEM;
 }
 
-static int decode_grants(struct json_object *val, struct team_response *resp, unsigned op, const char **why)
+static int decode_list(const struct field *f, struct json_object *val, void *base, unsigned op, const char **why)
 {
-        size_t i, n;
+        const struct list_field *lf = proto_list_field(f->name);
+        char **elems = field_ptr(base, f);
+        size_t i, n, *count;
         int r = 0;
 
+        if (!lf)
+                return -EINVAL;
+        count = (size_t *)((char *)base + lf->count_offset);
         if (!json_object_is_type(val, json_type_array)) {
-                *why = "grants is not an array";
+                *why = lf->not_array;
                 return -EBADMSG;
         }
         n = json_object_array_length(val);
-        if (n > TEAM_MAX_STATUS_GRANTS) {
-                *why = "too many grants";
+        if (n > lf->max) {
+                *why = lf->too_many;
                 return -EBADMSG;
         }
         if (n == 0)
                 return 0;
-        resp->grants = calloc(n, sizeof(*resp->grants));
-        if (!resp->grants)
+        *elems = calloc(n, lf->elem_size);
+        if (!*elems)
                 return -ENOMEM;
-        resp->n_grants = n;
+        *count = n;
         for (i = 0; i < n && r == 0; i++) {
                 struct json_object *g = json_object_array_get_idx(val, i);
 
                 if (!json_object_is_type(g, json_type_object)) {
-                        *why = "grant is not an object";
+                        *why = lf->not_object;
                         return -EBADMSG;
                 }
-                r = decode_fields(g, &proto_grant_table, op, &resp->grants[i], NULL, true, why);
+                r = decode_fields(g, lf->elem, op, *elems + i * lf->elem_size, NULL, true, why);
         }
         return r;
 }
@@ -158,8 +163,8 @@ static int decode_value(const struct field *f, struct json_object *val, void *ba
                 else
                         *(enum team_api_state *)p = (enum team_api_state)i;
                 return 0;
-        case FT_GRANTS:
-                return decode_grants(val, base, op, why);
+        case FT_LIST:
+                return decode_list(f, val, base, op, why);
         case FT_SECONDS:
                 r = decode_int64(val, 1, f->cap, "number of seconds out of range", p, why);
                 if (r <= 0)

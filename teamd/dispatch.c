@@ -26,6 +26,7 @@ static const struct {
         [TEAM_OP_STATUS] = { teamd_handle_status, true, false },
         [TEAM_OP_REQUEST] = { teamd_handle_request, true, false },
         [TEAM_OP_REQUEST_WAIT] = { teamd_handle_request_wait, true, false },
+        [TEAM_OP_REQUEST_CANCEL] = { teamd_handle_request_cancel, true, false },
 };
 
 __attribute__((format(printf, 3, 0)))

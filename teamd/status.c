@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "dispatch.h"
+#include "relay.h"
 #include "status.h"
 
 /* The peer's user name from its uid (SO_PEERCRED), never from the request. */
@@ -74,6 +75,8 @@ int teamd_handle_status(struct teamd *d, const struct teamd_peer *peer, const st
                         goto out;
         }
         r = user ? status_fill_user_grants(d, user, resp) : status_fill_host_grants(d, resp);
+        if (r >= 0 && user)
+                r = relay_open_requests(d->relay, user, resp);
 out:
         free(name);
         return r;

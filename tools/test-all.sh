@@ -14,8 +14,21 @@ install_deps test || exit 1
 
 jobs=$(nproc 2>/dev/null || echo 2)
 # teamd/test_systemd.sh boots a real systemd in a container; let it make
-# its Debian root once (about two minutes, cached in /var/tmp).
+# its Debian root once (about two minutes, cached in /var/tmp). A root this
+# run made (about 260 MB each) is removed at the end unless
+# TEAM_NSPAWN_KEEP=1; one that was already there is a cache and stays.
 export TEAM_NSPAWN_BOOTSTRAP=${TEAM_NSPAWN_BOOTSTRAP:-1}
+nspawn_roots=()
+for r in "${TEAM_NSPAWN_ROOT:-/var/tmp/pam_team-nspawn-root}" \
+        "${TEAM_SERVER_NSPAWN_ROOT:-/var/tmp/team-server-nspawn-root}"; do
+        [ -e "$r" ] || nspawn_roots+=("$r")
+done
+remove_made_roots() {
+        local r
+        [ "${TEAM_NSPAWN_KEEP:-0}" = 1 ] && return 0
+        for r in "${nspawn_roots[@]}"; do rm -rf "$r" "$r.lock" "$r".tmp.*; done
+}
+trap remove_made_roots EXIT
 passed=0 failed=0 skipped=0
 failures=()
 
