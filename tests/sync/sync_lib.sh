@@ -126,17 +126,17 @@ account required $PAM_TEAM_SO role=$1 socket=$TEAM_SOCK timeout_ms=1000
 EOPAM
 }
 
-# pam_expect USER ROLE RESULT [MAX_MS]: one account check must give RESULT
-# (PAM_SUCCESS, PAM_PERM_DENIED, ...) within MAX_MS (default 1000) of wall
-# time, process start included.
+# pam_expect USER ROLE RESULT: one account check must give RESULT
+# (PAM_SUCCESS, PAM_PERM_DENIED, ...). A teamd too slow to answer shows as
+# a wrong RESULT (the module's own timeout_ms denies), so no duration is
+# asserted; PAM_LAST_MS reports the wall time, process start included.
 pam_expect() {
-        local user=$1 role=$2 want=$3 max=${4:-1000} t0 t1 got
+        local user=$1 role=$2 want=$3 t0 t1 got
         [ -f "$TEAM_TMP/pam.d/synctest-$role" ] || pam_conf "$role"
         t0=$(now_ms)
         got=$("$PAM_CHECK" "synctest-$role" "$user" "$TEAM_TMP/pam.d" account 2>/dev/null)
         t1=$(now_ms)
         [ "$got" = "$want" ] || fixture_fail "PAM account check of $user for $role: $got, expected $want"
-        [ $((t1 - t0)) -le "$max" ] || fixture_fail "PAM account check of $user took $((t1 - t0)) ms (> $max ms)"
         # shellcheck disable=SC2034 # read by the scripts that source this file
         PAM_LAST_MS=$((t1 - t0))
 }
