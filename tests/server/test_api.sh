@@ -112,7 +112,12 @@ expect_code() {
         if [ "$CODE" = "$1" ]; then pass "$2 -> $1"; else fail "$2: expected $1, got $CODE $(head -c 300 "$T/resp")"; fi
 }
 
+# The installed server has no test clock: the offset file of the tests'
+# build (server/clock_fake.c) must not move it, even when named.
+echo 31536000 >"$T/clock-offset"
+export TEAM_SERVER_CLOCK_OFFSET_FILE=$T/clock-offset
 start_server
+unset TEAM_SERVER_CLOCK_OFFSET_FILE
 
 # --- public endpoints ---
 api GET /healthz ""
@@ -146,6 +151,9 @@ RID=$(jget 'o["id"]')
 [[ $RID =~ ^r_[0-9a-f]{16}$ ]] && [ "$(jget 'o["status"]')" = pending ] && [ "$(jget 'o["user"]')" = alice ] &&
         [ "$(jget 'o["filed_by"]')" = user:alice ] && pass "request $RID is pending, for alice, filed by user:alice" ||
         fail "request object: $(cat "$T/resp")"
+"$PY" -c 'import sys, time; sys.exit(0 if abs(int(sys.argv[1]) - time.time()) < 86400 else 1)' "$(jget 'o["created_at"]')" &&
+        pass "the production server ignores TEAM_SERVER_CLOCK_OFFSET_FILE (created_at is now)" ||
+        fail "the production server read the test clock offset: created_at $(jget 'o["created_at"]')"
 api GET "/v1/requests/$RID" "$BOB"
 expect_code 200 "an approver sees the request"
 api GET "/v1/requests?status=pending" "$BOB"

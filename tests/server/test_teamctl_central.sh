@@ -12,7 +12,8 @@ set -uo pipefail
 
 : "${top_builddir:?run through make check}"
 PY=${PYTHON3:-$(command -v python3 || true)}
-SERVER_BIN=$top_builddir/server/team-server
+# the test-only build with the movable clock (server/clock_fake.c)
+SERVER_BIN=$top_builddir/server/team-server-fakeclock
 TEAMCTL_BIN=$top_builddir/teamctl/teamctl
 SIGN_BIN=$top_builddir/tools/team-sign-grant
 if [ -z "$PY" ]; then
