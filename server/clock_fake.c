@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The test clock (see clock_fake.h). */
 #include "config.h"
 

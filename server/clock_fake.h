@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A movable clock for test programs only (server/clock_fake.c, linked in
  * place of server/clock.c; never into the installed team-server).
  *

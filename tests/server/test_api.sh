@@ -218,6 +218,14 @@ bad_request_body '{"role":"sudo","host":"web1","duration":-5,"reason":"x"}' "neg
 bad_request_body '{"role":7,"host":"web1","duration":60,"reason":"x"}' "role as a number"
 bad_request_body '{"role":"sudo","host":"web1","duration":60,"reason":"x","admin":true}' "unknown field"
 bad_request_body '{"role":"sudo","host":"web1","duration":60,"reason":"a\u0000b"}' "NUL in reason"
+# C0 and C1 controls: what every host refuses in a grant
+# (common/claim_text.c) is refused here, naming the field, never signed.
+for bad in '\u0085' '\u009b[2J' '\u001b'; do
+        bad_request_body "{\"role\":\"sudo\",\"host\":\"web1\",\"duration\":60,\"reason\":\"a${bad}b\"}" "reason with $bad"
+        grep -q '"reason\\*"' "$T/resp" && pass "the 400 names the field reason" || fail "400 does not name reason: $(cat "$T/resp")"
+done
+api POST /v1/requests "$ALICE" '{"role":"sudo","host":"web1","duration":60,"reason":"na\u00efve caf\u00e9 \u2014 ok"}'
+expect_code 201 "a reason with printable non-ASCII text is accepted"
 api POST "/v1/requests/$RID/approve" "$BOB" '{"comment":5}'
 expect_error 400 bad_request "comment as a number"
 api POST /v1/requests "$ALICE" '{"role":"nosuchrole","host":"web1","duration":60,"reason":"x"}'
