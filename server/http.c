@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 
+#include "conn_guard.h"
 #include "http.h"
 #include "metrics.h"
 #include "parse.h"
@@ -42,6 +43,7 @@ struct http_server {
         size_t max_body;
         char *tls_cert;
         char *tls_key;
+        struct conn_guard *guard;
 };
 
 const char *http_error_code(unsigned status)
@@ -210,6 +212,15 @@ static int route(struct http_server *srv, struct http_req *req, char **scratch)
         return 0;
 }
 
+/* The connection's admission entry (conn_guard.h), kept in MHD's socket
+ * context. */
+static struct conn_guard_entry *guard_entry(struct MHD_Connection *conn)
+{
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+        return ci ? ci->socket_context : NULL;
+}
+
 struct conn_state {
         struct http_req req;
         char *scratch;       /* path copy the params point into */
@@ -247,6 +258,7 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
                 const char *authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 
                 r = auth_identify(srv->store, authz, &req->who);
+                conn_guard_request_started(srv->guard, guard_entry(conn), r == 0);
                 if (r == -EACCES)
                         http_reply_error(req, 401, "unauthorized",
                                          "%s (send Authorization: Bearer TOKEN; tokens come from "
@@ -346,11 +358,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
+        struct http_server *srv = cls;
         struct conn_state *cs = *con_cls;
 
-        (void)cls;
-        (void)conn;
         (void)toe;
+        conn_guard_request_ended(srv->guard, guard_entry(conn));
         if (!cs)
                 return;
         if (cs->req.state_free)
@@ -362,6 +374,23 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         free(cs->scratch);
         free(cs);
         *con_cls = NULL;
+}
+
+/* Accepted and closed connections: their admission entries. MHD calls
+ * "closed" before it closes the descriptor. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+        struct http_server *srv = cls;
+
+        if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+                const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+                *socket_context = ci ? conn_guard_opened(srv->guard, ci->connect_fd) : NULL;
+        } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+                conn_guard_closed(srv->guard, *socket_context);
+                *socket_context = NULL;
+        }
 }
 
 __attribute__((format(printf, 2, 0)))
@@ -429,6 +458,7 @@ static void server_free(struct http_server *s)
                 free(s->tls_key);
         }
         free(s->tls_cert);
+        conn_guard_free(s->guard);
         free(s);
 }
 
@@ -453,6 +483,11 @@ int http_server_start(const struct server_config *cfg, struct srv_store *store, 
         s->n_routes = n_routes;
         s->app = app;
         s->max_body = (size_t)cfg->max_body;
+        r = conn_guard_new(cfg->header_timeout * 1000, cfg->max_anonymous_connections, &s->guard);
+        if (r < 0) {
+                snprintf(err, errlen, "cannot start the connection deadline thread: %s", strerror(-r));
+                goto fail;
+        }
         if (strchr(cfg->listen_host, ':')) {
                 sin6->sin6_family = AF_INET6;
                 sin6->sin6_port = htons(cfg->listen_port);
@@ -479,7 +514,11 @@ int http_server_start(const struct server_config *cfg, struct srv_store *store, 
         opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL };
         opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->connection_timeout, NULL };
         opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, NULL };
-        opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL };
+        if (cfg->max_connections_per_address)
+                opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                                      (intptr_t)cfg->max_connections_per_address, NULL };
+        opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s };
+        opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s };
         opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL };
         if (cfg->threads > 1)
                 opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->threads, NULL };
