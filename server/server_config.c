@@ -75,7 +75,6 @@ static int set_defaults(struct server_config *cfg)
         cfg->max_connections = SERVER_DEFAULT_MAX_CONNECTIONS;
         cfg->connection_timeout = SERVER_DEFAULT_CONNECTION_TIMEOUT;
         cfg->threads = SERVER_DEFAULT_THREADS;
-        cfg->header_timeout = SERVER_DEFAULT_HEADER_TIMEOUT;
         cfg->max_connections_per_address = SERVER_DEFAULT_MAX_PER_ADDRESS;
         if (!cfg->listen || !cfg->database || !cfg->signing_keys || !cfg->policy)
                 return -ENOMEM;
@@ -296,6 +295,10 @@ static int check_admission(struct server_config *cfg, const char *filename, char
 {
         if (!cfg->max_anonymous_connections)
                 cfg->max_anonymous_connections = cfg->max_connections / 4;
+        if (!cfg->header_timeout)
+                cfg->header_timeout = cfg->connection_timeout > SERVER_DEFAULT_HEADER_TIMEOUT
+                                              ? SERVER_DEFAULT_HEADER_TIMEOUT
+                                              : cfg->connection_timeout - 1;
         if (cfg->max_anonymous_connections >= cfg->max_connections) {
                 snprintf(err, errlen, "%s: [server] max_anonymous_connections (%llu) must be below max_connections "
                          "(%llu): the rest is kept for authenticated feed and API clients", filename,

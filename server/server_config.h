@@ -41,7 +41,8 @@ struct server_config {
         uint64_t max_connections;
         uint64_t connection_timeout; /* seconds of idleness before MHD closes */
         uint64_t threads;           /* MHD worker threads */
-        uint64_t header_timeout;    /* seconds an unauthenticated connection has per request */
+        uint64_t header_timeout;    /* seconds an unauthenticated connection has per request (default
+                                     * 10, below connection_timeout) */
         uint64_t max_anonymous_connections; /* unauthenticated at once (default max_connections / 4) */
         uint64_t max_connections_per_address; /* 0: no limit (behind a load balancer) */
 
