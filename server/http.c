@@ -261,8 +261,9 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
                 conn_guard_request_started(srv->guard, guard_entry(conn), r == 0);
                 if (r == -EACCES)
                         http_reply_error(req, 401, "unauthorized",
-                                         "%s (send Authorization: Bearer TOKEN; tokens come from "
-                                         "'team-server admin user add')",
+                                         "%s (send Authorization: Bearer TOKEN; an administrator issues "
+                                         "tokens with 'team-server admin user|host add' and reissues a lost "
+                                         "one with 'team-server admin user|host rotate-token')",
                                          authz ? "unknown or malformed token" : "no bearer token");
                 else if (r < 0)
                         http_reply_error(req, 500, "internal", "cannot check the token now; try again");

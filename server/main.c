@@ -43,6 +43,7 @@ static void usage(FILE *f)
         fprintf(f, "Usage: team-server [--config FILE]\n"
                    "       team-server [--config FILE] admin user add NAME [--groups a,b]\n"
                    "       team-server [--config FILE] admin host add ID [--groups a,b]\n"
+                   "       team-server [--config FILE] admin user|host list|remove|set-groups|rotate-token ...\n"
                    "\n"
                    "The TEAM central approval API.\n"
                    "\n"

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -71,3 +72,10 @@ int sq_webhook_next_at(struct srv_store *s, int64_t *out);
 int sq_webhook_job_read(sqlite3_stmt *st, struct srv_webhook_job *out);
 /* store_sqlite_webhook.c (webhook engineer) */
 int sq_webhook_head(struct srv_store *s, const char *target, struct srv_webhook_job *out);
+/* store_sqlite_identity.c: the identity lifecycle */
+int sq_identity_list(struct srv_store *s, bool host, char ***out);
+int sq_identity_remove(struct srv_store *s, bool host, const char *name);
+int sq_identity_set_groups(struct srv_store *s, bool host, const char *name, char *const *groups);
+int sq_identity_set_token(struct srv_store *s, bool host, const char *name, const uint8_t hash[SRV_TOKEN_HASH_LEN]);
+/* Inserts name's groups (inside the caller's transaction). */
+int sq_groups_insert(struct sqlite_store *s, bool host, const char *name, char *const *groups);
