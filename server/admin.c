@@ -12,10 +12,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 
 #include "auth.h"
@@ -234,6 +239,28 @@ static int run(struct srv_store *store, const struct admin_args *a, char **group
         return r;
 }
 
+/* Run as root, the admin commands become the owner of the database's
+ * directory (the service's own user, see team-server.service) before
+ * they open it, so that no file sqlite creates there (the database, its
+ * -wal and -shm) ends up owned by root and unreadable by the service. */
+static int become_database_owner(const char *database)
+{
+        char dir[PATH_MAX];
+        struct stat sb;
+
+        if (geteuid() != 0)
+                return 0;
+        if (snprintf(dir, sizeof(dir), "%s", database) >= (int)sizeof(dir))
+                return -ENAMETOOLONG;
+        if (stat(dirname(dir), &sb) < 0)
+                return errno == ENOENT ? 0 : -errno;  /* the store says what is missing */
+        if (sb.st_uid == 0)
+                return 0;
+        if (setgroups(0, NULL) < 0 || setgid(sb.st_gid) < 0 || setuid(sb.st_uid) < 0)
+                return -errno;
+        return 0;
+}
+
 int admin_main(const struct server_config *cfg, int argc, char **argv)
 {
         struct srv_store *store = NULL;
@@ -252,6 +279,12 @@ int admin_main(const struct server_config *cfg, int argc, char **argv)
         if (r < 0) {
                 fprintf(stderr, "team-server: groups: give up to %d names separated by commas\n", ADMIN_MAX_GROUPS);
                 return 2;
+        }
+        r = become_database_owner(cfg->database);
+        if (r < 0) {
+                fprintf(stderr, "team-server: cannot become the owner of %s's directory: %s\n", cfg->database,
+                        strerror(-r));
+                goto out;
         }
         r = srv_store_open_sqlite(cfg->database, &store, err, sizeof(err));
         if (r < 0) {
