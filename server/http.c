@@ -56,6 +56,7 @@ const char *http_error_code(unsigned status)
         case 405: return "method_not_allowed";
         case 409: return "conflict";
         case 413: return "too_large";
+        case 429: return "too_many_requests";
         case 503: return "unavailable";
         default: return status >= 500 ? "internal" : "bad_request";
         }
@@ -80,6 +81,12 @@ static enum http_result queue(struct http_req *req, unsigned status, const char 
         MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
         if (status == 401)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"team\"");
+        if (req->retry_after && (status == 429 || status == 503)) {
+                char secs[24];
+
+                snprintf(secs, sizeof(secs), "%llu", (unsigned long long)req->retry_after);
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+        }
         if (MHD_queue_response(req->conn, status, resp) != MHD_YES)
                 fprintf(stderr, "team-server: cannot queue a %u answer for %s %s\n", status, req->method,
                         req->path);
@@ -129,6 +136,18 @@ enum http_result http_reply_error(struct http_req *req, unsigned status, const c
                 return queue(req, 500, "application/json", oom, sizeof(oom) - 1);
         }
         return http_reply_json(req, status, o);
+}
+
+enum http_result http_reply_too_many(struct http_req *req, uint64_t seconds, const char *fmt, ...)
+{
+        char msg[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        req->retry_after = seconds;
+        return http_reply_error(req, 429, "too_many_requests", "%s", msg);
 }
 
 const char *http_query(struct http_req *req, const char *key)

@@ -119,9 +119,15 @@ struct lc_list_query {
         bool has_status;
         enum lc_status status;
         bool mine;                    /* only the caller's own (filed by or for them) */
+        size_t limit;                 /* requests looked at, 1..SRV_REQUEST_LIST_MAX; 0 = LC_LIST_DEFAULT */
+        const char *cursor;           /* NULL, or a previous answer's next_cursor */
+        char *next_cursor;            /* NULL, or SRV_ID_LEN + 1 bytes: the next page's cursor, "" on the last */
 };
+#define LC_LIST_DEFAULT 100
 /* Users: requests they filed or that are for them, plus pending ones they
- * may decide (unless mine). Hosts: requests for their id. Newest first. */
+ * may decide (unless mine). Hosts: requests for their id. Newest first,
+ * one page: limit requests are looked at (fewer may match a derived
+ * status) and next_cursor says where the next page starts. */
 int lc_request_list(struct lc *lc, const struct lc_caller *who, const struct lc_list_query *q,
                     struct srv_request **out, size_t *n, char *msg, size_t msglen);
 

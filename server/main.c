@@ -28,6 +28,7 @@
 #include "lifecycle.h"
 #include "metrics.h"
 #include "policy.h"
+#include "rate_limit.h"
 #include "routes.h"
 #include "server.h"
 #include "server_config.h"
@@ -75,6 +76,7 @@ struct running {
         struct feed *feed;
         struct webhook *webhook;
         struct http_server *http;
+        struct rate_limit *request_rate;
         struct server_app app;
 };
 
@@ -109,8 +111,14 @@ static int start(struct running *s, char *err, size_t errlen)
         r = webhook_start(s->store, s->lc, s->cfg.webhooks, s->cfg.n_webhooks, NULL, &s->webhook, err, errlen);
         if (r < 0)
                 return r;
+        if (s->cfg.request_rate_limit) {
+                r = rate_limit_new(s->cfg.request_rate_limit, &s->request_rate);
+                if (r < 0)
+                        return r;
+        }
         s->app = (struct server_app){
                 .cfg = &s->cfg, .store = s->store, .lc = s->lc, .signer = s->signer, .feed = s->feed,
+                .request_rate = s->request_rate,
         };
         metrics_init(server_route_names, server_n_routes);
         return http_server_start(&s->cfg, s->store, server_routes, server_n_routes, &s->app, &s->http, err, errlen);
@@ -136,6 +144,7 @@ static void stop(struct running *s)
                 http_server_stop(s->http);
         }
         webhook_stop(s->webhook);
+        rate_limit_free(s->request_rate);
         feed_free(s->feed);
         lc_free(s->lc);
         srv_signer_free(s->signer);

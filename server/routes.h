@@ -11,12 +11,15 @@
 #include "store.h"
 
 /* The app pointer every handler gets (http_req.app). */
+struct rate_limit;
+
 struct server_app {
         const struct server_config *cfg;
         struct srv_store *store;
         struct lc *lc;
         struct srv_signer *signer;
         struct feed *feed;
+        struct rate_limit *request_rate;  /* POST /v1/requests per identity; NULL = no limit */
 };
 
 extern const struct http_route server_routes[];

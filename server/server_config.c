@@ -36,6 +36,7 @@ static const struct config_key server_keys[] = {
         { "server", "header_timeout", CONFIG_DURATION, K(header_timeout), 1, 600 },
         { "server", "max_anonymous_connections", CONFIG_UINT, K(max_anonymous_connections), 1, 1000000 },
         { "server", "max_connections_per_address", CONFIG_UINT, K(max_connections_per_address), 0, 1000000 },
+        { "server", "request_rate_limit", CONFIG_UINT, K(request_rate_limit), 0, 1000000 },
 };
 #define N_SERVER_KEYS (sizeof(server_keys) / sizeof(server_keys[0]))
 
@@ -76,6 +77,7 @@ static int set_defaults(struct server_config *cfg)
         cfg->connection_timeout = SERVER_DEFAULT_CONNECTION_TIMEOUT;
         cfg->threads = SERVER_DEFAULT_THREADS;
         cfg->max_connections_per_address = SERVER_DEFAULT_MAX_PER_ADDRESS;
+        cfg->request_rate_limit = SERVER_DEFAULT_REQUEST_RATE;
         if (!cfg->listen || !cfg->database || !cfg->signing_keys || !cfg->policy)
                 return -ENOMEM;
         return 0;

@@ -123,9 +123,10 @@ struct srv_request_filter {
         const char *host;             /* ... or whose host is this id ... */
         const char *const *roles;     /* ... or (pending only) of one of these roles; NULL-terminated */
         const char *extends;          /* AND: only requests extending this grant id */
-        size_t limit;                 /* 0 = SRV_REQUEST_LIST_MAX */
+        const char *before;           /* AND: only requests listed after this id (a page's cursor) */
+        size_t limit;                 /* 0 = SRV_REQUEST_LIST_MAX; at most SRV_REQUEST_LIST_MAX + 1 */
 };
-#define SRV_REQUEST_LIST_MAX 500
+#define SRV_REQUEST_LIST_MAX 500      /* the largest page */
 
 /* ---- host feed ---- */
 
