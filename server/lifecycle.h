@@ -155,11 +155,16 @@ int lc_revoke(struct lc *lc, const struct lc_caller *who, const char *grant_id, 
 int lc_extend(struct lc *lc, const struct lc_caller *who, const char *grant_id, int64_t duration,
               const char *reason, struct srv_request *out, char *msg, size_t msglen);
 
+/* One feed answer holds at most this many bytes of ids and JWS (half of
+ * teamd's default response cap) besides the store's entry bound. */
+#define LC_FEED_MAX_BYTES (512 * 1024)
 /* Host feed: only the host itself (who->kind == LC_CALLER_HOST, who->name
  * == host_id, else -EPERM). cursor: NULL or "" = from the start, else a
  * decimal from a previous answer (-EINVAL if malformed or in the future).
  * Fills "grants": [{"id","jws"}], "revoked": [ids], "cursor": "N" into a
- * new json object; *n_items = grants + revoked (0: the caller may wait). */
+ * new json object; *n_items = grants + revoked (0: the caller may wait).
+ * An answer cut at LC_FEED_MAX_BYTES or the store's entry bound carries
+ * the cursor of its last entry, so the next call goes on from there. */
 int lc_feed_since(struct lc *lc, const struct lc_caller *who, const char *host_id, const char *cursor,
                   struct json_object **out, size_t *n_items, char *msg, size_t msglen);
 
