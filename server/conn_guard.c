@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "conn_guard.h"
+#include "metrics.h"
 
 #define TICK_MS 200
 
@@ -40,8 +41,6 @@ struct conn_guard {
         uint64_t max_anonymous;
         struct conn_guard_entry *head, *tail;
         uint64_t n_anonymous;
-        uint64_t n_evicted;
-        uint64_t n_timed_out;
 };
 
 static uint64_t now_ms(void)
@@ -101,7 +100,7 @@ static void *deadline_thread(void *arg)
 
                 while (g->head && g->head->deadline_ms <= now) {
                         doom(g, g->head);
-                        g->n_timed_out++;
+                        metrics_count_connection_timed_out();
                 }
                 clock_gettime(CLOCK_MONOTONIC, &ts);
                 ts.tv_nsec += TICK_MS * 1000000L;
@@ -172,7 +171,7 @@ struct conn_guard_entry *conn_guard_opened(struct conn_guard *g, int fd)
         pthread_mutex_lock(&g->lock);
         while (g->head && g->n_anonymous >= g->max_anonymous) {
                 doom(g, g->head);
-                g->n_evicted++;
+                metrics_count_connection_evicted();
         }
         append_entry(g, e);
         pthread_mutex_unlock(&g->lock);
@@ -212,29 +211,4 @@ void conn_guard_request_ended(struct conn_guard *g, struct conn_guard_entry *e)
                 append_entry(g, e);
         }
         pthread_mutex_unlock(&g->lock);
-}
-
-static uint64_t read_count(struct conn_guard *g, const uint64_t *field)
-{
-        uint64_t v;
-
-        pthread_mutex_lock(&g->lock);
-        v = *field;
-        pthread_mutex_unlock(&g->lock);
-        return v;
-}
-
-uint64_t conn_guard_anonymous(struct conn_guard *g)
-{
-        return g ? read_count(g, &g->n_anonymous) : 0;
-}
-
-uint64_t conn_guard_evicted(struct conn_guard *g)
-{
-        return g ? read_count(g, &g->n_evicted) : 0;
-}
-
-uint64_t conn_guard_timed_out(struct conn_guard *g)
-{
-        return g ? read_count(g, &g->n_timed_out) : 0;
 }

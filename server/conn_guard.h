@@ -41,8 +41,3 @@ void conn_guard_closed(struct conn_guard *g, struct conn_guard_entry *e);
 void conn_guard_request_started(struct conn_guard *g, struct conn_guard_entry *e, bool authenticated);
 /* A request ended: an anonymous connection's next deadline starts now. */
 void conn_guard_request_ended(struct conn_guard *g, struct conn_guard_entry *e);
-
-/* Counts for /metrics and tests. */
-uint64_t conn_guard_anonymous(struct conn_guard *g);
-uint64_t conn_guard_evicted(struct conn_guard *g);
-uint64_t conn_guard_timed_out(struct conn_guard *g);

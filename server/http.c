@@ -13,11 +13,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
@@ -413,10 +415,23 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         }
 }
 
+/* MHD reports every connection a client drops mid-request: a flood of
+ * slow clients must not become a flood of log lines. */
+#define MHD_LOG_PER_SECOND 20
+
 __attribute__((format(printf, 2, 0)))
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+        static _Atomic int64_t window;
+        static _Atomic unsigned in_window;
+        struct timespec ts;
+
         (void)cls;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        if (atomic_exchange(&window, (int64_t)ts.tv_sec) != (int64_t)ts.tv_sec)
+                atomic_store(&in_window, 0);
+        if (atomic_fetch_add(&in_window, 1) >= MHD_LOG_PER_SECOND)
+                return;
         fputs("team-server: http: ", stderr);
         vfprintf(stderr, fmt, ap);
 }

@@ -82,6 +82,11 @@ kill "$HOLD_PID" 2>/dev/null
 wait "$HOLD_PID" 2>/dev/null
 HOLD_PID=
 
+"$CURL" -sS --max-time 20 "$API/metrics" >"$T/metrics" 2>>"$T/curl.log"
+grep -Eq '^team_server_connections_evicted_total [1-9]' "$T/metrics" &&
+        grep -Eq '^team_server_connections_timed_out_total [1-9]' "$T/metrics" &&
+        pass "/metrics counts evicted and timed-out connections" ||
+        fail "/metrics: $(grep '^team_server_connections' "$T/metrics")"
 kill -0 "$SERVER_PID" 2>/dev/null && pass "team-server survived" || fail "team-server died"
 stop_server || fail "team-server did not stop cleanly"
 [ "$fails" -eq 0 ] || { tail -n 20 "$T/server.log" >&2; exit 1; }
