@@ -19,7 +19,7 @@
 /* Pages of the largest size the server gives; a bound on the pages so a
  * server that always sends a next_cursor cannot keep teamctl forever. */
 #define LIST_PAGE 500
-#define LIST_MAX_PAGES 200
+#define LIST_MAX_PAGES 200u
 #define LIST_CURSOR_MAX 32
 
 void cmd_list_help(void)
