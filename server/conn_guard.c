@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -17,6 +18,8 @@
 #include "metrics.h"
 
 #define TICK_MS 200
+/* How far down the list eviction looks for an idle victim. */
+#define EVICT_SCAN 64
 
 enum entry_state {
         ENTRY_ANONYMOUS,      /* in the list, deadline running */
@@ -159,6 +162,23 @@ void conn_guard_free(struct conn_guard *g)
         free(g);
 }
 
+/* The oldest anonymous connection with nothing unread: one whose bytes
+ * wait in the socket has sent its request and only waits for a worker
+ * thread, and evicting it would punish the server's own slowness. When
+ * the first EVICT_SCAN all have data waiting, the oldest. */
+static struct conn_guard_entry *eviction_victim(struct conn_guard *g)
+{
+        struct conn_guard_entry *e = g->head;
+
+        for (unsigned i = 0; e && i < EVICT_SCAN; e = e->next, i++) {
+                int unread = 0;
+
+                if (ioctl(e->fd, FIONREAD, &unread) < 0 || unread == 0)
+                        return e;
+        }
+        return g->head;
+}
+
 struct conn_guard_entry *conn_guard_opened(struct conn_guard *g, int fd)
 {
         struct conn_guard_entry *e = calloc(1, sizeof(*e));
@@ -170,7 +190,7 @@ struct conn_guard_entry *conn_guard_opened(struct conn_guard *g, int fd)
         e->fd = fd;
         pthread_mutex_lock(&g->lock);
         while (g->head && g->n_anonymous >= g->max_anonymous) {
-                doom(g, g->head);
+                doom(g, eviction_victim(g));
                 metrics_count_connection_evicted();
         }
         append_entry(g, e);

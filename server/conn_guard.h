@@ -8,9 +8,10 @@
  *     of their previous request's end: an absolute deadline, not an idle
  *     timer, so dripping a byte a second does not keep one open;
  *   - share a budget of max_anonymous: a new connection beyond it evicts
- *     the oldest anonymous one, so arrivals are never locked out and the
- *     rest of max_connections stays for authenticated feed and API
- *     clients.
+ *     the oldest anonymous one that has nothing unread in its socket, so
+ *     arrivals are never locked out, a request already sent is not cut
+ *     while it waits for a worker thread, and the rest of max_connections
+ *     stays for authenticated feed and API clients.
  * Per-source-address limits are MHD's (MHD_OPTION_PER_IP_CONNECTION_LIMIT).
  *
  * Eviction and the deadline shut the socket down (shutdown(2), never
