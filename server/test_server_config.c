@@ -39,6 +39,7 @@ static void test_defaults(void **state)
         assert_int_equal(cfg.header_timeout, 10);
         assert_int_equal(cfg.max_anonymous_connections, SERVER_DEFAULT_MAX_CONNECTIONS / 4);
         assert_int_equal(cfg.max_connections_per_address, 256);
+        assert_int_equal(cfg.request_rate_limit, 30);
         server_config_free(&cfg);
         /* A short connection_timeout pulls the default header deadline below it. */
         assert_int_equal(parse("[server]\nmax_wait = 2\nconnection_timeout = 5\n", &cfg, err, sizeof(err)), 0);

@@ -7,8 +7,9 @@
 #     when it drips a byte every half second (a deadline, not an idle timer)
 #   - while 8 addresses keep 320 half-sent requests open (more than
 #     max_connections), /healthz and an authenticated API call are still
-#     answered: unauthenticated connections share max_anonymous_connections
-#     and a new one evicts the oldest
+#     answered and a host's long-poll held through it is answered:
+#     unauthenticated connections share max_anonymous_connections and a
+#     new one evicts the oldest; /metrics counts what was closed
 set -uo pipefail
 
 : "${top_builddir:?run through make check}"
@@ -24,7 +25,8 @@ SLOW="$PY ${top_srcdir:-$top_builddir}/tests/server/slow_client.py"
 . "${top_srcdir:-$top_builddir}/tests/lib/server_http.sh"
 server_http_init test_slowloris
 HOLD_PID=
-SERVER_HTTP_PIDS=HOLD_PID
+POLL_PID=
+SERVER_HTTP_PIDS="HOLD_PID POLL_PID"
 
 PORT=$(free_port)
 API=http://127.0.0.1:$PORT
@@ -67,6 +69,11 @@ else
 fi
 
 # --- authenticated and health answers during a flood ---
+# A host's long-poll held from before the flood is answered after it.
+WEB1=$("$SERVER_BIN" --config "$T/team-server.conf" admin host add web1 2>>"$T/admin.log" | tail -n 1)
+"$CURL" -sS -o "$T/poll.json" -w '%{http_code}' --max-time 60 -H "Authorization: Bearer $WEB1" \
+        "$API/v1/hosts/web1/grants?wait=8" >"$T/poll.code" 2>>"$T/curl.log" &
+POLL_PID=$!
 $SLOW "$PORT" hold 127.0.0.4,127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.8,127.0.0.9,127.0.0.10,127.0.0.11 \
         40 40 "$T/held" &
 HOLD_PID=$!
@@ -81,6 +88,11 @@ code=$("$CURL" -sS -o "$T/list.json" -w '%{http_code}' --max-time 20 -H "Authori
 kill "$HOLD_PID" 2>/dev/null
 wait "$HOLD_PID" 2>/dev/null
 HOLD_PID=
+wait "$POLL_PID"
+POLL_PID=
+[ "$(cat "$T/poll.code")" = 200 ] && grep -q '"cursor"' "$T/poll.json" &&
+        pass "a long-poll held through the flood was answered" ||
+        fail "the held long-poll: $(cat "$T/poll.code") $(head -c 200 "$T/poll.json")"
 
 "$CURL" -sS --max-time 20 "$API/metrics" >"$T/metrics" 2>>"$T/curl.log"
 grep -Eq '^team_server_connections_evicted_total [1-9]' "$T/metrics" &&
