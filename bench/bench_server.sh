@@ -40,7 +40,7 @@ trap cleanup EXIT
 PORT=$(bench_free_port)
 mkdir -m 0700 "$T/keys"
 bench_server_files "$T/keys" "$T/k1.pub.pem" "max_wait = 60" "connection_timeout = 120" \
-        "max_connections = $((nhosts + 1024))"
+        "max_connections = $((nhosts + 1024))" "max_anonymous_connections = $((nhosts + 1023))"
 {
         echo "user alice $(admin user add alice --groups dev)"
         echo "user bob $(admin user add bob --groups admins)"

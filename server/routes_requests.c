@@ -52,6 +52,30 @@ enum http_result route_body_error(struct http_req *req, int r, const char *msg)
         return http_reply_error(req, 500, "internal", "out of memory");
 }
 
+/* The per-identity filing limit: a user's token, or a host's token for
+ * one local user (a host files for all of its users, and one of them
+ * must not use up the others' share). Queues the 429 and returns true
+ * when the caller is over it. */
+static bool too_fast(struct http_req *req, const struct body_request_create *b)
+{
+        struct server_app *app = req->app;
+        char key[2 * SRV_MAX_NAME + 16];
+        uint64_t wait;
+
+        if (!app->request_rate)
+                return false;
+        if (req->who.kind == IDENTITY_HOST && b->user)
+                snprintf(key, sizeof(key), "%s/user:%s", req->who.principal, b->user);
+        else
+                snprintf(key, sizeof(key), "%s", req->who.principal);
+        wait = rate_limit_take(app->request_rate, key, feed_now_ms());
+        if (!wait)
+                return false;
+        http_reply_too_many(req, wait, "%s files requests faster than %llu a minute; try again in %llu s", key,
+                            (unsigned long long)app->cfg->request_rate_limit, (unsigned long long)wait);
+        return true;
+}
+
 enum http_result route_requests_create(struct http_req *req)
 {
         struct server_app *app = req->app;
@@ -63,18 +87,13 @@ enum http_result route_requests_create(struct http_req *req)
         enum http_result res;
         int r;
 
-        if (app->request_rate) {
-                uint64_t wait = rate_limit_take(app->request_rate, req->who.principal, feed_now_ms());
-
-                if (wait)
-                        return http_reply_too_many(req, wait, "%s files requests faster than %llu a minute; try "
-                                                   "again in %llu s", req->who.principal,
-                                                   (unsigned long long)app->cfg->request_rate_limit,
-                                                   (unsigned long long)wait);
-        }
         r = json_body_request_create(req->body, req->body_len, &b, msg, sizeof(msg));
         if (r < 0)
                 return route_body_error(req, r, msg);
+        if (too_fast(req, &b)) {
+                body_request_create_clear(&b);
+                return HTTP_DONE;
+        }
         route_caller(req, &who);
         in = (struct lc_new_request){
                 .role = b.role, .host = b.host, .duration = (int64_t)b.duration, .reason = b.reason,

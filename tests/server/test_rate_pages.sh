@@ -7,7 +7,8 @@
 #     included; bad limit/cursor are 400
 #   - teamctl list --pending shows all 600
 #   - with request_rate_limit = 5, a sixth request within the minute is
-#     429 with Retry-After; another identity still files
+#     429 with Retry-After; another identity still files; a host's share
+#     is per local user it files for
 set -uo pipefail
 
 : "${top_builddir:?run through make check}"
@@ -45,7 +46,8 @@ admin() { "$SERVER_BIN" --config "$T/team-server.conf" admin "$@" 2>>"$T/admin.l
 ALICE=$(admin user add alice --groups dev | tail -n 1)
 CAROL=$(admin user add carol --groups dev | tail -n 1)
 BOB=$(admin user add bob --groups sre | tail -n 1)
-admin host add web1 >/dev/null || die "admin host add"
+WEB1=$(admin host add web1 | tail -n 1)
+[ -n "$WEB1" ] || die "admin host add"
 start_server
 
 # --- 600 requests, then every page ---
@@ -102,10 +104,12 @@ n=$(TEAM_SERVER=$API TEAM_TOKEN=$BOB "$TEAMCTL_BIN" list --pending 2>"$T/teamctl
 stop_server || fail "team-server did not stop cleanly"
 write_conf 5
 start_server
-file() { # file TOKEN -> HTTP status; headers in $T/hdr
+file() { # file TOKEN [FOR_USER] -> HTTP status; headers in $T/hdr
+        local who=${2:+,\"user\":\"$2\"}
         "$CURL" -sS -o "$T/body" -D "$T/hdr" -w '%{http_code}' --max-time 30 -H "Authorization: Bearer $1" \
                 -H 'Content-Type: application/json' \
-                --data '{"role":"sudo","host":"web1","duration":600,"reason":"rate"}' "$API/v1/requests" 2>>"$T/curl.log"
+                --data "{\"role\":\"sudo\",\"host\":\"web1\",\"duration\":600,\"reason\":\"rate\"$who}" \
+                "$API/v1/requests" 2>>"$T/curl.log"
 }
 codes=
 for i in 1 2 3 4 5; do codes+="$(file "$CAROL") "; done
@@ -120,6 +124,13 @@ else
 fi
 code=$(file "$ALICE")
 [ "$code" = 201 ] && pass "another identity still files" || fail "alice after carol's flood: $code"
+# A host files for its local users: each user has a share of its own.
+codes=
+for i in 1 2 3 4 5 6; do codes+="$(file "$WEB1" carol) "; done
+[ "$codes" = "201 201 201 201 201 429 " ] && pass "web1 for carol: 5 filed, the sixth 429" ||
+        fail "web1 for carol: $codes ($(head -c 200 "$T/body"))"
+code=$(file "$WEB1" alice)
+[ "$code" = 201 ] && pass "web1 still files for alice" || fail "web1 for alice after carol's share: $code"
 
 stop_server || fail "team-server did not stop cleanly"
 [ "$fails" -eq 0 ] || exit 1
