@@ -36,6 +36,7 @@ static const struct config_key server_keys[] = {
         { "server", "header_timeout", CONFIG_DURATION, K(header_timeout), 1, 600 },
         { "server", "max_anonymous_connections", CONFIG_UINT, K(max_anonymous_connections), 1, 1000000 },
         { "server", "max_connections_per_address", CONFIG_UINT, K(max_connections_per_address), 0, 1000000 },
+        { "server", "max_long_polls", CONFIG_UINT, K(max_long_polls), 1, 1000000 },
         { "server", "request_rate_limit", CONFIG_UINT, K(request_rate_limit), 0, 1000000 },
 };
 #define N_SERVER_KEYS (sizeof(server_keys) / sizeof(server_keys[0]))
@@ -304,6 +305,19 @@ static int check_admission(struct server_config *cfg, const char *filename, char
         if (cfg->max_anonymous_connections >= cfg->max_connections) {
                 snprintf(err, errlen, "%s: [server] max_anonymous_connections (%llu) must be below max_connections "
                          "(%llu): the rest is kept for authenticated feed and API clients", filename,
+                         (unsigned long long)cfg->max_anonymous_connections,
+                         (unsigned long long)cfg->max_connections);
+                return -EINVAL;
+        }
+        /* An eighth of max_connections stays for API calls. */
+        if (!cfg->max_long_polls)
+                cfg->max_long_polls = cfg->max_connections - cfg->max_anonymous_connections -
+                                      cfg->max_connections / 8;
+        if (cfg->max_long_polls == 0 ||
+            cfg->max_long_polls + cfg->max_anonymous_connections >= cfg->max_connections) {
+                snprintf(err, errlen, "%s: [server] max_long_polls (%llu) and max_anonymous_connections (%llu) "
+                         "must leave room below max_connections (%llu) for API calls", filename,
+                         (unsigned long long)cfg->max_long_polls,
                          (unsigned long long)cfg->max_anonymous_connections,
                          (unsigned long long)cfg->max_connections);
                 return -EINVAL;

@@ -46,6 +46,7 @@ struct server_config {
                                      * 10, below connection_timeout) */
         uint64_t max_anonymous_connections; /* unauthenticated at once (default max_connections / 4) */
         uint64_t max_connections_per_address; /* 0: no limit (behind a load balancer) */
+        uint64_t max_long_polls;    /* feed requests held at once (default: what anonymous and the API leave) */
         uint64_t request_rate_limit; /* requests filed per identity per minute; 0: no limit */
 
         struct webhook_config *webhooks;

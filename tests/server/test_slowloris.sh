@@ -5,6 +5,8 @@
 #   - one source address holds at most max_connections_per_address
 #   - a request still sending its headers is cut at header_timeout even
 #     when it drips a byte every half second (a deadline, not an idle timer)
+#   - at most max_long_polls feed requests are held; past it one is
+#     answered at once
 #   - while 8 addresses keep 320 half-sent requests open (more than
 #     max_connections), /healthz and an authenticated API call are still
 #     answered and a host's long-poll held through it is answered:
@@ -45,6 +47,7 @@ max_connections = 200
 max_anonymous_connections = 50
 max_connections_per_address = 40
 header_timeout = 4s
+max_long_polls = 2
 connection_timeout = 60s
 EOF
 chmod 0600 "$T/policy.conf" "$T/team-server.conf"
@@ -68,9 +71,31 @@ else
         fail "dripping half-sent requests were still open after 45s ($took)"
 fi
 
+# --- long-polls have a budget of their own ---
+WEB1=$("$SERVER_BIN" --config "$T/team-server.conf" admin host add web1 2>>"$T/admin.log" | tail -n 1)
+poll() { # poll N WAIT: a feed request in the background, status in $T/poll.N
+        "$CURL" -sS -o /dev/null -w '%{http_code}' --max-time 60 -H "Authorization: Bearer $WEB1" \
+                "$API/v1/hosts/web1/grants?wait=$2" >"$T/poll.$1" 2>>"$T/curl.log" &
+}
+poll 1 10; P1=$!
+poll 2 10; P2=$!
+for ((i = 0; i < 200; i++)); do
+        "$CURL" -sS --max-time 20 "$API/metrics" 2>/dev/null | grep -q '^team_server_open_long_polls 2$' && break
+        sleep 0.1
+done
+poll 3 30; P3=$!
+wait "$P3"
+if [ "$(cat "$T/poll.3")" = 200 ] && kill -0 "$P1" 2>/dev/null && kill -0 "$P2" 2>/dev/null; then
+        pass "past max_long_polls (2) a feed request is answered at once while the two are held"
+else
+        fail "the third long-poll: $(cat "$T/poll.3"), held ones still running: $(kill -0 "$P1" 2>/dev/null && echo yes)"
+fi
+wait "$P1" "$P2"
+[ "$(cat "$T/poll.1")$(cat "$T/poll.2")" = 200200 ] && pass "the two held long-polls were answered at their wait" ||
+        fail "held long-polls: $(cat "$T/poll.1") $(cat "$T/poll.2")"
+
 # --- authenticated and health answers during a flood ---
 # A host's long-poll held from before the flood is answered after it.
-WEB1=$("$SERVER_BIN" --config "$T/team-server.conf" admin host add web1 2>>"$T/admin.log" | tail -n 1)
 "$CURL" -sS -o "$T/poll.json" -w '%{http_code}' --max-time 60 -H "Authorization: Bearer $WEB1" \
         "$API/v1/hosts/web1/grants?wait=8" >"$T/poll.code" 2>>"$T/curl.log" &
 POLL_PID=$!
