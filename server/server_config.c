@@ -310,10 +310,10 @@ static int check_admission(struct server_config *cfg, const char *filename, char
                 return -EINVAL;
         }
         /* An eighth of max_connections stays for API calls. */
-        if (!cfg->max_long_polls)
+        if (!cfg->max_long_polls && cfg->max_connections - cfg->max_anonymous_connections > cfg->max_connections / 8)
                 cfg->max_long_polls = cfg->max_connections - cfg->max_anonymous_connections -
                                       cfg->max_connections / 8;
-        if (cfg->max_long_polls == 0 ||
+        if (cfg->max_long_polls == 0 || cfg->max_long_polls >= cfg->max_connections ||
             cfg->max_long_polls + cfg->max_anonymous_connections >= cfg->max_connections) {
                 snprintf(err, errlen, "%s: [server] max_long_polls (%llu) and max_anonymous_connections (%llu) "
                          "must leave room below max_connections (%llu) for API calls", filename,

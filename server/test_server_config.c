@@ -109,6 +109,8 @@ static void test_refusals(void **state)
                 { "[server]\nheader_timeout = 90\n", "header_timeout (90s) must be shorter" },
                 { "[server]\nmax_connections = 100\nmax_anonymous_connections = 50\nmax_long_polls = 50\n",
                   "must leave room below max_connections (100) for API calls" },
+                { "[server]\nmax_connections = 100\nmax_anonymous_connections = 95\n",
+                  "max_long_polls (0) and max_anonymous_connections (95) must leave room" },
                 { "[server]\ndatabase = relative.db\n", "not an absolute path" },
                 { "[server]\n\n[webhook a]\nformat = json\n", "t.conf:3: [webhook a]: url is missing" },
                 { "[webhook a]\nurl = ftp://x/s3cr3t\n", "t.conf:1: [webhook a] url: not an http(s) URL" },
