@@ -122,6 +122,9 @@ if [ "$code" = 429 ] && [[ $ra =~ ^[0-9]+$ ]] && [ "$ra" -ge 1 ] && [ "$ra" -le 
 else
         fail "the sixth: $code, Retry-After '$ra', $(head -c 200 "$T/body")"
 fi
+out=$(TEAM_SERVER=$API TEAM_TOKEN=$CAROL "$TEAMCTL_BIN" request sudo --host web1 --for 10m --reason again 2>&1)
+[[ $out == *"too many requests: user:carol files requests faster than 5 a minute"* ]] &&
+        pass "teamctl says the server refused: too many requests" || fail "teamctl over the limit: $out"
 code=$(file "$ALICE")
 [ "$code" = 201 ] && pass "another identity still files" || fail "alice after carol's flood: $code"
 # A host files for its local users: each user has a share of its own.

@@ -220,7 +220,7 @@ as alice approve "$R4"
 check_rc "requester approving own request refused" 5 "$rc" "$out"
 as tm_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA list
 check_rc "unknown token" 5 "$rc" "$out"
-check_has "unknown token: what to do" "$out" "ask an admin for a new one with team-server admin user add"
+check_has "unknown token: what to do" "$out" "ask an admin for a new one \(team-server admin user rotate-token NAME\)"
 as alice show r_0000000000000000
 check_rc "unknown request" 3 "$rc" "$out"
 as alice show not-an-id
