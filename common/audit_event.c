@@ -52,6 +52,8 @@ static const struct event_info events[TEAM_EVENT__MAX] = {
                 SD_ID128_MAKE(cd,ab,58,b0,0a,5a,4d,9a,84,af,ca,41,70,40,1c,42), LOG_ALERT, true },
         [TEAM_EVENT_AUDIT_DEAD_LETTER] = { "AuditDeadLetter",
                 SD_ID128_MAKE(fd,7a,30,be,a1,d7,45,bd,89,f9,d7,c1,0d,49,8e,02), LOG_ALERT, true },
+        [TEAM_EVENT_BREAK_GLASS_SET_CREATED] = { "BreakGlassSetCreated",
+                SD_ID128_MAKE(76,11,2d,6a,eb,6e,41,c8,b9,1f,90,ce,bf,c4,77,26), LOG_NOTICE, false },
 };
 
 static const struct event_info *event_info(enum team_event_type t)

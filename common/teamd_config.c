@@ -21,6 +21,7 @@
 #define MAX_GRANTS_DEFAULT 100000
 #define MAX_GRANTS_LIMIT 10000000
 #define CLOCK_SKEW_MAX 3600
+#define EXEMPT_MAX 256
 #define OUTBOX_MAX_EVENTS_DEFAULT 1000000ULL
 #define OUTBOX_MAX_EVENTS_LIMIT 1000000000ULL
 #define OUTBOX_MAX_BYTES_DEFAULT (1ULL << 30)
@@ -54,6 +55,9 @@ static const struct config_key teamd_keys[] = {
         { "aws", "credentials_file", CONFIG_PATH, K(aws_credentials_file), 2, PATH_MAX - 1 },
         { "aws", "imds_endpoint", CONFIG_URL, K(aws_imds_endpoint), 8, 2048 },
         { "audit", "ship_timeout", CONFIG_DURATION, K(ship_timeout), 1, 300 },
+        { "teamd", "exempt_users", CONFIG_NAME_LIST, K(exempt_users), 1, EXEMPT_MAX },
+        { "teamd", "exempt_groups", CONFIG_NAME_LIST, K(exempt_groups), 1, EXEMPT_MAX },
+        { "teamd", "breakglass_spool", CONFIG_PATH, K(breakglass_spool), 2, PATH_MAX - 1 },
 };
 #define N_KEYS (sizeof(teamd_keys) / sizeof(teamd_keys[0]))
 
@@ -64,12 +68,13 @@ static int set_defaults(struct teamd_config *cfg)
         cfg->socket = strdup(TEAMD_DEFAULT_SOCKET);
         cfg->user_socket = strdup(TEAMD_DEFAULT_USER_SOCKET);
         cfg->trusted_keys = strdup(TEAMD_DEFAULT_TRUSTED_KEYS);
+        cfg->breakglass_spool = strdup(TEAMD_DEFAULT_BREAKGLASS_SPOOL);
         cfg->clock_skew = TEAMD_DEFAULT_CLOCK_SKEW;
         cfg->max_grants = MAX_GRANTS_DEFAULT;
         cfg->ship_timeout = 10;
         cfg->outbox_max_events = OUTBOX_MAX_EVENTS_DEFAULT;
         cfg->outbox_max_bytes = OUTBOX_MAX_BYTES_DEFAULT;
-        if (!cfg->state_dir || !cfg->socket || !cfg->user_socket || !cfg->trusted_keys)
+        if (!cfg->state_dir || !cfg->socket || !cfg->user_socket || !cfg->trusted_keys || !cfg->breakglass_spool)
                 return -ENOMEM;
         return 0;
 }

@@ -4,11 +4,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "breakglass_spool.h"
+
 #define TEAMD_DEFAULT_CONFIG "/etc/team/teamd.conf"
 #define TEAMD_DEFAULT_SOCKET "/run/teamd/teamd.sock"
 #define TEAMD_DEFAULT_USER_SOCKET "/run/teamd/user.sock"
 #define TEAMD_DEFAULT_STATE_DIR "/var/lib/teamd"
 #define TEAMD_DEFAULT_TRUSTED_KEYS "/etc/team/keys"
+#define TEAMD_DEFAULT_BREAKGLASS_SPOOL TEAM_BG_DEFAULT_SPOOL
 #define TEAMD_DEFAULT_CLOCK_SKEW 60
 
 struct teamd_config {
@@ -48,6 +51,13 @@ struct teamd_config {
         char *aws_credentials_file;     /* "credentials_file"; default ~/.aws/credentials */
         char *aws_imds_endpoint;        /* "imds_endpoint"; default http://169.254.169.254 */
         uint64_t ship_timeout;          /* [audit] ship_timeout: seconds per sink request, default 10 */
+        /* [teamd] accounts that pass the gate without a grant (every pass
+         * audited as ExemptPass; teamd/decide.c). NULL-terminated, may be NULL. */
+        char **exempt_users;
+        char **exempt_groups;
+        /* [teamd] where pam_team and teamctl spool break-glass events for
+         * teamd to ship (teamd/breakglass_ship.c). */
+        char *breakglass_spool;
 };
 
 /* Defaults, then the file if it exists (missing file = defaults only when

@@ -10,9 +10,11 @@
 #include "signer.h"
 #include "store.h"
 
-/* The app pointer every handler gets (http_req.app). */
 struct rate_limit;
+struct srv_policy;
+struct webhook;
 
+/* The app pointer every handler gets (http_req.app). */
 struct server_app {
         const struct server_config *cfg;
         struct srv_store *store;
@@ -20,6 +22,8 @@ struct server_app {
         struct srv_signer *signer;
         struct feed *feed;
         struct rate_limit *request_rate;  /* POST /v1/requests per identity; NULL = no limit */
+        const struct srv_policy *policy;  /* who approves a role (break-glass review) */
+        struct webhook *webhook;          /* break-glass notifications */
 };
 
 extern const struct http_route server_routes[];
@@ -50,6 +54,9 @@ enum http_result route_requests_cancel(struct http_req *req);
 enum http_result route_grants_revoke(struct http_req *req);
 enum http_result route_grants_extend(struct http_req *req);
 enum http_result route_hosts_feed(struct http_req *req);
+enum http_result route_breakglass_report(struct http_req *req);
+enum http_result route_breakglass_list(struct http_req *req);
+enum http_result route_breakglass_ack(struct http_req *req);
 enum http_result route_keys(struct http_req *req);
 enum http_result route_healthz(struct http_req *req);
 enum http_result route_metrics(struct http_req *req);

@@ -79,3 +79,7 @@ int sq_identity_set_groups(struct srv_store *s, bool host, const char *name, cha
 int sq_identity_set_token(struct srv_store *s, bool host, const char *name, const uint8_t hash[SRV_TOKEN_HASH_LEN]);
 /* Inserts name's groups (inside the caller's transaction). */
 int sq_groups_insert(struct sqlite_store *s, bool host, const char *name, char *const *groups);
+/* store_sqlite_breakglass.c */
+int sq_breakglass_insert(struct srv_store *s, const struct srv_breakglass_use *u);
+int sq_breakglass_list(struct srv_store *s, bool all, size_t max, struct srv_breakglass_use **out, size_t *n);
+int sq_breakglass_ack(struct srv_store *s, const char *id, const char *by, int64_t at, const char *comment);

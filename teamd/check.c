@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "exempt.h"
 #include "journal.h"
 #include "parse.h"
 
@@ -34,6 +35,7 @@ int teamd_evaluate(struct teamd *d, const struct team_request *req, struct evalu
                 .api_since = d->api_since,
                 .rows = ev->rows,
                 .n_rows = ev->n_rows,
+                .exempt = teamd_is_exempt(&d->cfg, req->user),
         };
         decide(&in, &ev->result);
         return 0;
@@ -73,7 +75,10 @@ void teamd_event_decision(const struct teamd *d, const struct teamd_peer *peer, 
         const char *svc = req->service ? req->service : "?";
 
         teamd_event_fields(d, peer, req, res, &f);
-        if (res->fail_open)
+        if (res->exempt)
+                team_journal_event(TEAM_EVENT_EXEMPT_PASS, &f, "%s: %s passed the %s gate without a grant (exempt)",
+                                   svc, req->user, req->role);
+        else if (res->fail_open)
                 team_journal_event(TEAM_EVENT_FAIL_OPEN, &f, "%s: %s allowed %s without a grant (fail-open: API unreachable)",
                                    svc, req->user, req->role);
         else if (res->decision == TEAM_DECISION_ALLOW)
@@ -96,6 +101,11 @@ int teamd_response_decision(const struct decide_result *res, struct team_respons
                 if (!resp->grant_id)
                         return -ENOMEM;
                 resp->expires = res->grant->exp;
+        } else if (res->exempt) {
+                /* An allow names what allows it: the exemption. */
+                resp->grant_id = strdup(TEAMD_EXEMPT_GRANT_ID);
+                if (!resp->grant_id)
+                        return -ENOMEM;
         }
         return 0;
 }

@@ -96,6 +96,14 @@ void decide(const struct decide_input *in, struct decide_result *out)
                 decide_format_time(active->exp, when, sizeof(when));
                 snprintf(out->reason, sizeof(out->reason), "grant %s for %s on %s is active until %s", active->id,
                          in->role, in->host_id, when);
+        } else if (in->exempt) {
+                /* Only without an active grant: a grant keeps its own trail. */
+                out->decision = TEAM_DECISION_ALLOW;
+                out->rule = DECIDE_EXEMPT;
+                out->exempt = true;
+                snprintf(out->reason, sizeof(out->reason),
+                         "%s is exempt from the %s gate on %s (teamd.conf exempt_users/exempt_groups)", in->user,
+                         in->role, in->host_id);
         } else if (future) {
                 out->decision = TEAM_DECISION_DENY;
                 out->rule = DECIDE_FUTURE;

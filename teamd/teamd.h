@@ -19,6 +19,7 @@
 
 struct api_probe;
 struct audit_shipping;
+struct bg_ship;
 struct conn;
 struct outbox;
 struct relay;
@@ -42,6 +43,7 @@ struct teamd {
         struct outbox *outbox;           /* the audit outbox (audit.c, outbox.c) */
         struct audit_shipping *shipping; /* outbox -> AWS sinks (shipper_setup.c); NULL: no sink */
         struct relay *relay;             /* request relay (relay.c) */
+        struct bg_ship *bg_ship;         /* break-glass spool (breakglass_ship.c) */
 };
 
 /* Wall clock, UTC epoch seconds. */

@@ -159,6 +159,35 @@ static void expired_or_future_grant_blocks_fail_open(void **state)
         assert_int_equal(res.rule, DECIDE_FUTURE);
 }
 
+static void exempt_allows_only_without_an_active_grant(void **state)
+{
+        struct grant_row active[] = { row("g1", "alice", "sudo", aud_h1, 1, NOW - 100, NOW + 100) };
+        struct grant_row ended[] = { row("g2", "alice", "sudo", aud_h1, 1, NOW - 3600, NOW - 60) };
+        struct decide_input in = input(NULL, 0);
+        struct decide_result res;
+
+        in.exempt = true;
+        decide(&in, &res);
+        assert_int_equal(res.decision, TEAM_DECISION_ALLOW);
+        assert_int_equal(res.rule, DECIDE_EXEMPT);
+        assert_true(res.exempt);
+        assert_false(res.fail_open);
+        assert_null(res.grant);
+        in.rows = ended;
+        in.n_rows = 1;
+        decide(&in, &res);
+        assert_int_equal(res.rule, DECIDE_EXEMPT);
+        in.rows = active;
+        decide(&in, &res);
+        assert_int_equal(res.rule, DECIDE_ACTIVE);
+        assert_false(res.exempt);
+        in.exempt = false;
+        in.rows = NULL;
+        in.n_rows = 0;
+        decide(&in, &res);
+        assert_int_equal(res.decision, TEAM_DECISION_DENY);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -168,6 +197,7 @@ int main(void)
                 cmocka_unit_test(other_host_user_or_role_do_not_count),
                 cmocka_unit_test(fail_open_only_when_everything_holds),
                 cmocka_unit_test(expired_or_future_grant_blocks_fail_open),
+                cmocka_unit_test(exempt_allows_only_without_an_active_grant),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
