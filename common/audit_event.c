@@ -54,6 +54,8 @@ static const struct event_info events[TEAM_EVENT__MAX] = {
                 SD_ID128_MAKE(fd,7a,30,be,a1,d7,45,bd,89,f9,d7,c1,0d,49,8e,02), LOG_ALERT, true },
         [TEAM_EVENT_BREAK_GLASS_SET_CREATED] = { "BreakGlassSetCreated",
                 SD_ID128_MAKE(76,11,2d,6a,eb,6e,41,c8,b9,1f,90,ce,bf,c4,77,26), LOG_NOTICE, false },
+        [TEAM_EVENT_API_REFUSED] = { "ApiRefused",
+                SD_ID128_MAKE(30,2a,6b,46,26,83,4f,6e,b4,e4,84,01,f8,5e,91,f3), LOG_ALERT, true },
 };
 
 static const struct event_info *event_info(enum team_event_type t)

@@ -36,6 +36,7 @@ enum team_event_type {
         TEAM_EVENT_AUDIT_OUTBOX_FULL,
         TEAM_EVENT_AUDIT_DEAD_LETTER,
         TEAM_EVENT_BREAK_GLASS_SET_CREATED,
+        TEAM_EVENT_API_REFUSED,
         TEAM_EVENT__MAX
 };
 

@@ -22,6 +22,8 @@
 #define MAX_GRANTS_LIMIT 10000000
 #define CLOCK_SKEW_MAX 3600
 #define EXEMPT_MAX 256
+#define FAIL_OPEN_AFTER_DEFAULT 60
+#define FAIL_OPEN_AFTER_MAX (24 * 3600)
 #define OUTBOX_MAX_EVENTS_DEFAULT 1000000ULL
 #define OUTBOX_MAX_EVENTS_LIMIT 1000000000ULL
 #define OUTBOX_MAX_BYTES_DEFAULT (1ULL << 30)
@@ -40,6 +42,7 @@ static const struct config_key teamd_keys[] = {
         { "server", "url", CONFIG_URL, K(url), 8, 2048 },
         { "server", "token_file", CONFIG_PATH, K(token_file), 2, PATH_MAX - 1 },
         { "server", "ca_file", CONFIG_PATH, K(ca_file), 2, PATH_MAX - 1 },
+        { "server", "fail_open_after", CONFIG_DURATION, K(fail_open_after), 0, FAIL_OPEN_AFTER_MAX },
         { "audit", "cloudtrail_channel_arn", CONFIG_STRING, K(cloudtrail_channel_arn), 20, 256 },
         { "audit", "cloudtrail_external_id", CONFIG_STRING, K(cloudtrail_external_id), 2, 1224 },
         { "audit", "cloudtrail_region", CONFIG_NAME, K(cloudtrail_region), 2, 64 },
@@ -71,6 +74,7 @@ static int set_defaults(struct teamd_config *cfg)
         cfg->breakglass_spool = strdup(TEAMD_DEFAULT_BREAKGLASS_SPOOL);
         cfg->clock_skew = TEAMD_DEFAULT_CLOCK_SKEW;
         cfg->max_grants = MAX_GRANTS_DEFAULT;
+        cfg->fail_open_after = FAIL_OPEN_AFTER_DEFAULT;
         cfg->ship_timeout = 10;
         cfg->outbox_max_events = OUTBOX_MAX_EVENTS_DEFAULT;
         cfg->outbox_max_bytes = OUTBOX_MAX_BYTES_DEFAULT;

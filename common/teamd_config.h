@@ -28,6 +28,7 @@ struct teamd_config {
         char *url;
         char *token_file;
         char *ca_file;
+        uint64_t fail_open_after;       /* seconds unreachable before failmode=safe may allow, default 60 */
         /* [audit] sinks (issue 5; teamd/shipper.c). A sink is on when its
          * required keys are set: CloudTrail Lake needs
          * cloudtrail_channel_arn, CloudWatch Logs needs cloudwatch_log_group

@@ -20,6 +20,8 @@ struct decide_input {
         bool failmode_safe;               /* the PAM line says failmode=safe */
         enum team_api_state api_state;
         int64_t api_since;                /* 0: the API has not been probed yet */
+        int64_t fail_open_after;          /* [server] fail_open_after: seconds unreachable before fail-open */
+        bool revoked;                     /* a revocation for user+role is remembered (a tombstone) */
         const struct grant_row *rows;     /* every row for user+role (grant_store_find) */
         size_t n_rows;
         bool exempt;                      /* teamd.conf exempt_users / exempt_groups name the user */

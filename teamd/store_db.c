@@ -37,6 +37,13 @@ static const char *const migrations[] = {
         "CREATE INDEX revoked_keep_until ON revoked (keep_until);",
         /* 2 -> 3, the audit outbox (teamd/outbox.c). */
         OUTBOX_SCHEMA_SQL,
+        /* 3 -> 4, tombstones: a revoked id also names the user and role it
+         * was for (when known), so that a revocation is a cached "no" that
+         * fail-open respects (teamd/grant_tombstone.c). */
+        "ALTER TABLE revoked RENAME COLUMN received_at TO revoked_at;"
+        "ALTER TABLE revoked ADD COLUMN sub TEXT;"
+        "ALTER TABLE revoked ADD COLUMN role TEXT;"
+        "CREATE INDEX revoked_sub_role ON revoked (sub, role);",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -58,6 +65,11 @@ static const char *const stmt_sql[STMT__MAX] = {
         [STMT_SESSION_GET] = "SELECT id, grant_id, user, role, service, tty, rhost, pid, opened_at,"
                              " coalesce(closed_at, 0) FROM sessions WHERE id = ?1",
         [STMT_SESSION_CLOSE] = "UPDATE sessions SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL",
+        [STMT_GRANT_LIST_ALL] = "SELECT " GRANT_COLUMNS " FROM grants WHERE exp > ?1 ORDER BY sub, nbf, id LIMIT ?2",
+        [STMT_TOMBSTONE_GET] = "SELECT sub FROM revoked WHERE id = ?1",
+        [STMT_TOMBSTONE_NAME] = "UPDATE revoked SET sub = ?2, role = ?3, keep_until = max(keep_until, ?4)"
+                                " WHERE id = ?1 AND sub IS NULL",
+        [STMT_TOMBSTONE_FOR] = "SELECT 1 FROM revoked WHERE sub = ?1 AND role = ?2 AND keep_until > ?3 LIMIT 1",
 };
 
 int store_errno(int rc)

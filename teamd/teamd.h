@@ -36,6 +36,7 @@ struct teamd {
         struct sync *sync;               /* grant sync (sync.c) */
         enum team_api_state api_state;
         int64_t api_since;               /* 0: not probed yet */
+        char api_problem[256];           /* unreachable, failing: why (teamctl status) */
         unsigned n_conns;                /* on the root socket */
         unsigned n_user_conns;           /* on the user socket */
         struct conn *conns;              /* open connections (conn.c) */

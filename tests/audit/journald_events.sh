@@ -131,6 +131,7 @@ types = {  # name: (MESSAGE_ID, PRIORITY)
     "AuditOutboxFull": ("cdab58b00a5a4d9a84afca4170401c42", 1),
     "AuditDeadLetter": ("fd7a30bea1d745bd89f9d7c10d498e02", 1),
     "BreakGlassSetCreated": ("76112d6aeb6e41c8b91f90cebfc47726", 5),
+    "ApiRefused": ("302a6b4626834f6eb4e48401f85e91f3", 1),
 }
 entries = [json.loads(l) for l in open(tmp + "/journal.json") if l.strip()]
 events = [e for e in entries if e.get("TEAM_EVENT")]
