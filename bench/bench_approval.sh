@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Approval-to-usable on the host (issue 4): a real team-server and a real
+# Approval-to-usable on the host: a real team-server and a real
 # teamd syncing from it on loopback (teamd as teamd.service runs it: no
 # --foreground), then bench/bench_approval (see its header comment):
 #   1. approval -> first successful pam_acct_mgmt, RUNS times (200)

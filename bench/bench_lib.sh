@@ -26,6 +26,9 @@ POLICY
         {
                 printf '[server]\nlisten = 127.0.0.1:%s\ndatabase = %s\nsigning_keys = %s\npolicy = %s\n' \
                         "$PORT" "$T/team.db" "$priv" "$T/policy.conf"
+                # Every load comes from one loopback address and one requester:
+                # no per-address or per-identity limit in a benchmark.
+                printf 'max_connections_per_address = 0\nrequest_rate_limit = 0\n'
                 for line in "$@"; do printf '%s\n' "$line"; done
         } >"$T/team-server.conf"
         chmod 0600 "$T/policy.conf" "$T/team-server.conf"

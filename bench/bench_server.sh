@@ -40,7 +40,8 @@ trap cleanup EXIT
 PORT=$(bench_free_port)
 mkdir -m 0700 "$T/keys"
 bench_server_files "$T/keys" "$T/k1.pub.pem" "max_wait = 60" "connection_timeout = 120" \
-        "max_connections = $((nhosts + 1024))"
+        "max_connections = $((2 * nhosts + 2048))" "max_anonymous_connections = $((nhosts + 1024))" \
+        "max_long_polls = $((nhosts + 16))"
 {
         echo "user alice $(admin user add alice --groups dev)"
         echo "user bob $(admin user add bob --groups admins)"

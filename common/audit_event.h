@@ -27,7 +27,7 @@ enum team_event_type {
         TEAM_EVENT_GRANT_REJECTED,
         TEAM_EVENT_GRANT_EXPIRED,
         TEAM_EVENT_DAEMON_STARTED,
-        /* issue 5 */
+        /* audit shipping */
         TEAM_EVENT_REQUEST_SUBMITTED,
         TEAM_EVENT_GRANT_REVOKED,
         TEAM_EVENT_SESSION_TERMINATED,

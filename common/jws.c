@@ -12,6 +12,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "claim_text.h"
 #include "json_util.h"
 #include "jws.h"
 #include "parse.h"
@@ -92,9 +93,7 @@ static int dup_string(json_object *v, size_t max, bool nonempty, bool token, cha
                 return -EBADMSG;
         s = json_object_get_string(v);
         len = (size_t)json_object_get_string_len(v);
-        if (!s || strlen(s) != len || len > max || (nonempty && len == 0))
-                return -EBADMSG;
-        if (!team_text_is_printable(s, len))
+        if (!s || (nonempty && len == 0) || team_claim_text_check(s, len, max) < 0)
                 return -EBADMSG;
         if (token && !is_valid_token_name(s, max))
                 return -EBADMSG;

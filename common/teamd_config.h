@@ -24,12 +24,12 @@ struct teamd_config {
         char *trusted_keys;
         uint64_t clock_skew;    /* seconds, 0..3600 */
         uint64_t max_grants;    /* store cap, default 100000 */
-        /* [server] (the central API; issue 4 syncs from it) */
+        /* [server] (the central API grants are synced from) */
         char *url;
         char *token_file;
         char *ca_file;
         uint64_t fail_open_after;       /* seconds unreachable before failmode=safe may allow, default 60 */
-        /* [audit] sinks (issue 5; teamd/shipper.c). A sink is on when its
+        /* [audit] sinks (teamd/shipper.c). A sink is on when its
          * required keys are set: CloudTrail Lake needs
          * cloudtrail_channel_arn, CloudWatch Logs needs cloudwatch_log_group
          * and cloudwatch_log_stream. Regions default to AWS_REGION, then

@@ -1,14 +1,26 @@
-/* team-server admin user add NAME --groups a,b
- * team-server admin host add ID --groups a,b
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* team-server admin user|host VERB ...: the identity lifecycle.
  *
- * Creates the identity and prints its new bearer token once, as the last
- * line of standard output. Only the token's SHA-256 is stored. */
+ *   add NAME [--groups a,b]       create; print the new token
+ *   list                          NAME<TAB>GROUPS<TAB>CREATED per line
+ *   remove NAME                   its token stops working at once
+ *   set-groups NAME a,b           replace the groups ("" for none)
+ *   rotate-token NAME             a new token; the old one stops working
+ *
+ * A new token is printed once, as the last line of standard output; only
+ * its SHA-256 is stored. */
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 
 #include "auth.h"
@@ -21,8 +33,11 @@
 
 static int usage(void)
 {
-        fprintf(stderr, "usage: team-server [--config FILE] admin user add NAME [--groups a,b]\n"
-                        "       team-server [--config FILE] admin host add ID [--groups a,b]\n");
+        fprintf(stderr, "usage: team-server [--config FILE] admin user|host add NAME [--groups a,b]\n"
+                        "       team-server [--config FILE] admin user|host list\n"
+                        "       team-server [--config FILE] admin user|host remove NAME\n"
+                        "       team-server [--config FILE] admin user|host set-groups NAME a,b\n"
+                        "       team-server [--config FILE] admin user|host rotate-token NAME\n");
         return 2;
 }
 
@@ -67,7 +82,10 @@ out:
         return r;
 }
 
-static int add(struct srv_store *store, bool host, const char *name, char **groups, char *token, size_t tlen)
+/* A new token into token and its hash stored for name: added (add) or
+ * replacing the old one (rotate-token). */
+static int issue_token(struct srv_store *store, bool host, bool rotate, const char *name, char **groups,
+                       char *token, size_t tlen)
 {
         uint8_t hash[SRV_TOKEN_HASH_LEN];
         int r;
@@ -75,12 +93,14 @@ static int add(struct srv_store *store, bool host, const char *name, char **grou
         r = auth_token_generate(token, tlen, hash);
         if (r < 0)
                 return r;
-        if (host) {
-                struct srv_host h = { .id = (char *)name, .groups = groups };
+        if (rotate) {
+                r = srv_store_identity_set_token(store, host, name, hash);
+        } else if (host) {
+                struct srv_host h = { .id = (char *)name, .groups = groups, .created_at = time(NULL) };
 
                 r = srv_store_host_add(store, &h, hash);
         } else {
-                struct srv_user u = { .name = (char *)name, .groups = groups };
+                struct srv_user u = { .name = (char *)name, .groups = groups, .created_at = time(NULL) };
 
                 r = srv_store_user_add(store, &u, hash);
         }
@@ -88,69 +108,196 @@ static int add(struct srv_store *store, bool host, const char *name, char **grou
         return r;
 }
 
+static void print_row(const char *name, char *const *groups, int64_t created)
+{
+        char when[32] = "-";
+        time_t t = (time_t)created;
+        struct tm tm;
+
+        if (created > 0 && gmtime_r(&t, &tm))
+                strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        printf("%s\t", name);
+        for (size_t i = 0; groups && groups[i]; i++)
+                printf("%s%s", i ? "," : "", groups[i]);
+        printf("%s\t%s\n", groups && groups[0] ? "" : "-", when);
+}
+
+static int list(struct srv_store *store, bool host)
+{
+        char **names = NULL;
+        int r = srv_store_identity_list(store, host, &names);
+
+        for (size_t i = 0; r == 0 && names[i]; i++) {
+                struct srv_user u = { 0 };
+                struct srv_host h = { 0 };
+
+                if (host) {
+                        r = srv_store_host_get(store, names[i], &h);
+                        if (r == 0)
+                                print_row(h.id, h.groups, h.created_at);
+                } else {
+                        r = srv_store_user_get(store, names[i], &u);
+                        if (r == 0)
+                                print_row(u.name, u.groups, u.created_at);
+                }
+                if (r == -ENOENT) /* removed meanwhile */
+                        r = 0;
+                srv_user_clear(&u);
+                srv_host_clear(&h);
+        }
+        srv_strv_free(names);
+        return r;
+}
+
+struct admin_args {
+        const char *kind, *verb, *name, *groups;
+        bool host;
+};
+
+/* argv: admin KIND VERB [NAME [GROUPS]] [--groups G], the option anywhere. */
+static int parse_admin_args(int argc, char **argv, struct admin_args *a)
+{
+        /* names: positional NAME arguments; groups: takes a group list
+         * (set-groups: required, as --groups or a third argument). */
+        static const struct { const char *verb; int names; bool groups; } verbs[] = {
+                { "add", 1, true }, { "list", 0, false }, { "remove", 1, false },
+                { "set-groups", 1, true }, { "rotate-token", 1, false },
+        };
+        const char *pos[5] = { 0 };
+        int np = 0, i;
+
+        memset(a, 0, sizeof(*a));
+        for (i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--groups") == 0 && i + 1 < argc)
+                        a->groups = argv[++i];
+                else if (strncmp(argv[i], "--groups=", 9) == 0)
+                        a->groups = argv[i] + 9;
+                else if ((argv[i][0] == '-' && argv[i][1]) || np >= 4)
+                        return -EINVAL;
+                else
+                        pos[np++] = argv[i];
+        }
+        if (np < 2 || (strcmp(pos[0], "user") != 0 && strcmp(pos[0], "host") != 0))
+                return -EINVAL;
+        a->kind = pos[0];
+        a->host = strcmp(pos[0], "host") == 0;
+        a->verb = pos[1];
+        for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
+                bool set_groups = strcmp(a->verb, "set-groups") == 0;
+                int extra = np - 2 - verbs[v].names;
+
+                if (strcmp(verbs[v].verb, a->verb) != 0)
+                        continue;
+                if (set_groups && extra == 1 && !a->groups) {
+                        a->groups = pos[3];
+                        extra = 0;
+                }
+                if (extra != 0 || (a->groups && !verbs[v].groups) || (set_groups && !a->groups))
+                        return -EINVAL;
+                a->name = verbs[v].names ? pos[2] : NULL;
+                return 0;
+        }
+        return -EINVAL;
+}
+
+static void report_error(const struct admin_args *a, int r)
+{
+        if (r == -EEXIST)
+                fprintf(stderr, "team-server: %s %s already exists\n", a->kind, a->name);
+        else if (r == -ENOENT)
+                fprintf(stderr, "team-server: there is no %s %s\n", a->kind, a->name);
+        else
+                fprintf(stderr, "team-server: cannot %s %s%s%s: %s\n", a->verb, a->kind, a->name ? " " : "",
+                        a->name ? a->name : "", strerror(-r));
+}
+
+static int run(struct srv_store *store, const struct admin_args *a, char **groups)
+{
+        char token[AUTH_TOKEN_LEN + 1] = "";
+        bool rotate = strcmp(a->verb, "rotate-token") == 0;
+        int r;
+
+        if (strcmp(a->verb, "list") == 0)
+                return list(store, a->host);
+        if (strcmp(a->verb, "remove") == 0) {
+                r = srv_store_identity_remove(store, a->host, a->name);
+                if (r == 0)
+                        printf("%s %s removed; its token no longer works\n", a->kind, a->name);
+                return r;
+        }
+        if (strcmp(a->verb, "set-groups") == 0) {
+                r = srv_store_identity_set_groups(store, a->host, a->name, groups);
+                if (r == 0)
+                        printf("%s %s groups set\n", a->kind, a->name);
+                return r;
+        }
+        r = issue_token(store, a->host, rotate, a->name, groups, token, sizeof(token));
+        if (r == 0)
+                printf("%s %s %s; its token (shown once, keep it secret):\n%s\n", a->kind, a->name,
+                       rotate ? "has a new token, the old one no longer works" : "added", token);
+        OPENSSL_cleanse(token, sizeof(token));
+        return r;
+}
+
+/* Run as root, the admin commands become the owner of the database's
+ * directory (the service's own user, see team-server.service) before
+ * they open it, so that no file sqlite creates there (the database, its
+ * -wal and -shm) ends up owned by root and unreadable by the service. */
+static int become_database_owner(const char *database)
+{
+        char dir[PATH_MAX];
+        struct stat sb;
+
+        if (geteuid() != 0)
+                return 0;
+        if (snprintf(dir, sizeof(dir), "%s", database) >= (int)sizeof(dir))
+                return -ENAMETOOLONG;
+        if (stat(dirname(dir), &sb) < 0)
+                return errno == ENOENT ? 0 : -errno;  /* the store says what is missing */
+        if (sb.st_uid == 0)
+                return 0;
+        if (setgroups(0, NULL) < 0 || setgid(sb.st_gid) < 0 || setuid(sb.st_uid) < 0)
+                return -errno;
+        return 0;
+}
+
 int admin_main(const struct server_config *cfg, int argc, char **argv)
 {
         struct srv_store *store = NULL;
-        const char *groups_arg = NULL, *kind, *name;
-        char token[AUTH_TOKEN_LEN + 1] = "";
+        struct admin_args a;
         char **groups = NULL, err[512] = "";
-        bool host;
         int r, status = 1;
 
-        /* argv: admin KIND add NAME [--groups G], the option anywhere */
-        {
-                const char *pos[4] = { 0 };
-                int np = 0, i;
-
-                for (i = 1; i < argc; i++) {
-                        if (strcmp(argv[i], "--groups") == 0 && i + 1 < argc) {
-                                groups_arg = argv[++i];
-                        } else if (strncmp(argv[i], "--groups=", 9) == 0) {
-                                groups_arg = argv[i] + 9;
-                        } else if (argv[i][0] == '-' || np >= 3) {
-                                return usage();
-                        } else {
-                                pos[np++] = argv[i];
-                        }
-                }
-                if (np != 3 || strcmp(pos[1], "add") != 0)
-                        return usage();
-                kind = pos[0];
-                name = pos[2];
-        }
-        if (strcmp(kind, "user") != 0 && strcmp(kind, "host") != 0)
+        if (parse_admin_args(argc, argv, &a) < 0)
                 return usage();
-        host = strcmp(kind, "host") == 0;
-        if (!is_valid_token_name(name, SRV_MAX_NAME)) {
+        if (a.name && !is_valid_token_name(a.name, SRV_MAX_NAME)) {
                 fprintf(stderr, "team-server: \"%s\" is not a valid %s name (letters, digits, '.', '_', '-'; at "
-                                "most %d)\n", name, kind, SRV_MAX_NAME);
+                                "most %d)\n", a.name, a.kind, SRV_MAX_NAME);
                 return 2;
         }
-        r = split_groups(groups_arg, &groups);
+        r = split_groups(a.groups, &groups);
         if (r < 0) {
-                fprintf(stderr, "team-server: --groups: give up to %d names separated by commas\n",
-                        ADMIN_MAX_GROUPS);
+                fprintf(stderr, "team-server: groups: give up to %d names separated by commas\n", ADMIN_MAX_GROUPS);
                 return 2;
+        }
+        r = become_database_owner(cfg->database);
+        if (r < 0) {
+                fprintf(stderr, "team-server: cannot become the owner of %s's directory: %s\n", cfg->database,
+                        strerror(-r));
+                goto out;
         }
         r = srv_store_open_sqlite(cfg->database, &store, err, sizeof(err));
         if (r < 0) {
                 fprintf(stderr, "team-server: %s\n", err[0] ? err : strerror(-r));
                 goto out;
         }
-        r = add(store, host, name, groups, token, sizeof(token));
-        if (r == -EEXIST) {
-                fprintf(stderr, "team-server: %s %s already exists\n", kind, name);
-                goto out;
-        }
-        if (r < 0) {
-                fprintf(stderr, "team-server: cannot add %s %s: %s\n", kind, name, strerror(-r));
-                goto out;
-        }
-        printf("%s %s added; its token (shown once, keep it secret):\n%s\n", kind, name, token);
+        r = run(store, &a, groups);
+        if (r < 0)
+                report_error(&a, r);
+        else
+                status = 0;
         fflush(stdout);
-        status = 0;
 out:
-        OPENSSL_cleanse(token, sizeof(token));
         srv_strv_free(groups);
         srv_store_close(store);
         return status;

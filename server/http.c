@@ -13,15 +13,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 
+#include "conn_guard.h"
 #include "http.h"
 #include "metrics.h"
 #include "parse.h"
@@ -42,6 +45,7 @@ struct http_server {
         size_t max_body;
         char *tls_cert;
         char *tls_key;
+        struct conn_guard *guard;
 };
 
 const char *http_error_code(unsigned status)
@@ -54,6 +58,7 @@ const char *http_error_code(unsigned status)
         case 405: return "method_not_allowed";
         case 409: return "conflict";
         case 413: return "too_large";
+        case 429: return "too_many_requests";
         case 503: return "unavailable";
         default: return status >= 500 ? "internal" : "bad_request";
         }
@@ -78,6 +83,12 @@ static enum http_result queue(struct http_req *req, unsigned status, const char 
         MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
         if (status == 401)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"team\"");
+        if (req->retry_after && (status == 429 || status == 503)) {
+                char secs[24];
+
+                snprintf(secs, sizeof(secs), "%llu", (unsigned long long)req->retry_after);
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+        }
         if (MHD_queue_response(req->conn, status, resp) != MHD_YES)
                 fprintf(stderr, "team-server: cannot queue a %u answer for %s %s\n", status, req->method,
                         req->path);
@@ -127,6 +138,18 @@ enum http_result http_reply_error(struct http_req *req, unsigned status, const c
                 return queue(req, 500, "application/json", oom, sizeof(oom) - 1);
         }
         return http_reply_json(req, status, o);
+}
+
+enum http_result http_reply_too_many(struct http_req *req, uint64_t seconds, const char *fmt, ...)
+{
+        char msg[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        req->retry_after = seconds;
+        return http_reply_error(req, 429, "too_many_requests", "%s", msg);
 }
 
 const char *http_query(struct http_req *req, const char *key)
@@ -210,6 +233,15 @@ static int route(struct http_server *srv, struct http_req *req, char **scratch)
         return 0;
 }
 
+/* The connection's admission entry (conn_guard.h), kept in MHD's socket
+ * context. */
+static struct conn_guard_entry *guard_entry(struct MHD_Connection *conn)
+{
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+        return ci ? ci->socket_context : NULL;
+}
+
 struct conn_state {
         struct http_req req;
         char *scratch;       /* path copy the params point into */
@@ -247,10 +279,12 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
                 const char *authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 
                 r = auth_identify(srv->store, authz, &req->who);
+                conn_guard_request_started(srv->guard, guard_entry(conn), r == 0);
                 if (r == -EACCES)
                         http_reply_error(req, 401, "unauthorized",
-                                         "%s (send Authorization: Bearer TOKEN; tokens come from "
-                                         "'team-server admin user add')",
+                                         "%s (send Authorization: Bearer TOKEN; an administrator issues "
+                                         "tokens with 'team-server admin user|host add' and reissues a lost "
+                                         "one with 'team-server admin user|host rotate-token')",
                                          authz ? "unknown or malformed token" : "no bearer token");
                 else if (r < 0)
                         http_reply_error(req, 500, "internal", "cannot check the token now; try again");
@@ -346,11 +380,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
+        struct http_server *srv = cls;
         struct conn_state *cs = *con_cls;
 
-        (void)cls;
-        (void)conn;
         (void)toe;
+        conn_guard_request_ended(srv->guard, guard_entry(conn));
         if (!cs)
                 return;
         if (cs->req.state_free)
@@ -364,10 +398,40 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         *con_cls = NULL;
 }
 
+/* Accepted and closed connections: their admission entries. MHD calls
+ * "closed" before it closes the descriptor. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+        struct http_server *srv = cls;
+
+        if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+                const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+                *socket_context = ci ? conn_guard_opened(srv->guard, ci->connect_fd) : NULL;
+        } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+                conn_guard_closed(srv->guard, *socket_context);
+                *socket_context = NULL;
+        }
+}
+
+/* MHD reports every connection a client drops mid-request: a flood of
+ * slow clients must not become a flood of log lines. */
+#define MHD_LOG_PER_SECOND 20
+
 __attribute__((format(printf, 2, 0)))
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+        static _Atomic int64_t window;
+        static _Atomic unsigned in_window;
+        struct timespec ts;
+
         (void)cls;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        if (atomic_exchange(&window, (int64_t)ts.tv_sec) != (int64_t)ts.tv_sec)
+                atomic_store(&in_window, 0);
+        if (atomic_fetch_add(&in_window, 1) >= MHD_LOG_PER_SECOND)
+                return;
         fputs("team-server: http: ", stderr);
         vfprintf(stderr, fmt, ap);
 }
@@ -429,6 +493,7 @@ static void server_free(struct http_server *s)
                 free(s->tls_key);
         }
         free(s->tls_cert);
+        conn_guard_free(s->guard);
         free(s);
 }
 
@@ -453,6 +518,11 @@ int http_server_start(const struct server_config *cfg, struct srv_store *store, 
         s->n_routes = n_routes;
         s->app = app;
         s->max_body = (size_t)cfg->max_body;
+        r = conn_guard_new(cfg->header_timeout * 1000, cfg->max_anonymous_connections, &s->guard);
+        if (r < 0) {
+                snprintf(err, errlen, "cannot start the connection deadline thread: %s", strerror(-r));
+                goto fail;
+        }
         if (strchr(cfg->listen_host, ':')) {
                 sin6->sin6_family = AF_INET6;
                 sin6->sin6_port = htons(cfg->listen_port);
@@ -479,7 +549,11 @@ int http_server_start(const struct server_config *cfg, struct srv_store *store, 
         opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL };
         opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->connection_timeout, NULL };
         opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, NULL };
-        opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL };
+        if (cfg->max_connections_per_address)
+                opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                                      (intptr_t)cfg->max_connections_per_address, NULL };
+        opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s };
+        opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s };
         opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL };
         if (cfg->threads > 1)
                 opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->threads, NULL };

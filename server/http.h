@@ -65,6 +65,7 @@ struct http_req {
         bool too_large;
         bool replied;
         uint64_t discarded;
+        uint64_t retry_after;         /* seconds, sent as Retry-After with a 429 or 503 */
 };
 
 /* Starts listening (cfg: listen, tls_*, max_body, max_connections,
@@ -88,6 +89,10 @@ enum http_result http_reply_error(struct http_req *req, unsigned status, const c
 /* body is copied. */
 enum http_result http_reply_text(struct http_req *req, unsigned status, const char *content_type, const char *body,
                                  size_t len);
+
+/* A 429 with Retry-After: seconds and a JSON error. */
+__attribute__((format(printf, 3, 4)))
+enum http_result http_reply_too_many(struct http_req *req, uint64_t seconds, const char *fmt, ...);
 
 /* The JSON error code for an HTTP status ("bad_request", ...). */
 const char *http_error_code(unsigned status);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
+#include "claim_text.h"
 #include "json_body.h"
 #include "parse.h"
 
@@ -28,21 +29,12 @@ struct field {
         size_t offset;
 };
 
-static bool has_control(const char *s, size_t len)
-{
-        size_t i;
-
-        for (i = 0; i < len; i++)
-                if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-                        return true;
-        return false;
-}
-
 static int check_string(const struct field *f, struct json_object *v, void *out, char *err, size_t errlen)
 {
         const char *s = json_object_get_string(v);
         size_t len = (size_t)json_object_get_string_len(v);
         char *copy;
+        int r;
 
         if (strlen(s) != len) {
                 snprintf(err, errlen, "field \"%s\" contains a NUL character", f->name);
@@ -59,8 +51,9 @@ static int check_string(const struct field *f, struct json_object *v, void *out,
                          f->name);
                 return -EINVAL;
         }
-        if (has_control(s, len)) {
-                snprintf(err, errlen, "field \"%s\" contains a control character", f->name);
+        r = team_claim_text_check(s, len, (size_t)f->max);
+        if (r < 0) {
+                snprintf(err, errlen, "field \"%s\" %s", f->name, team_claim_text_strerror(r));
                 return -EINVAL;
         }
         copy = strdup(s);

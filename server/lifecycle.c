@@ -12,6 +12,7 @@
 
 #include <systemd/sd-journal.h>
 
+#include "claim_text.h"
 #include "clock.h"
 #include "lifecycle_internal.h"
 
@@ -186,12 +187,7 @@ bool lc_is_approver(const struct lc_caller *who, const struct srv_role_policy *r
 
 bool lc_text_ok(const char *s, size_t max)
 {
-        size_t n = 0;
-
-        for (; s && s[n]; n++)
-                if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f)
-                        return false;
-        return s && n <= max;
+        return s && team_claim_text_check(s, strlen(s), max) == 0;
 }
 
 /* ---- transactions ---- */

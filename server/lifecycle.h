@@ -119,9 +119,15 @@ struct lc_list_query {
         bool has_status;
         enum lc_status status;
         bool mine;                    /* only the caller's own (filed by or for them) */
+        size_t limit;                 /* requests looked at, 1..SRV_REQUEST_LIST_MAX; 0 = LC_LIST_DEFAULT */
+        const char *cursor;           /* NULL, or a previous answer's next_cursor */
+        char *next_cursor;            /* NULL, or SRV_ID_LEN + 1 bytes: the next page's cursor, "" on the last */
 };
+#define LC_LIST_DEFAULT 100
 /* Users: requests they filed or that are for them, plus pending ones they
- * may decide (unless mine). Hosts: requests for their id. Newest first. */
+ * may decide (unless mine). Hosts: requests for their id. Newest first,
+ * one page: limit requests are looked at (fewer may match a derived
+ * status) and next_cursor says where the next page starts. */
 int lc_request_list(struct lc *lc, const struct lc_caller *who, const struct lc_list_query *q,
                     struct srv_request **out, size_t *n, char *msg, size_t msglen);
 
@@ -149,11 +155,16 @@ int lc_revoke(struct lc *lc, const struct lc_caller *who, const char *grant_id, 
 int lc_extend(struct lc *lc, const struct lc_caller *who, const char *grant_id, int64_t duration,
               const char *reason, struct srv_request *out, char *msg, size_t msglen);
 
+/* One feed answer holds at most this many bytes of ids and JWS (half of
+ * teamd's default response cap) besides the store's entry bound. */
+#define LC_FEED_MAX_BYTES (512 * 1024)
 /* Host feed: only the host itself (who->kind == LC_CALLER_HOST, who->name
  * == host_id, else -EPERM). cursor: NULL or "" = from the start, else a
  * decimal from a previous answer (-EINVAL if malformed or in the future).
  * Fills "grants": [{"id","jws"}], "revoked": [ids], "cursor": "N" into a
- * new json object; *n_items = grants + revoked (0: the caller may wait). */
+ * new json object; *n_items = grants + revoked (0: the caller may wait).
+ * An answer cut at LC_FEED_MAX_BYTES or the store's entry bound carries
+ * the cursor of its last entry, so the next call goes on from there. */
 int lc_feed_since(struct lc *lc, const struct lc_caller *who, const char *host_id, const char *cursor,
                   struct json_object **out, size_t *n_items, char *msg, size_t msglen);
 

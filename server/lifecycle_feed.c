@@ -11,6 +11,9 @@
 #include "lifecycle_internal.h"
 #include "parse.h"
 
+/* JSON around one entry: {"id":"","jws":""}, */
+#define FEED_ENTRY_OVERHEAD 24
+
 static int add(struct json_object *o, const char *key, struct json_object *v)
 {
         if (!v)
@@ -45,7 +48,7 @@ int lc_feed_since(struct lc *lc, const struct lc_caller *who, const char *host_i
         struct srv_feed_entry *list = NULL;
         const char **auds = NULL;
         uint64_t from = 0;
-        size_t n = 0, n_groups = srv_strv_len(who->groups);
+        size_t n = 0, sent, n_groups = srv_strv_len(who->groups);
         int64_t last = 0;
         char buf[32];
         int r;
@@ -70,14 +73,23 @@ int lc_feed_since(struct lc *lc, const struct lc_caller *who, const char *host_i
                 goto out;
         }
         r = -ENOMEM;
+        sent = n;
         o = json_object_new_object();
         grants = json_object_new_array();
         revoked = json_object_new_array();
         if (!o || !grants || !revoked)
                 goto out;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0, bytes = 0; i < n; i++) {
                 struct json_object *g;
 
+                /* Bounded in bytes too (the store bounds the entries): the
+                 * rest follows from the cursor of the last one sent. */
+                bytes += strlen(list[i].grant_id) + (list[i].jws ? strlen(list[i].jws) : 0) + FEED_ENTRY_OVERHEAD;
+                if (i > 0 && bytes > LC_FEED_MAX_BYTES) {
+                        last = list[i - 1].seq;
+                        sent = i;
+                        break;
+                }
                 if (list[i].kind == SRV_FEED_REVOKE) {
                         if (array_add(revoked, json_object_new_string(list[i].grant_id)) < 0)
                                 goto out;
@@ -97,7 +109,7 @@ int lc_feed_since(struct lc *lc, const struct lc_caller *who, const char *host_i
         if (r == 0) {
                 *out = o;
                 o = NULL;
-                *n_items = n;
+                *n_items = sent;
         }
 out:
         json_object_put(o);

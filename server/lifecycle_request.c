@@ -190,7 +190,7 @@ int lc_request_list(struct lc *lc, const struct lc_caller *who, const struct lc_
         char actor[SRV_MAX_NAME + 8];
         const char **roles = NULL;
         int64_t now = srv_now();
-        size_t kept = 0;
+        size_t kept = 0, limit;
         int r;
 
         *out = NULL;
@@ -219,10 +219,26 @@ int lc_request_list(struct lc *lc, const struct lc_caller *who, const struct lc_
                         : q->status == LC_STATUS_DENIED  ? SRV_REQ_DENIED
                                                          : SRV_REQ_CANCELLED;
         }
+        limit = q->limit ? q->limit : LC_LIST_DEFAULT;
+        if (limit > SRV_REQUEST_LIST_MAX)
+                limit = SRV_REQUEST_LIST_MAX;
+        f.limit = limit + 1;          /* one more says whether there is a next page */
+        f.before = q->cursor;
+        if (q->next_cursor)
+                q->next_cursor[0] = '\0';
         r = lc->store->ops->request_list(lc->store, &f, out, n);
         free(roles);
-        if (r < 0 || !q->has_status)
+        if (r < 0)
                 return r;
+        if (*n > limit) {
+                if (q->next_cursor)
+                        snprintf(q->next_cursor, SRV_ID_LEN + 1, "%s", (*out)[limit - 1].id);
+                for (size_t i = limit; i < *n; i++)
+                        srv_request_clear(&(*out)[i]);
+                *n = limit;
+        }
+        if (!q->has_status)
+                return 0;
         for (size_t i = 0; i < *n; i++) {
                 if (lc_request_status(&(*out)[i], now) == q->status)
                         (*out)[kept++] = (*out)[i];

@@ -28,6 +28,7 @@
 #include "lifecycle.h"
 #include "metrics.h"
 #include "policy.h"
+#include "rate_limit.h"
 #include "routes.h"
 #include "server.h"
 #include "server_config.h"
@@ -43,6 +44,7 @@ static void usage(FILE *f)
         fprintf(f, "Usage: team-server [--config FILE]\n"
                    "       team-server [--config FILE] admin user add NAME [--groups a,b]\n"
                    "       team-server [--config FILE] admin host add ID [--groups a,b]\n"
+                   "       team-server [--config FILE] admin user|host list|remove|set-groups|rotate-token ...\n"
                    "\n"
                    "The TEAM central approval API.\n"
                    "\n"
@@ -74,6 +76,7 @@ struct running {
         struct feed *feed;
         struct webhook *webhook;
         struct http_server *http;
+        struct rate_limit *request_rate;
         struct server_app app;
 };
 
@@ -108,8 +111,14 @@ static int start(struct running *s, char *err, size_t errlen)
         r = webhook_start(s->store, s->lc, s->cfg.webhooks, s->cfg.n_webhooks, NULL, &s->webhook, err, errlen);
         if (r < 0)
                 return r;
+        if (s->cfg.request_rate_limit) {
+                r = rate_limit_new(s->cfg.request_rate_limit, &s->request_rate);
+                if (r < 0)
+                        return r;
+        }
         s->app = (struct server_app){
                 .cfg = &s->cfg, .store = s->store, .lc = s->lc, .signer = s->signer, .feed = s->feed,
+                .request_rate = s->request_rate,
                 .policy = s->policy, .webhook = s->webhook,
         };
         metrics_init(server_route_names, server_n_routes);
@@ -136,6 +145,7 @@ static void stop(struct running *s)
                 http_server_stop(s->http);
         }
         webhook_stop(s->webhook);
+        rate_limit_free(s->request_rate);
         feed_free(s->feed);
         lc_free(s->lc);
         srv_signer_free(s->signer);

@@ -11,13 +11,15 @@
 
 #include "metrics.h"
 
-static const unsigned tracked_codes[] = { 200, 201, 400, 401, 403, 404, 405, 409, 413, 500, 503, 0 };
+static const unsigned tracked_codes[] = { 200, 201, 400, 401, 403, 404, 405, 409, 413, 429, 500, 503, 0 };
 #define N_CODES (sizeof(tracked_codes) / sizeof(tracked_codes[0]))  /* last slot: any other code */
 
 static const char *const *names;
 static size_t n_names;
 static _Atomic uint64_t requests[METRICS_MAX_ROUTES + 1][N_CODES];
 static _Atomic uint64_t feed_wakeups;
+static _Atomic uint64_t connections_evicted;
+static _Atomic uint64_t connections_timed_out;
 
 void metrics_init(const char *const *route_names, size_t n)
 {
@@ -45,6 +47,16 @@ void metrics_count_request(size_t route, unsigned status)
 void metrics_count_feed_wakeup(void)
 {
         atomic_fetch_add_explicit(&feed_wakeups, 1, memory_order_relaxed);
+}
+
+void metrics_count_connection_evicted(void)
+{
+        atomic_fetch_add_explicit(&connections_evicted, 1, memory_order_relaxed);
+}
+
+void metrics_count_connection_timed_out(void)
+{
+        atomic_fetch_add_explicit(&connections_timed_out, 1, memory_order_relaxed);
 }
 
 struct buf {
@@ -133,6 +145,12 @@ int metrics_render(struct srv_store *store, uint64_t open_long_polls, char **out
                 put_gauge(&b, "team_server_grants_issued_total", "counter", "Grants ever signed.", v);
         put_gauge(&b, "team_server_feed_wakeups_total", "counter", "Long-polls woken by a new feed entry.",
                   atomic_load_explicit(&feed_wakeups, memory_order_relaxed));
+        put_gauge(&b, "team_server_connections_evicted_total", "counter",
+                  "Unauthenticated connections closed to make room (max_anonymous_connections).",
+                  atomic_load_explicit(&connections_evicted, memory_order_relaxed));
+        put_gauge(&b, "team_server_connections_timed_out_total", "counter",
+                  "Unauthenticated connections closed at header_timeout.",
+                  atomic_load_explicit(&connections_timed_out, memory_order_relaxed));
         if (b.failed) {
                 free(b.p);
                 return -ENOMEM;

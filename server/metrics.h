@@ -6,7 +6,8 @@
  *   team_server_open_long_polls
  *   team_server_webhook_queue_depth
  *   team_server_grants_issued_total
- *   team_server_feed_wakeups_total */
+ *   team_server_feed_wakeups_total
+ *   team_server_connections_evicted_total, team_server_connections_timed_out_total */
 #pragma once
 
 #include <stddef.h>
@@ -21,6 +22,9 @@
 void metrics_init(const char *const *route_names, size_t n);
 void metrics_count_request(size_t route, unsigned status);
 void metrics_count_feed_wakeup(void);
+/* Unauthenticated connections closed by conn_guard. */
+void metrics_count_connection_evicted(void);
+void metrics_count_connection_timed_out(void);
 
 /* Renders everything into a malloc'd string. store and open_long_polls
  * feed the gauges (a store error leaves that gauge out). */

@@ -10,6 +10,7 @@
 #include "signer.h"
 #include "store.h"
 
+struct rate_limit;
 struct srv_policy;
 struct webhook;
 
@@ -20,6 +21,7 @@ struct server_app {
         struct lc *lc;
         struct srv_signer *signer;
         struct feed *feed;
+        struct rate_limit *request_rate;  /* POST /v1/requests per identity; NULL = no limit */
         const struct srv_policy *policy;  /* who approves a role (break-glass review) */
         struct webhook *webhook;          /* break-glass notifications */
 };

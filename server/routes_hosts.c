@@ -3,7 +3,9 @@
  * Nothing new and wait > 0: the waiter is registered before the store is
  * asked (so a grant committed in between still wakes us), then the
  * connection is suspended until routes_feed_notify() or the feed's timer
- * resumes it; then the handler runs again and asks the store again. */
+ * resumes it; then the handler runs again and asks the store again.
+ * At most max_long_polls are held at once; past it a request is answered
+ * at once, as if wait were 0. */
 #include "config.h"
 
 #include <errno.h>
@@ -81,7 +83,11 @@ enum http_result route_hosts_feed(struct http_req *req)
         for (;;) {
                 struct json_object *obj = NULL;
                 size_t n = 0;
+                /* Past max_long_polls a feed request is answered at once
+                 * (the host asks again): held long-polls cannot take the
+                 * connections the API needs. */
                 bool waiting = st->waits && feed_now_ms() < st->deadline_ms &&
+                               feed_open_count(app->feed) < app->cfg->max_long_polls &&
                                feed_wait_begin(app->feed, &st->w, req, req->who.name,
                                                (const char *const *)req->who.groups, st->deadline_ms) == 0;
                 int r = lc_feed_since(app->lc, &who, req->params[0], http_query(req, "cursor"), &obj, &n, msg,

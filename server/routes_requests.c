@@ -8,6 +8,7 @@
 
 #include "json_body.h"
 #include "parse.h"
+#include "rate_limit.h"
 #include "routes.h"
 
 void route_caller(const struct http_req *req, struct lc_caller *out)
@@ -51,6 +52,30 @@ enum http_result route_body_error(struct http_req *req, int r, const char *msg)
         return http_reply_error(req, 500, "internal", "out of memory");
 }
 
+/* The per-identity filing limit: a user's token, or a host's token for
+ * one local user (a host files for all of its users, and one of them
+ * must not use up the others' share). Queues the 429 and returns true
+ * when the caller is over it. */
+static bool too_fast(struct http_req *req, const struct body_request_create *b)
+{
+        struct server_app *app = req->app;
+        char key[2 * SRV_MAX_NAME + 16];
+        uint64_t wait;
+
+        if (!app->request_rate)
+                return false;
+        if (req->who.kind == IDENTITY_HOST && b->user)
+                snprintf(key, sizeof(key), "%s/user:%s", req->who.principal, b->user);
+        else
+                snprintf(key, sizeof(key), "%s", req->who.principal);
+        wait = rate_limit_take(app->request_rate, key, feed_now_ms());
+        if (!wait)
+                return false;
+        http_reply_too_many(req, wait, "%s files requests faster than %llu a minute; try again in %llu s", key,
+                            (unsigned long long)app->cfg->request_rate_limit, (unsigned long long)wait);
+        return true;
+}
+
 enum http_result route_requests_create(struct http_req *req)
 {
         struct server_app *app = req->app;
@@ -65,6 +90,10 @@ enum http_result route_requests_create(struct http_req *req)
         r = json_body_request_create(req->body, req->body_len, &b, msg, sizeof(msg));
         if (r < 0)
                 return route_body_error(req, r, msg);
+        if (too_fast(req, &b)) {
+                body_request_create_clear(&b);
+                return HTTP_DONE;
+        }
         route_caller(req, &who);
         in = (struct lc_new_request){
                 .role = b.role, .host = b.host, .duration = (int64_t)b.duration, .reason = b.reason,
@@ -92,9 +121,11 @@ enum http_result route_requests_list(struct http_req *req)
         struct srv_request *list = NULL;
         struct json_object *arr, *o;
         const char *status = http_query(req, "status"), *mine = http_query(req, "mine");
+        const char *limit = http_query(req, "limit"), *cursor = http_query(req, "cursor");
+        char msg[LC_MSG_MAX] = "", next[SRV_ID_LEN + 1] = "";
         struct lc_caller who;
-        char msg[LC_MSG_MAX] = "";
         size_t n = 0, i;
+        uint64_t lim = LC_LIST_DEFAULT;
         int r;
 
         if (status && status[0]) {
@@ -106,6 +137,13 @@ enum http_result route_requests_list(struct http_req *req)
         }
         if (!parse_flag(mine, &q.mine))
                 return http_reply_error(req, 400, "bad_request", "mine must be 1 or 0");
+        if (limit && parse_uint(limit, 1, SRV_REQUEST_LIST_MAX, &lim) < 0)
+                return http_reply_error(req, 400, "bad_request", "limit must be 1 to %d", SRV_REQUEST_LIST_MAX);
+        if (cursor && cursor[0] && !lc_id_valid(cursor, 'r'))
+                return http_reply_error(req, 400, "bad_request", "cursor must be a next_cursor from a previous page");
+        q.limit = (size_t)lim;
+        q.cursor = cursor && cursor[0] ? cursor : NULL;
+        q.next_cursor = next;
         route_caller(req, &who);
         r = lc_request_list(app->lc, &who, &q, &list, &n, msg, sizeof(msg));
         if (r < 0)
@@ -116,7 +154,10 @@ enum http_result route_requests_list(struct http_req *req)
                 if (json_object_array_add(arr, lc_request_to_json(app->lc, &list[i])) < 0)
                         break;
         srv_request_list_free(list, n);
-        if (!arr || !o || i < n || json_object_object_add(o, "requests", arr) < 0) {
+        if (!arr || !o || i < n || json_object_object_add(o, "requests", arr) < 0 ||
+            json_object_object_add(o, "next_cursor", next[0] ? json_object_new_string(next) : NULL) < 0) {
+                if (json_object_object_get_ex(o, "requests", NULL))
+                        arr = NULL;   /* owned by o now */
                 json_object_put(arr);
                 json_object_put(o);
                 return http_reply_error(req, 500, "internal", "out of memory");

@@ -33,6 +33,11 @@ static const struct config_key server_keys[] = {
         { "server", "max_connections", CONFIG_UINT, K(max_connections), 16, 1000000 },
         { "server", "connection_timeout", CONFIG_DURATION, K(connection_timeout), 5, 3600 },
         { "server", "threads", CONFIG_UINT, K(threads), 1, 64 },
+        { "server", "header_timeout", CONFIG_DURATION, K(header_timeout), 1, 600 },
+        { "server", "max_anonymous_connections", CONFIG_UINT, K(max_anonymous_connections), 1, 1000000 },
+        { "server", "max_connections_per_address", CONFIG_UINT, K(max_connections_per_address), 0, 1000000 },
+        { "server", "max_long_polls", CONFIG_UINT, K(max_long_polls), 1, 1000000 },
+        { "server", "request_rate_limit", CONFIG_UINT, K(request_rate_limit), 0, 1000000 },
 };
 #define N_SERVER_KEYS (sizeof(server_keys) / sizeof(server_keys[0]))
 
@@ -72,6 +77,8 @@ static int set_defaults(struct server_config *cfg)
         cfg->max_connections = SERVER_DEFAULT_MAX_CONNECTIONS;
         cfg->connection_timeout = SERVER_DEFAULT_CONNECTION_TIMEOUT;
         cfg->threads = SERVER_DEFAULT_THREADS;
+        cfg->max_connections_per_address = SERVER_DEFAULT_MAX_PER_ADDRESS;
+        cfg->request_rate_limit = SERVER_DEFAULT_REQUEST_RATE;
         if (!cfg->listen || !cfg->database || !cfg->signing_keys || !cfg->policy)
                 return -ENOMEM;
         return 0;
@@ -286,6 +293,44 @@ bad:
         return -EINVAL;
 }
 
+/* The anonymous budget must leave room for authenticated clients. */
+static int check_admission(struct server_config *cfg, const char *filename, char *err, size_t errlen)
+{
+        if (!cfg->max_anonymous_connections)
+                cfg->max_anonymous_connections = cfg->max_connections / 4;
+        if (!cfg->header_timeout)
+                cfg->header_timeout = cfg->connection_timeout > SERVER_DEFAULT_HEADER_TIMEOUT
+                                              ? SERVER_DEFAULT_HEADER_TIMEOUT
+                                              : cfg->connection_timeout - 1;
+        if (cfg->max_anonymous_connections >= cfg->max_connections) {
+                snprintf(err, errlen, "%s: [server] max_anonymous_connections (%llu) must be below max_connections "
+                         "(%llu): the rest is kept for authenticated feed and API clients", filename,
+                         (unsigned long long)cfg->max_anonymous_connections,
+                         (unsigned long long)cfg->max_connections);
+                return -EINVAL;
+        }
+        /* An eighth of max_connections stays for API calls. */
+        if (!cfg->max_long_polls && cfg->max_connections - cfg->max_anonymous_connections > cfg->max_connections / 8)
+                cfg->max_long_polls = cfg->max_connections - cfg->max_anonymous_connections -
+                                      cfg->max_connections / 8;
+        if (cfg->max_long_polls == 0 || cfg->max_long_polls >= cfg->max_connections ||
+            cfg->max_long_polls + cfg->max_anonymous_connections >= cfg->max_connections) {
+                snprintf(err, errlen, "%s: [server] max_long_polls (%llu) and max_anonymous_connections (%llu) "
+                         "must leave room below max_connections (%llu) for API calls", filename,
+                         (unsigned long long)cfg->max_long_polls,
+                         (unsigned long long)cfg->max_anonymous_connections,
+                         (unsigned long long)cfg->max_connections);
+                return -EINVAL;
+        }
+        if (cfg->header_timeout >= cfg->connection_timeout) {
+                snprintf(err, errlen, "%s: [server] header_timeout (%llus) must be shorter than connection_timeout "
+                         "(%llus)", filename, (unsigned long long)cfg->header_timeout,
+                         (unsigned long long)cfg->connection_timeout);
+                return -EINVAL;
+        }
+        return 0;
+}
+
 static int check_config(struct server_config *cfg, const char *filename, char *err, size_t errlen)
 {
         int r = parse_listen(cfg, filename, err, errlen);
@@ -302,7 +347,7 @@ static int check_config(struct server_config *cfg, const char *filename, char *e
                          filename, (unsigned long long)cfg->connection_timeout, (unsigned long long)cfg->max_wait);
                 return -EINVAL;
         }
-        return 0;
+        return check_admission(cfg, filename, err, errlen);
 }
 
 int server_config_parse_string(const char *text, const char *filename, struct server_config *cfg, char *err,

@@ -18,6 +18,9 @@
 #define SERVER_DEFAULT_MAX_CONNECTIONS 16384
 #define SERVER_DEFAULT_CONNECTION_TIMEOUT 90
 #define SERVER_DEFAULT_THREADS 4
+#define SERVER_DEFAULT_HEADER_TIMEOUT 10
+#define SERVER_DEFAULT_MAX_PER_ADDRESS 256
+#define SERVER_DEFAULT_REQUEST_RATE 30
 #define SERVER_MAX_WEBHOOKS 16
 #define SERVER_WEBHOOK_NAME_MAX 64
 
@@ -39,6 +42,12 @@ struct server_config {
         uint64_t max_connections;
         uint64_t connection_timeout; /* seconds of idleness before MHD closes */
         uint64_t threads;           /* MHD worker threads */
+        uint64_t header_timeout;    /* seconds an unauthenticated connection has per request (default
+                                     * 10, below connection_timeout) */
+        uint64_t max_anonymous_connections; /* unauthenticated at once (default max_connections / 4) */
+        uint64_t max_connections_per_address; /* 0: no limit (behind a load balancer) */
+        uint64_t max_long_polls;    /* feed requests held at once (default: what anonymous and the API leave) */
+        uint64_t request_rate_limit; /* requests filed per identity per minute; 0: no limit */
 
         struct webhook_config *webhooks;
         size_t n_webhooks;

@@ -12,7 +12,9 @@
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 
+#include "claim_text.h"
 #include "parse.h"
+#include "protocol.h"
 #include "signer.h"
 
 struct signer_key {
@@ -165,8 +167,27 @@ const char *srv_signer_current_kid(const struct srv_signer *s)
         return s->keys[s->current].kid;
 }
 
+static bool text_ok(const char *t, size_t max)
+{
+        return !t || team_claim_text_check(t, strlen(t), max) == 0;
+}
+
+/* The free-text claims pass the rule hosts apply when they verify
+ * (common/claim_text.h), so that no grant is signed that hosts refuse. */
+static bool claims_text_ok(const struct team_grant *c)
+{
+        if (!text_ok(c->sub, TEAM_MAX_USER) || !text_ok(c->rsn, TEAM_MAX_REASON))
+                return false;
+        for (size_t i = 0; c->apr && i < c->n_apr; i++)
+                if (!text_ok(c->apr[i], TEAM_MAX_USER))
+                        return false;
+        return true;
+}
+
 int srv_signer_sign(struct srv_signer *s, const struct team_grant *claims, char **out)
 {
+        if (!claims_text_ok(claims))
+                return -EINVAL;
         return team_jws_sign(s->keys[s->current].key, s->keys[s->current].kid, claims, out);
 }
 

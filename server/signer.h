@@ -23,7 +23,8 @@ void srv_signer_free(struct srv_signer *s);
 /* The kid that signs new grants. */
 const char *srv_signer_current_kid(const struct srv_signer *s);
 
-/* Signs claims with the current key; *out malloc'd compact JWS. */
+/* Signs claims with the current key; *out malloc'd compact JWS. -EINVAL
+ * when a text claim breaks common/claim_text.h's rule (hosts would refuse). */
 int srv_signer_sign(struct srv_signer *s, const struct team_grant *claims, char **out);
 
 /* All public keys, sorted by kid; the signer keeps ownership. */

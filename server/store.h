@@ -123,9 +123,10 @@ struct srv_request_filter {
         const char *host;             /* ... or whose host is this id ... */
         const char *const *roles;     /* ... or (pending only) of one of these roles; NULL-terminated */
         const char *extends;          /* AND: only requests extending this grant id */
-        size_t limit;                 /* 0 = SRV_REQUEST_LIST_MAX */
+        const char *before;           /* AND: only requests listed after this id (a page's cursor) */
+        size_t limit;                 /* 0 = SRV_REQUEST_LIST_MAX; at most SRV_REQUEST_LIST_MAX + 1 */
 };
-#define SRV_REQUEST_LIST_MAX 500
+#define SRV_REQUEST_LIST_MAX 500      /* the largest page */
 
 /* ---- host feed ---- */
 
@@ -265,6 +266,18 @@ struct srv_store_ops {
          * The sender delivers a target's jobs strictly in this order. */
         int (*webhook_head)(struct srv_store *s, const char *target, struct srv_webhook_job *out);
 
+        /* -- identity lifecycle (team-server admin); host: hosts, else users -- */
+        /* User names or host ids, sorted. */
+        int (*identity_list)(struct srv_store *s, bool host, char ***out);
+        /* Removes the identity and its groups: its token stops working at
+         * once. -ENOENT if there is none. */
+        int (*identity_remove)(struct srv_store *s, bool host, const char *name);
+        /* Replaces the groups. -ENOENT if there is no such identity. */
+        int (*identity_set_groups)(struct srv_store *s, bool host, const char *name, char *const *groups);
+        /* Replaces the token's hash: the old token stops working at once. */
+        int (*identity_set_token)(struct srv_store *s, bool host, const char *name,
+                                  const uint8_t hash[SRV_TOKEN_HASH_LEN]);
+
         /* Break-glass uses: insert (-EEXIST when the id is known), list
          * (unacknowledged only unless all; newest first, at most max),
          * acknowledge (-ENOENT unknown, -EALREADY done). */
@@ -315,6 +328,16 @@ static inline int srv_store_webhook_depth(struct srv_store *s, uint64_t *out) { 
 static inline int srv_store_webhook_next_at(struct srv_store *s, int64_t *out) { return s->ops->webhook_next_at(s, out); }
 static inline int srv_store_webhook_head(struct srv_store *s, const char *target, struct srv_webhook_job *out)
 { return s->ops->webhook_head(s, target, out); }
+
+static inline int srv_store_identity_list(struct srv_store *s, bool host, char ***out)
+{ return s->ops->identity_list(s, host, out); }
+static inline int srv_store_identity_remove(struct srv_store *s, bool host, const char *name)
+{ return s->ops->identity_remove(s, host, name); }
+static inline int srv_store_identity_set_groups(struct srv_store *s, bool host, const char *name, char *const *groups)
+{ return s->ops->identity_set_groups(s, host, name, groups); }
+static inline int srv_store_identity_set_token(struct srv_store *s, bool host, const char *name,
+                                               const uint8_t h[SRV_TOKEN_HASH_LEN])
+{ return s->ops->identity_set_token(s, host, name, h); }
 
 /* NULL-terminated string lists (NULL-safe). */
 void srv_strv_free(char **v);

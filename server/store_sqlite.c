@@ -237,18 +237,8 @@ static int add_identity(struct srv_store *base, const char *kind, const char *na
         sqlite3_bind_int64(st, 3, created_at);
         r = sq_step_done(s, st);
         sqlite3_finalize(st);
-        st = NULL;
-        for (size_t i = 0; r == 0 && groups && groups[i]; i++) {
-                r = sq_prepare(s, user ? "INSERT OR IGNORE INTO user_groups(user, grp) VALUES (?1, ?2)"
-                                       : "INSERT OR IGNORE INTO host_groups(host, grp) VALUES (?1, ?2)", &st);
-                if (r < 0)
-                        break;
-                sq_bind_text(st, 1, name);
-                sq_bind_text(st, 2, groups[i]);
-                r = sq_step_done(s, st);
-                sqlite3_finalize(st);
-                st = NULL;
-        }
+        if (r == 0)
+                r = sq_groups_insert(s, !user, name, groups);
 out:
         if (r < 0)
                 srv_store_rollback(base);
@@ -404,6 +394,10 @@ static const struct srv_store_ops sqlite_ops = {
         .host_get = sq_host_get,
         .host_by_token = sq_host_by_token,
         .group_has_hosts = sq_group_has_hosts,
+        .identity_list = sq_identity_list,
+        .identity_remove = sq_identity_remove,
+        .identity_set_groups = sq_identity_set_groups,
+        .identity_set_token = sq_identity_set_token,
         .request_insert = sq_request_insert,
         .request_set_state = sq_request_set_state,
         .request_get = sq_request_get,
@@ -424,7 +418,7 @@ static const struct srv_store_ops sqlite_ops = {
         .webhook_retry = sq_webhook_retry,
         .webhook_depth = sq_webhook_depth,
         .webhook_next_at = sq_webhook_next_at,
-        .webhook_head = sq_webhook_head,        /* webhook engineer: store_sqlite_webhook.c */
+        .webhook_head = sq_webhook_head,        /* store_sqlite_webhook.c */
         .breakglass_insert = sq_breakglass_insert,
         .breakglass_list = sq_breakglass_list,
         .breakglass_ack = sq_breakglass_ack,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -69,8 +70,15 @@ int sq_webhook_next_at(struct srv_store *s, int64_t *out);
 #define SQ_WEBHOOK_COLUMNS "id, target, event, body, created_at, next_at, attempts, last_error"
 /* Steps st once and reads the job: 0, -ENOENT when there is none, -EIO, -ENOMEM. */
 int sq_webhook_job_read(sqlite3_stmt *st, struct srv_webhook_job *out);
-/* store_sqlite_webhook.c (webhook engineer) */
+/* store_sqlite_webhook.c */
 int sq_webhook_head(struct srv_store *s, const char *target, struct srv_webhook_job *out);
+/* store_sqlite_identity.c: the identity lifecycle */
+int sq_identity_list(struct srv_store *s, bool host, char ***out);
+int sq_identity_remove(struct srv_store *s, bool host, const char *name);
+int sq_identity_set_groups(struct srv_store *s, bool host, const char *name, char *const *groups);
+int sq_identity_set_token(struct srv_store *s, bool host, const char *name, const uint8_t hash[SRV_TOKEN_HASH_LEN]);
+/* Inserts name's groups (inside the caller's transaction). */
+int sq_groups_insert(struct sqlite_store *s, bool host, const char *name, char *const *groups);
 /* store_sqlite_breakglass.c */
 int sq_breakglass_insert(struct srv_store *s, const struct srv_breakglass_use *u);
 int sq_breakglass_list(struct srv_store *s, bool all, size_t max, struct srv_breakglass_use **out, size_t *n);

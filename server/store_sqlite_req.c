@@ -233,12 +233,14 @@ int sq_request_list(struct srv_store *base, const struct srv_request_filter *f, 
                 " OR user = ?3 OR filed_by = ?4 OR host = ?5"
                 " OR (state = 0 AND role IN (SELECT value FROM json_each(?6))))"
                 " AND (?8 IS NULL OR extends = ?8)"
+                " AND (?9 IS NULL OR (created_at, rowid) < (SELECT created_at, rowid FROM requests WHERE id = ?9))"
                 " ORDER BY created_at DESC, rowid DESC LIMIT ?7";
         struct sqlite_store *s = sq(base);
         sqlite3_stmt *st = NULL;
         void *list = NULL;
         char *roles = NULL;
-        size_t count = 0, limit = f->limit && f->limit < SRV_REQUEST_LIST_MAX ? f->limit : SRV_REQUEST_LIST_MAX;
+        size_t count = 0, limit = f->limit == 0 ? SRV_REQUEST_LIST_MAX
+                                      : f->limit <= SRV_REQUEST_LIST_MAX + 1 ? f->limit : SRV_REQUEST_LIST_MAX + 1;
         int r;
 
         *out = NULL;
@@ -260,6 +262,7 @@ int sq_request_list(struct srv_store *base, const struct srv_request_filter *f, 
         sq_bind_text(st, 6, roles);
         sqlite3_bind_int64(st, 7, (sqlite3_int64)limit);
         sq_bind_text(st, 8, f->extends);
+        sq_bind_text(st, 9, f->before);
         r = sq_collect(st, sizeof(struct srv_request), read_full_request, s, &list, &count);
 out:
         sqlite3_finalize(st);

@@ -1,5 +1,5 @@
-/* The sqlite store: the webhook queue's per-target head (added by the
- * webhook engineer; the rest of the queue is in store_sqlite_misc.c). */
+/* The sqlite store: the webhook queue's per-target head (the rest of the
+ * queue is in store_sqlite_misc.c). */
 #include "config.h"
 
 #include <errno.h>

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "clock.h"
+#include "clock_fake.h"
 #include "lifecycle.h"
 
 #define T0 1800000000LL

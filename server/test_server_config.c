@@ -36,6 +36,15 @@ static void test_defaults(void **state)
         assert_int_equal(cfg.max_body, 65536);
         assert_int_equal(cfg.max_wait, 30);
         assert_int_equal(cfg.n_webhooks, 0);
+        assert_int_equal(cfg.header_timeout, 10);
+        assert_int_equal(cfg.max_anonymous_connections, SERVER_DEFAULT_MAX_CONNECTIONS / 4);
+        assert_int_equal(cfg.max_connections_per_address, 256);
+        assert_int_equal(cfg.request_rate_limit, 30);
+        assert_int_equal(cfg.max_long_polls, 16384 - 4096 - 2048);
+        server_config_free(&cfg);
+        /* A short connection_timeout pulls the default header deadline below it. */
+        assert_int_equal(parse("[server]\nmax_wait = 2\nconnection_timeout = 5\n", &cfg, err, sizeof(err)), 0);
+        assert_int_equal(cfg.header_timeout, 4);
         server_config_free(&cfg);
 }
 
@@ -95,6 +104,13 @@ static void test_refusals(void **state)
                 { "[server]\nmax_wait = 61\n", "[server] max_wait" },
                 { "[server]\nmax_wait = 40\nconnection_timeout = 30\n", "must be longer than max_wait" },
                 { "[server]\ntls_cert = /etc/c.pem\n", "tls_cert and tls_key go together" },
+                { "[server]\nmax_connections = 100\nmax_anonymous_connections = 100\n",
+                  "max_anonymous_connections (100) must be below max_connections" },
+                { "[server]\nheader_timeout = 90\n", "header_timeout (90s) must be shorter" },
+                { "[server]\nmax_connections = 100\nmax_anonymous_connections = 50\nmax_long_polls = 50\n",
+                  "must leave room below max_connections (100) for API calls" },
+                { "[server]\nmax_connections = 100\nmax_anonymous_connections = 95\n",
+                  "max_long_polls (0) and max_anonymous_connections (95) must leave room" },
                 { "[server]\ndatabase = relative.db\n", "not an absolute path" },
                 { "[server]\n\n[webhook a]\nformat = json\n", "t.conf:3: [webhook a]: url is missing" },
                 { "[webhook a]\nurl = ftp://x/s3cr3t\n", "t.conf:1: [webhook a] url: not an http(s) URL" },

@@ -1,5 +1,5 @@
 /* Unit tests of the sqlite store (server/store_sqlite*.c, schema.c) and
- * the clock's offset file (server/clock.c). */
+ * the clock's offset file (server/clock_fake.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -17,7 +17,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "clock.h"
+#include "clock_fake.h"
 #include "signer.h"
 #include "store.h"
 

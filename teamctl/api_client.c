@@ -276,9 +276,9 @@ static int server_error(struct api_client *c, long status, struct json_object *o
                 snprintf(err, errlen, "rejected: %s", msg);
                 return TEAMCTL_EXIT_REFUSED;
         case 401:
-                snprintf(err, errlen, "your token was refused (%s): ask an admin for a new one with team-server "
-                                      "admin user add, then set TEAM_TOKEN or save it in ~/.config/team/token",
-                         msg);
+                snprintf(err, errlen, "your token was refused (%s): ask an admin for a new one (team-server "
+                                      "admin user rotate-token NAME), then set TEAM_TOKEN or save it in "
+                                      "~/.config/team/token", msg);
                 return TEAMCTL_EXIT_FORBIDDEN;
         case 403:
                 snprintf(err, errlen, "not allowed: %s", msg);
@@ -289,6 +289,9 @@ static int server_error(struct api_client *c, long status, struct json_object *o
         case 409:
                 snprintf(err, errlen, "wrong state: %s; see teamctl show ID", msg);
                 return TEAMCTL_EXIT_CONFLICT;
+        case 429:
+                snprintf(err, errlen, "too many requests: %s", msg);
+                return TEAMCTL_EXIT_REFUSED;
         default:
                 if (status >= 500)
                         snprintf(err, errlen, "the server failed (%s); try again later or tell its admin", msg);

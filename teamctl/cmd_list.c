@@ -1,7 +1,9 @@
-/* teamctl list [--pending|--mine] and teamctl show ID. */
+/* teamctl list [--pending|--mine] and teamctl show ID. list follows the
+ * server's pages (next_cursor) and shows every request. */
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,12 @@
 #include "format.h"
 #include "request_obj.h"
 #include "table.h"
+
+/* Pages of the largest size the server gives; a bound on the pages so a
+ * server that always sends a next_cursor cannot keep teamctl forever. */
+#define LIST_PAGE 500
+#define LIST_MAX_PAGES 200u
+#define LIST_CURSOR_MAX 32
 
 void cmd_list_help(void)
 {
@@ -133,6 +141,73 @@ static int print_list(struct teamctl *t, struct json_object *o)
         return ret;
 }
 
+/* A next_cursor fit to go into a URL: a request id's characters. */
+static bool cursor_ok(const char *c)
+{
+        size_t n = strlen(c);
+
+        if (n == 0 || n > LIST_CURSOR_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((c[i] >= 'a' && c[i] <= 'z') || (c[i] >= '0' && c[i] <= '9') || c[i] == '_'))
+                        return false;
+        return true;
+}
+
+/* Every page of base (a /v1/requests path with its query, or none) into
+ * one {"requests": [...]} object, following next_cursor. */
+static int fetch_all(struct api_client *api, const char *base, struct json_object **out)
+{
+        struct json_object *all = json_object_new_array(), *o = NULL;
+        char path[256], cursor[LIST_CURSOR_MAX + 1] = "";
+        int ret = 0;
+
+        *out = NULL;
+        if (!all)
+                return EX_OSERR;
+        for (unsigned page = 0; ret == 0; page++) {
+                struct json_object *arr = NULL, *next = NULL;
+
+                if (page >= LIST_MAX_PAGES) {
+                        fprintf(stderr, "teamctl: list: stopped after %u pages\n", LIST_MAX_PAGES);
+                        break;
+                }
+                snprintf(path, sizeof(path), "%s%slimit=%d%s%s", base, strchr(base, '?') ? "&" : "?",
+                         LIST_PAGE, cursor[0] ? "&cursor=" : "", cursor);
+                ret = central_call(api, "GET", path, NULL, &o);
+                if (ret != 0)
+                        break;
+                if (!json_object_object_get_ex(o, "requests", &arr) || !json_object_is_type(arr, json_type_array))
+                        break;     /* print_list explains */
+                for (size_t i = 0; i < json_object_array_length(arr); i++)
+                        if (json_object_array_add(all, json_object_get(json_object_array_get_idx(arr, i))) < 0)
+                                ret = EX_OSERR;
+                if (!json_object_object_get_ex(o, "next_cursor", &next) || !json_object_is_type(next, json_type_string))
+                        break;
+                if (!cursor_ok(json_object_get_string(next))) {
+                        fprintf(stderr, "teamctl: list: the server sent a malformed next_cursor\n");
+                        ret = TEAMCTL_EXIT_UNAVAILABLE;
+                        break;
+                }
+                snprintf(cursor, sizeof(cursor), "%s", json_object_get_string(next));
+                json_object_put(o);
+                o = NULL;
+        }
+        if (ret == 0 && !o)         /* stopped at the page cap */
+                o = json_object_new_object();
+        if (ret == 0 && !o)
+                ret = EX_OSERR;
+        if (ret == 0 && (json_object_object_get_ex(o, "requests", NULL) || json_object_object_length(o) == 0)) {
+                json_object_object_add(o, "requests", all);
+                json_object_object_del(o, "next_cursor");
+                *out = o;
+                return 0;
+        }
+        json_object_put(all);
+        *out = o;
+        return ret;
+}
+
 int cmd_list(struct teamctl *t, int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -156,7 +231,7 @@ int cmd_list(struct teamctl *t, int argc, char **argv)
                  o.status ? "status=" : "", o.status ? o.status : "", o.mine ? (o.status ? "&mine=1" : "mine=1") : "");
         ret = central_open(t, &api);
         if (ret == 0)
-                ret = central_call(api, "GET", path, NULL, &resp);
+                ret = fetch_all(api, path, &resp);
         if (ret == 0)
                 ret = print_list(t, resp);
         json_object_put(resp);

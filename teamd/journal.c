@@ -19,8 +19,14 @@
 #define MAX_MESSAGE 2048
 
 static FILE *mirror_stream;
+#ifdef TEAM_TEST_HOOKS
 static team_journal_sink_fn sink_fn;
 static void *sink_userdata;
+#else
+/* The installed teamd has no sink: every entry goes to journald. */
+#define sink_fn ((team_journal_sink_fn)NULL)
+#define sink_userdata NULL
+#endif
 static team_journal_recorder_fn recorder_fn;
 static void *recorder_userdata;
 
@@ -29,11 +35,13 @@ void team_journal_set_mirror(FILE *f)
         mirror_stream = f;
 }
 
+#ifdef TEAM_TEST_HOOKS
 void team_journal_set_sink(team_journal_sink_fn fn, void *userdata)
 {
         sink_fn = fn;
         sink_userdata = userdata;
 }
+#endif
 
 void team_journal_set_recorder(team_journal_recorder_fn fn, void *userdata)
 {

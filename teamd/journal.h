@@ -41,8 +41,11 @@ typedef int (*team_journal_recorder_fn)(const struct team_audit_event *ev, void 
 
 /* NULL turns the mirror off. */
 void team_journal_set_mirror(FILE *f);
-/* NULL restores journald. */
+#ifdef TEAM_TEST_HOOKS
+/* Test programs only (built with -DTEAM_TEST_HOOKS): events go to fn
+ * instead of journald; NULL restores journald. */
 void team_journal_set_sink(team_journal_sink_fn fn, void *userdata);
+#endif
 /* NULL: events are not recorded beyond journald (unit tests, tools). */
 void team_journal_set_recorder(team_journal_recorder_fn fn, void *userdata);
 

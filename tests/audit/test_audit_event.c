@@ -32,7 +32,7 @@ static void first_ids_never_change(void **state)
                 { TEAM_EVENT_GRANT_REJECTED, "GrantRejected", "be3e0986395f4bc7ace83099d2d97681" },
                 { TEAM_EVENT_GRANT_EXPIRED, "GrantExpired", "6da02267755040a0bb1aeb7e67004050" },
                 { TEAM_EVENT_DAEMON_STARTED, "DaemonStarted", "b88827cb59154cb9910ba42b21fd57af" },
-                /* issue 5 */
+                /* audit shipping */
                 { TEAM_EVENT_REQUEST_SUBMITTED, "RequestSubmitted", "b97196fe17ce45f186ff151dd1aee978" },
                 { TEAM_EVENT_GRANT_REVOKED, "GrantRevoked", "91b176b8d8b249919c40683cf7706e15" },
                 { TEAM_EVENT_SESSION_TERMINATED, "SessionTerminated", "d6d0ee50800743e5a7ef54e55add971b" },

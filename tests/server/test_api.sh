@@ -112,7 +112,12 @@ expect_code() {
         if [ "$CODE" = "$1" ]; then pass "$2 -> $1"; else fail "$2: expected $1, got $CODE $(head -c 300 "$T/resp")"; fi
 }
 
+# The installed server has no test clock: the offset file of the tests'
+# build (server/clock_fake.c) must not move it, even when named.
+echo 31536000 >"$T/clock-offset"
+export TEAM_SERVER_CLOCK_OFFSET_FILE=$T/clock-offset
 start_server
+unset TEAM_SERVER_CLOCK_OFFSET_FILE
 
 # --- public endpoints ---
 api GET /healthz ""
@@ -146,6 +151,9 @@ RID=$(jget 'o["id"]')
 [[ $RID =~ ^r_[0-9a-f]{16}$ ]] && [ "$(jget 'o["status"]')" = pending ] && [ "$(jget 'o["user"]')" = alice ] &&
         [ "$(jget 'o["filed_by"]')" = user:alice ] && pass "request $RID is pending, for alice, filed by user:alice" ||
         fail "request object: $(cat "$T/resp")"
+"$PY" -c 'import sys, time; sys.exit(0 if abs(int(sys.argv[1]) - time.time()) < 86400 else 1)' "$(jget 'o["created_at"]')" &&
+        pass "the production server ignores TEAM_SERVER_CLOCK_OFFSET_FILE (created_at is now)" ||
+        fail "the production server read the test clock offset: created_at $(jget 'o["created_at"]')"
 api GET "/v1/requests/$RID" "$BOB"
 expect_code 200 "an approver sees the request"
 api GET "/v1/requests?status=pending" "$BOB"
@@ -210,6 +218,14 @@ bad_request_body '{"role":"sudo","host":"web1","duration":-5,"reason":"x"}' "neg
 bad_request_body '{"role":7,"host":"web1","duration":60,"reason":"x"}' "role as a number"
 bad_request_body '{"role":"sudo","host":"web1","duration":60,"reason":"x","admin":true}' "unknown field"
 bad_request_body '{"role":"sudo","host":"web1","duration":60,"reason":"a\u0000b"}' "NUL in reason"
+# C0 and C1 controls: what every host refuses in a grant
+# (common/claim_text.c) is refused here, naming the field, never signed.
+for bad in '\u0085' '\u009b[2J' '\u001b'; do
+        bad_request_body "{\"role\":\"sudo\",\"host\":\"web1\",\"duration\":60,\"reason\":\"a${bad}b\"}" "reason with $bad"
+        grep -q '"reason\\*"' "$T/resp" && pass "the 400 names the field reason" || fail "400 does not name reason: $(cat "$T/resp")"
+done
+api POST /v1/requests "$ALICE" '{"role":"sudo","host":"web1","duration":60,"reason":"na\u00efve caf\u00e9 \u2014 ok"}'
+expect_code 201 "a reason with printable non-ASCII text is accepted"
 api POST "/v1/requests/$RID/approve" "$BOB" '{"comment":5}'
 expect_error 400 bad_request "comment as a number"
 api POST /v1/requests "$ALICE" '{"role":"nosuchrole","host":"web1","duration":60,"reason":"x"}'
@@ -301,9 +317,11 @@ GID=$(jget 'o["grant"]["id"]')
 jget 'o["grant"]["jws"]' >"$T/grant.jws"
 wait "$LP_PID"
 LP_PID=
-LAT=$("$PY" -c 'import sys; print("%.3f" % (float(open(sys.argv[1]).read()) - float(sys.argv[2])))' "$T/lp.end" "$T0")
-"$PY" -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= 2.0 else 1)' "$LAT" &&
-        pass "the long-poll answered ${LAT}s after the approval" || fail "long-poll latency ${LAT}s > 2s"
+# Held with wait=15, the poll answers with the grant only if the approval
+# woke it (a timed-out poll answers empty): no latency is asserted here,
+# bench/bench_server.sh measures it.
+"$PY" -c 'import sys; sys.exit(0 if float(open(sys.argv[1]).read()) >= float(sys.argv[2]) else 1)' "$T/lp.end" "$T0" &&
+        pass "the long-poll answered after the approval" || fail "the long-poll answered before the approval"
 [ "$(cat "$T/lp.code")" = 200 ] && [ "$(jget '[g["id"] for g in o["grants"]]' "$T/lp.out")" = "[\"$GID\"]" ] &&
         pass "the woken feed carries grant $GID" || fail "feed after wake: $(cat "$T/lp.code") $(cat "$T/lp.out")"
 CURSOR1=$(jget 'o["cursor"]' "$T/lp.out")
@@ -315,8 +333,10 @@ api GET "/v1/hosts/web2/grants?wait=0" "$WEB2"
 START=$("$PY" -c 'import time; print(time.time())')
 api GET "/v1/hosts/web1/grants?cursor=$CURSOR1&wait=1" "$WEB1"
 EL=$("$PY" -c 'import sys,time; print("%.2f" % (time.time() - float(sys.argv[1])))' "$START")
+# It held the request (a lower bound that load cannot break); how long
+# past the second it took is load, not behaviour.
 [ "$CODE" = 200 ] && [ "$(jget 'len(o["grants"])')" = 0 ] &&
-        "$PY" -c 'import sys; sys.exit(0 if 0.8 <= float(sys.argv[1]) <= 3 else 1)' "$EL" &&
+        "$PY" -c 'import sys; sys.exit(0 if 0.8 <= float(sys.argv[1]) else 1)' "$EL" &&
         pass "wait=1 with nothing new answers empty after ${EL}s" || fail "wait=1: $CODE ${EL}s $(cat "$T/resp")"
 
 # --- the JWS verifies with the published key, and not with another ---
@@ -383,8 +403,9 @@ START=$("$PY" -c 'import time; print(time.time())')
 stop_server
 rc=$?
 EL=$("$PY" -c 'import sys,time; print("%.2f" % (time.time() - float(sys.argv[1])))' "$START")
-[ "$rc" = 0 ] && "$PY" -c 'import sys; sys.exit(0 if float(sys.argv[1]) < 5 else 1)' "$EL" &&
-        pass "SIGTERM with a held long-poll: exit 0 after ${EL}s" || fail "SIGTERM: rc=$rc after ${EL}s"
+# The held poll (wait=20) is answered by the shutdown itself (checked
+# below); the time it took is reported, not asserted.
+[ "$rc" = 0 ] && pass "SIGTERM with a held long-poll: exit 0 after ${EL}s" || fail "SIGTERM: rc=$rc after ${EL}s"
 wait "$LP_PID"
 LP_PID=
 [ "$(cat "$T/lp2.code" 2>/dev/null)" = 200 ] && pass "the held long-poll got an answer at shutdown" ||

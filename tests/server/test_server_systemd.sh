@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # team-server under a real systemd (PID 1 in a systemd-nspawn container):
 # the hardened systemd/team-server.service must still let it work
-# (Type=notify READY=1 and STATUS=, StateDirectory, no capabilities,
+# (Type=notify READY=1 and STATUS=, its own user team-server made by
+# systemd-sysusers owning StateDirectory and the database even after
+# "team-server admin" ran as root, no capabilities,
 # system call filter, MemoryDenyWriteExecute), a request is served and
 # journaled, SIGTERM stops it with exit 0, a bad config exits 78 without a
 # restart loop, and systemd-analyze security rates the unit <= 2.5.
@@ -49,16 +51,25 @@ install -d -m 0700 "$root/etc/team/signing-keys"
 chmod 0600 "$root/etc/team/signing-keys/k1.pem"
 printf '[role sudo]\napprover_groups = sre\nrequester_groups = dev\n' >"$root/etc/team/policy.conf"
 printf '[server]\nlisten = 127.0.0.1:%s\n' "$PORT" >"$root/etc/team/team-server.conf"
+install -D -m 0644 "$top_srcdir/systemd/team-server.sysusers" "$root/usr/lib/sysusers.d/team-server.conf"
 
 # The container shares this machine's network, so curl reaches it here.
 nspawn_boot "$root"
 show() { ct systemctl show team-server -p "$1" --value; }
+
+# Its own user: made by sysusers, owning its keys; the config stays root's.
+ct systemd-sysusers || fail "systemd-sysusers"
+ct chown -R team-server:team-server /etc/team/signing-keys
+ct chown root:team-server /etc/team/team-server.conf /etc/team/policy.conf
+ct chmod 0640 /etc/team/team-server.conf /etc/team/policy.conf
 
 # Type=notify: start returns once READY=1 came; STATUS= names the address.
 ct systemctl start team-server || fail "systemctl start: $(ct journalctl -u team-server -o cat --no-pager | tail -5)"
 [ "$(show ActiveState)" = active ] || fail "not active"
 contains "STATUS=" "$(show StatusText)" "^listening on 127.0.0.1:$PORT"
 [ "$(ct stat -c %a /var/lib/team-server)" = 700 ] || fail "state dir mode"
+[ "$(ct stat -c %U "/proc/$(show MainPID)")" = team-server ] || fail "team-server does not run as its own user"
+[ "$(ct stat -L -c %U /var/lib/team-server)" = team-server ] || fail "the state directory is not team-server's"
 
 # It works inside the sandbox: admin, a request, the database 0600.
 ALICE=$(ct team-server --config /etc/team/team-server.conf admin user add alice --groups dev | tail -n 1)
@@ -69,6 +80,7 @@ out=$("$CURL" -sS -H "Authorization: Bearer $ALICE" -H 'Content-Type: applicatio
         -d '{"role":"sudo","host":"any","duration":600,"reason":"nspawn check"}' "$API/v1/requests") || fail "POST"
 contains "request filed or refused as JSON" "$out" '"(id|error)":'
 [ "$(ct stat -c %a /var/lib/team-server/team.db)" = 600 ] || fail "team.db mode"
+[ "$(ct stat -c %U /var/lib/team-server/team.db)" = team-server ] || fail "admin as root left team.db to root"
 out=$("$CURL" -sS "$API/v1/keys")
 contains "keys" "$out" '"kid":"k1"'
 

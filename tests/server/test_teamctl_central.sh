@@ -12,7 +12,8 @@ set -uo pipefail
 
 : "${top_builddir:?run through make check}"
 PY=${PYTHON3:-$(command -v python3 || true)}
-SERVER_BIN=$top_builddir/server/team-server
+# the test-only build with the movable clock (server/clock_fake.c)
+SERVER_BIN=$top_builddir/server/team-server-fakeclock
 TEAMCTL_BIN=$top_builddir/teamctl/teamctl
 SIGN_BIN=$top_builddir/tools/team-sign-grant
 if [ -z "$PY" ]; then
@@ -219,7 +220,7 @@ as alice approve "$R4"
 check_rc "requester approving own request refused" 5 "$rc" "$out"
 as tm_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA list
 check_rc "unknown token" 5 "$rc" "$out"
-check_has "unknown token: what to do" "$out" "ask an admin for a new one with team-server admin user add"
+check_has "unknown token: what to do" "$out" "ask an admin for a new one \(team-server admin user rotate-token NAME\)"
 as alice show r_0000000000000000
 check_rc "unknown request" 3 "$rc" "$out"
 as alice show not-an-id
