@@ -508,6 +508,7 @@ int sq_feed_since(struct srv_store *base, int64_t cursor, const char *const *aud
                 goto out;
         r = sq_prepare(s, "SELECT f.seq, f.kind, f.grant_id, g.jws FROM feed f JOIN grants g ON g.id = f.grant_id "
                           "WHERE f.seq > ?1 AND g.exp > ?2 AND f.aud IN (SELECT value FROM json_each(?3)) "
+                          "AND NOT (f.kind = ?5 AND g.revoked_at != 0) "
                           "ORDER BY f.seq LIMIT ?4", &st);
         if (r < 0)
                 goto out;
@@ -515,6 +516,9 @@ int sq_feed_since(struct srv_store *base, int64_t cursor, const char *const *aud
         sqlite3_bind_int64(st, 2, now);
         sq_bind_text(st, 3, json);
         sqlite3_bind_int(st, 4, FEED_MAX_ENTRIES);
+        /* A revoked grant is never sent again, only its revocation: a host
+         * catching up never holds it, even between two answers. */
+        sqlite3_bind_int(st, 5, SRV_FEED_GRANT);
         r = sq_collect(st, sizeof(*list), read_feed_row, NULL, &raw, &count);
         list = raw;
         if (r == 0 && count == FEED_MAX_ENTRIES)

@@ -420,6 +420,11 @@ static void test_revoke_feed(void **state)
         assert_int_equal(revoked, 1);
         assert_int_equal(feed(f, &web1, c2, c3, &revoked), 0);   /* replay: nothing new */
         assert_string_equal(c2, c3);
+        /* A host syncing from the start never sees the revoked grant, only
+         * its revocation. */
+        assert_int_equal(feed(f, &web1, "", c3, &revoked), 1);
+        assert_int_equal(revoked, 1);
+        assert_string_equal(c2, c3);
         assert_int_equal(f->events[LC_EVENT_GRANT_REVOKED], 1);
 }
 
