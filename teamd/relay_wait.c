@@ -170,11 +170,17 @@ static void poll_done(const struct http_result *res, void *ud)
         char *msg;
 
         w->http = NULL;
-        if (res->err < 0 || res->status >= 500 || res->status == 401 || res->status == 429) {
+        if (res->err < 0 || res->status >= 500 || res->status == 429) {
                 if (!w->api_trouble_logged)
                         teamd_log(LOG_WARNING, "relay: GET /v1/requests/%s: %s; still waiting", w->id,
                                   res->err < 0 ? strerror(-res->err) : "the API refused or failed");
                 w->api_trouble_logged = true;
+                return;
+        }
+        if (res->status == 401) {
+                finish_status(w, "refused", "the central API refused this host's token (HTTP 401) while waiting for "
+                              "request %s: an administrator must reissue it (team-server admin host rotate-token)",
+                              w->id);
                 return;
         }
         if (res->status == 404 || res->status == 403) {
