@@ -52,6 +52,12 @@ static const struct event_info events[TEAM_EVENT__MAX] = {
                 SD_ID128_MAKE(cd,ab,58,b0,0a,5a,4d,9a,84,af,ca,41,70,40,1c,42), LOG_ALERT, true },
         [TEAM_EVENT_AUDIT_DEAD_LETTER] = { "AuditDeadLetter",
                 SD_ID128_MAKE(fd,7a,30,be,a1,d7,45,bd,89,f9,d7,c1,0d,49,8e,02), LOG_ALERT, true },
+        [TEAM_EVENT_SESSION_WARNED] = { "SessionWarned",
+                SD_ID128_MAKE(48,bf,6a,e4,ca,6f,4f,47,82,8e,2b,92,e4,26,fb,47), LOG_NOTICE, false },
+        [TEAM_EVENT_SESSION_EXTENDED] = { "SessionExtended",
+                SD_ID128_MAKE(98,b8,19,bc,45,16,4f,f3,9d,ac,4f,bc,a5,9c,41,a5), LOG_INFO, false },
+        [TEAM_EVENT_SESSION_END_FAILED] = { "SessionEndFailed",
+                SD_ID128_MAKE(88,14,2d,17,d9,58,49,0d,8b,b7,bc,3c,d8,5d,cb,2d), LOG_ALERT, true },
 };
 
 static const struct event_info *event_info(enum team_event_type t)

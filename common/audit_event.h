@@ -35,6 +35,10 @@ enum team_event_type {
         TEAM_EVENT_EXEMPT_PASS,
         TEAM_EVENT_AUDIT_OUTBOX_FULL,
         TEAM_EVENT_AUDIT_DEAD_LETTER,
+        /* ending sessions */
+        TEAM_EVENT_SESSION_WARNED,
+        TEAM_EVENT_SESSION_EXTENDED,
+        TEAM_EVENT_SESSION_END_FAILED,
         TEAM_EVENT__MAX
 };
 

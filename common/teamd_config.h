@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define TEAMD_DEFAULT_CONFIG "/etc/team/teamd.conf"
@@ -10,6 +11,8 @@
 #define TEAMD_DEFAULT_STATE_DIR "/var/lib/teamd"
 #define TEAMD_DEFAULT_TRUSTED_KEYS "/etc/team/keys"
 #define TEAMD_DEFAULT_CLOCK_SKEW 60
+#define TEAMD_WARN_BEFORE_MAX 8
+#define TEAMD_WARN_BEFORE_LIMIT (7 * 24 * 3600)
 
 struct teamd_config {
         /* [teamd] */
@@ -48,6 +51,16 @@ struct teamd_config {
         char *aws_credentials_file;     /* "credentials_file"; default ~/.aws/credentials */
         char *aws_imds_endpoint;        /* "imds_endpoint"; default http://169.254.169.254 */
         uint64_t ship_timeout;          /* [audit] ship_timeout: seconds per sink request, default 10 */
+        /* [sessions] (teamd/session_watch.c): what happens to open elevated
+         * sessions when their grant ends */
+        char *on_expiry;                /* "terminate" (default) or "warn" */
+        char **warn_before;             /* seconds before the end, as given */
+        uint64_t session_grace;         /* "grace": SIGTERM -> SIGKILL, seconds */
+        char *session_hold;             /* "hold": auto (default), scope, cgroup, tree */
+        /* derived from the above by the loader */
+        bool on_expiry_warn;
+        uint64_t warn_before_secs[TEAMD_WARN_BEFORE_MAX]; /* descending */
+        size_t n_warn_before;
 };
 
 /* Defaults, then the file if it exists (missing file = defaults only when

@@ -7,6 +7,11 @@
 
 /* The columns every grant SELECT returns, in row_read() order. */
 #define GRANT_COLUMNS "id, sub, role, aud, nbf, exp, iat, req, rsn, received_at"
+/* The columns every session SELECT returns, in session_read() order. */
+#define SESSION_COLUMNS                                                                                      \
+        "id, grant_id, user, role, service, tty, rhost, pid, opened_at, coalesce(closed_at, 0),"            \
+        " hold, coalesce(leader_start, 0), logind_session, unit, cgroup, coalesce(exp, 0), end_reason,"            \
+        " coalesce(warned, 0)"
 
 enum store_stmt {
         STMT_GRANT_INSERT,
@@ -21,6 +26,11 @@ enum store_stmt {
         STMT_SESSION_INSERT,
         STMT_SESSION_GET,
         STMT_SESSION_CLOSE,
+        STMT_SESSION_SET_HOLD,
+        STMT_SESSION_LIST_OPEN,
+        STMT_SESSION_MOVE,
+        STMT_SESSION_END,
+        STMT_SESSION_SET_WARNED,
         STMT__MAX
 };
 

@@ -37,6 +37,21 @@ static const char *const migrations[] = {
         "CREATE INDEX revoked_keep_until ON revoked (keep_until);",
         /* 2 -> 3, the audit outbox (teamd/outbox.c). */
         OUTBOX_SCHEMA_SQL,
+        /* 3 -> 4, ending elevated sessions (teamd/session_watch.c): how each
+         * session is held (scope, logind, cgroup, tree or none), its leader's
+         * start time (with pid, what names the process), the logind session
+         * id, the scope unit and cgroup, the end of the grant it runs under,
+         * why teamd ended it, and the last warning written to its tty (seconds
+         * before exp; 0: none yet). */
+        "ALTER TABLE sessions ADD COLUMN hold TEXT;"
+        "ALTER TABLE sessions ADD COLUMN leader_start INTEGER;"
+        "ALTER TABLE sessions ADD COLUMN logind_session TEXT;"
+        "ALTER TABLE sessions ADD COLUMN unit TEXT;"
+        "ALTER TABLE sessions ADD COLUMN cgroup TEXT;"
+        "ALTER TABLE sessions ADD COLUMN exp INTEGER;"
+        "ALTER TABLE sessions ADD COLUMN end_reason TEXT;"
+        "ALTER TABLE sessions ADD COLUMN warned INTEGER;"
+        "CREATE INDEX sessions_open ON sessions (opened_at) WHERE closed_at IS NULL;",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -55,9 +70,17 @@ static const char *const stmt_sql[STMT__MAX] = {
         [STMT_GRANT_NEXT_EXP] = "SELECT min(exp) FROM grants WHERE exp > ?1",
         [STMT_SESSION_INSERT] = "INSERT INTO sessions (id, grant_id, user, role, service, tty, rhost, pid, opened_at)"
                                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        [STMT_SESSION_GET] = "SELECT id, grant_id, user, role, service, tty, rhost, pid, opened_at,"
-                             " coalesce(closed_at, 0) FROM sessions WHERE id = ?1",
+        [STMT_SESSION_GET] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE id = ?1",
         [STMT_SESSION_CLOSE] = "UPDATE sessions SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL",
+        [STMT_SESSION_SET_HOLD] = "UPDATE sessions SET hold = ?2, leader_start = ?3, logind_session = ?4, unit = ?5,"
+                                  " cgroup = ?6, exp = ?7 WHERE id = ?1",
+        [STMT_SESSION_LIST_OPEN] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE closed_at IS NULL"
+                                   " ORDER BY opened_at, id LIMIT ?1",
+        [STMT_SESSION_MOVE] = "UPDATE sessions SET grant_id = ?2, exp = ?3, warned = NULL"
+                              " WHERE id = ?1 AND closed_at IS NULL",
+        [STMT_SESSION_SET_WARNED] = "UPDATE sessions SET warned = ?2 WHERE id = ?1 AND closed_at IS NULL",
+        [STMT_SESSION_END] = "UPDATE sessions SET closed_at = ?2, end_reason = ?3"
+                             " WHERE id = ?1 AND closed_at IS NULL",
 };
 
 int store_errno(int rc)

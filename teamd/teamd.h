@@ -22,6 +22,7 @@ struct audit_shipping;
 struct conn;
 struct outbox;
 struct relay;
+struct session_watch;
 struct sync;
 
 struct teamd {
@@ -42,6 +43,7 @@ struct teamd {
         struct outbox *outbox;           /* the audit outbox (audit.c, outbox.c) */
         struct audit_shipping *shipping; /* outbox -> AWS sinks (shipper_setup.c); NULL: no sink */
         struct relay *relay;             /* request relay (relay.c) */
+        struct session_watch *watch;     /* ending elevated sessions (session_watch.c) */
 };
 
 /* Wall clock, UTC epoch seconds. */
