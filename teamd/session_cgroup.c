@@ -171,11 +171,12 @@ int session_cgroup_procs(const char *path, struct proc_ref **out, size_t *n)
         r = read_procs(file, &text, &len);
         if (r < 0)
                 return r;
-        for (p = text; *p && k < PROC_TREE_MAX; p = end + (*end != '\0')) {
+        for (p = text; *p && k < PROC_TREE_MAX; p = end) {
                 struct proc_stat st;
                 uint64_t pid;
                 end = p + strcspn(p, "\n");
-                *end = '\0';
+                if (*end)
+                        *end++ = '\0';
                 if (parse_uint(p, 1, INT32_MAX, &pid) < 0 || proc_stat_read("/proc", (pid_t)pid, &st) < 0)
                         continue;
                 if (k == cap) {

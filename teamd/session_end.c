@@ -76,10 +76,11 @@ static void finish(struct session_ending *e, size_t remaining)
                 r = 0;
         if (r == 0 && remaining == 0)
                 team_journal_event(TEAM_EVENT_SESSION_TERMINATED, &f,
-                                   "%s session %s of %s ended (%s) through its %s: %zu processes, %lld s after the"
-                                   " grant's end, %.3f s after teamd began",
+                                   "%s session %s of %s ended (%s) through its %s: %zu processes, %.3f s after"
+                                   " teamd began, %lld s %s the grant's exp",
                                    e->row.role, e->row.id, e->row.user, e->reason, session_hold_name(e->hold.kind),
-                                   e->n_procs, (long long)(now - e->row.exp), took);
+                                   e->n_procs, took, (long long)llabs(now - e->row.exp),
+                                   now >= e->row.exp ? "after" : "before");
         else if (r == 0)
                 team_journal_event(TEAM_EVENT_SESSION_END_FAILED, &f,
                                    "%s session %s of %s NOT ended completely (%s) through its %s: %zu of %zu processes"
