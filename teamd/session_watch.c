@@ -320,6 +320,24 @@ void session_watch_poke(struct teamd *d)
         }
 }
 
+/* The timer fires no later than the first warning or end of a session
+ * ending at exp (a new session costs no round over all the others). */
+static void arm_by(struct teamd *d, int64_t exp)
+{
+        struct session_row probe = { .exp = exp };
+        int64_t now = teamd_now(), next = next_time(d, &probe, now);
+        uint64_t at = 0, want = next > now ? (uint64_t)next * USEC_PER_SEC : realtime_usec();
+        int enabled = SD_EVENT_OFF;
+
+        if (!d->watch)
+                return;
+        if (sd_event_source_get_enabled(d->watch->timer, &enabled) < 0 || enabled == SD_EVENT_OFF ||
+            sd_event_source_get_time(d->watch->timer, &at) < 0 || want < at) {
+                sd_event_source_set_time(d->watch->timer, want);
+                sd_event_source_set_enabled(d->watch->timer, SD_EVENT_ONESHOT);
+        }
+}
+
 void session_watch_opened(struct teamd *d, const char *id, pid_t pid, int64_t exp)
 {
         struct session_hold h;
@@ -337,7 +355,8 @@ void session_watch_opened(struct teamd *d, const char *id, pid_t pid, int64_t ex
                 teamd_log(LOG_ERR, "session %s: cannot record how it is held: %s", id, strerror(-r));
         teamd_log(h.kind == SESSION_HOLD_NONE ? LOG_WARNING : LOG_INFO, "session %s (pid %d): %s", id, (int)pid, why);
         session_hold_clear(&h);
-        session_watch_poke(d);
+        if (exp > 0)
+                arm_by(d, exp);
 }
 
 int session_watch_end_now(struct teamd *d, const char *id, const char *reason)
