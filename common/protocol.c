@@ -22,6 +22,7 @@
 #define REQ(f) offsetof(struct team_request, f)
 #define RSP(f) offsetof(struct team_response, f)
 #define GRT(f) offsetof(struct team_grant_summary, f)
+#define SES(f) offsetof(struct team_session_summary, f)
 
 static const struct field request_fields[] = {
         { "user", FT_STR, TEAM_MAX_USER, 0, REQ(user), OPS_PAM | OPS_REQUEST, OPS_PAM },
@@ -31,7 +32,8 @@ static const struct field request_fields[] = {
         { "tty", FT_STR, TEAM_MAX_TTY, FL_EMPTY_OK, REQ(tty), OPS_PAM | OP(TEAM_OP_REQUEST), 0 },
         { "rhost", FT_STR, TEAM_MAX_RHOST, FL_EMPTY_OK, REQ(rhost), OPS_PAM | OP(TEAM_OP_REQUEST), 0 },
         { "failmode_safe", FT_BOOL, 0, 0, REQ(failmode_safe), OPS_DECIDE, 0 },
-        { "session_id", FT_STR, TEAM_MAX_ID, 0, REQ(session_id), OP(TEAM_OP_SESSION_CLOSE), OP(TEAM_OP_SESSION_CLOSE) },
+        { "session_id", FT_STR, TEAM_MAX_ID, 0, REQ(session_id), OP(TEAM_OP_SESSION_CLOSE) | OP(TEAM_OP_SESSION_END),
+          OP(TEAM_OP_SESSION_CLOSE) | OP(TEAM_OP_SESSION_END) },
         { "jws", FT_STR, TEAM_MAX_JWS, 0, REQ(jws), OP(TEAM_OP_GRANT_ADD), OP(TEAM_OP_GRANT_ADD) },
         { "duration", FT_SECONDS, TEAM_MAX_DURATION, 0, REQ(duration), OP(TEAM_OP_REQUEST), OP(TEAM_OP_REQUEST) },
         { "reason", FT_STR, TEAM_MAX_REASON, 0, REQ(reason), OP(TEAM_OP_REQUEST), 0 },
@@ -64,6 +66,8 @@ static const struct field response_fields[] = {
         { "audit_evicted", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(audit_evicted), OP(TEAM_OP_STATUS), 0 },
         { "audit_dead", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(audit_dead), OP(TEAM_OP_STATUS), 0 },
         { "audit_last_delivery", FT_TIME, 0, 0, RSP(audit_last_delivery), OP(TEAM_OP_STATUS), 0 },
+        { "sessions", FT_SESSIONS, 0, 0, 0, OP(TEAM_OP_STATUS) | OP(TEAM_OP_SESSIONS), OP(TEAM_OP_SESSIONS) },
+        { "sessions_total", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(sessions_total), OP(TEAM_OP_SESSIONS), 0 },
 };
 
 static const struct field grant_fields[] = {
@@ -74,11 +78,37 @@ static const struct field grant_fields[] = {
         { "exp", FT_TIME, 0, 0, GRT(exp), OPS_ALL, OPS_ALL },
 };
 
+static const struct field session_fields[] = {
+        { "id", FT_STR, TEAM_MAX_ID, FL_TOKEN, SES(id), OPS_ALL, OPS_ALL },
+        { "user", FT_STR, TEAM_MAX_USER, 0, SES(user), OPS_ALL, OPS_ALL },
+        { "role", FT_STR, TEAM_MAX_ROLE, FL_TOKEN, SES(role), OPS_ALL, OPS_ALL },
+        { "grant_id", FT_STR, TEAM_MAX_ID, 0, SES(grant_id), OPS_ALL, 0 },
+        { "tty", FT_STR, TEAM_MAX_TTY, FL_EMPTY_OK, SES(tty), OPS_ALL, 0 },
+        { "hold", FT_STR, TEAM_MAX_ROLE, FL_TOKEN, SES(hold), OPS_ALL, 0 },
+        { "opened", FT_TIME, 0, 0, SES(opened), OPS_ALL, OPS_ALL },
+        { "exp", FT_TIME, 0, 0, SES(exp), OPS_ALL, 0 },
+};
+
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct field_table proto_request_table = { request_fields, N_ELEMENTS(request_fields) };
 const struct field_table proto_response_table = { response_fields, N_ELEMENTS(response_fields) };
 const struct field_table proto_grant_table = { grant_fields, N_ELEMENTS(grant_fields) };
+static const struct field_table proto_session_table = { session_fields, N_ELEMENTS(session_fields) };
+
+static const struct proto_array grants_array = {
+        "grants", &proto_grant_table, TEAM_MAX_STATUS_GRANTS, sizeof(struct team_grant_summary),
+        RSP(n_grants), RSP(grants), "grants is not an array", "too many grants", "grant is not an object",
+};
+static const struct proto_array sessions_array = {
+        "sessions", &proto_session_table, TEAM_MAX_LIST_SESSIONS, sizeof(struct team_session_summary),
+        RSP(n_sessions), RSP(sessions), "sessions is not an array", "too many sessions", "session is not an object",
+};
+
+const struct proto_array *proto_array_of(enum field_type t)
+{
+        return t == FT_GRANTS ? &grants_array : t == FT_SESSIONS ? &sessions_array : NULL;
+}
 const struct field proto_error_field = { "error", FT_STR, TEAM_MAX_REASON, 0, RSP(error), OPS_ALL, 0 };
 
 
@@ -90,6 +120,8 @@ static const char *const op_names[TEAM_OP__MAX] = {
         [TEAM_OP_STATUS] = "status",
         [TEAM_OP_REQUEST] = "request",
         [TEAM_OP_REQUEST_WAIT] = "request_wait",
+        [TEAM_OP_SESSIONS] = "sessions",
+        [TEAM_OP_SESSION_END] = "session_end",
 };
 
 static const char *const decision_names[] = {
@@ -182,7 +214,8 @@ const char *proto_check_string(const struct field *f, const char *s, size_t len)
 
 /* ---- encoding ---- */
 
-static int encode_grants(struct json_object *obj, const struct team_response *resp, unsigned op);
+static int encode_array(struct json_object *obj, const struct proto_array *a, const struct team_response *resp,
+                        unsigned op);
 
 /* Emits the fields of table that op allows and base has. */
 static int encode_fields(struct json_object *obj, const struct field_table *table, unsigned op,
@@ -244,7 +277,8 @@ static int encode_fields(struct json_object *obj, const struct field_table *tabl
                         break;
                 }
                 case FT_GRANTS:
-                        r = resp ? encode_grants(obj, resp, op) : -EINVAL;
+                case FT_SESSIONS:
+                        r = resp ? encode_array(obj, proto_array_of(f->type), resp, op) : -EINVAL;
                         break;
                 case FT_SECONDS: {
                         int64_t v = *(const int64_t *)p;
@@ -271,28 +305,30 @@ static int encode_fields(struct json_object *obj, const struct field_table *tabl
         return r;
 }
 
-static int encode_grants(struct json_object *obj, const struct team_response *resp, unsigned op)
+static int encode_array(struct json_object *obj, const struct proto_array *a, const struct team_response *resp,
+                        unsigned op)
 {
+        size_t n = *(const size_t *)((const char *)resp + a->count_offset);
+        const char *elems = *(const char *const *)((const char *)resp + a->elems_offset);
         struct json_object *arr;
-        size_t i;
         int r;
 
-        if (resp->n_grants > TEAM_MAX_STATUS_GRANTS || (resp->n_grants > 0 && !resp->grants))
+        if (n > a->max || (n > 0 && !elems))
                 return -EINVAL;
         arr = json_object_new_array();
-        r = team_json_add(obj, "grants", arr);
-        for (i = 0; r == 0 && i < resp->n_grants; i++) {
-                struct json_object *g = json_object_new_object();
+        r = team_json_add(obj, a->name, arr);
+        for (size_t i = 0; r == 0 && i < n; i++) {
+                struct json_object *e = json_object_new_object();
 
-                if (!g) {
+                if (!e) {
                         r = -ENOMEM;
                         break;
                 }
-                r = encode_fields(g, &proto_grant_table, op, &resp->grants[i], NULL);
-                if (r == 0 && json_object_array_add(arr, g) < 0)
+                r = encode_fields(e, a->table, op, elems + i * a->elem_size, NULL);
+                if (r == 0 && json_object_array_add(arr, e) < 0)
                         r = -ENOMEM;
                 if (r < 0)
-                        json_object_put(g);
+                        json_object_put(e);
         }
         return r;
 }
@@ -402,6 +438,16 @@ void team_response_clear(struct team_response *resp)
                 free(resp->grants[i].reason);
         }
         free(resp->grants);
+        for (i = 0; resp->sessions && i < resp->n_sessions; i++) {
+                struct team_session_summary *x = &resp->sessions[i];
+                free(x->id);
+                free(x->user);
+                free(x->role);
+                free(x->grant_id);
+                free(x->tty);
+                free(x->hold);
+        }
+        free(resp->sessions);
         free(resp->request_id);
         free(resp->request_status);
         free(resp->approvers);

@@ -74,34 +74,37 @@ static int decode_string(const struct field *f, struct json_object *val, char **
         return *out ? 0 : -ENOMEM;
 }
 
-static int decode_grants(struct json_object *val, struct team_response *resp, unsigned op, const char **why)
+static int decode_array(struct json_object *val, const struct proto_array *a, struct team_response *resp,
+                        unsigned op, const char **why)
 {
+        char **elems = (char **)((char *)resp + a->elems_offset);
+        size_t *count = (size_t *)((char *)resp + a->count_offset);
         size_t i, n;
         int r = 0;
 
         if (!json_object_is_type(val, json_type_array)) {
-                *why = "grants is not an array";
+                *why = a->not_array;
                 return -EBADMSG;
         }
         n = json_object_array_length(val);
-        if (n > TEAM_MAX_STATUS_GRANTS) {
-                *why = "too many grants";
+        if (n > a->max) {
+                *why = a->too_many;
                 return -EBADMSG;
         }
         if (n == 0)
                 return 0;
-        resp->grants = calloc(n, sizeof(*resp->grants));
-        if (!resp->grants)
+        *elems = calloc(n, a->elem_size);
+        if (!*elems)
                 return -ENOMEM;
-        resp->n_grants = n;
+        *count = n;
         for (i = 0; i < n && r == 0; i++) {
-                struct json_object *g = json_object_array_get_idx(val, i);
+                struct json_object *e = json_object_array_get_idx(val, i);
 
-                if (!json_object_is_type(g, json_type_object)) {
-                        *why = "grant is not an object";
+                if (!json_object_is_type(e, json_type_object)) {
+                        *why = a->not_object;
                         return -EBADMSG;
                 }
-                r = decode_fields(g, &proto_grant_table, op, &resp->grants[i], NULL, true, why);
+                r = decode_fields(e, a->table, op, *elems + i * a->elem_size, NULL, true, why);
         }
         return r;
 }
@@ -159,7 +162,8 @@ static int decode_value(const struct field *f, struct json_object *val, void *ba
                         *(enum team_api_state *)p = (enum team_api_state)i;
                 return 0;
         case FT_GRANTS:
-                return decode_grants(val, base, op, why);
+        case FT_SESSIONS:
+                return decode_array(val, proto_array_of(f->type), base, op, why);
         case FT_SECONDS:
                 r = decode_int64(val, 1, f->cap, "number of seconds out of range", p, why);
                 if (r <= 0)

@@ -28,6 +28,7 @@ enum field_type {
         FT_DECISION,  /* enum team_decision, "allow"/"deny"/"pending" */
         FT_API_STATE, /* enum team_api_state */
         FT_GRANTS,    /* n_grants + grants (team_response only) */
+        FT_SESSIONS,  /* n_sessions + sessions (team_response only) */
         FT_SECONDS,   /* int64_t, 1..cap */
         FT_COUNT,     /* int64_t, 0..cap; 0 is not sent */
 };
@@ -53,6 +54,19 @@ struct field_table {
 extern const struct field_table proto_request_table;
 extern const struct field_table proto_response_table; /* without "ok" and "error" */
 extern const struct field_table proto_grant_table;    /* one entry of "grants" */
+
+/* An array of objects in a response: where its count and elements live. */
+struct proto_array {
+        const char *name;
+        const struct field_table *table;
+        size_t max;
+        size_t elem_size;
+        size_t count_offset;  /* size_t in team_response */
+        size_t elems_offset;  /* pointer in team_response */
+        const char *not_array, *too_many, *not_object; /* decode errors */
+};
+/* For FT_GRANTS and FT_SESSIONS; NULL for other types. */
+const struct proto_array *proto_array_of(enum field_type t);
 extern const struct field proto_error_field;           /* a refusal's "error" */
 
 static inline void *field_ptr(void *base, const struct field *f)

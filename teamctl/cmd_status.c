@@ -15,7 +15,8 @@ void cmd_status_help(void)
         printf("Usage: teamctl [--config FILE] [--socket PATH] status [--json]\n"
                "\n"
                "Shows your own grants on this host (teamd knows who you are from the\n"
-               "socket; nobody sees anyone else's), the host id, and whether teamd\n"
+               "socket; nobody sees anyone else's), your open elevated sessions with\n"
+               "the time left until teamd ends them, the host id, and whether teamd\n"
                "can reach the central API. root talks to teamd's root socket, everyone\n"
                "else to the user socket. --json prints teamd's answer as JSON.\n"
                "\n"
@@ -126,6 +127,7 @@ int cmd_status(struct teamctl *t, int argc, char **argv)
                 print_api(&resp, now);
                 print_audit(&resp, now);
                 print_grants(&resp, now);
+                teamctl_print_sessions(&resp, now, false);
         }
         team_response_clear(&resp);
         free(raw);

@@ -113,8 +113,10 @@ int grant_store_session_close(struct grant_store *s, const char *id, int64_t now
 int grant_store_session_get(struct grant_store *s, const char *id, struct session_row *out);
 /* Records how the session is held and the end of its grant. */
 int grant_store_session_set_hold(struct grant_store *s, const char *id, const struct session_hold_info *h);
-/* The open sessions, oldest first, at most max. */
-int grant_store_session_list_open(struct grant_store *s, size_t max, struct session_row **rows, size_t *n);
+/* The open sessions (of user; NULL: of everyone), oldest first, at most max. */
+int grant_store_session_list_open(struct grant_store *s, const char *user, size_t max, struct session_row **rows,
+                                  size_t *n);
+int grant_store_session_count_open(struct grant_store *s, uint64_t *n);
 /* The session now runs under grant_id until exp (an extension). -ENOENT
  * when it is not open. */
 int grant_store_session_move(struct grant_store *s, const char *id, const char *grant_id, int64_t exp);

@@ -31,6 +31,7 @@ enum store_stmt {
         STMT_SESSION_MOVE,
         STMT_SESSION_END,
         STMT_SESSION_SET_WARNED,
+        STMT_SESSION_COUNT_OPEN,
         STMT__MAX
 };
 

@@ -170,7 +170,18 @@ int grant_store_session_set_hold(struct grant_store *s, const char *id, const st
         return step_update(s, st);
 }
 
-int grant_store_session_list_open(struct grant_store *s, size_t max, struct session_row **rows, size_t *n)
+int grant_store_session_count_open(struct grant_store *s, uint64_t *n)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_SESSION_COUNT_OPEN);
+        int rc = sqlite3_step(st);
+
+        *n = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : store_errno(rc) ?: -EIO;
+}
+
+int grant_store_session_list_open(struct grant_store *s, const char *user, size_t max, struct session_row **rows,
+                                  size_t *n)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_SESSION_LIST_OPEN);
         struct session_row *v = NULL;
@@ -180,6 +191,10 @@ int grant_store_session_list_open(struct grant_store *s, size_t max, struct sess
         *rows = NULL;
         *n = 0;
         sqlite3_bind_int64(st, 1, (int64_t)max);
+        if (user)
+                sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, 2);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 if (len == cap) {
                         size_t ncap = cap ? cap * 2 : 16;

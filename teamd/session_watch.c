@@ -258,7 +258,7 @@ static void round_now(struct session_watch *w)
         size_t n = 0;
         int r;
 
-        r = grant_store_session_list_open(w->d->store, WATCH_ROUND_MAX, &rows, &n);
+        r = grant_store_session_list_open(w->d->store, NULL, WATCH_ROUND_MAX, &rows, &n);
         if (r < 0) {
                 teamd_log(LOG_ERR, "cannot list open sessions: %s", strerror(-r));
                 rearm(w, now + 1);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "dispatch.h"
+#include "session_list.h"
 
 /* The peer's user name from its uid (SO_PEERCRED), never from the request. */
 static int peer_user_name(uid_t uid, char **out)
@@ -28,7 +29,8 @@ static int peer_user_name(uid_t uid, char **out)
 
 /* The answer must fit one frame: JSON escaping at most doubles a string,
  * and a grant's fixed part is well under 64 bytes. */
-#define STATUS_BUDGET (TEAM_PROTO_MAX_FRAME - 4096)
+#define STATUS_SESSIONS_BUDGET (8 * 1024)
+#define STATUS_BUDGET (TEAM_PROTO_MAX_FRAME - 4096 - STATUS_SESSIONS_BUDGET)
 
 static size_t summary_cost(const struct grant_row *g)
 {
@@ -117,6 +119,8 @@ int teamd_handle_status(struct teamd *d, const struct teamd_peer *peer, const st
                         goto out;
         }
         r = fill_grants(d, user, resp);
+        if (r == 0)
+                r = teamd_fill_sessions(d, user, STATUS_SESSIONS_BUDGET, resp);
 out:
         free(name);
         return r;

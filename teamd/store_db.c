@@ -75,7 +75,8 @@ static const char *const stmt_sql[STMT__MAX] = {
         [STMT_SESSION_SET_HOLD] = "UPDATE sessions SET hold = ?2, leader_start = ?3, logind_session = ?4, unit = ?5,"
                                   " cgroup = ?6, exp = ?7 WHERE id = ?1",
         [STMT_SESSION_LIST_OPEN] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE closed_at IS NULL"
-                                   " ORDER BY opened_at, id LIMIT ?1",
+                                   " AND (?2 IS NULL OR user = ?2) ORDER BY opened_at, id LIMIT ?1",
+        [STMT_SESSION_COUNT_OPEN] = "SELECT count(*) FROM sessions WHERE closed_at IS NULL",
         [STMT_SESSION_MOVE] = "UPDATE sessions SET grant_id = ?2, exp = ?3, warned = NULL"
                               " WHERE id = ?1 AND closed_at IS NULL",
         [STMT_SESSION_SET_WARNED] = "UPDATE sessions SET warned = ?2 WHERE id = ?1 AND closed_at IS NULL",

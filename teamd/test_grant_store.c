@@ -211,7 +211,7 @@ static void sessions_held_moved_ended(void **state)
         assert_int_equal(grant_store_session_open(f->s, &info, NOW + 1, &id2), 0);
         assert_int_equal(grant_store_session_set_hold(f->s, id, &h), 0);
         assert_int_equal(grant_store_session_set_warned(f->s, id, 60), 0);
-        assert_int_equal(grant_store_session_list_open(f->s, 10, &rows, &n), 0);
+        assert_int_equal(grant_store_session_list_open(f->s, NULL, 10, &rows, &n), 0);
         assert_int_equal(n, 2);
         assert_string_equal(rows[0].id, id);
         assert_string_equal(rows[0].hold, "cgroup");
@@ -219,6 +219,9 @@ static void sessions_held_moved_ended(void **state)
         assert_int_equal(rows[0].exp, NOW + 60);
         assert_int_equal(rows[0].warned, 60);
         assert_null(rows[1].hold);
+        session_rows_free(rows, n);
+        assert_int_equal(grant_store_session_list_open(f->s, "bob", 10, &rows, &n), 0);
+        assert_int_equal(n, 0);
         session_rows_free(rows, n);
         assert_int_equal(grant_store_session_move(f->s, id, "g2", NOW + 3600), 0);
         assert_int_equal(grant_store_session_get(f->s, id, &row), 0);
@@ -229,7 +232,7 @@ static void sessions_held_moved_ended(void **state)
         assert_int_equal(grant_store_session_end(f->s, id, NOW + 9, "grant revoked"), 0);
         assert_int_equal(grant_store_session_end(f->s, id, NOW + 9, "grant revoked"), -ENOENT);
         assert_int_equal(grant_store_session_move(f->s, id, "g3", NOW), -ENOENT);
-        assert_int_equal(grant_store_session_list_open(f->s, 10, &rows, &n), 0);
+        assert_int_equal(grant_store_session_list_open(f->s, NULL, 10, &rows, &n), 0);
         assert_int_equal(n, 1);
         assert_string_equal(rows[0].id, id2);
         session_rows_free(rows, n);

@@ -11,6 +11,8 @@
 #   teamd SIGKILLed, restarted after exp -> the session is ended at start
 #   on_expiry = warn, on a real pty -> the warning lines reach the pty and
 #     the session keeps running
+#   teamctl sessions (root) and teamctl status (the user) show the session
+#     and its time left; teamctl session end (root only) ends it, audited
 # Waits have generous deadlines; no latency is asserted here (bench/ times
 # it). Root only (skips with 77 otherwise). Undoes everything at exit.
 set -u
@@ -162,6 +164,26 @@ story_wait_log "SessionExtended is recorded" "SessionExtended: .*TEAM_GRANT_ID=e
 [ "$(session_procs)" -eq 2 ] || fixture_fail "the extended session was ended"
 pkill -KILL -f "^sleep ${SESSION_TAG}[12]\$"
 wait_gone "extended session, ended by the test" 30
+
+step "teamctl sessions / status show it with its time left; teamctl session end ends it"
+# Under the 1 h grant the extension left.
+open_session
+out=$("$TEAMCTL_BIN" --config "$TEAM_CONF" sessions 2>&1) || fixture_fail "teamctl sessions failed: $out"
+fixture_log "$out"
+check_contains "teamctl sessions lists it" "$out" "$user +sudo +end-ext2-$$ .*(cgroup|tree|scope)"
+check_contains "teamctl sessions says when it ends" "$out" "\\(in [0-9]"
+sid=$(printf '%s\n' "$out" | awk -v u="$user" '$2 == u && $4 == "end-ext2-'"$$"'" { print $1 }' | head -n 1)
+[ -n "$sid" ] || fixture_fail "no session id in teamctl sessions"
+out=$(runuser -u "$user" -- "$TEAMCTL_BIN" --config "$TEAM_CONF" status </dev/null 2>&1) \
+        || fixture_fail "teamctl status as $user failed: $out"
+check_contains "teamctl status shows the user's session" "$out" "$sid +sudo +end-ext2-$$"
+out=$(runuser -u "$user" -- "$TEAMCTL_BIN" --socket "$TEAM_SOCK" session end "$sid" </dev/null 2>&1) \
+        && fixture_fail "a user ended a session: $out"
+out=$("$TEAMCTL_BIN" --config "$TEAM_CONF" session end "$sid" 2>&1) || fixture_fail "teamctl session end failed: $out"
+wait_gone "teamctl session end" 30
+story_wait_log "SessionTerminated names who ended it" "SessionTerminated: .*$sid .*teamctl session end \\(uid 0" 10000
+out=$("$TEAMCTL_BIN" --config "$TEAM_CONF" session end "$sid" 2>&1) && fixture_fail "a closed session was ended again"
+check_contains "ending it again says it is not open" "$out" "not open"
 
 fixture_log "PASS: e2e_session_end"
 exit 0
