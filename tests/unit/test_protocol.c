@@ -543,6 +543,50 @@ static void test_response_too_many_grants(void **state)
         free(buf);
 }
 
+/* sessions (root): the open sessions; session_end: one id. */
+static void test_open_sessions_ops(void **state)
+{
+        struct team_session_summary ss[TEAM_MAX_LIST_SESSIONS + 1];
+        struct team_response in = { .ok = true, .n_sessions = 2, .sessions = ss, .sessions_total = 9 };
+        struct team_request end = { .op = TEAM_OP_SESSION_END, .session_id = "0123abcd" }, rout;
+        struct team_response out;
+        char *text = NULL;
+
+        (void)state;
+        for (size_t i = 0; i <= TEAM_MAX_LIST_SESSIONS; i++)
+                ss[i] = (struct team_session_summary){ .id = "0123abcd", .user = "alice", .role = "sudo",
+                                                       .opened = 1700000000, .exp = 1700003600 };
+        ss[0].grant_id = "g_1";
+        ss[0].tty = "pts/3";
+        ss[0].hold = "scope";
+        roundtrip_resp(TEAM_OP_SESSIONS, &in, &out);
+        assert_int_equal(out.n_sessions, 2);
+        assert_int_equal(out.sessions_total, 9);
+        assert_string_equal(out.sessions[0].hold, "scope");
+        assert_string_equal(out.sessions[0].tty, "pts/3");
+        assert_null(out.sessions[1].grant_id);
+        assert_int_equal(out.sessions[1].exp, 1700003600);
+        team_response_clear(&out);
+        in.n_sessions = TEAM_MAX_LIST_SESSIONS + 1;
+        assert_int_equal(team_response_encode(TEAM_OP_SESSIONS, &in, &text, NULL), -EINVAL);
+        in.n_sessions = 1;
+        ss[0].role = "bad role";
+        assert_int_equal(team_response_encode(TEAM_OP_SESSIONS, &in, &text, NULL), -EINVAL);
+        /* strict: no unknown field in a session, sessions required, and
+         * not answered for other ops */
+        refuse_resp(TEAM_OP_SESSIONS, "{\"v\":1,\"ok\":true,\"sessions\":[{\"id\":\"a\",\"user\":\"u\","
+                                      "\"role\":\"sudo\",\"opened\":1,\"pid\":4}]}");
+        refuse_resp(TEAM_OP_SESSIONS, "{\"v\":1,\"ok\":true}");
+        refuse_resp(TEAM_OP_SESSIONS, "{\"v\":1,\"ok\":true,\"sessions\":{}}");
+        refuse_resp(TEAM_OP_CHECK, "{\"v\":1,\"ok\":true,\"decision\":\"deny\",\"sessions\":[]}");
+        roundtrip_req(&end, &rout);
+        assert_int_equal(rout.op, TEAM_OP_SESSION_END);
+        assert_string_equal(rout.session_id, "0123abcd");
+        team_request_clear(&rout);
+        refuse_req("{\"v\":1,\"op\":\"session_end\"}");
+        refuse_req("{\"v\":1,\"op\":\"sessions\",\"session_id\":\"x\"}");
+}
+
 /* ---- framing ---- */
 
 static void test_frame_byte_by_byte(void **state)
@@ -790,6 +834,7 @@ int main(void)
                 cmocka_unit_test(test_response_encode_invalid),
                 cmocka_unit_test(test_response_rejections),
                 cmocka_unit_test(test_response_too_many_grants),
+                cmocka_unit_test(test_open_sessions_ops),
                 cmocka_unit_test(test_frame_byte_by_byte),
                 cmocka_unit_test(test_frame_limits),
                 cmocka_unit_test(test_frame_fd),
