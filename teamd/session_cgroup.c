@@ -2,6 +2,7 @@
 /* Session cgroups; see session_cgroup.h. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -209,4 +210,19 @@ int session_cgroup_kill(const char *path)
 int session_cgroup_remove(const char *path)
 {
         return rmdir(path) < 0 ? -errno : 0;
+}
+
+void session_cgroup_sweep(void)
+{
+        char base[PATH_MAX], path[PATH_MAX];
+        struct dirent *de;
+        DIR *dir;
+
+        if (base_dir(base, sizeof(base)) < 0 || !(dir = opendir(base)))
+                return;
+        while ((de = readdir(dir)))
+                if (de->d_type == DT_DIR && is_valid_token_name(de->d_name, 64) && de->d_name[0] != '.' &&
+                    snprintf(path, sizeof(path), "%s/%s", base, de->d_name) < (int)sizeof(path))
+                        (void)rmdir(path); /* EBUSY while populated */
+        closedir(dir);
 }

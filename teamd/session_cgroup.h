@@ -24,6 +24,9 @@ int session_cgroup_procs(const char *path, struct proc_ref **out, size_t *n);
 int session_cgroup_kill(const char *path);
 /* Removes the (empty) cgroup; -EBUSY while processes remain. */
 int session_cgroup_remove(const char *path);
+/* Removes every empty session cgroup (sessions that closed, or whose
+ * processes all exited); populated ones stay. */
+void session_cgroup_sweep(void);
 /* Is path a cgroup this module made? (A path read back from the store is
  * checked before anything is written under it.) */
 int session_cgroup_check_path(const char *path);

@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "decide.h"
 #include "journal.h"
+#include "session_cgroup.h"
 #include "session_end.h"
 #include "session_hold.h"
 #include "session_tty.h"
@@ -272,6 +273,8 @@ static void round_now(struct session_watch *w)
         if (n == WATCH_ROUND_MAX && (next == 0 || next > now + 1))
                 next = now + 1;
         session_rows_free(rows, n);
+        /* Sessions closed by their PAM caller leave an empty cgroup. */
+        session_cgroup_sweep();
         rearm(w, next);
 }
 
@@ -307,6 +310,7 @@ void session_watch_stop(struct teamd *d)
         if (!w)
                 return;
         session_end_free_all(&w->endings);
+        session_cgroup_sweep();
         sd_event_source_disable_unref(w->timer);
         free(w);
         d->watch = NULL;
