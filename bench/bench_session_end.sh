@@ -57,12 +57,14 @@ N=0 TAG= BG=
 start_session() {
         N=$((N + 1))
         TAG=$((8000000 + $$ % 100000 * 10 + N % 10))$N
-        runuser -u "$user" -- "$SUDO" -n sh -c "sleep ${TAG}1 & setsid sleep ${TAG}2 & wait" </dev/null >/dev/null 2>&1 &
+        runuser -u "$user" -- "$SUDO" -n sh -c "sleep ${TAG}1 & setsid sleep ${TAG}2 & wait" </dev/null \
+                >>"$TEAM_TMP/sudo.log" 2>&1 &
         BG=$!
-        for ((i = 0; i < 300; i++)); do
+        for ((i = 0; i < 1000; i++)); do
                 [ "$(pgrep -cf "^sleep ${TAG}[12]\$")" -eq 2 ] && return 0
                 sleep 0.01
         done
+        tail -n 3 "$TEAM_TMP/sudo.log" >&2
         fixture_fail "the session did not start"
 }
 
@@ -89,7 +91,7 @@ stats() {
 
 exp_ms=() rev_ms=() base_ms=()
 for ((r = 0; r < runs; r++)); do
-        exp=$(($(date +%s) + 3))
+        exp=$(($(date +%s) + 5))
         grant_for "$user" sudo --exp "$exp" --jti "bench-exp-$$-$r" 2>/dev/null || fixture_fail "grant add"
         start_session
         exp_ms+=($(($(gone_at) - exp * 1000)))

@@ -90,22 +90,29 @@ ct teamctl status >/dev/null || fail "re-activation after stop"
 # (root), as sudo does for the invoking user.
 out=$(ct sh -c 'team-sign-grant sign --key /root/k.key --kid k1 --sub root --aud nspawn1 --role sudo --for 6 --reason scope-test | teamctl grant add -') \
         || fail "grant add (scope): $out"
-ct setsid runuser -u nobody -- sh -c 'sleep 7001 & setsid sleep 7002 & wait' </dev/null >/dev/null 2>&1 &
+# The container has no procps: its processes are counted from this side.
+tag=7$$
+ct setsid runuser -u nobody -- sh -c "sleep ${tag}1 & setsid sleep ${tag}2 & wait" </dev/null >/dev/null 2>&1 &
 for ((i = 0; i < 100; i++)); do
-        [ "$(ct pgrep -c -f '^sleep 700[12]$')" = 2 ] && break
+        [ "$(pgrep -c -f "^sleep ${tag}[12]\$")" = 2 ] && break
         sleep 0.1
 done
-[ "$(ct pgrep -c -f '^sleep 700[12]$')" = 2 ] || fail "the runuser session's sleeps did not start"
+[ "$(pgrep -c -f "^sleep ${tag}[12]\$")" = 2 ] || fail "the runuser session's sleeps did not start"
 scope=$(ct systemctl list-units --type=scope --no-legend --plain 'team-*.scope' | awk '{ print $1 }' | head -n 1)
 [ -n "$scope" ] || fail "no team-*.scope: $(ct journalctl -b -u teamd -o cat --no-pager | tail -n 5)"
 contains "scope in team.slice" "$(ct systemctl show "$scope" -p Slice --value)" "^team.slice$"
-contains "both sleeps in the scope" "$(ct systemd-cgls --no-pager -u "$scope")" "sleep 7002"
+contains "both sleeps in the scope" "$(ct systemd-cgls --no-pager -u "$scope")" "sleep ${tag}2"
 for ((i = 0; i < 300; i++)); do
-        [ "$(ct pgrep -c -f '^sleep 700[12]$')" = 0 ] && break
+        [ "$(pgrep -c -f "^sleep ${tag}[12]\$")" = 0 ] && break
         sleep 0.1
 done
-[ "$(ct pgrep -c -f '^sleep 700[12]$')" = 0 ] || fail "the scope's processes survived the grant's exp"
-out=$(ct journalctl -b -t teamd TEAM_EVENT=SessionTerminated -o cat --no-pager)
+[ "$(pgrep -c -f "^sleep ${tag}[12]\$")" = 0 ] || fail "the scope's processes survived the grant's exp"
+for ((i = 0; i < 100; i++)); do
+        out=$(ct journalctl -b -t teamd TEAM_EVENT=SessionTerminated -o cat --no-pager)
+        [ -n "$out" ] && break
+        sleep 0.1
+done
+[ -n "$out" ] || out=$(ct journalctl -b -t teamd -o cat --no-pager | tail -n 8)
 contains "SessionTerminated through the scope" "$out" "through its scope"
 cp -p "$root/etc/pam.d/runuser.teamtest-orig" "$root/etc/pam.d/runuser"
 
