@@ -244,6 +244,37 @@ static void sessions_held_moved_ended(void **state)
         free(id2);
 }
 
+/* 10,000 open sessions: listed in bounded slices, counted, one user's
+ * found among them. */
+static void many_open_sessions(void **state)
+{
+        struct fixture *f = *state;
+        struct session_info info = { .grant_id = "g1", .user = "alice", .role = "sudo", .service = "sudo", .pid = 42 };
+        struct session_row *rows = NULL;
+        uint64_t total = 0;
+        size_t n = 0;
+        char *id = NULL;
+
+        for (int i = 0; i < 10000; i++) {
+                info.user = i == 5000 ? "bob" : "alice";
+                assert_int_equal(grant_store_session_open(f->s, &info, NOW + i, &id), 0);
+                free(id);
+        }
+        assert_int_equal(grant_store_session_count_open(f->s, &total), 0);
+        assert_int_equal(total, 10000);
+        assert_int_equal(grant_store_session_list_open(f->s, NULL, 64, &rows, &n), 0);
+        assert_int_equal(n, 64);
+        assert_int_equal(rows[0].opened_at, NOW);
+        session_rows_free(rows, n);
+        assert_int_equal(grant_store_session_list_open(f->s, NULL, 20000, &rows, &n), 0);
+        assert_int_equal(n, 10000);
+        session_rows_free(rows, n);
+        assert_int_equal(grant_store_session_list_open(f->s, "bob", 64, &rows, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(rows[0].opened_at, NOW + 5000);
+        session_rows_free(rows, n);
+}
+
 static void refuses_symlinked_database(void **state)
 {
         struct fixture *f = *state;
@@ -283,6 +314,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(cap_is_enforced_after_purging, setup, teardown),
                 cmocka_unit_test_setup_teardown(sessions_open_and_close_once, setup, teardown),
                 cmocka_unit_test_setup_teardown(sessions_held_moved_ended, setup, teardown),
+                cmocka_unit_test_setup_teardown(many_open_sessions, setup, teardown),
                 cmocka_unit_test_setup_teardown(refuses_symlinked_database, setup, teardown),
                 cmocka_unit_test(refuses_writable_state_dir),
         };

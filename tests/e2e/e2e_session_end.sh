@@ -9,6 +9,7 @@
 #   an extension (a grant that starts at the first one's exp) -> the session
 #     survives the first grant's end and moves to it (SessionExtended)
 #   teamd SIGKILLed, restarted after exp -> the session is ended at start
+#   [sessions] hold = tree -> the /proc tree (pid + start time) is ended
 #   on_expiry = warn, on a real pty -> the warning lines reach the pty and
 #     the session keeps running
 #   teamctl sessions (root) and teamctl status (the user) show the session
@@ -126,6 +127,19 @@ wait_past $((exp + 1))
 start_teamd || fixture_fail "teamd did not start again"
 wait_gone "restart after exp" 30
 story_wait_log "SessionTerminated after the restart" "SessionTerminated: .*TEAM_GRANT_ID=end-restart-$$ " 10000
+
+step "hold = tree (no scope, no cgroup): the /proc tree is ended after exp"
+stop_teamd || fixture_fail "teamd did not stop"
+sed -i 's/^grace = 2$/grace = 2\nhold = tree/' "$TEAM_CONF"
+start_teamd || fixture_fail "teamd did not start with hold = tree"
+exp=$(($(date +%s) + 5))
+grant_for "$user" sudo --exp "$exp" --jti "end-tree-$$" || fixture_fail "teamctl grant add failed"
+open_session
+grep -q "held as the process tree of pid" "$TEAMD_LOG" || fixture_fail "the session is not held as a tree"
+wait_past "$exp"
+wait_gone "expiry, held as a tree" 30
+story_wait_log "SessionTerminated through the tree" "SessionTerminated: .*TEAM_GRANT_ID=end-tree-$$ " 10000
+sed -i '/^hold = tree$/d' "$TEAM_CONF"
 
 step "on_expiry = warn: the pty is warned, the session keeps running"
 stop_teamd || fixture_fail "teamd did not stop"
