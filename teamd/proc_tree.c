@@ -39,7 +39,7 @@ static int read_stat_text(const char *proc_root, pid_t pid, char *buf, size_t si
 /* After "pid (comm) ": the comm may hold blanks and parentheses, so the
  * fields start after the LAST ')'. Field 3 is the state, 4 ppid, 6 sid,
  * 22 starttime. */
-static int parse_stat(const char *buf, char *state, struct proc_stat *out)
+int proc_stat_parse(const char *buf, char *state, struct proc_stat *out)
 {
         const char *p = strrchr(buf, ')');
         char tok[32];
@@ -79,7 +79,7 @@ static int stat_with_state(const char *proc_root, pid_t pid, char *state, struct
         char buf[STAT_MAX];
         int r = read_stat_text(proc_root, pid, buf, sizeof(buf));
 
-        return r < 0 ? r : parse_stat(buf, state, out);
+        return r < 0 ? r : proc_stat_parse(buf, state, out);
 }
 
 int proc_stat_read(const char *proc_root, pid_t pid, struct proc_stat *out)

@@ -26,6 +26,9 @@ struct proc_stat {
         uint64_t start;
 };
 
+/* The text of a /proc/PID/stat (NUL-terminated; the comm in it is chosen
+ * by the process): *state is field 3. -EBADMSG when it does not parse. */
+int proc_stat_parse(const char *text, char *state, struct proc_stat *out);
 /* Fields of proc_root/PID/stat ("/proc" outside tests). -ESRCH when the
  * process does not exist, -EBADMSG when the file does not parse. */
 int proc_stat_read(const char *proc_root, pid_t pid, struct proc_stat *out);
