@@ -75,9 +75,9 @@ if [ "$journald" != no ]; then
 fi
 
 if [ "$quick" = 1 ]; then
-        lat_n=200 jws_n=2000 codec_n=5000 secs=1 fill=1000
+        lat_n=200 jws_n=2000 codec_n=5000 secs=1 fill=1000 bg_n=5
 else
-        lat_n=2000 jws_n=20000 codec_n=50000 secs=5 fill=10000
+        lat_n=2000 jws_n=20000 codec_n=50000 secs=5 fill=10000 bg_n=30
 fi
 
 results=$top/bench/results
@@ -122,6 +122,7 @@ report() {
         bench bench_codec --no-header --iterations "$codec_n"
         bench bench_pam --no-header --iterations "$lat_n" --verdict-file "$verdict"
         bench bench_audit_latency --no-header --iterations "$lat_n"
+        bench bench_breakglass --no-header --iterations "$bg_n"
         echo
         if [ -s "$verdict" ]; then
                 cat "$verdict"

@@ -389,9 +389,12 @@ static int read_config_file(const char *path, char **out, char *err, size_t errl
                          (unsigned)sb.st_uid, path);
                 goto out;
         }
-        if (sb.st_mode & S_IWOTH) {
+        /* Whoever may write it decides who gets root: refused like a
+         * token file would be. */
+        if (sb.st_mode & (S_IWGRP | S_IWOTH)) {
                 r = -EPERM;
-                snprintf(err, errlen, "%s: writable by everyone (chmod o-w %s)", path, path);
+                snprintf(err, errlen, "%s: writable by %s (chmod go-w %s)", path,
+                         sb.st_mode & S_IWOTH ? "everyone" : "its group", path);
                 goto out;
         }
         if (sb.st_size > CONFIG_MAX_FILE) {

@@ -55,6 +55,8 @@ static const struct field response_fields[] = {
         { "host_id", FT_STR, TEAM_MAX_RHOST, 0, RSP(host_id), OP(TEAM_OP_STATUS), OP(TEAM_OP_STATUS) },
         { "api_state", FT_API_STATE, 0, 0, RSP(api_state), OP(TEAM_OP_STATUS), OP(TEAM_OP_STATUS) },
         { "api_since", FT_TIME, 0, 0, RSP(api_since), OP(TEAM_OP_STATUS), 0 },
+        { "api_problem", FT_STR, TEAM_MAX_REASON, 0, RSP(api_problem), OP(TEAM_OP_STATUS), 0 },
+        { "grants_total", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(grants_total), OP(TEAM_OP_STATUS), 0 },
         { "grants", FT_GRANTS, 0, 0, 0, OP(TEAM_OP_STATUS), OP(TEAM_OP_STATUS) },
         { "request_id", FT_STR, TEAM_MAX_ID, FL_TOKEN, RSP(request_id), OPS_REQUEST, 0 },
         { "status", FT_STR, TEAM_MAX_REQUEST_STATUS, FL_TOKEN, RSP(request_status), OPS_REQUEST, OPS_REQUEST },
@@ -72,6 +74,7 @@ static const struct field response_fields[] = {
 
 static const struct field grant_fields[] = {
         { "id", FT_STR, TEAM_MAX_ID, 0, GRT(id), OPS_ALL, OPS_ALL },
+        { "user", FT_STR, TEAM_MAX_USER, 0, GRT(user), OPS_ALL, 0 },
         { "role", FT_STR, TEAM_MAX_ROLE, FL_TOKEN, GRT(role), OPS_ALL, OPS_ALL },
         { "reason", FT_STR, TEAM_MAX_REASON, FL_EMPTY_OK, GRT(reason), OPS_ALL, 0 },
         { "nbf", FT_TIME, 0, 0, GRT(nbf), OPS_ALL, OPS_ALL },
@@ -135,6 +138,7 @@ static const char *const api_state_names[] = {
         [TEAM_API_UNCONFIGURED] = "unconfigured",
         [TEAM_API_REACHABLE] = "reachable",
         [TEAM_API_UNREACHABLE] = "unreachable",
+        [TEAM_API_FAILING] = "failing",
 };
 
 const char *team_op_to_string(enum team_op op)
@@ -432,8 +436,10 @@ void team_response_clear(struct team_response *resp)
         free(resp->session_id);
         free(resp->host_id);
         free(resp->audit_sinks);
+        free(resp->api_problem);
         for (i = 0; resp->grants && i < resp->n_grants; i++) {
                 free(resp->grants[i].id);
+                free(resp->grants[i].user);
                 free(resp->grants[i].role);
                 free(resp->grants[i].reason);
         }

@@ -89,12 +89,15 @@ const char *team_decision_to_string(enum team_decision d);
 enum team_api_state {
         TEAM_API_UNCONFIGURED = 0, /* no [server] url: air-gapped host */
         TEAM_API_REACHABLE,
-        TEAM_API_UNREACHABLE,
+        TEAM_API_UNREACHABLE,      /* transport failure or 5xx: failmode=safe may apply */
+        TEAM_API_FAILING,          /* it answers but refuses (401/403/4xx) or its answers are unusable,
+                                    * or this host cannot use them: never fail-open */
 };
 const char *team_api_state_to_string(enum team_api_state s);
 
 struct team_grant_summary {
         char *id;
+        char *user;              /* status as root: whose grant it is; NULL otherwise */
         char *role;
         char *reason;
         int64_t nbf;
@@ -127,6 +130,8 @@ struct team_response {
         char *host_id;
         enum team_api_state api_state;
         int64_t api_since;       /* when api_state last changed, 0 = never */
+        char *api_problem;       /* unreachable, failing: what went wrong and what to check */
+        int64_t grants_total;    /* status as root: active grants on the host (grants lists the first) */
         size_t n_grants;
         struct team_grant_summary *grants;
         /* request, request_wait (grant_id, expires and reason above too) */

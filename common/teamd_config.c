@@ -21,6 +21,9 @@
 #define MAX_GRANTS_DEFAULT 100000
 #define MAX_GRANTS_LIMIT 10000000
 #define CLOCK_SKEW_MAX 3600
+#define EXEMPT_MAX 256
+#define FAIL_OPEN_AFTER_DEFAULT 60
+#define FAIL_OPEN_AFTER_MAX (24 * 3600)
 #define OUTBOX_MAX_EVENTS_DEFAULT 1000000ULL
 #define OUTBOX_MAX_EVENTS_LIMIT 1000000000ULL
 #define OUTBOX_MAX_BYTES_DEFAULT (1ULL << 30)
@@ -39,6 +42,7 @@ static const struct config_key teamd_keys[] = {
         { "server", "url", CONFIG_URL, K(url), 8, 2048 },
         { "server", "token_file", CONFIG_PATH, K(token_file), 2, PATH_MAX - 1 },
         { "server", "ca_file", CONFIG_PATH, K(ca_file), 2, PATH_MAX - 1 },
+        { "server", "fail_open_after", CONFIG_DURATION, K(fail_open_after), 0, FAIL_OPEN_AFTER_MAX },
         { "audit", "cloudtrail_channel_arn", CONFIG_STRING, K(cloudtrail_channel_arn), 20, 256 },
         { "audit", "cloudtrail_external_id", CONFIG_STRING, K(cloudtrail_external_id), 2, 1224 },
         { "audit", "cloudtrail_region", CONFIG_NAME, K(cloudtrail_region), 2, 64 },
@@ -54,6 +58,9 @@ static const struct config_key teamd_keys[] = {
         { "aws", "credentials_file", CONFIG_PATH, K(aws_credentials_file), 2, PATH_MAX - 1 },
         { "aws", "imds_endpoint", CONFIG_URL, K(aws_imds_endpoint), 8, 2048 },
         { "audit", "ship_timeout", CONFIG_DURATION, K(ship_timeout), 1, 300 },
+        { "teamd", "exempt_users", CONFIG_NAME_LIST, K(exempt_users), 1, EXEMPT_MAX },
+        { "teamd", "exempt_groups", CONFIG_NAME_LIST, K(exempt_groups), 1, EXEMPT_MAX },
+        { "teamd", "breakglass_spool", CONFIG_PATH, K(breakglass_spool), 2, PATH_MAX - 1 },
         { "sessions", "on_expiry", CONFIG_NAME, K(on_expiry), 1, 16 },
         { "sessions", "warn_before", CONFIG_LIST, K(warn_before), 1, TEAMD_WARN_BEFORE_MAX },
         { "sessions", "grace", CONFIG_DURATION, K(session_grace), 0, 300 },
@@ -68,8 +75,10 @@ static int set_defaults(struct teamd_config *cfg)
         cfg->socket = strdup(TEAMD_DEFAULT_SOCKET);
         cfg->user_socket = strdup(TEAMD_DEFAULT_USER_SOCKET);
         cfg->trusted_keys = strdup(TEAMD_DEFAULT_TRUSTED_KEYS);
+        cfg->breakglass_spool = strdup(TEAMD_DEFAULT_BREAKGLASS_SPOOL);
         cfg->clock_skew = TEAMD_DEFAULT_CLOCK_SKEW;
         cfg->max_grants = MAX_GRANTS_DEFAULT;
+        cfg->fail_open_after = FAIL_OPEN_AFTER_DEFAULT;
         cfg->ship_timeout = 10;
         cfg->outbox_max_events = OUTBOX_MAX_EVENTS_DEFAULT;
         cfg->outbox_max_bytes = OUTBOX_MAX_BYTES_DEFAULT;
@@ -77,7 +86,7 @@ static int set_defaults(struct teamd_config *cfg)
         cfg->warn_before_secs[0] = 300;
         cfg->warn_before_secs[1] = 60;
         cfg->n_warn_before = 2;
-        if (!cfg->state_dir || !cfg->socket || !cfg->user_socket || !cfg->trusted_keys)
+        if (!cfg->state_dir || !cfg->socket || !cfg->user_socket || !cfg->trusted_keys || !cfg->breakglass_spool)
                 return -ENOMEM;
         return 0;
 }

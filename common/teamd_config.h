@@ -5,11 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "breakglass_spool.h"
+
 #define TEAMD_DEFAULT_CONFIG "/etc/team/teamd.conf"
 #define TEAMD_DEFAULT_SOCKET "/run/teamd/teamd.sock"
 #define TEAMD_DEFAULT_USER_SOCKET "/run/teamd/user.sock"
 #define TEAMD_DEFAULT_STATE_DIR "/var/lib/teamd"
 #define TEAMD_DEFAULT_TRUSTED_KEYS "/etc/team/keys"
+#define TEAMD_DEFAULT_BREAKGLASS_SPOOL TEAM_BG_DEFAULT_SPOOL
 #define TEAMD_DEFAULT_CLOCK_SKEW 60
 #define TEAMD_WARN_BEFORE_MAX 8
 #define TEAMD_WARN_BEFORE_LIMIT (7 * 24 * 3600)
@@ -28,6 +31,7 @@ struct teamd_config {
         char *url;
         char *token_file;
         char *ca_file;
+        uint64_t fail_open_after;       /* seconds unreachable before failmode=safe may allow, default 60 */
         /* [audit] sinks (issue 5; teamd/shipper.c). A sink is on when its
          * required keys are set: CloudTrail Lake needs
          * cloudtrail_channel_arn, CloudWatch Logs needs cloudwatch_log_group
@@ -51,6 +55,13 @@ struct teamd_config {
         char *aws_credentials_file;     /* "credentials_file"; default ~/.aws/credentials */
         char *aws_imds_endpoint;        /* "imds_endpoint"; default http://169.254.169.254 */
         uint64_t ship_timeout;          /* [audit] ship_timeout: seconds per sink request, default 10 */
+        /* [teamd] accounts that pass the gate without a grant (every pass
+         * audited as ExemptPass; teamd/decide.c). NULL-terminated, may be NULL. */
+        char **exempt_users;
+        char **exempt_groups;
+        /* [teamd] where pam_team and teamctl spool break-glass events for
+         * teamd to ship (teamd/breakglass_ship.c). */
+        char *breakglass_spool;
         /* [sessions] (teamd/session_watch.c): what happens to open elevated
          * sessions when their grant ends */
         char *on_expiry;                /* "terminate" (default) or "warn" */

@@ -112,6 +112,34 @@ static int set_breakglass(pam_handle_t *pamh, const char *v, struct pam_team_arg
         return 0;
 }
 
+/* An absolute path without "..": the set file and the spool are root's. */
+static int check_abs_path(pam_handle_t *pamh, const char *name, const char *v)
+{
+        if (v[0] != '/' || strlen(v) > PAM_TEAM_MAX_PATH || strstr(v, "/../") ||
+            (strlen(v) >= 3 && strcmp(v + strlen(v) - 3, "/..") == 0)) {
+                pam_syslog(pamh, LOG_ERR, "%s=: must be an absolute path of at most %d bytes, without ..",
+                           name, PAM_TEAM_MAX_PATH);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int parse_bg_file(pam_handle_t *pamh, const char *v, struct pam_team_args *a)
+{
+        if (check_abs_path(pamh, "breakglass_file", v) < 0)
+                return -EINVAL;
+        a->breakglass_file = v;
+        return 0;
+}
+
+static int parse_bg_spool(pam_handle_t *pamh, const char *v, struct pam_team_args *a)
+{
+        if (check_abs_path(pamh, "breakglass_spool", v) < 0)
+                return -EINVAL;
+        a->breakglass_spool = v;
+        return 0;
+}
+
 static const struct arg_def arg_table[] = {
         { "role",       true,  parse_role },
         { "socket",     true,  parse_socket },
@@ -122,6 +150,8 @@ static const struct arg_def arg_table[] = {
         { "debug",      false, set_debug },
         { "prompt",     false, set_prompt },
         { "breakglass", false, set_breakglass },
+        { "breakglass_file", true, parse_bg_file },
+        { "breakglass_spool", true, parse_bg_spool },
 };
 #define N_ARGS (sizeof(arg_table) / sizeof(arg_table[0]))
 
@@ -178,6 +208,8 @@ int pam_team_args_parse(pam_handle_t *pamh, int argc, const char **argv,
                 .timeout_ms = PAM_TEAM_DEFAULT_TIMEOUT_MS,
                 .wait_s = PAM_TEAM_DEFAULT_WAIT_S,
                 .duration_s = PAM_TEAM_DEFAULT_DURATION_S,
+                .breakglass_file = PAM_TEAM_DEFAULT_BG_FILE,
+                .breakglass_spool = PAM_TEAM_DEFAULT_BG_SPOOL,
         };
         for (int i = 0; i < argc; i++) {
                 if (!argv[i] || parse_one(pamh, argv[i], seen, out) < 0)

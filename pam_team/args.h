@@ -6,6 +6,9 @@
 
 #include <security/pam_modules.h>
 
+#include "breakglass_file.h"
+#include "breakglass_spool.h"
+
 #define PAM_TEAM_DEFAULT_SOCKET "/run/teamd/teamd.sock"
 #define PAM_TEAM_DEFAULT_TIMEOUT_MS 3000
 #define PAM_TEAM_MIN_TIMEOUT_MS 50
@@ -16,6 +19,10 @@
 #define PAM_TEAM_DEFAULT_DURATION_S 3600
 #define PAM_TEAM_MIN_DURATION_S 60
 #define PAM_TEAM_MAX_DURATION_S (366 * 24 * 3600)
+/* breakglass: the set file and the spool of uses (docs/breakglass.md). */
+#define PAM_TEAM_DEFAULT_BG_FILE TEAM_BG_DEFAULT_FILE
+#define PAM_TEAM_DEFAULT_BG_SPOOL TEAM_BG_DEFAULT_SPOOL
+#define PAM_TEAM_MAX_PATH 1024
 
 struct pam_team_args {
         const char *role;     /* points into argv; required */
@@ -26,7 +33,9 @@ struct pam_team_args {
         bool prompt;          /* ask for a grant at the terminal (prompt.c) */
         unsigned wait_s;      /* prompt: seconds to wait for the approval; 0 = file only */
         unsigned duration_s;  /* prompt: the grant duration asked for (duration=) */
-        bool breakglass;      /* accepted, used by a later version */
+        bool breakglass;      /* ask for a break-glass code when not allowed (breakglass.c) */
+        const char *breakglass_file;  /* breakglass_file=, else /etc/team/breakglass */
+        const char *breakglass_spool; /* breakglass_spool=, else /var/spool/teamd/breakglass */
 };
 
 /* Fills *out from argv. Returns 0, or -EINVAL after logging with pam_syslog

@@ -17,6 +17,7 @@
 #include <security/pam_modules.h>
 
 #include "args.h"
+#include "breakglass.h"
 #include "conv.h"
 #include "prompt.h"
 #include "protocol.h"
@@ -184,6 +185,8 @@ PAM_TEAM_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, co
                 rc = judge_check(pamh, flags, &args, req.user, &resp);
         }
 out:
+        if ((rc == PAM_PERM_DENIED || rc == PAM_AUTHINFO_UNAVAIL) && breakglass_applies(pamh, &args))
+                rc = breakglass_run(pamh, flags, &args, &req);
         if (args.debug)
                 pam_syslog(pamh, LOG_DEBUG, "account: %s", pam_strerror(pamh, rc));
         team_response_clear(&resp);
@@ -211,13 +214,20 @@ PAM_TEAM_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
                 return PAM_SESSION_ERR;
         rc = PAM_SESSION_ERR;
         if (teamd_call(pamh, &args, &req, &resp, &why) < 0) {
-                tell_unreachable(pamh, why);
+                if (breakglass_session(pamh, req.user, why))
+                        rc = PAM_SUCCESS;
+                else
+                        tell_unreachable(pamh, why);
                 goto out;
         }
         if (!resp.ok) {
                 pam_syslog(pamh, LOG_ERR, "teamd refused session_open: %s",
                            resp.error ? resp.error : "(no error text)");
                 tell_unreachable(pamh, "teamd reported an error");
+                goto out;
+        }
+        if (resp.decision != TEAM_DECISION_ALLOW && breakglass_session(pamh, req.user, "teamd has no grant")) {
+                rc = PAM_SUCCESS;
                 goto out;
         }
         if (resp.decision != TEAM_DECISION_ALLOW || !resp.session_id || !*resp.session_id) {

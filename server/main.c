@@ -110,6 +110,7 @@ static int start(struct running *s, char *err, size_t errlen)
                 return r;
         s->app = (struct server_app){
                 .cfg = &s->cfg, .store = s->store, .lc = s->lc, .signer = s->signer, .feed = s->feed,
+                .policy = s->policy, .webhook = s->webhook,
         };
         metrics_init(server_route_names, server_n_routes);
         return http_server_start(&s->cfg, s->store, server_routes, server_n_routes, &s->app, &s->http, err, errlen);

@@ -10,6 +10,9 @@
 #include "signer.h"
 #include "store.h"
 
+struct srv_policy;
+struct webhook;
+
 /* The app pointer every handler gets (http_req.app). */
 struct server_app {
         const struct server_config *cfg;
@@ -17,6 +20,8 @@ struct server_app {
         struct lc *lc;
         struct srv_signer *signer;
         struct feed *feed;
+        const struct srv_policy *policy;  /* who approves a role (break-glass review) */
+        struct webhook *webhook;          /* break-glass notifications */
 };
 
 extern const struct http_route server_routes[];
@@ -47,6 +52,9 @@ enum http_result route_requests_cancel(struct http_req *req);
 enum http_result route_grants_revoke(struct http_req *req);
 enum http_result route_grants_extend(struct http_req *req);
 enum http_result route_hosts_feed(struct http_req *req);
+enum http_result route_breakglass_report(struct http_req *req);
+enum http_result route_breakglass_list(struct http_req *req);
+enum http_result route_breakglass_ack(struct http_req *req);
 enum http_result route_keys(struct http_req *req);
 enum http_result route_healthz(struct http_req *req);
 enum http_result route_metrics(struct http_req *req);

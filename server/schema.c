@@ -107,6 +107,23 @@ static const struct migration migrations[] = {
           "  attempts INTEGER NOT NULL DEFAULT 0,"
           "  last_error TEXT);"
           "CREATE INDEX webhook_jobs_next ON webhook_jobs(next_at);" },
+        { 2,
+          "CREATE TABLE breakglass_uses ("
+          "  id TEXT PRIMARY KEY NOT NULL,"
+          "  host TEXT NOT NULL,"
+          "  user TEXT NOT NULL,"
+          "  role TEXT NOT NULL,"
+          "  service TEXT,"
+          "  tty TEXT,"
+          "  rhost TEXT,"
+          "  used_at INTEGER NOT NULL,"
+          "  window_end INTEGER NOT NULL,"
+          "  slot INTEGER NOT NULL,"
+          "  received_at INTEGER NOT NULL,"
+          "  ack_by TEXT,"
+          "  ack_at INTEGER NOT NULL DEFAULT 0,"
+          "  ack_comment TEXT);"
+          "CREATE INDEX breakglass_uses_open ON breakglass_uses(ack_at, used_at);" },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

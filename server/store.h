@@ -175,6 +175,27 @@ void srv_webhook_job_clear(struct srv_webhook_job *j);
  * due again, never deleted, still counted by webhook_depth. */
 #define SRV_WEBHOOK_GAVE_UP INT64_MAX
 
+/* ---- break-glass uses reported by hosts (routes_breakglass.c) ---- */
+
+struct srv_breakglass_use {
+        char *id;                     /* the host's event id (32 hex) */
+        char *host;                   /* from the host token, not the body */
+        char *user;
+        char *role;
+        char *service;                /* NULL = unknown */
+        char *tty;
+        char *rhost;
+        int64_t used_at;              /* epoch seconds */
+        int64_t window_end;
+        int64_t slot;
+        int64_t received_at;
+        char *ack_by;                 /* NULL = not acknowledged yet */
+        int64_t ack_at;
+        char *ack_comment;
+};
+void srv_breakglass_use_clear(struct srv_breakglass_use *u);
+void srv_breakglass_list_free(struct srv_breakglass_use *list, size_t n);
+
 /* ---- the interface ---- */
 
 struct srv_store;
@@ -243,6 +264,14 @@ struct srv_store_ops {
          * (next_at < SRV_WEBHOOK_GAVE_UP), due or not; -ENOENT if none.
          * The sender delivers a target's jobs strictly in this order. */
         int (*webhook_head)(struct srv_store *s, const char *target, struct srv_webhook_job *out);
+
+        /* Break-glass uses: insert (-EEXIST when the id is known), list
+         * (unacknowledged only unless all; newest first, at most max),
+         * acknowledge (-ENOENT unknown, -EALREADY done). */
+        int (*breakglass_insert)(struct srv_store *s, const struct srv_breakglass_use *u);
+        int (*breakglass_list)(struct srv_store *s, bool all, size_t max, struct srv_breakglass_use **out,
+                               size_t *n);
+        int (*breakglass_ack)(struct srv_store *s, const char *id, const char *by, int64_t at, const char *comment);
 };
 
 struct srv_store {

@@ -425,6 +425,9 @@ static const struct srv_store_ops sqlite_ops = {
         .webhook_depth = sq_webhook_depth,
         .webhook_next_at = sq_webhook_next_at,
         .webhook_head = sq_webhook_head,        /* webhook engineer: store_sqlite_webhook.c */
+        .breakglass_insert = sq_breakglass_insert,
+        .breakglass_list = sq_breakglass_list,
+        .breakglass_ack = sq_breakglass_ack,
 };
 
 /* Creates the file 0600 (or checks an existing one is not group/world

@@ -71,3 +71,7 @@ int sq_webhook_next_at(struct srv_store *s, int64_t *out);
 int sq_webhook_job_read(sqlite3_stmt *st, struct srv_webhook_job *out);
 /* store_sqlite_webhook.c (webhook engineer) */
 int sq_webhook_head(struct srv_store *s, const char *target, struct srv_webhook_job *out);
+/* store_sqlite_breakglass.c */
+int sq_breakglass_insert(struct srv_store *s, const struct srv_breakglass_use *u);
+int sq_breakglass_list(struct srv_store *s, bool all, size_t max, struct srv_breakglass_use **out, size_t *n);
+int sq_breakglass_ack(struct srv_store *s, const char *id, const char *by, int64_t at, const char *comment);

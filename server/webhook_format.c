@@ -248,6 +248,9 @@ static char *summary(const struct webhook_event *ev, const struct view *v)
         else if (strcmp(ev->type, WEBHOOK_EVENT_DENIED) == 0)
                 r = asprintf(&s, "%s denied %s on %s for %s, now %s", v->actor, v->role, v->host, v->user,
                              v->status);
+        else if (strcmp(ev->type, WEBHOOK_EVENT_BREAKGLASS) == 0)
+                r = asprintf(&s, "BREAK-GLASS used on %s by %s (%s) %s; review: teamctl breakglass acknowledge %s",
+                             v->host, v->user, v->role, v->reason, v->id);
         else if (strcmp(ev->type, WEBHOOK_EVENT_REVOKED) == 0)
                 r = asprintf(&s, "%s revoked %s on %s for %s", v->actor, v->role, v->host, v->user);
         else

@@ -24,6 +24,7 @@ enum webhook_format {
 #define WEBHOOK_EVENT_APPROVED "request.approved"
 #define WEBHOOK_EVENT_DENIED   "request.denied"
 #define WEBHOOK_EVENT_REVOKED  "grant.revoked"
+#define WEBHOOK_EVENT_BREAKGLASS "breakglass.used"
 
 struct webhook_event {
         const char *type;                  /* one of WEBHOOK_EVENT_* (or another dotted name) */

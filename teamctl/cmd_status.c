@@ -1,6 +1,7 @@
 /* teamctl status: the caller's grants, the host id and the central API. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,10 @@ void cmd_status_help(void)
                "Shows your own grants on this host (teamd knows who you are from the\n"
                "socket; nobody sees anyone else's), your open elevated sessions with\n"
                "the time left until teamd ends them, the host id, and whether teamd\n"
-               "can reach the central API. root talks to teamd's root socket, everyone\n"
-               "else to the user socket. --json prints teamd's answer as JSON.\n"
+               "can reach the central API (and if not, why). root talks to teamd's\n"
+               "root socket and sees every active grant and open elevated session on\n"
+               "the host (user, role, end, grant id) and the audit outbox; everyone\n"
+               "else talks to the user socket. --json prints teamd's answer as JSON.\n"
                "\n"
                "Exit status: 0 ok, 1 refused, 2 usage, 69 teamd unreachable, 78 configuration error.\n");
 }
@@ -40,8 +43,14 @@ static void print_api(const struct team_response *r, int64_t now)
         if (r->api_state == TEAM_API_UNREACHABLE)
                 printf("api:     unreachable since %s (%s): this host is offline; cached grants work until they expire\n",
                        when, rel);
+        else if (r->api_state == TEAM_API_FAILING)
+                printf("api:     failing since %s (%s): the central API answers but this host cannot sync; cached "
+                       "grants work until they expire, failmode=safe stays closed\n",
+                       when, rel);
         else
                 printf("api:     %s since %s (%s)\n", team_api_state_to_string(r->api_state), when, rel);
+        if (r->api_problem && r->api_state != TEAM_API_REACHABLE)
+                printf("         %s\n", r->api_problem);
 }
 
 /* root only: the audit outbox. */
@@ -68,15 +77,24 @@ static void print_audit(const struct team_response *r, int64_t now)
                        (long long)r->audit_evicted, (long long)r->audit_dead);
 }
 
+/* Everyone sees their own grants; root sees every grant on the host, with
+ * whose it is (only root's answer carries the audit outbox and users). */
 static void print_grants(const struct team_response *r, int64_t now)
 {
+        bool host = r->audit_sinks || (r->n_grants > 0 && r->grants[0].user);
         char from[64], until[64], rel[32], col[128];
 
         if (r->n_grants == 0) {
-                printf("grants:  none; ask for one: teamctl request ROLE --for 1h --reason \"...\"\n");
+                if (host)
+                        printf("grants:  none on this host\n");
+                else
+                        printf("grants:  none; ask for one: teamctl request ROLE --for 1h --reason \"...\"\n");
                 return;
         }
-        printf("\n%-36s  %-10s  %-22s  %-34s  %s\n", "GRANT", "ROLE", "FROM", "UNTIL", "REASON");
+        printf("\n%-36s  %-10s  ", "GRANT", "ROLE");
+        if (host)
+                printf("%-16s  ", "USER");
+        printf("%-22s  %-34s  %s\n", "FROM", "UNTIL", "REASON");
         for (size_t i = 0; i < r->n_grants; i++) {
                 const struct team_grant_summary *g = &r->grants[i];
 
@@ -84,9 +102,14 @@ static void print_grants(const struct team_response *r, int64_t now)
                 format_local_time(g->exp, until, sizeof(until));
                 format_relative(g->exp, now, rel, sizeof(rel));
                 snprintf(col, sizeof(col), "%s (%s)", until, rel);
-                printf("%-36s  %-10s  %-22s  %-34s  %s\n", g->id, g->role, g->nbf > now ? from : "active", col,
-                       g->reason ? g->reason : "");
+                printf("%-36s  %-10s  ", g->id, g->role);
+                if (host)
+                        printf("%-16s  ", g->user ? g->user : "?");
+                printf("%-22s  %-34s  %s\n", g->nbf > now ? from : "active", col, g->reason ? g->reason : "");
         }
+        if (r->grants_total > (int64_t)r->n_grants)
+                printf("... and %lld more (teamctl status --json shows the first %zu)\n",
+                       (long long)(r->grants_total - (int64_t)r->n_grants), r->n_grants);
 }
 
 int cmd_status(struct teamctl *t, int argc, char **argv)

@@ -34,6 +34,8 @@ static const struct verb verbs[] = {
         { "cancel", cmd_cancel, cmd_cancel_help, "withdraw your pending request", true },
         { "revoke", cmd_revoke, cmd_revoke_help, "end a grant now", true },
         { "extend", cmd_extend, cmd_extend_help, "ask for more time on a grant", true },
+        { "breakglass", cmd_breakglass, cmd_breakglass_help,
+          "init|status (root): one-time emergency codes; uses|acknowledge: review their use", true },
 };
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 
@@ -43,8 +45,8 @@ static void usage(FILE *f)
                    "\n"
                    "Verbs:\n");
         for (size_t i = 0; i < N_VERBS; i++)
-                fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
-        fprintf(f, "  %-8s %s\n", "help", "help VERB: more about one verb");
+                fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+        fprintf(f, "  %-10s %s\n", "help", "help VERB: more about one verb");
         fprintf(f, "\n"
                    "Options:\n"
                    "  -c, --config FILE   teamd.conf to read the socket paths from (default %s)\n"

@@ -41,6 +41,11 @@ const char *teamctl_socket(const struct teamctl *t);
 int teamctl_load_config(struct teamctl *t);
 
 int cmd_grant(struct teamctl *t, int argc, char **argv);
+int cmd_breakglass(struct teamctl *t, int argc, char **argv);
+void cmd_breakglass_help(void);
+/* cmd_breakglass_central.c: the uses reported to team-server. */
+int breakglass_uses(struct teamctl *t, int argc, char **argv);
+int breakglass_acknowledge(struct teamctl *t, int argc, char **argv);
 int cmd_status(struct teamctl *t, int argc, char **argv);
 int cmd_audit(struct teamctl *t, int argc, char **argv);
 int cmd_sessions(struct teamctl *t, int argc, char **argv);

@@ -31,6 +31,7 @@ static void set_state(struct api_probe *p, enum team_api_state state, const char
 {
         struct teamd *d = p->d;
 
+        snprintf(d->api_problem, sizeof(d->api_problem), "%s", detail ? detail : "");
         if (d->api_state == state && d->api_since != 0)
                 return;
         d->api_state = state;
@@ -45,7 +46,7 @@ static void on_done(const struct http_result *res, void *userdata)
         struct api_probe *p = userdata;
 
         p->req = NULL;
-        if (res->err == 0 && res->status >= 200 && res->status < 300) {
+        if (http_result_api_state(res) == TEAM_API_REACHABLE) {
                 set_state(p, TEAM_API_REACHABLE, NULL);
         } else {
                 char detail[128];
@@ -55,7 +56,8 @@ static void on_done(const struct http_result *res, void *userdata)
                                                                                            : strerror(-res->err));
                 else
                         snprintf(detail, sizeof(detail), "HTTP status %ld", res->status);
-                set_state(p, TEAM_API_UNREACHABLE, detail);
+                /* A 4xx is an answer, not an outage. */
+                set_state(p, http_result_api_state(res), detail);
         }
         probe_schedule(p, p->d->api_state == TEAM_API_REACHABLE ? API_PROBE_INTERVAL_UP_USEC
                                                                  : API_PROBE_INTERVAL_DOWN_USEC);
@@ -80,7 +82,7 @@ static int on_next(sd_event_source *s, uint64_t usec, void *userdata)
         if (p->req)
                 return 0;
         if (probe_begin(p) < 0) {
-                set_state(p, TEAM_API_UNREACHABLE, "cannot start a probe");
+                set_state(p, TEAM_API_FAILING, "cannot start a probe");
                 probe_schedule(p, API_PROBE_INTERVAL_DOWN_USEC);
         }
         return 0;

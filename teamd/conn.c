@@ -39,12 +39,31 @@ struct conn {
         enum team_op op;
         teamd_conn_gone_fn gone;
         void *gone_ud;
+        /* Told whether the answer reached the client's socket. */
+        teamd_conn_delivery_fn delivery;
+        void *delivery_ud;
 };
+
+static void delivery_done(struct conn *c, bool delivered)
+{
+        teamd_conn_delivery_fn done = c->delivery;
+
+        c->delivery = NULL;
+        if (done)
+                done(delivered, c->delivery_ud);
+}
+
+void teamd_conn_on_delivery(struct conn *c, teamd_conn_delivery_fn done, void *ud)
+{
+        c->delivery = done;
+        c->delivery_ud = ud;
+}
 
 static void conn_free(struct conn *c)
 {
         if (!c)
                 return;
+        delivery_done(c, false);
         if (c->gone) {
                 teamd_conn_gone_fn gone = c->gone;
 
@@ -184,6 +203,8 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         r = on_writable(c);
         if (r == 0)
                 return 0;
+        if (r == 1)
+                delivery_done(c, true);
 close:
         /* Done (r == 1) or failed: either way the connection ends here. */
         conn_free(c);

@@ -22,3 +22,10 @@ int teamd_conn_defer(struct conn *c, uint64_t timeout_usec, teamd_conn_gone_fn g
 /* Sends the answer to the deferred request and closes the connection after
  * it; gone() is not called any more. */
 void teamd_conn_answer(struct conn *c, const struct team_response *resp);
+
+/* What the client actually got: done(true, ud) once the whole answer is
+ * written to the client's socket, done(false, ud) when the connection ends
+ * without that (the client had gone, the deadline passed, teamd stops).
+ * Called exactly once; the audit of a decision waits for it. */
+typedef void (*teamd_conn_delivery_fn)(bool delivered, void *ud);
+void teamd_conn_on_delivery(struct conn *c, teamd_conn_delivery_fn done, void *ud);

@@ -66,13 +66,17 @@ static void pick(const struct decide_input *in, const struct grant_row **active,
 }
 
 /* Fail-open is allowed only when every one of these holds: the PAM line
- * asked for it, a central API is configured, a probe found it unreachable,
- * and the store holds nothing at all for this user and role (whatever its
- * audience or window): anything cached is an answer, and a cached answer
- * is never overridden. */
+ * asked for it, a central API is configured, it has been unreachable (a
+ * transport failure or a 5xx: never a refusal, which is the server saying
+ * no) for at least fail_open_after, and the store holds nothing at all for
+ * this user and role (whatever its audience or window), not even a
+ * revocation: anything cached is an answer, and a cached answer is never
+ * overridden. */
 static bool fail_open_allowed(const struct decide_input *in)
 {
         if (!in->failmode_safe || in->api_state != TEAM_API_UNREACHABLE || in->api_since == 0)
+                return false;
+        if (in->revoked || in->now - in->api_since < in->fail_open_after)
                 return false;
         for (size_t i = 0; i < in->n_rows; i++)
                 if (strcmp(in->rows[i].sub, in->user) == 0 && strcmp(in->rows[i].role, in->role) == 0)
@@ -96,6 +100,14 @@ void decide(const struct decide_input *in, struct decide_result *out)
                 decide_format_time(active->exp, when, sizeof(when));
                 snprintf(out->reason, sizeof(out->reason), "grant %s for %s on %s is active until %s", active->id,
                          in->role, in->host_id, when);
+        } else if (in->exempt) {
+                /* Only without an active grant: a grant keeps its own trail. */
+                out->decision = TEAM_DECISION_ALLOW;
+                out->rule = DECIDE_EXEMPT;
+                out->exempt = true;
+                snprintf(out->reason, sizeof(out->reason),
+                         "%s is exempt from the %s gate on %s (teamd.conf exempt_users/exempt_groups)", in->user,
+                         in->role, in->host_id);
         } else if (future) {
                 out->decision = TEAM_DECISION_DENY;
                 out->rule = DECIDE_FUTURE;

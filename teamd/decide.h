@@ -20,8 +20,11 @@ struct decide_input {
         bool failmode_safe;               /* the PAM line says failmode=safe */
         enum team_api_state api_state;
         int64_t api_since;                /* 0: the API has not been probed yet */
+        int64_t fail_open_after;          /* [server] fail_open_after: seconds unreachable before fail-open */
+        bool revoked;                     /* a revocation for user+role is remembered (a tombstone) */
         const struct grant_row *rows;     /* every row for user+role (grant_store_find) */
         size_t n_rows;
+        bool exempt;                      /* teamd.conf exempt_users / exempt_groups name the user */
 };
 
 enum decide_rule {
@@ -30,6 +33,7 @@ enum decide_rule {
         DECIDE_EXPIRED,        /* deny: the grant has ended */
         DECIDE_FAIL_OPEN,      /* allow: failmode=safe and the API is unreachable */
         DECIDE_NO_GRANT,       /* deny: nothing */
+        DECIDE_EXEMPT,         /* allow: no active grant, but the account is exempt */
 };
 
 struct decide_result {
@@ -37,6 +41,7 @@ struct decide_result {
         enum decide_rule rule;
         const struct grant_row *grant;   /* the grant the answer is about, or NULL */
         bool fail_open;
+        bool exempt;                     /* allowed by DECIDE_EXEMPT (audited as ExemptPass) */
         char reason[TEAM_MAX_REASON];    /* deny: what happened and what to do; allow: why */
 };
 

@@ -93,6 +93,9 @@ int grant_store_add(struct grant_store *s, const struct team_grant *g, const cha
         char *aud = NULL;
         int r, rc;
 
+        r = store_tombstone_check(s, g);
+        if (r != 0)
+                return r < 0 ? r : -EKEYREVOKED;
         r = grant_lookup(s, g->jti, jws);
         if (r != 0)
                 return r;
@@ -102,7 +105,7 @@ int grant_store_add(struct grant_store *s, const struct team_grant *g, const cha
                 if (r == 0)
                         r = grant_count_all(s, &count);
                 if (r == 0 && count >= s->max_grants)
-                        r = -ENOSPC;
+                        r = -EDQUOT;
         }
         if (r < 0)
                 return r;
@@ -215,6 +218,15 @@ int grant_store_list_user(struct grant_store *s, const char *user, int64_t now, 
         sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, now);
         sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+        return rows_collect(st, max, rows, n);
+}
+
+int grant_store_list_all(struct grant_store *s, int64_t now, size_t max, struct grant_row **rows, size_t *n)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_GRANT_LIST_ALL);
+
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
         return rows_collect(st, max, rows, n);
 }
 

@@ -81,8 +81,10 @@ int grant_store_open_file(const char *path, uint64_t max_grants, struct grant_st
 void grant_store_close(struct grant_store *s);
 
 /* Stores a verified grant. Returns 0 when stored, 1 when the same token
- * (same jti, same JWS) was already stored, -EEXIST when the jti is stored
- * with a different token, -ENOSPC when max_grants are stored, or -errno. */
+ * (same jti, same JWS) was already stored, -EKEYREVOKED when the jti was
+ * revoked (a tombstone: a revoked grant never comes back, whoever hands it
+ * over), -EEXIST when the jti is stored with a different token, -EDQUOT
+ * when max_grants are stored, -ENOSPC when the disk is full, or -errno. */
 int grant_store_add(struct grant_store *s, const struct team_grant *g, const char *jws, int64_t now);
 
 /* Every row for user+role with exp > now - GRANT_STORE_KEEP_EXPIRED. */
@@ -91,6 +93,12 @@ int grant_store_find(struct grant_store *s, const char *user, const char *role, 
 /* The user's grants that have not ended (exp > now), by nbf, at most max. */
 int grant_store_list_user(struct grant_store *s, const char *user, int64_t now, size_t max,
                           struct grant_row **rows, size_t *n);
+/* Every user's grants that have not ended (exp > now), by user and nbf,
+ * at most max (teamctl status as root). */
+int grant_store_list_all(struct grant_store *s, int64_t now, size_t max, struct grant_row **rows, size_t *n);
+/* Whether a revocation of a grant for user+role is still remembered (a
+ * cached "no" that fail-open never overrides). */
+int grant_store_tombstone_for(struct grant_store *s, const char *user, const char *role, int64_t now, bool *found);
 /* Grants that have not ended (exp > now), all users. */
 int grant_store_count_current(struct grant_store *s, int64_t now, uint64_t *n);
 /* Deletes grants more than GRANT_STORE_KEEP_EXPIRED past exp; *n_purged

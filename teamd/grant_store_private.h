@@ -26,6 +26,10 @@ enum store_stmt {
         STMT_SESSION_INSERT,
         STMT_SESSION_GET,
         STMT_SESSION_CLOSE,
+        STMT_GRANT_LIST_ALL,
+        STMT_TOMBSTONE_GET,
+        STMT_TOMBSTONE_NAME,
+        STMT_TOMBSTONE_FOR,
         STMT_SESSION_SET_HOLD,
         STMT_SESSION_LIST_OPEN,
         STMT_SESSION_MOVE,
@@ -47,3 +51,8 @@ int store_errno(int rc);
 sqlite3_stmt *store_stmt(struct grant_store *s, enum store_stmt which);
 /* Copies a TEXT column (NULL stays NULL); -ENOMEM on failure. */
 int store_column_text(sqlite3_stmt *st, int col, char **out);
+
+/* The revoked table's side of grant_store_add (grant_tombstone.c): 1 when
+ * g's id has a tombstone (which then names g's user and role, if it did not
+ * yet), 0 when not, or -errno. */
+int store_tombstone_check(struct grant_store *s, const struct team_grant *g);

@@ -468,3 +468,25 @@ void http_client_free(struct http_client *c)
         sd_event_unref(c->event);
         free(c);
 }
+
+enum team_api_state http_result_api_state(const struct http_result *res)
+{
+        switch (res->err) {
+        case 0:
+                break;
+        case -ETIMEDOUT:
+        case -ECONNREFUSED:
+        case -EHOSTUNREACH:
+        case -EPROTO:
+        case -ECONNRESET:
+        case -EIO:
+                return TEAM_API_UNREACHABLE;
+        default:
+                return TEAM_API_FAILING;
+        }
+        if (res->status >= 200 && res->status < 300)
+                return TEAM_API_REACHABLE;
+        if (res->status >= 500 && res->status < 600)
+                return TEAM_API_UNREACHABLE;
+        return TEAM_API_FAILING;
+}

@@ -15,6 +15,8 @@
  * returns. */
 #pragma once
 
+#include "protocol.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
@@ -44,6 +46,13 @@ struct http_result {
 };
 
 typedef void (*http_done_fn)(const struct http_result *res, void *userdata);
+
+/* What a finished request says about the central API: reachable (2xx);
+ * unreachable only for a transport failure (connect, timeout, TLS, name,
+ * reset) or a 5xx; failing for everything else (401/403/other 4xx, 3xx, an
+ * oversized answer, no memory): the server answered, or this host cannot
+ * use the answer, and neither is an outage that failmode=safe may open on. */
+enum team_api_state http_result_api_state(const struct http_result *res);
 
 struct http_options {
         const char *url;                 /* http:// or https:// */

@@ -16,28 +16,55 @@
 
 #define LISTEN_BACKLOG 128
 
-static int make_parent_dir(const char *path, char *err, size_t errlen)
+/* Whoever may write the socket's directory may replace the socket with
+ * one of their own: the directory must be teamd's alone to write. */
+static int check_socket_dir(const char *dir, char *err, size_t errlen)
 {
-        char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-        char *slash;
         struct stat st;
 
-        if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-                return -ENAMETOOLONG;
-        slash = strrchr(dir, '/');
-        if (!slash || slash == dir)
-                return 0;
-        *slash = '\0';
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-                int r = -errno;
-                snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-                return r;
-        }
         if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
                 snprintf(err, errlen, "%s is not a directory", dir);
                 return -ENOTDIR;
         }
+        if (st.st_uid != geteuid() || (st.st_mode & 022)) {
+                snprintf(err, errlen, "socket directory %s must be owned by uid %lu and writable by it alone "
+                                      "(chown %lu %s; chmod go-w %s)",
+                         dir, (unsigned long)geteuid(), (unsigned long)geteuid(), dir, dir);
+                return -EPERM;
+        }
         return 0;
+}
+
+/* The directory part of a socket path; 0 with dir "" when it has none. */
+static int socket_dir(const char *path, char *dir, size_t size)
+{
+        char *slash;
+
+        if (snprintf(dir, size, "%s", path) >= (int)size)
+                return -ENAMETOOLONG;
+        slash = strrchr(dir, '/');
+        if (!slash)
+                dir[0] = '\0';
+        else if (slash == dir)
+                dir[1] = '\0';
+        else
+                *slash = '\0';
+        return 0;
+}
+
+static int make_parent_dir(const char *path, char *err, size_t errlen)
+{
+        char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+        int r = socket_dir(path, dir, sizeof(dir));
+
+        if (r < 0 || !dir[0])
+                return r;
+        if (strcmp(dir, "/") != 0 && mkdir(dir, 0755) < 0 && errno != EEXIST) {
+                r = -errno;
+                snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+                return r;
+        }
+        return check_socket_dir(dir, err, errlen);
 }
 
 /* A socket file left by a teamd that died is replaced; one that still
@@ -178,6 +205,19 @@ done:
         }
         socket_path(out->priv_fd, out->priv_path, sizeof(out->priv_path));
         socket_path(out->user_fd, out->user_path, sizeof(out->user_path));
+        /* Activated sockets live where the units put them: the same rule. */
+        if (out->activated) {
+                char dir[sizeof(out->priv_path)];
+
+                if (out->priv_path[0] == '/' && socket_dir(out->priv_path, dir, sizeof(dir)) == 0)
+                        r = check_socket_dir(dir, err, errlen);
+                if (r >= 0 && out->user_path[0] == '/' && socket_dir(out->user_path, dir, sizeof(dir)) == 0)
+                        r = check_socket_dir(dir, err, errlen);
+                if (r < 0) {
+                        teamd_listeners_close(out);
+                        return r;
+                }
+        }
         return 0;
 }
 

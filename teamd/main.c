@@ -16,6 +16,7 @@
 
 #include "api_probe.h"
 #include "audit.h"
+#include "breakglass_ship.h"
 #include "conn.h"
 #include "journal.h"
 #include "listen.h"
@@ -179,6 +180,8 @@ static int setup_loop(struct teamd *d, const struct teamd_listeners *l)
         if (r >= 0)
                 r = relay_start(d, &d->relay);
         if (r >= 0)
+                r = bg_ship_start(d, &d->bg_ship);
+        if (r >= 0)
                 r = session_watch_start(d);
         if (r >= 0)
                 r = audit_shipping_start(d->event, &d->cfg, d->outbox, &d->shipping);
@@ -210,6 +213,7 @@ static void started(struct teamd *d, const struct teamd_listeners *l)
 static void teardown(struct teamd *d, struct teamd_listeners *l)
 {
         teamd_conn_close_all(d);
+        bg_ship_free(d->bg_ship);
         relay_free(d->relay);
         session_watch_stop(d);
         sync_free(d->sync);

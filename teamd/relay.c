@@ -251,8 +251,9 @@ static int answer_filed(struct relay_post *p, const struct http_result *res, str
         }
         r = remember(rl, a.id, p->user, p->role, a.expires_at);
         f = (struct team_event_fields){ .user = p->user, .role = p->role, .host = rl->d->cfg.host_id,
-                                        .request_id = a.id, .service = p->service[0] ? p->service : NULL,
-                                        .tty = p->tty[0] ? p->tty : NULL, .rhost = p->rhost[0] ? p->rhost : NULL,
+                                        .request_id = a.id, .service = p->origin.service[0] ? p->origin.service : NULL,
+                                        .tty = p->origin.tty[0] ? p->origin.tty : NULL,
+                                        .rhost = p->origin.rhost[0] ? p->origin.rhost : NULL,
                                         .peer_pid = p->peer_pid };
         team_journal_event(TEAM_EVENT_REQUEST_SUBMITTED, &f, "request %s filed for %s as %s (status %s)", a.id,
                            p->user, p->role, a.status);
@@ -342,9 +343,7 @@ int teamd_handle_request(struct teamd *d, const struct teamd_peer *peer, const s
         p->conn = peer->conn;
         snprintf(p->user, sizeof(p->user), "%s", user);
         snprintf(p->role, sizeof(p->role), "%s", req->role);
-        snprintf(p->service, sizeof(p->service), "%s", req->service ? req->service : "");
-        snprintf(p->tty, sizeof(p->tty), "%s", req->tty ? req->tty : "");
-        snprintf(p->rhost, sizeof(p->rhost), "%s", req->rhost ? req->rhost : "");
+        teamd_peer_origin(peer, req, &p->origin);
         p->peer_pid = peer->pid;
         r = relay_http(rl, "POST", url, body, post_done, p, &p->http, err, sizeof(err));
         if (r < 0) {

@@ -6,6 +6,7 @@
 
 #include "conn.h"
 #include "dispatch.h"
+#include "peer_origin.h"
 #include "http_client.h"
 #include "protocol.h"
 #include "relay.h"
@@ -29,9 +30,7 @@ struct relay_post {
         char user[TEAM_MAX_USER + 1];
         char role[TEAM_MAX_ROLE + 1];
         /* For the audit event: where it came from ("" = not given). */
-        char service[TEAM_MAX_SERVICE + 1];
-        char tty[TEAM_MAX_TTY + 1];
-        char rhost[TEAM_MAX_RHOST + 1];
+        struct peer_origin origin;
         pid_t peer_pid;
 };
 

@@ -14,6 +14,7 @@
 #include <syslog.h>
 
 #include "decide.h"
+#include "grant_intake.h"
 #include "journal.h"
 #include "relay_private.h"
 
@@ -129,26 +130,30 @@ static int try_store(struct relay *rl, struct relay_waiter *w)
         return r;
 }
 
-/* The grant the API answered with goes through grant_add's verification;
- * a refusal there ends the wait with its reason. */
+/* The grant the API answered with goes through the one grant intake, as
+ * the feed's and grant_add's do; a refusal there ends the wait with its
+ * reason. */
 static void store_grant(struct relay_waiter *w, const char *jws)
 {
         struct relay *rl = w->rl;
-        struct team_request add = { .op = TEAM_OP_GRANT_ADD, .jws = (char *)jws };
-        struct teamd_peer self = { .privileged = true };
-        struct team_response resp = { 0 };
+        struct grant_intake in = { .jws = jws, .origin = GRANT_ORIGIN_RELAY };
+        struct grant_intake_result res;
         int r;
 
-        r = teamd_handle_grant_add(rl->d, &self, &add, &resp);
+        r = teamd_grant_intake(rl->d, &in, &res);
         if (r < 0) {
                 teamd_log(LOG_ERR, "relay: storing the grant of %s failed: %s", w->id, strerror(-r));
-        } else if (!resp.ok) {
+        } else if (res.outcome == GRANT_INTAKE_REVOKED) {
+                finish_status(w, "revoked", "the grant of request %s was revoked", w->id);
+                grant_intake_result_clear(&res);
+                return;
+        } else if (res.outcome == GRANT_INTAKE_REJECTED) {
                 finish_status(w, "refused", "request %s was approved but its grant is refused here: %s", w->id,
-                              resp.error ? resp.error : "?");
-                team_response_clear(&resp);
+                              res.why);
+                grant_intake_result_clear(&res);
                 return;
         }
-        team_response_clear(&resp);
+        grant_intake_result_clear(&res);
         if (try_store(rl, w) < 0)
                 teamd_log(LOG_ERR, "relay: cannot read the grant store");
 }

@@ -48,7 +48,7 @@ int teamd_handle_session_open(struct teamd *d, const struct teamd_peer *peer, co
                 teamd_event_fields(d, peer, req, &ev.result, &f);
                 team_journal_event(TEAM_EVENT_SESSION_OPENED, &f, "%s: %s session %s opened for %s under %s",
                                    req->service ? req->service : "?", req->role, id, req->user,
-                                   ev.result.fail_open ? "fail-open" : info.grant_id);
+                                   info.grant_id ? info.grant_id : ev.result.fail_open ? "fail-open" : "an exemption");
         }
         r = teamd_audit_end(d, r);
         if (r < 0)

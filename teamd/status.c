@@ -1,4 +1,5 @@
-/* status: the caller's own grants, the host id and the API state. */
+/* status: the caller's own grants (root: every grant on the host), the
+ * host id and the API state. */
 #include "audit.h"
 #include "config.h"
 
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "dispatch.h"
+#include "status.h"
 #include "session_list.h"
 
 /* The peer's user name from its uid (SO_PEERCRED), never from the request. */
@@ -27,62 +29,6 @@ static int peer_user_name(uid_t uid, char **out)
         return *out ? 0 : -ENOMEM;
 }
 
-/* The answer must fit one frame: JSON escaping at most doubles a string,
- * and a grant's fixed part is well under 64 bytes. */
-#define STATUS_SESSIONS_BUDGET (8 * 1024)
-#define STATUS_BUDGET (TEAM_PROTO_MAX_FRAME - 4096 - STATUS_SESSIONS_BUDGET)
-
-static size_t summary_cost(const struct grant_row *g)
-{
-        return 2 * (strlen(g->id) + strlen(g->role) + (g->rsn ? strlen(g->rsn) : 0)) + 64;
-}
-
-/* A reason is the approver's free text: shown on terminals, so control
- * characters become '?'. */
-static void sanitize(char *s)
-{
-        for (; s && *s; s++)
-                if ((unsigned char)*s < 0x20 || *s == 0x7f)
-                        *s = '?';
-}
-
-static int fill_grants(struct teamd *d, const char *user, struct team_response *resp)
-{
-        size_t used = 0;
-        struct grant_row *rows = NULL;
-        size_t n = 0;
-        int r;
-
-        r = grant_store_list_user(d->store, user, teamd_now(), TEAM_MAX_STATUS_GRANTS, &rows, &n);
-        if (r < 0)
-                return r;
-        resp->grants = calloc(n ? n : 1, sizeof(*resp->grants));
-        if (!resp->grants) {
-                r = -ENOMEM;
-                goto out;
-        }
-        for (size_t i = 0; i < n; i++) {
-                struct team_grant_summary *s = &resp->grants[i];
-
-                used += summary_cost(&rows[i]);
-                if (used > STATUS_BUDGET)
-                        break;
-                sanitize(rows[i].rsn);
-
-                /* Ownership moves from the row to the response. */
-                s->id = rows[i].id;
-                s->role = rows[i].role;
-                s->reason = rows[i].rsn;
-                rows[i].id = rows[i].role = rows[i].rsn = NULL;
-                s->nbf = rows[i].nbf;
-                s->exp = rows[i].exp;
-                resp->n_grants++;
-        }
-out:
-        grant_rows_free(rows, n);
-        return r;
-}
-
 int teamd_handle_status(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
                         struct team_response *resp)
 {
@@ -93,15 +39,18 @@ int teamd_handle_status(struct teamd *d, const struct teamd_peer *peer, const st
         r = peer_user_name(peer->uid, &name);
         if (r < 0 && !peer->privileged)
                 return teamd_response_error(resp, "uid %lu has no user name", (unsigned long)peer->uid);
-        /* root may ask about anyone; everyone else sees only their own grants. */
+        /* root may ask about anyone, and sees everyone's grants when it
+         * names nobody; everyone else sees only their own grants. */
         user = name;
         if (req->user && peer->privileged)
                 user = req->user;
+        else if (peer->privileged)
+                user = NULL;
         else if (req->user && strcmp(req->user, name) != 0) {
                 r = teamd_response_error(resp, "you can only see your own grants");
                 goto out;
         }
-        if (!user) {
+        if (!user && !peer->privileged) {
                 r = teamd_response_error(resp, "status needs a user");
                 goto out;
         }
@@ -113,12 +62,19 @@ int teamd_handle_status(struct teamd *d, const struct teamd_peer *peer, const st
         }
         resp->api_state = d->api_state;
         resp->api_since = d->api_since;
+        if (d->api_problem[0] && d->api_state != TEAM_API_REACHABLE) {
+                resp->api_problem = strdup(d->api_problem);
+                if (!resp->api_problem) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+        }
         if (peer->privileged) {
                 r = teamd_audit_status(d, resp);
                 if (r < 0)
                         goto out;
         }
-        r = fill_grants(d, user, resp);
+        r = user ? status_fill_user_grants(d, user, resp) : status_fill_host_grants(d, resp);
         if (r == 0)
                 r = teamd_fill_sessions(d, user, STATUS_SESSIONS_BUDGET, resp);
 out:

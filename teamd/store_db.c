@@ -37,7 +37,14 @@ static const char *const migrations[] = {
         "CREATE INDEX revoked_keep_until ON revoked (keep_until);",
         /* 2 -> 3, the audit outbox (teamd/outbox.c). */
         OUTBOX_SCHEMA_SQL,
-        /* 3 -> 4, ending elevated sessions (teamd/session_watch.c): how each
+        /* 3 -> 4, tombstones: a revoked id also names the user and role it
+         * was for (when known), so that a revocation is a cached "no" that
+         * fail-open respects (teamd/grant_tombstone.c). */
+        "ALTER TABLE revoked RENAME COLUMN received_at TO revoked_at;"
+        "ALTER TABLE revoked ADD COLUMN sub TEXT;"
+        "ALTER TABLE revoked ADD COLUMN role TEXT;"
+        "CREATE INDEX revoked_sub_role ON revoked (sub, role);",
+        /* 4 -> 5, ending elevated sessions (teamd/session_watch.c): how each
          * session is held (scope, logind, cgroup, tree or none), its leader's
          * start time (with pid, what names the process), the logind session
          * id, the scope unit and cgroup, the end of the grant it runs under,
@@ -72,6 +79,11 @@ static const char *const stmt_sql[STMT__MAX] = {
                                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         [STMT_SESSION_GET] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE id = ?1",
         [STMT_SESSION_CLOSE] = "UPDATE sessions SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL",
+        [STMT_GRANT_LIST_ALL] = "SELECT " GRANT_COLUMNS " FROM grants WHERE exp > ?1 ORDER BY sub, nbf, id LIMIT ?2",
+        [STMT_TOMBSTONE_GET] = "SELECT sub FROM revoked WHERE id = ?1",
+        [STMT_TOMBSTONE_NAME] = "UPDATE revoked SET sub = ?2, role = ?3, keep_until = max(keep_until, ?4)"
+                                " WHERE id = ?1 AND sub IS NULL",
+        [STMT_TOMBSTONE_FOR] = "SELECT 1 FROM revoked WHERE sub = ?1 AND role = ?2 AND keep_until > ?3 LIMIT 1",
         [STMT_SESSION_SET_HOLD] = "UPDATE sessions SET hold = ?2, leader_start = ?3, logind_session = ?4, unit = ?5,"
                                   " cgroup = ?6, exp = ?7 WHERE id = ?1",
         [STMT_SESSION_LIST_OPEN] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE closed_at IS NULL"

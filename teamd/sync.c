@@ -28,6 +28,7 @@ struct sync {
         char cursor[SYNC_CURSOR_MAX + 1];
         bool connected;                 /* last poll succeeded: long-poll now */
         bool cursor_reset;              /* the cursor was refused once already */
+        bool refused;                   /* the last failure was a refused token (audited once) */
         unsigned failures;              /* consecutive */
         unsigned poll_wait;             /* wait of the poll in flight */
         uint64_t poll_started;          /* CLOCK_MONOTONIC usec */
@@ -51,11 +52,13 @@ static void schedule(struct sync *s, uint64_t usec)
                 teamd_log(LOG_ERR, "grant sync: cannot schedule the next poll");
 }
 
-/* true when the state changed. */
-static bool set_state(struct sync *s, enum team_api_state state)
+/* true when the state changed. problem: what went wrong ("" when
+ * reachable), for teamctl status. */
+static bool set_state(struct sync *s, enum team_api_state state, const char *problem)
 {
         struct teamd *d = s->d;
 
+        snprintf(d->api_problem, sizeof(d->api_problem), "%s", problem);
         if (d->api_state == state && d->api_since != 0)
                 return false;
         d->api_state = state;
@@ -79,8 +82,21 @@ static uint64_t backoff_usec(unsigned failures)
         return b / 2 + (uint64_t)rnd % (b / 2 + 1);
 }
 
-static void fail(struct sync *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(struct sync *s, const char *fmt, ...)
+/* A refusal is the API saying no (a rotated or deregistered host token is
+ * how an admin cuts a host off): an alert, and never a reason to open. */
+static void audit_refused(struct sync *s, const char *problem)
+{
+        struct team_event_fields f = { .host = s->d->cfg.host_id, .reason = problem };
+
+        team_journal_event(TEAM_EVENT_API_REFUSED, &f, "the central API %s refused this host: %s", s->d->cfg.url,
+                           problem);
+}
+
+/* state: TEAM_API_UNREACHABLE for an outage (transport, 5xx), where
+ * failmode=safe may open; TEAM_API_FAILING for everything else. */
+static void fail(struct sync *s, enum team_api_state state, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static void fail(struct sync *s, enum team_api_state state, const char *fmt, ...)
 {
         char problem[sizeof(s->problem)];
         uint64_t delay;
@@ -91,11 +107,14 @@ static void fail(struct sync *s, const char *fmt, ...)
         va_end(ap);
         s->failures++;
         s->connected = false;
+        s->refused = false;
         delay = backoff_usec(s->failures);
-        if (set_state(s, TEAM_API_UNREACHABLE))
-                teamd_log(LOG_WARNING, "grant sync: central API %s is unreachable: %s; cached grants keep working "
-                                       "until their own exp (next try in %.1f s)",
-                          s->d->cfg.url, problem, (double)delay / 1e6);
+        if (set_state(s, state, problem))
+                teamd_log(LOG_WARNING, "grant sync: central API %s is %s: %s; cached grants keep working "
+                                       "until their own exp%s (next try in %.1f s)",
+                          s->d->cfg.url, state == TEAM_API_UNREACHABLE ? "unreachable" : "failing", problem,
+                          state == TEAM_API_UNREACHABLE ? "" : ", failmode=safe stays closed",
+                          (double)delay / 1e6);
         /* The same problem again is worth a line only now and then. */
         else if (strcmp(problem, s->problem) != 0 || s->failures % 20 == 0)
                 teamd_log(LOG_WARNING, "grant sync: %s (failure %u, next try in %.1f s)", problem, s->failures,
@@ -109,12 +128,13 @@ static void succeeded(struct sync *s, const struct sync_counts *c)
         uint64_t took = now_usec() - s->poll_started;
         bool changed = c->stored || c->revoked;
 
-        if (set_state(s, TEAM_API_REACHABLE))
+        if (set_state(s, TEAM_API_REACHABLE, ""))
                 teamd_log(LOG_INFO, "grant sync: central API %s is reachable%s", s->d->cfg.url,
                           s->failures ? " again" : "");
         if (s->failures)
                 teamd_log(LOG_INFO, "grant sync: recovered after %u failed polls", s->failures);
         s->failures = 0;
+        s->refused = false;
         s->problem[0] = '\0';
         s->cursor_reset = false;
         if (changed) {
@@ -176,7 +196,7 @@ static int on_step(sd_event_source *src, void *userdata)
         }
         sync_batch_free(s->batch);
         s->batch = NULL;
-        fail(s, "%s", err[0] ? err : strerror(-r));
+        fail(s, TEAM_API_FAILING, "%s", err[0] ? err : strerror(-r));
         return 0;
 }
 
@@ -194,7 +214,7 @@ static void on_answer(struct sync *s, const struct http_result *res)
                 teamd_log(LOG_WARNING, "grant sync: parsing a feed answer of %zu bytes took %llu ms", res->len,
                           (unsigned long long)(took / 1000));
         if (r < 0) {
-                fail(s, "%s", err[0] ? err : strerror(-r));
+                fail(s, TEAM_API_FAILING, "%s", err[0] ? err : strerror(-r));
                 return;
         }
         /* Nothing new: no write. */
@@ -210,7 +230,7 @@ static void on_answer(struct sync *s, const struct http_result *res)
         if (sd_event_source_set_enabled(s->step, SD_EVENT_ONESHOT) < 0) {
                 sync_batch_free(s->batch);
                 s->batch = NULL;
-                fail(s, "cannot schedule applying the feed answer");
+                fail(s, TEAM_API_FAILING, "cannot schedule applying the feed answer");
         }
 }
 
@@ -220,7 +240,8 @@ static void on_done(const struct http_result *res, void *userdata)
 
         s->req = NULL;
         if (res->err < 0) {
-                fail(s, "cannot poll %s: %s", s->feed_url, res->detail[0] ? res->detail : strerror(-res->err));
+                fail(s, http_result_api_state(res), "cannot poll %s: %s", s->feed_url,
+                     res->detail[0] ? res->detail : strerror(-res->err));
                 return;
         }
         if (res->status == 200) {
@@ -239,12 +260,19 @@ static void on_done(const struct http_result *res, void *userdata)
                 schedule(s, 0);
                 return;
         }
-        if (res->status == 401 || res->status == 403)
-                fail(s, "the central API refused this host's token (HTTP %ld): check token_file and that the "
-                        "host id %s is registered (team-server admin host add)",
-                     res->status, s->d->cfg.host_id);
-        else
-                fail(s, "the central API answered HTTP %ld", res->status);
+        if (res->status == 401 || res->status == 403) {
+                bool was = s->refused;
+
+                fail(s, TEAM_API_FAILING,
+                     "the central API refused this host's token (HTTP %ld): check token_file %s and that the "
+                     "host id %s is registered (team-server admin host add)",
+                     res->status, s->d->cfg.token_file, s->d->cfg.host_id);
+                s->refused = true;
+                if (!was)
+                        audit_refused(s, s->problem);
+        } else {
+                fail(s, http_result_api_state(res), "the central API answered HTTP %ld", res->status);
+        }
 }
 
 static int poll_begin(struct sync *s)
@@ -256,7 +284,7 @@ static int poll_begin(struct sync *s)
 
         r = host_token_read(s->d->cfg.token_file, &tok, err, sizeof(err));
         if (r < 0) {
-                fail(s, "%s", err);
+                fail(s, TEAM_API_FAILING, "%s", err);
                 return 0;
         }
         s->poll_wait = s->connected ? SYNC_WAIT_S : 0;
@@ -290,7 +318,7 @@ static int on_timer(sd_event_source *src, uint64_t usec, void *userdata)
                 return 0;
         r = poll_begin(s);
         if (r < 0)
-                fail(s, "cannot start a poll: %s", strerror(-r));
+                fail(s, TEAM_API_FAILING, "cannot start a poll: %s", strerror(-r));
         return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <json.h>
 
 #include "decide.h"
+#include "grant_intake.h"
 #include "journal.h"
 #include "json_util.h"
 #include "parse.h"
@@ -99,6 +100,10 @@ static int answer_parse(const char *body, size_t len, struct answer *a, const ch
                 goto fail;
         }
         a->cursor = json_object_get_string(c);
+        if (json_object_array_length(a->grants) + json_object_array_length(a->revoked) > SYNC_MAX_ENTRIES) {
+                *why = "more grants and revocations than one answer may carry";
+                goto fail;
+        }
         for (size_t i = 0; i < json_object_array_length(a->grants); i++)
                 if (check_grant_object(json_object_array_get_idx(a->grants, i), why) < 0)
                         goto fail;
@@ -117,99 +122,30 @@ fail:
         return r;
 }
 
-static const char *rejection_text(const struct teamd *d, enum team_jws_result res, char *buf, size_t len)
-{
-        switch (res) {
-        case TEAM_JWS_UNKNOWN_KID:
-                snprintf(buf, len, "signed with a key that is not in %s", d->cfg.trusted_keys);
-                break;
-        case TEAM_JWS_WRONG_AUD:
-                snprintf(buf, len, "not for this host (host_id %s)", d->cfg.host_id);
-                break;
-        default:
-                snprintf(buf, len, "%s", team_jws_result_to_string(res));
-                break;
-        }
-        return buf;
-}
-
-static void audit_rejected(struct teamd *d, const char *id, const struct team_grant *g, const char *why)
-{
-        struct team_event_fields f = { .host = d->cfg.host_id, .grant_id = id, .reason = why };
-
-        if (g) {
-                f.user = g->sub;
-                f.role = g->role;
-                f.request_id = g->req;
-        }
-        team_journal_event(TEAM_EVENT_GRANT_REJECTED, &f, "grant %s from the central API rejected: %s", id, why);
-}
-
 static int apply_grant(struct teamd *d, struct json_object *obj, int64_t now, struct sync_counts *counts)
 {
-        const char *id = grant_member(obj, "id", GRANT_ID_MAX);
-        const char *jws = grant_member(obj, "jws", JWS_MAX);
-        struct team_jws_policy policy = {
-                .now = now,
-                .clock_skew = (int64_t)d->cfg.clock_skew,
-                .check_nbf = false,
-                .host_id = d->cfg.host_id,
-                .host_groups = d->host_groups,
-                .n_host_groups = d->n_host_groups,
+        struct grant_intake in = {
+                .jws = grant_member(obj, "jws", JWS_MAX),
+                .feed_id = grant_member(obj, "id", GRANT_ID_MAX),
+                .origin = GRANT_ORIGIN_FEED,
         };
-        struct team_grant g;
-        enum team_jws_result res;
-        struct team_event_fields f;
-        bool revoked = false;
-        char why[256], until[64];
-        int r;
+        struct grant_intake_result res;
+        int r = grant_intake_apply(d, &in, now, &res);
 
-        memset(&g, 0, sizeof(g));
-        res = team_jws_verify(jws, strlen(jws), d->keyring, &policy, &g);
-        if (res == TEAM_JWS_NOMEM)
-                return -ENOMEM;
-        if (res != TEAM_JWS_OK) {
-                counts->rejected++;
-                audit_rejected(d, id, NULL, rejection_text(d, res, why, sizeof(why)));
-                return 0;
+        if (r == 0) {
+                switch (res.outcome) {
+                case GRANT_INTAKE_STORED:
+                        counts->stored++;
+                        break;
+                case GRANT_INTAKE_REJECTED:
+                        counts->rejected++;
+                        break;
+                default:
+                        counts->duplicate++;
+                        break;
+                }
         }
-        if (strcmp(g.jti, id) != 0) {
-                counts->rejected++;
-                audit_rejected(d, id, &g, "the feed's id is not the grant's jti");
-                goto out;
-        }
-        r = sync_store_is_revoked(d->store, g.jti, &revoked);
-        if (r < 0)
-                goto fail;
-        if (revoked) {
-                counts->duplicate++;
-                goto out;
-        }
-        r = grant_store_add(d->store, &g, jws, now);
-        if (r == 1) {
-                counts->duplicate++;
-        } else if (r == -EEXIST || r == -ENOSPC) {
-                counts->rejected++;
-                audit_rejected(d, id, &g, r == -EEXIST ? "its id is already stored with different content"
-                                                       : "the grant store is full (max_grants)");
-        } else if (r < 0) {
-                goto fail;
-        } else {
-                counts->stored++;
-                decide_format_time(g.exp, until, sizeof(until));
-                f = (struct team_event_fields){
-                        .user = g.sub, .role = g.role, .host = d->cfg.host_id, .grant_id = g.jti,
-                        .request_id = g.req, .reason = g.rsn,
-                };
-                team_journal_event(TEAM_EVENT_GRANT_RECEIVED, &f,
-                                   "grant %s for %s as %s until %s received from the central API", g.jti, g.sub,
-                                   g.role, until);
-        }
-out:
-        team_grant_clear(&g);
-        return 0;
-fail:
-        team_grant_clear(&g);
+        grant_intake_result_clear(&res);
         return r;
 }
 
@@ -238,6 +174,7 @@ static int apply_revocation(struct teamd *d, const char *id, int64_t now, struct
 struct sync_batch {
         struct teamd *d;
         struct answer a;
+        size_t next_revoked;    /* next revocation to apply */
         size_t next;            /* next grant to apply */
         struct sync_counts counts;
 };
@@ -271,17 +208,31 @@ static uint64_t mono_usec(void)
         return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static int step_grants(struct sync_batch *b, int64_t now)
+static int revoke_entry(struct sync_batch *b, size_t i, int64_t now)
 {
-        size_t n = json_object_array_length(b->a.grants);
-        size_t end = b->next + SYNC_SLICE_GRANTS < n ? b->next + SYNC_SLICE_GRANTS : n;
+        return apply_revocation(b->d, json_object_get_string(json_object_array_get_idx(b->a.revoked, i)), now,
+                                &b->counts);
+}
+
+static int grant_entry(struct sync_batch *b, size_t i, int64_t now)
+{
+        return apply_grant(b->d, json_object_array_get_idx(b->a.grants, i), now, &b->counts);
+}
+
+/* One slice of one array: at most SYNC_SLICE_GRANTS entries or
+ * SYNC_SLICE_USEC of work, in one transaction not synced on its own. */
+static int step_slice(struct sync_batch *b, struct json_object *array, size_t *next,
+                      int (*apply)(struct sync_batch *, size_t, int64_t), int64_t now)
+{
+        size_t n = json_object_array_length(array);
+        size_t end = *next + SYNC_SLICE_GRANTS < n ? *next + SYNC_SLICE_GRANTS : n;
         uint64_t deadline = mono_usec() + SYNC_SLICE_USEC;
         int r = sync_store_begin_unsynced(b->d->store);
 
-        for (; r == 0 && b->next < end; b->next++) {
-                r = apply_grant(b->d, json_object_array_get_idx(b->a.grants, b->next), now, &b->counts);
+        for (; r == 0 && *next < end; (*next)++) {
+                r = apply(b, *next, now);
                 if (r == 0 && mono_usec() >= deadline) {
-                        b->next++;
+                        (*next)++;
                         break;
                 }
         }
@@ -291,13 +242,11 @@ static int step_grants(struct sync_batch *b, int64_t now)
         return r;
 }
 
-static int step_final(struct sync_batch *b, int64_t now)
+/* The cursor, in a transaction synced to disk with every slice before it. */
+static int step_final(struct sync_batch *b)
 {
         int r = sync_store_begin(b->d->store);
 
-        for (size_t i = 0; r == 0 && i < json_object_array_length(b->a.revoked); i++)
-                r = apply_revocation(b->d, json_object_get_string(json_object_array_get_idx(b->a.revoked, i)),
-                                     now, &b->counts);
         if (r == 0)
                 r = sync_store_set_cursor(b->d->store, b->a.cursor);
         if (r == 0) {
@@ -311,19 +260,28 @@ static int step_final(struct sync_batch *b, int64_t now)
         return r;
 }
 
+/* Revocations before grants: a grant that the same answer (or an earlier
+ * one) revokes meets its tombstone and is never stored, so a host catching
+ * up on the feed never holds a revoked grant, not even for one slice. */
 int sync_batch_step(struct sync_batch *b, char *err, size_t errlen)
 {
         int64_t now = teamd_now();
         int r;
 
+        if (b->next_revoked < json_object_array_length(b->a.revoked)) {
+                r = step_slice(b, b->a.revoked, &b->next_revoked, revoke_entry, now);
+                if (r < 0)
+                        goto fail;
+                return 0;
+        }
         if (b->next < json_object_array_length(b->a.grants)) {
-                r = step_grants(b, now);
+                r = step_slice(b, b->a.grants, &b->next, grant_entry, now);
                 if (r < 0)
                         goto fail;
                 if (b->next < json_object_array_length(b->a.grants))
                         return 0;
         }
-        r = step_final(b, now);
+        r = step_final(b);
         if (r < 0)
                 goto fail;
         return 1;

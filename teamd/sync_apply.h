@@ -12,8 +12,13 @@
 #include "sync_store.h"
 #include "teamd.h"
 
-/* Feed answers larger than this are refused (about 20,000 grants). */
+/* Feed answers larger than this are refused (libcurl stops reading at the
+ * cap): 1,000 grants of the largest JWS the parser takes (16 KiB). */
 #define SYNC_MAX_ANSWER (16u * 1024 * 1024)
+/* Grants plus revocations in one answer; team-server sends at most
+ * FEED_MAX_ENTRIES (1,000) and the cursor to go on from, so this leaves
+ * room without letting one answer hold teamd for long. */
+#define SYNC_MAX_ENTRIES 5000
 
 struct sync_counts {
         unsigned stored;        /* new grants */
@@ -24,17 +29,18 @@ struct sync_counts {
 
 /* A parsed feed answer being applied a slice at a time, so that a large
  * answer (a host's first sync, or after a long outage) never holds the
- * event loop for long: PAM checks are answered between slices. Each slice
- * of grants is its own transaction (not synced to disk on its own); the
- * last step applies the revocations and stores the new cursor in one
- * transaction, synced to disk with everything before it. Until then the stored
+ * event loop for long: PAM checks are answered between slices. The
+ * revocations go first, then the grants (a revoked grant meets its
+ * tombstone and is never stored), each slice its own transaction (not
+ * synced to disk on its own); the last step stores the new cursor in a
+ * transaction synced to disk with everything before it. Until then the stored
  * cursor is the old one: after a crash the answer is fetched again, its
  * grants already stored are recognised (no second GrantReceived), revoked
  * ones stay revoked. */
 struct sync_batch;
 
-/* A slice ends after SYNC_SLICE_GRANTS grants or SYNC_SLICE_USEC of work,
- * whichever comes first. */
+/* A slice ends after SYNC_SLICE_GRANTS grants (or revocations) or
+ * SYNC_SLICE_USEC of work, whichever comes first. */
 #define SYNC_SLICE_GRANTS 32
 #define SYNC_SLICE_USEC 2000
 

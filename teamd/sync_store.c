@@ -156,16 +156,22 @@ static int grant_get(struct grant_store *s, const char *id, struct grant_row *ro
         return r;
 }
 
-static int revoked_insert(struct grant_store *s, const char *id, int64_t keep_until, int64_t now)
+/* The tombstone: the id, and the user and role when the grant was stored
+ * here (NULL otherwise; grant_store_add names them if it turns up). */
+static int revoked_insert(struct grant_store *s, const char *id, const struct grant_row *g, int64_t keep_until,
+                          int64_t now)
 {
         sqlite3_stmt *st = NULL;
-        int r = prepare(s, "INSERT INTO revoked (id, keep_until, received_at) VALUES (?1, ?2, ?3)", &st);
+        int r = prepare(s, "INSERT INTO revoked (id, keep_until, revoked_at, sub, role) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        &st);
 
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, keep_until);
         sqlite3_bind_int64(st, 3, now);
+        sqlite3_bind_text(st, 4, g->sub, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, g->role, -1, SQLITE_STATIC);
         return step_done(st);
 }
 
@@ -198,7 +204,7 @@ int sync_store_revoke(struct grant_store *s, const char *id, int64_t now, struct
         if (r < 0)
                 return r;
         keep_until = g.id ? g.exp + GRANT_STORE_KEEP_EXPIRED : now + SYNC_REVOKED_KEEP;
-        r = revoked_insert(s, id, keep_until, now);
+        r = revoked_insert(s, id, &g, keep_until, now);
         if (r == 0 && g.id)
                 r = grant_delete(s, id);
         if (r == 0 && row) {

@@ -19,6 +19,7 @@
 
 struct api_probe;
 struct audit_shipping;
+struct bg_ship;
 struct conn;
 struct outbox;
 struct relay;
@@ -36,6 +37,7 @@ struct teamd {
         struct sync *sync;               /* grant sync (sync.c) */
         enum team_api_state api_state;
         int64_t api_since;               /* 0: not probed yet */
+        char api_problem[256];           /* unreachable, failing: why (teamctl status) */
         unsigned n_conns;                /* on the root socket */
         unsigned n_user_conns;           /* on the user socket */
         struct conn *conns;              /* open connections (conn.c) */
@@ -43,6 +45,7 @@ struct teamd {
         struct outbox *outbox;           /* the audit outbox (audit.c, outbox.c) */
         struct audit_shipping *shipping; /* outbox -> AWS sinks (shipper_setup.c); NULL: no sink */
         struct relay *relay;             /* request relay (relay.c) */
+        struct bg_ship *bg_ship;         /* break-glass spool (breakglass_ship.c) */
         struct session_watch *watch;     /* ending elevated sessions (session_watch.c) */
 };
 

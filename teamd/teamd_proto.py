@@ -7,6 +7,9 @@
                                       after N s" when teamd hangs up
   teamd_proto.py SOCKET --hold N SECS opens N idle connections at once and holds
                                       them SECS; prints how many teamd refused
+  teamd_proto.py SOCKET --send-close JSON  sends one request and closes at once,
+                                      without reading the answer (a client
+                                      that gave up)
 
 Exit status: 0 answered, 3 closed without an answer, 4 cannot connect.
 """
@@ -64,6 +67,12 @@ def main():
     if arg == "--hold":
         return hold(path, int(sys.argv[3]), float(sys.argv[4]))
     s = connect(path)
+    if arg == "--send-close":
+        body = json.dumps(json.loads(sys.argv[3])).encode()
+        s.sendall(struct.pack(">I", len(body)) + body)
+        s.close()
+        print("sent and closed")
+        return 0
     if arg == "--idle":
         start = time.monotonic()
         s.settimeout(float(sys.argv[3]))

@@ -159,6 +159,67 @@ static void expired_or_future_grant_blocks_fail_open(void **state)
         assert_int_equal(res.rule, DECIDE_FUTURE);
 }
 
+static void exempt_allows_only_without_an_active_grant(void **state)
+{
+        struct grant_row active[] = { row("g1", "alice", "sudo", aud_h1, 1, NOW - 100, NOW + 100) };
+        struct grant_row ended[] = { row("g2", "alice", "sudo", aud_h1, 1, NOW - 3600, NOW - 60) };
+        struct decide_input in = input(NULL, 0);
+        struct decide_result res;
+
+        in.exempt = true;
+        decide(&in, &res);
+        assert_int_equal(res.decision, TEAM_DECISION_ALLOW);
+        assert_int_equal(res.rule, DECIDE_EXEMPT);
+        assert_true(res.exempt);
+        assert_false(res.fail_open);
+        assert_null(res.grant);
+        in.rows = ended;
+        in.n_rows = 1;
+        decide(&in, &res);
+        assert_int_equal(res.rule, DECIDE_EXEMPT);
+        in.rows = active;
+        decide(&in, &res);
+        assert_int_equal(res.rule, DECIDE_ACTIVE);
+        assert_false(res.exempt);
+        in.exempt = false;
+        in.rows = NULL;
+        in.n_rows = 0;
+        decide(&in, &res);
+        assert_int_equal(res.decision, TEAM_DECISION_DENY);
+}
+
+/* A refusal (401/403/4xx: the API said no) is never an outage; a
+ * revocation is a cached "no"; and an outage opens only once it has
+ * lasted fail_open_after. */
+static void refusal_revocation_and_short_outage_block_fail_open(void **state)
+{
+        struct decide_input in = input(NULL, 0);
+        struct decide_result res;
+
+        in.failmode_safe = true;
+        in.api_state = TEAM_API_FAILING;
+        in.api_since = NOW - 3600;
+        decide(&in, &res);
+        assert_int_equal(res.decision, TEAM_DECISION_DENY);
+        assert_false(res.fail_open);
+
+        in.api_state = TEAM_API_UNREACHABLE;
+        in.revoked = true;
+        decide(&in, &res);
+        assert_int_equal(res.decision, TEAM_DECISION_DENY);
+        assert_int_equal(res.rule, DECIDE_NO_GRANT);
+
+        in.revoked = false;
+        in.fail_open_after = 60;
+        in.api_since = NOW - 59;
+        decide(&in, &res);
+        assert_int_equal(res.decision, TEAM_DECISION_DENY);
+        in.api_since = NOW - 60;
+        decide(&in, &res);
+        assert_int_equal(res.decision, TEAM_DECISION_ALLOW);
+        assert_true(res.fail_open);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -168,6 +229,8 @@ int main(void)
                 cmocka_unit_test(other_host_user_or_role_do_not_count),
                 cmocka_unit_test(fail_open_only_when_everything_holds),
                 cmocka_unit_test(expired_or_future_grant_blocks_fail_open),
+                cmocka_unit_test(exempt_allows_only_without_an_active_grant),
+                cmocka_unit_test(refusal_revocation_and_short_outage_block_fail_open),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "grant_store.h"
+#include "grant_store_private.h"
 
 #define NOW INT64_C(1800000000)
 
@@ -78,7 +79,7 @@ static void creates_private_file_with_schema(void **state)
         assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-        assert_int_equal(sqlite3_column_int(q, 0), 4); /* migrations: schema, sync, audit outbox, held sessions */
+        assert_int_equal(sqlite3_column_int(q, 0), 5); /* migrations: schema, sync, audit outbox, tombstones, held sessions */
         sqlite3_finalize(q);
         assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -157,7 +158,7 @@ static void cap_is_enforced_after_purging(void **state)
         assert_int_equal(grant_store_add(f->s, &g1, "1", NOW), 0);
         assert_int_equal(grant_store_add(f->s, &g2, "2", NOW), 0);
         assert_int_equal(grant_store_add(f->s, &g3, "3", NOW), 0);
-        assert_int_equal(grant_store_add(f->s, &g4, "4", NOW), -ENOSPC);
+        assert_int_equal(grant_store_add(f->s, &g4, "4", NOW), -EDQUOT);
         {
                 int64_t next = -1;
                 assert_int_equal(grant_store_next_exp(f->s, NOW, &next), 0);
@@ -304,6 +305,24 @@ static void refuses_writable_state_dir(void **state)
         rmdir(dir);
 }
 
+/* A full disk is not a full store: -ENOSPC for the one, -EDQUOT for the
+ * other (max_grants), so that nobody is told to raise max_grants when the
+ * disk needs space. sqlite's max_page_count stands in for the disk. */
+static void full_disk_is_not_max_grants(void **state)
+{
+        struct fixture *f = *state;
+        struct team_grant g1 = grant("d1", "alice", NOW, NOW + 10);
+        struct team_grant g2 = grant("d2", "alice", NOW, NOW + 10);
+        char big[8192];
+
+        memset(big, 'x', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        assert_int_equal(grant_store_add(f->s, &g1, "1", NOW), 0);
+        /* No page beyond the ones in use. */
+        assert_int_equal(sqlite3_exec(f->s->db, "PRAGMA max_page_count = 1", NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(grant_store_add(f->s, &g2, big, NOW), -ENOSPC);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -317,6 +336,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(many_open_sessions, setup, teardown),
                 cmocka_unit_test_setup_teardown(refuses_symlinked_database, setup, teardown),
                 cmocka_unit_test(refuses_writable_state_dir),
+                cmocka_unit_test_setup_teardown(full_disk_is_not_max_grants, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# teamd under a real systemd (PID 1 in a systemd-nspawn container): socket
-# activation with named fds, Type=notify and STATUS=, the watchdog, the
+# teamd under a real systemd (PID 1 in a systemd-nspawn container): started
+# at boot when enabled, socket activation with named fds, Type=notify and STATUS=, the watchdog, the
 # hardened unit (teamd must still work inside it), journald fields and the
 # message catalog, clean stop and re-activation, exit 78 not restarted,
 # and an elevated session held in a transient team-<id>.scope (runuser on a
@@ -39,19 +39,31 @@ EOPAM
 rm -rf "$root/var/lib/teamd" "$root/etc/team" "$root/root/k.key"
 install -d -m 0755 "$root/etc/team/keys"
 printf '[teamd]\nhost_id = nspawn1\n' >"$root/etc/team/teamd.conf"
-chroot "$root" systemctl enable teamd.socket teamd-user.socket >/dev/null 2>&1 || fail "systemctl enable"
+# Enabling the service (as the packages do) enables its sockets too (Also=).
+# The root is reused: forget the last run's enablement first.
+chroot "$root" systemctl disable teamd.service teamd.socket teamd-user.socket >/dev/null 2>&1
+chroot "$root" systemctl enable teamd.service >/dev/null 2>&1 || fail "systemctl enable"
+chroot "$root" systemctl is-enabled -q teamd.socket teamd-user.socket || fail "sockets not enabled with the service"
+
+# The key is there before boot: teamd starts at boot and reads keys at start.
+chroot "$root" team-sign-grant keygen --private /root/k.key --public /etc/team/keys/k1.pem >/dev/null || fail keygen
+chmod 0644 "$root/etc/team/keys/k1.pem"
 
 nspawn_boot "$root"
 show() { ct systemctl show teamd -p "$1" --value; }
 
-ct team-sign-grant keygen --private /root/k.key --public /etc/team/keys/k1.pem || fail keygen
-ct chmod 0644 /etc/team/keys/k1.pem
 ct systemctl is-active -q teamd.socket teamd-user.socket || fail "sockets not listening"
 [ "$(ct stat -c %a /run/teamd/teamd.sock)" = 600 ] || fail "root socket mode"
 [ "$(ct stat -c %a /run/teamd/user.sock)" = 666 ] || fail "user socket mode"
 
-# The first connection starts teamd, which says READY=1 and STATUS=.
-out=$(ct teamctl status) || fail "teamctl status (activation): $out"
+# teamd starts at boot, before any connection (the sync must not wait for
+# the first sudo), and says READY=1 and STATUS=.
+for ((i = 0; i < 300; i++)); do
+        [ "$(show ActiveState)" = active ] && break
+        sleep 0.1
+done
+[ "$(show ActiveState)" = active ] || fail "teamd not started at boot (ActiveState=$(show ActiveState))"
+out=$(ct teamctl status) || fail "teamctl status: $out"
 contains "status" "$out" "host: +nspawn1"
 [ "$(show ActiveState)" = active ] || fail "teamd not active after activation"
 contains "STATUS=" "$(show StatusText)" "^0 grants, api "

@@ -58,6 +58,19 @@ out=$("$TEAMCTL_BIN" --socket "$TEAM_TMP/fake/teamd.sock" status 2>&1); expect_r
 check_contains "fake teamd refused" "$out" "not root's"
 wait
 
+# --- who may write teamd.conf or the socket directory decides who gets root ---
+cp "$TEAM_CONF" "$TEAM_TMP/gw.conf"
+chmod 0664 "$TEAM_TMP/gw.conf"
+out=$(timeout 10 "$TEAMD_BIN" --config "$TEAM_TMP/gw.conf" --foreground 2>&1 </dev/null); rc=$?
+expect_rc "group-writable teamd.conf" 78 "$rc"
+check_contains "group-writable teamd.conf named" "$out" "gw.conf: writable by its group"
+mkdir -m 0775 "$TEAM_TMP/gwrun"
+sed "s|^socket = .*|socket = $TEAM_TMP/gwrun/teamd.sock|" "$TEAM_CONF" >"$TEAM_TMP/gwsock.conf"
+out=$(timeout 10 "$TEAMD_BIN" --config "$TEAM_TMP/gwsock.conf" --foreground 2>&1 </dev/null); rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fixture_fail "teamd started with a group-writable socket directory ($rc): $out"
+check_contains "group-writable socket directory named" "$out" "socket directory $TEAM_TMP/gwrun must be owned by uid 0"
+[ ! -e "$TEAM_TMP/gwrun/teamd.sock" ] || fixture_fail "teamd listened in a group-writable directory"
+
 # --- start; both sockets with the right modes ---
 start_teamd || fixture_fail "teamd did not start"
 [ "$(stat -c %a "$TEAM_SOCK")" = 600 ] || fixture_fail "root socket mode $(stat -c %a "$TEAM_SOCK")"

@@ -39,7 +39,7 @@ wait_api() { # PATTERN: until teamctl status shows the API state
 }
 
 # ---------- the central API is configured and unreachable ----------
-printf '%s\n[server]\nurl = http://127.0.0.1:1\n' "$base_conf" >"$TEAM_CONF"
+printf '%s\n[server]\nurl = http://127.0.0.1:1\nfail_open_after = 0\n' "$base_conf" >"$TEAM_CONF"
 start_teamd || fixture_fail "teamd did not start"
 wait_api "api: +unreachable since"
 
@@ -65,6 +65,21 @@ check_contains "active grant allows" "$out" '"decision": ?"allow"'
 check_contains "allow names the grant" "$out" "\"grant_id\": ?\"now-$$\""
 grep -q "ElevationAllowed.*TEAM_GRANT_ID=now-$$.*TEAM_SERVICE=test.*TEAM_TTY=/dev/pts/9" "$TEAMD_LOG" \
         || fixture_fail "no ElevationAllowed event with its fields"
+# A client that gave up before the answer (teamd stopped meanwhile, as
+# under load): after the decision's event, the audit says what it got, a
+# refusal.
+kill -STOP "$TEAMD_PID"
+"$PY" "$PROTO" "$TEAM_SOCK" --send-close "$(check_req carol sudo false | sed "s/\"service\":\"test\"/\"service\":\"gone-$$\"/")" \
+        >/dev/null || { kill -CONT "$TEAMD_PID"; fixture_fail "send-close"; }
+kill -CONT "$TEAMD_PID"
+for ((i = 0; i < 100; i++)); do
+        grep -q "ElevationDenied.*TEAM_SERVICE=gone-$$" "$TEAMD_LOG" && break
+        sleep 0.1
+done
+gone=$(grep "TEAM_SERVICE=gone-$$" "$TEAMD_LOG")
+check_contains "decision event of a client that had gone" "$(printf '%s\n' "$gone" | head -n 1)" "^teamd: ElevationAllowed"
+check_contains "a check whose client had gone is audited as refused" "$(printf '%s\n' "$gone" | tail -n 1)" \
+        "ElevationDenied.*the decision was allow: .*not delivered.*TEAM_DECISION=deny"
 out=$(ask '{"v":1,"op":"session_open","user":"carol","role":"sudo","service":"test","rhost":"10.0.0.9"}')
 check_contains "session_open allows" "$out" '"decision": ?"allow"'
 sid=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["session_id"])') \

@@ -92,7 +92,7 @@ sqlite3 -json "$TEAM_TMP/state/grants.db" 'SELECT id, type, json FROM outbox ORD
 
 journald_wait_for 1 SYSLOG_IDENTIFIER=teamd TEAM_EVENT=AuditOutboxFull \
         || fixture_fail "no AuditOutboxFull entry reached the journal"
-journald_wait_for 16 SYSLOG_IDENTIFIER=teamd TEAM_HOST=audit-host \
+journald_wait_for 17 SYSLOG_IDENTIFIER=teamd TEAM_HOST=audit-host \
         || fixture_fail "emit_events' entries did not all reach the journal"
 journald_json SYSLOG_IDENTIFIER=teamd >"$TEAM_TMP/journal.json" || fixture_fail "journalctl"
 
@@ -130,6 +130,8 @@ types = {  # name: (MESSAGE_ID, PRIORITY)
     "ExemptPass": ("ad21f7ec9bca4160b03893d0039865a8", 5),
     "AuditOutboxFull": ("cdab58b00a5a4d9a84afca4170401c42", 1),
     "AuditDeadLetter": ("fd7a30bea1d745bd89f9d7c10d498e02", 1),
+    "BreakGlassSetCreated": ("76112d6aeb6e41c8b91f90cebfc47726", 5),
+    "ApiRefused": ("302a6b4626834f6eb4e48401f85e91f3", 1),
     "SessionWarned": ("48bf6ae4ca6f4f47828e2b92e426fb47", 5),
     "SessionExtended": ("98b819bc45164ff39dac4fbca59c41a5", 6),
     "SessionEndFailed": ("88142d17d958490d8bb7bc3cd85dcb2d", 1),

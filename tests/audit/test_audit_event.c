@@ -40,6 +40,7 @@ static void first_ids_never_change(void **state)
                 { TEAM_EVENT_EXEMPT_PASS, "ExemptPass", "ad21f7ec9bca4160b03893d0039865a8" },
                 { TEAM_EVENT_AUDIT_OUTBOX_FULL, "AuditOutboxFull", "cdab58b00a5a4d9a84afca4170401c42" },
                 { TEAM_EVENT_AUDIT_DEAD_LETTER, "AuditDeadLetter", "fd7a30bea1d745bd89f9d7c10d498e02" },
+                { TEAM_EVENT_API_REFUSED, "ApiRefused", "302a6b4626834f6eb4e48401f85e91f3" },
         };
         char buf[SD_ID128_STRING_MAX];
 

@@ -73,3 +73,24 @@ journald_wait_for() {
         done
         return 1
 }
+
+# journald_dev_log: makes syslog(3) (pam_syslog) reach the private journald
+# when the machine has no /dev/log (no systemd as PID 1). Inside the private
+# mount namespace only, /dev becomes a fresh tmpfs with the few character
+# devices a shell test needs (null, zero, full, random, urandom, tty), the
+# fd links and /dev/log -> journald's socket. The real /dev is never bound
+# anywhere (a bind under TEAM_TMP would be emptied by the cleanup's rm -rf),
+# so no pty is available after this: not for tests that drive sudo.
+# Call after journald_start.
+journald_dev_log() {
+        local spec name major minor
+        [ "${TEAM_PRIVATE_MOUNT_NS:-}" = "$$" ] || fixture_fail "journald_dev_log outside the private namespace"
+        [ -e /dev/log ] && return 0
+        mount -t tmpfs -o mode=0755,size=64k tmpfs /dev || fixture_fail "tmpfs on /dev"
+        for spec in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do
+                IFS=: read -r name major minor <<<"$spec"
+                mknod -m 0666 "/dev/$name" c "$major" "$minor" || fixture_fail "mknod /dev/$name"
+        done
+        ln -s /proc/self/fd /dev/fd && ln -s fd/0 /dev/stdin && ln -s fd/1 /dev/stdout && ln -s fd/2 /dev/stderr \
+                && ln -s /run/systemd/journal/dev-log /dev/log || fixture_fail "links in /dev"
+}

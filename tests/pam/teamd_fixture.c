@@ -189,7 +189,8 @@ static int write_config(struct teamd_fixture *f, const char *server_url)
                      "trusted_keys = %s\n"
                      "%s%s%s",
                      state, f->socket, f->user_socket, f->keys_dir,
-                     server_url ? "\n[server]\nurl = " : "",
+                     /* fail-open at once: the tests wait for the first probe only */
+                     server_url ? "\n[server]\nfail_open_after = 0\nurl = " : "",
                      server_url ? server_url : "", server_url ? "\n" : "");
         if (n < 0 || (size_t)n >= sizeof(text))
                 return -ENAMETOOLONG;

@@ -123,6 +123,18 @@ fixture_log "$(cat "$wait_out")"
 out=$(run_sudo_as "$user" id -u); rc=$?
 [ "$rc" -eq 0 ] || fixture_fail "sudo right after teamctl request --wait returned: status $rc: $out"
 
+step "RequestSubmitted records what teamd saw of the requester (process, tty), and marks what it only claimed"
+grep -Eq "RequestSubmitted: request $req3 .*TEAM_SERVICE=teamctl( |\])" "$TEAMD_LOG" \
+        || fixture_fail "RequestSubmitted of $req3 does not name the requesting process: $(grep "$req3" "$TEAMD_LOG" | head -n 1)"
+out=$(runuser -u "$user" -- /usr/bin/python3 "$top_srcdir/teamd/teamd_proto.py" "$TEAM_USER_SOCK" \
+        '{"v":1,"op":"request","role":"sudo","duration":300,"reason":"claims","service":"sshd","tty":"/dev/pts/99","rhost":"10.9.9.9"}' 2>&1)
+req4=$(printf '%s' "$out" | grep -oE 'r_[0-9a-f]{16}' | head -n 1)
+[ -n "$req4" ] || fixture_fail "a raw request on the user socket was not filed: $out"
+line=$(grep "RequestSubmitted: request $req4 " "$TEAMD_LOG" | head -n 1)
+check_contains "claimed service" "$line" "TEAM_SERVICE=python3 claimed:sshd"
+check_contains "claimed tty" "$line" "TEAM_TTY=([^ ]+ )?claimed:/dev/pts/99"
+check_contains "claimed rhost" "$line" "TEAM_RHOST=claimed:10.9.9.9"
+
 stop_teamd || fixture_fail "teamd did not exit cleanly on SIGTERM (status $?)"
 stop_server || fixture_fail "team-server did not exit cleanly on SIGTERM (status $?)"
 story_sanitizer_clean

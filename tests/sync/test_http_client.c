@@ -365,9 +365,38 @@ static void test_cancel_and_free(void **state)
         assert_false(r.done);
 }
 
+/* Only a transport failure or a 5xx is an outage (failmode=safe may open);
+ * a refusal or an unusable answer is the server answering. */
+static void test_api_state(void **state)
+{
+        static const struct {
+                int err;
+                long status;
+                enum team_api_state want;
+        } cases[] = {
+                { 0, 200, TEAM_API_REACHABLE },         { 0, 204, TEAM_API_REACHABLE },
+                { 0, 500, TEAM_API_UNREACHABLE },       { 0, 503, TEAM_API_UNREACHABLE },
+                { -ECONNREFUSED, 0, TEAM_API_UNREACHABLE }, { -ETIMEDOUT, 0, TEAM_API_UNREACHABLE },
+                { -EHOSTUNREACH, 0, TEAM_API_UNREACHABLE }, { -EPROTO, 0, TEAM_API_UNREACHABLE },
+                { -ECONNRESET, 0, TEAM_API_UNREACHABLE }, { 0, 401, TEAM_API_FAILING },
+                { 0, 403, TEAM_API_FAILING },           { 0, 404, TEAM_API_FAILING },
+                { 0, 400, TEAM_API_FAILING },           { 0, 429, TEAM_API_FAILING },
+                { 0, 302, TEAM_API_FAILING },           { -EFBIG, 0, TEAM_API_FAILING },
+                { -ENOMEM, 0, TEAM_API_FAILING },
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct http_result res = { .err = cases[i].err, .status = cases[i].status, .detail = "" };
+
+                assert_int_equal(http_result_api_state(&res), cases[i].want);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_api_state),
                 cmocka_unit_test(test_ok_and_bearer),  cmocka_unit_test(test_post_body),
                 cmocka_unit_test(test_cap),            cmocka_unit_test(test_timeout),
                 cmocka_unit_test(test_slow_loris),     cmocka_unit_test(test_refused),

@@ -2,8 +2,10 @@
  * the fixed test keys: strict parsing of feed answers (nothing stored and
  * the cursor kept when one is malformed), verification before storing,
  * the feed id must be the jti, revocations, replays recognised without a
- * second GrantReceived, a revoked grant never coming back, slices, and the
- * cursor stored only with the last step. */
+ * second GrantReceived, a revoked grant never coming back (tombstones, in
+ * the store itself, whoever hands it over), revocations before grants,
+ * slices of both, the entry cap, and the cursor stored only with the last
+ * step. */
 #include "config.h"
 
 #include <errno.h>
@@ -13,7 +15,10 @@
 #include <unistd.h>
 
 #include "tests/unit/jws_fixture.h"
+#include "teamd/audit.h"
 #include "teamd/journal.h"
+#include "teamd/maintenance.h"
+#include "teamd/grant_intake.h"
 #include "teamd/session_watch.h"
 #include "teamd/sync_apply.h"
 #include "teamd/sync_store.h"
@@ -26,6 +31,25 @@ int64_t teamd_now(void)
 }
 
 void teamd_update_status(struct teamd *d)
+{
+        (void)d;
+}
+
+/* What grant_intake.c needs from audit.c and maintenance.c (the feed path
+ * uses neither: its slices hold their own transactions). */
+int teamd_audit_begin(struct teamd *d)
+{
+        (void)d;
+        return 0;
+}
+
+int teamd_audit_end(struct teamd *d, int r)
+{
+        (void)d;
+        return r;
+}
+
+void teamd_maintenance_reschedule(struct teamd *d)
 {
         (void)d;
 }
@@ -199,6 +223,17 @@ static void test_store_replay_revoke(void **state)
         assert_int_equal(fx->events[TEAM_EVENT_GRANT_RECEIVED], 1);
         assert_int_equal(fx->events[TEAM_EVENT_GRANT_REVOKED], 1);
         cursor_is("5");
+        /* The revocation is a tombstone for alice's sudo, nothing else. */
+        {
+                bool t = false;
+
+                assert_int_equal(grant_store_tombstone_for(fx->d.store, "alice", "sudo", NOW, &t), 0);
+                assert_true(t);
+                assert_int_equal(grant_store_tombstone_for(fx->d.store, "alice", "ssh", NOW, &t), 0);
+                assert_false(t);
+                assert_int_equal(grant_store_tombstone_for(fx->d.store, "bob", "sudo", NOW, &t), 0);
+                assert_false(t);
+        }
         free(good);
         free(other_host);
         free(unknown_kid);
@@ -246,12 +281,111 @@ static void test_slices(void **state)
         free(body);
 }
 
+/* A grant and its revocation in one answer (a fresh host catching up):
+ * the grant is never stored, not even between two slices, and its
+ * tombstone learns whose it was. */
+static void test_revoked_in_same_answer(void **state)
+{
+        char *jws = grant_jws("g_rita", "rita", "web1", k1, "test-k1");
+        char body[8192], err[256] = "";
+        struct sync_batch *b = NULL;
+        unsigned received;
+        bool t = false;
+        int r;
+
+        (void)state;
+        received = fx->events[TEAM_EVENT_GRANT_RECEIVED];
+        snprintf(body, sizeof(body),
+                 "{\"grants\":[{\"id\":\"g_rita\",\"jws\":\"%s\"}],\"revoked\":[\"g_rita\"],\"cursor\":\"6\"}",
+                 jws);
+        assert_int_equal(sync_batch_new(&fx->d, body, strlen(body), &b, err, sizeof(err)), 0);
+        do {
+                r = sync_batch_step(b, err, sizeof(err));
+                assert_false(allowed("rita"));
+        } while (r == 0);
+        assert_int_equal(r, 1);
+        sync_batch_free(b);
+        assert_int_equal(fx->events[TEAM_EVENT_GRANT_RECEIVED], received);
+        assert_int_equal(grant_store_tombstone_for(fx->d.store, "rita", "sudo", NOW, &t), 0);
+        assert_true(t);
+        free(jws);
+}
+
+/* The rule lives in the store: whoever hands over a revoked grant (grant
+ * add, the relay), it is refused and the refusal is audited. */
+static void test_store_refuses_revoked(void **state)
+{
+        char *jws = grant_jws("g_a", "alice", "web1", k1, "test-k1");
+        struct grant_intake in = { .jws = jws, .origin = GRANT_ORIGIN_ADMIN };
+        struct grant_intake_result res;
+        struct team_grant g;
+        unsigned rejected = fx->events[TEAM_EVENT_GRANT_REJECTED];
+
+        (void)state;
+        default_claims(&g);
+        g.jti = "g_a";
+        assert_int_equal(grant_store_add(fx->d.store, &g, jws, NOW), -EKEYREVOKED);
+        assert_int_equal(grant_intake_apply(&fx->d, &in, NOW, &res), 0);
+        assert_int_equal(res.outcome, GRANT_INTAKE_REVOKED);
+        assert_non_null(strstr(res.why, "revoked"));
+        grant_intake_result_clear(&res);
+        in.origin = GRANT_ORIGIN_RELAY;
+        assert_int_equal(grant_intake_apply(&fx->d, &in, NOW, &res), 0);
+        assert_int_equal(res.outcome, GRANT_INTAKE_REVOKED);
+        grant_intake_result_clear(&res);
+        assert_int_equal(fx->events[TEAM_EVENT_GRANT_REJECTED], rejected + 2);
+        assert_false(allowed("alice"));
+        free(jws);
+}
+
+/* Revocations are applied in slices too: a long list never holds the
+ * loop in one step; and an answer with more entries than the cap is
+ * refused before anything is applied. */
+static void test_revocation_slices(void **state)
+{
+        enum { N = 200 };
+        size_t cap = (SYNC_MAX_ENTRIES + 1) * 16 + 128, len;
+        char *body = malloc(cap);
+        unsigned steps = 0;
+        struct sync_batch *b = NULL;
+        char err[256] = "";
+        int r;
+
+        (void)state;
+        assert_non_null(body);
+        len = (size_t)snprintf(body, cap, "{\"grants\":[],\"revoked\":[");
+        for (int i = 0; i < N; i++)
+                len += (size_t)snprintf(body + len, cap - len, "%s\"g_v%d\"", i ? "," : "", i);
+        snprintf(body + len, cap - len, "],\"cursor\":\"300\"}");
+        assert_int_equal(sync_batch_new(&fx->d, body, strlen(body), &b, err, sizeof(err)), 0);
+        while ((r = sync_batch_step(b, err, sizeof(err))) == 0) {
+                cursor_is("6");
+                steps++;
+        }
+        assert_int_equal(r, 1);
+        assert_true(steps + 1 >= N / SYNC_SLICE_GRANTS);
+        assert_int_equal(sync_batch_counts(b)->revoked, N);
+        sync_batch_free(b);
+        cursor_is("300");
+
+        len = (size_t)snprintf(body, cap, "{\"grants\":[],\"revoked\":[");
+        for (int i = 0; i <= SYNC_MAX_ENTRIES; i++)
+                len += (size_t)snprintf(body + len, cap - len, "%s\"g_w%d\"", i ? "," : "", i);
+        snprintf(body + len, cap - len, "],\"cursor\":\"9000\"}");
+        assert_int_equal(apply(body, &steps), -EBADMSG);
+        cursor_is("300");
+        free(body);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_store_replay_revoke),
                 cmocka_unit_test(test_slices),
+                cmocka_unit_test(test_revoked_in_same_answer),
+                cmocka_unit_test(test_store_refuses_revoked),
+                cmocka_unit_test(test_revocation_slices),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);

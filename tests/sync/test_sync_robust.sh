@@ -46,27 +46,28 @@ if grep -q 'auth=\(bad\|none\)' "$FEED_DIR/requests.log"; then
         fixture_fail "teamd sent a request without the right token"
 fi
 
-# scripted MODE REGEX: the fake answers MODE; teamd must log REGEX, keep
-# answering from its cache, show unreachable, and recover once it is ok.
+# scripted MODE REGEX STATE: the fake answers MODE; teamd must log REGEX,
+# keep answering from its cache, show STATE (unreachable for an outage,
+# failing for an answer it cannot use), and recover once it is ok.
 scripted() {
-        local mode=$1 re=$2
+        local mode=$1 re=$2 state=$3
         echo "# the server answers: $mode"
         log_mark
         feed_mode "$mode"
         wait_log "$re" 20
         teamd_running || fixture_fail "teamd died on $mode"
         cache_ok
-        check_contains "status on $mode" "$(status_api)" 'unreachable since'
+        check_contains "status on $mode" "$(status_api)" "$state since"
         log_mark
         feed_mode ok
         wait_log 'recovered after' 20
         cache_ok
 }
-scripted status:500 'answered HTTP 500'
-scripted status:503 'answered HTTP 503'
-scripted garbage 'malformed feed answer'
-scripted huge 'larger than the cap'
-scripted huge-chunked 'larger than the cap'
+scripted status:500 'answered HTTP 500' unreachable
+scripted status:503 'answered HTTP 503' unreachable
+scripted garbage 'malformed feed answer' failing
+scripted huge 'larger than the cap' failing
+scripted huge-chunked 'larger than the cap' failing
 
 echo "# a grant signed by a key teamd does not trust, and one for another host"
 mkdir -m 0700 "$TEAM_TMP/rogue"

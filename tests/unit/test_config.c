@@ -114,7 +114,8 @@ static void test_good_file(void **state)
                 "[server]\n"
                 "url = https://team.example.com:8443/api//\n"
                 "token_file = /etc/team/token\n"
-                "ca_file = /etc/team/ca.pem\n");
+                "ca_file = /etc/team/ca.pem\n"
+                "fail_open_after = 5m\n");
         struct teamd_config cfg;
         char err[256] = "";
 
@@ -135,6 +136,7 @@ static void test_good_file(void **state)
         assert_string_equal(cfg.url, "https://team.example.com:8443/api");
         assert_string_equal(cfg.token_file, "/etc/team/token");
         assert_string_equal(cfg.ca_file, "/etc/team/ca.pem");
+        assert_int_equal(cfg.fail_open_after, 300);
         teamd_config_free(&cfg);
         assert_null(cfg.host_groups);
         assert_null(cfg.url);
@@ -255,6 +257,7 @@ static void test_files(void **state)
         assert_int_equal(teamd_config_load(path, true, &cfg, err, sizeof(err)), 0);
         assert_string_equal(cfg.socket, TEAMD_DEFAULT_SOCKET);
         assert_int_equal(cfg.max_grants, 100000);
+        assert_int_equal(cfg.fail_open_after, 60);
         assert_non_null(cfg.host_id);
         teamd_config_free(&cfg);
         assert_int_equal(teamd_config_load(path, false, &cfg, err, sizeof(err)), -ENOENT);
@@ -276,6 +279,10 @@ static void test_files(void **state)
         assert_int_equal(chmod(path, 0666), 0);
         assert_int_equal(teamd_config_load(path, false, &cfg, err, sizeof(err)), -EPERM);
         assert_non_null(strstr(err, "writable by everyone"));
+        /* writable by its group: refused too (whoever writes it picks who gets root) */
+        assert_int_equal(chmod(path, 0664), 0);
+        assert_int_equal(teamd_config_load(path, false, &cfg, err, sizeof(err)), -EPERM);
+        assert_non_null(strstr(err, "writable by its group"));
         assert_int_equal(chmod(path, 0644), 0);
 
         /* a directory */
