@@ -38,8 +38,8 @@ static const struct field request_fields[] = {
         { "duration", FT_SECONDS, TEAM_MAX_DURATION, 0, REQ(duration), OP(TEAM_OP_REQUEST), OP(TEAM_OP_REQUEST) },
         { "reason", FT_STR, TEAM_MAX_REASON, 0, REQ(reason), OP(TEAM_OP_REQUEST), 0 },
         { "ticket", FT_STR, TEAM_MAX_TICKET, 0, REQ(ticket), OP(TEAM_OP_REQUEST), 0 },
-        { "request_id", FT_STR, TEAM_MAX_ID, FL_TOKEN, REQ(request_id), OP(TEAM_OP_REQUEST_WAIT),
-          OP(TEAM_OP_REQUEST_WAIT) },
+        { "request_id", FT_STR, TEAM_MAX_ID, FL_TOKEN, REQ(request_id),
+          OP(TEAM_OP_REQUEST_WAIT) | OP(TEAM_OP_REQUEST_CANCEL), OP(TEAM_OP_REQUEST_WAIT) | OP(TEAM_OP_REQUEST_CANCEL) },
         { "timeout", FT_SECONDS, TEAM_MAX_WAIT, 0, REQ(timeout), OP(TEAM_OP_REQUEST_WAIT), OP(TEAM_OP_REQUEST_WAIT) },
 };
 
@@ -57,7 +57,8 @@ static const struct field response_fields[] = {
         { "api_since", FT_TIME, 0, 0, RSP(api_since), OP(TEAM_OP_STATUS), 0 },
         { "api_problem", FT_STR, TEAM_MAX_REASON, 0, RSP(api_problem), OP(TEAM_OP_STATUS), 0 },
         { "grants_total", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(grants_total), OP(TEAM_OP_STATUS), 0 },
-        { "grants", FT_GRANTS, 0, 0, 0, OP(TEAM_OP_STATUS), OP(TEAM_OP_STATUS) },
+        { "grants", FT_LIST, 0, 0, RSP(grants), OP(TEAM_OP_STATUS), OP(TEAM_OP_STATUS) },
+        { "requests", FT_LIST, 0, 0, RSP(requests), OP(TEAM_OP_STATUS), 0 },
         { "request_id", FT_STR, TEAM_MAX_ID, FL_TOKEN, RSP(request_id), OPS_REQUEST, 0 },
         { "status", FT_STR, TEAM_MAX_REQUEST_STATUS, FL_TOKEN, RSP(request_status), OPS_REQUEST, OPS_REQUEST },
         { "approvers", FT_STR, TEAM_MAX_APPROVERS, FL_EMPTY_OK, RSP(approvers), OP(TEAM_OP_REQUEST), 0 },
@@ -68,7 +69,7 @@ static const struct field response_fields[] = {
         { "audit_evicted", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(audit_evicted), OP(TEAM_OP_STATUS), 0 },
         { "audit_dead", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(audit_dead), OP(TEAM_OP_STATUS), 0 },
         { "audit_last_delivery", FT_TIME, 0, 0, RSP(audit_last_delivery), OP(TEAM_OP_STATUS), 0 },
-        { "sessions", FT_SESSIONS, 0, 0, 0, OP(TEAM_OP_STATUS) | OP(TEAM_OP_SESSIONS), OP(TEAM_OP_SESSIONS) },
+        { "sessions", FT_LIST, 0, 0, RSP(sessions), OP(TEAM_OP_STATUS) | OP(TEAM_OP_SESSIONS), OP(TEAM_OP_SESSIONS) },
         { "sessions_total", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(sessions_total), OP(TEAM_OP_SESSIONS), 0 },
 };
 
@@ -79,6 +80,14 @@ static const struct field grant_fields[] = {
         { "reason", FT_STR, TEAM_MAX_REASON, FL_EMPTY_OK, GRT(reason), OPS_ALL, 0 },
         { "nbf", FT_TIME, 0, 0, GRT(nbf), OPS_ALL, OPS_ALL },
         { "exp", FT_TIME, 0, 0, GRT(exp), OPS_ALL, OPS_ALL },
+};
+
+#define RQS(f) offsetof(struct team_request_summary, f)
+
+static const struct field request_summary_fields[] = {
+        { "id", FT_STR, TEAM_MAX_ID, FL_TOKEN, RQS(id), OPS_ALL, OPS_ALL },
+        { "role", FT_STR, TEAM_MAX_ROLE, FL_TOKEN, RQS(role), OPS_ALL, OPS_ALL },
+        { "expires", FT_TIME, 0, 0, RQS(expires), OPS_ALL, 0 },
 };
 
 static const struct field session_fields[] = {
@@ -97,20 +106,25 @@ static const struct field session_fields[] = {
 const struct field_table proto_request_table = { request_fields, N_ELEMENTS(request_fields) };
 const struct field_table proto_response_table = { response_fields, N_ELEMENTS(response_fields) };
 const struct field_table proto_grant_table = { grant_fields, N_ELEMENTS(grant_fields) };
+const struct field_table proto_request_summary_table = { request_summary_fields, N_ELEMENTS(request_summary_fields) };
 static const struct field_table proto_session_table = { session_fields, N_ELEMENTS(session_fields) };
 
-static const struct proto_array grants_array = {
-        "grants", &proto_grant_table, TEAM_MAX_STATUS_GRANTS, sizeof(struct team_grant_summary),
-        RSP(n_grants), RSP(grants), "grants is not an array", "too many grants", "grant is not an object",
-};
-static const struct proto_array sessions_array = {
-        "sessions", &proto_session_table, TEAM_MAX_LIST_SESSIONS, sizeof(struct team_session_summary),
-        RSP(n_sessions), RSP(sessions), "sessions is not an array", "too many sessions", "session is not an object",
+static const struct list_field list_fields[] = {
+        { "grants", RSP(n_grants), sizeof(struct team_grant_summary), TEAM_MAX_STATUS_GRANTS, &proto_grant_table,
+          "grants is not an array", "too many grants", "grant is not an object" },
+        { "requests", RSP(n_requests), sizeof(struct team_request_summary), TEAM_MAX_STATUS_REQUESTS,
+          &proto_request_summary_table, "requests is not an array", "too many requests",
+          "request is not an object" },
+        { "sessions", RSP(n_sessions), sizeof(struct team_session_summary), TEAM_MAX_LIST_SESSIONS,
+          &proto_session_table, "sessions is not an array", "too many sessions", "session is not an object" },
 };
 
-const struct proto_array *proto_array_of(enum field_type t)
+const struct list_field *proto_list_field(const char *name)
 {
-        return t == FT_GRANTS ? &grants_array : t == FT_SESSIONS ? &sessions_array : NULL;
+        for (size_t i = 0; i < N_ELEMENTS(list_fields); i++)
+                if (strcmp(list_fields[i].name, name) == 0)
+                        return &list_fields[i];
+        return NULL;
 }
 const struct field proto_error_field = { "error", FT_STR, TEAM_MAX_REASON, 0, RSP(error), OPS_ALL, 0 };
 
@@ -123,6 +137,7 @@ static const char *const op_names[TEAM_OP__MAX] = {
         [TEAM_OP_STATUS] = "status",
         [TEAM_OP_REQUEST] = "request",
         [TEAM_OP_REQUEST_WAIT] = "request_wait",
+        [TEAM_OP_REQUEST_CANCEL] = "request_cancel",
         [TEAM_OP_SESSIONS] = "sessions",
         [TEAM_OP_SESSION_END] = "session_end",
 };
@@ -218,8 +233,7 @@ const char *proto_check_string(const struct field *f, const char *s, size_t len)
 
 /* ---- encoding ---- */
 
-static int encode_array(struct json_object *obj, const struct proto_array *a, const struct team_response *resp,
-                        unsigned op);
+static int encode_list(struct json_object *obj, const struct field *f, const void *base, unsigned op);
 
 /* Emits the fields of table that op allows and base has. */
 static int encode_fields(struct json_object *obj, const struct field_table *table, unsigned op,
@@ -280,9 +294,8 @@ static int encode_fields(struct json_object *obj, const struct field_table *tabl
                                 r = team_json_add(obj, f->name, json_object_new_string(api_state_names[s]));
                         break;
                 }
-                case FT_GRANTS:
-                case FT_SESSIONS:
-                        r = resp ? encode_array(obj, proto_array_of(f->type), resp, op) : -EINVAL;
+                case FT_LIST:
+                        r = resp ? encode_list(obj, f, base, op) : -EINVAL;
                         break;
                 case FT_SECONDS: {
                         int64_t v = *(const int64_t *)p;
@@ -309,30 +322,36 @@ static int encode_fields(struct json_object *obj, const struct field_table *tabl
         return r;
 }
 
-static int encode_array(struct json_object *obj, const struct proto_array *a, const struct team_response *resp,
-                        unsigned op)
+static int encode_list(struct json_object *obj, const struct field *f, const void *base, unsigned op)
 {
-        size_t n = *(const size_t *)((const char *)resp + a->count_offset);
-        const char *elems = *(const char *const *)((const char *)resp + a->elems_offset);
+        const struct list_field *lf = proto_list_field(f->name);
+        const char *elems;
         struct json_object *arr;
+        size_t i, n;
         int r;
 
-        if (n > a->max || (n > 0 && !elems))
+        if (!lf)
                 return -EINVAL;
+        n = *(const size_t *)((const char *)base + lf->count_offset);
+        elems = *(const char *const *)((const char *)base + f->offset);
+        if (n > lf->max || (n > 0 && !elems))
+                return -EINVAL;
+        if (n == 0 && !(f->required & OP(op)))
+                return 0;
         arr = json_object_new_array();
-        r = team_json_add(obj, a->name, arr);
-        for (size_t i = 0; r == 0 && i < n; i++) {
-                struct json_object *e = json_object_new_object();
+        r = team_json_add(obj, f->name, arr);
+        for (i = 0; r == 0 && i < n; i++) {
+                struct json_object *g = json_object_new_object();
 
-                if (!e) {
+                if (!g) {
                         r = -ENOMEM;
                         break;
                 }
-                r = encode_fields(e, a->table, op, elems + i * a->elem_size, NULL);
-                if (r == 0 && json_object_array_add(arr, e) < 0)
+                r = encode_fields(g, lf->elem, op, elems + i * lf->elem_size, NULL);
+                if (r == 0 && json_object_array_add(arr, g) < 0)
                         r = -ENOMEM;
                 if (r < 0)
-                        json_object_put(e);
+                        json_object_put(g);
         }
         return r;
 }
@@ -444,6 +463,11 @@ void team_response_clear(struct team_response *resp)
                 free(resp->grants[i].reason);
         }
         free(resp->grants);
+        for (i = 0; resp->requests && i < resp->n_requests; i++) {
+                free(resp->requests[i].id);
+                free(resp->requests[i].role);
+        }
+        free(resp->requests);
         for (i = 0; resp->sessions && i < resp->n_sessions; i++) {
                 struct team_session_summary *x = &resp->sessions[i];
                 free(x->id);

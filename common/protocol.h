@@ -26,6 +26,7 @@
 #define TEAM_MAX_REASON 1024
 #define TEAM_MAX_JWS 16384
 #define TEAM_MAX_STATUS_GRANTS 64
+#define TEAM_MAX_STATUS_REQUESTS 64
 #define TEAM_MAX_LIST_SESSIONS 64   /* sessions in one answer; sessions_total counts all */
 #define TEAM_MAX_TICKET 128
 #define TEAM_MAX_REQUEST_STATUS 32
@@ -44,13 +45,14 @@ enum team_op {
         TEAM_OP_STATUS,            /* teamctl status (either socket) */
         TEAM_OP_REQUEST,           /* file a request with the central API (either socket) */
         TEAM_OP_REQUEST_WAIT,      /* wait for a request teamd filed (either socket) */
+        TEAM_OP_REQUEST_CANCEL,    /* withdraw a request teamd filed, by its user (either socket) */
         TEAM_OP_SESSIONS,          /* teamctl sessions: the open elevated sessions (root socket only) */
         TEAM_OP_SESSION_END,       /* teamctl session end ID (root socket only) */
         TEAM_OP__MAX
 };
 
 /* Wire names: "check", "session_open", "session_close", "grant_add", "status",
- * "request", "request_wait", "sessions", "session_end". */
+ * "request", "request_wait", "request_cancel", "sessions", "session_end". */
 const char *team_op_to_string(enum team_op op);
 int team_op_from_string(const char *s, enum team_op *out);
 
@@ -72,7 +74,7 @@ struct team_request {
         int64_t duration;   /* seconds, 1..TEAM_MAX_DURATION */
         char *reason;       /* optional */
         char *ticket;       /* optional */
-        /* request_wait: the id "request" answered, and how long to wait */
+        /* request_wait, request_cancel: the id "request" answered; how long to wait */
         char *request_id;
         int64_t timeout;    /* seconds, 1..TEAM_MAX_WAIT */
 };
@@ -102,6 +104,14 @@ struct team_grant_summary {
         char *reason;
         int64_t nbf;
         int64_t exp;
+};
+
+/* A request this teamd filed for the caller that has not ended as far as
+ * teamd saw (status). */
+struct team_request_summary {
+        char *id;
+        char *role;
+        int64_t expires;         /* end of its pending time */
 };
 
 /* An open elevated session (sessions; status: the caller's own). */
@@ -134,6 +144,8 @@ struct team_response {
         int64_t grants_total;    /* status as root: active grants on the host (grants lists the first) */
         size_t n_grants;
         struct team_grant_summary *grants;
+        size_t n_requests;       /* status: the caller's open requests */
+        struct team_request_summary *requests;
         /* request, request_wait (grant_id, expires and reason above too) */
         char *request_id;
         char *request_status;    /* the central API's status, or "refused" / "timeout" */

@@ -74,37 +74,39 @@ static int decode_string(const struct field *f, struct json_object *val, char **
         return *out ? 0 : -ENOMEM;
 }
 
-static int decode_array(struct json_object *val, const struct proto_array *a, struct team_response *resp,
-                        unsigned op, const char **why)
+static int decode_list(const struct field *f, struct json_object *val, void *base, unsigned op, const char **why)
 {
-        char **elems = (char **)((char *)resp + a->elems_offset);
-        size_t *count = (size_t *)((char *)resp + a->count_offset);
-        size_t i, n;
+        const struct list_field *lf = proto_list_field(f->name);
+        char **elems = field_ptr(base, f);
+        size_t i, n, *count;
         int r = 0;
 
+        if (!lf)
+                return -EINVAL;
+        count = (size_t *)((char *)base + lf->count_offset);
         if (!json_object_is_type(val, json_type_array)) {
-                *why = a->not_array;
+                *why = lf->not_array;
                 return -EBADMSG;
         }
         n = json_object_array_length(val);
-        if (n > a->max) {
-                *why = a->too_many;
+        if (n > lf->max) {
+                *why = lf->too_many;
                 return -EBADMSG;
         }
         if (n == 0)
                 return 0;
-        *elems = calloc(n, a->elem_size);
+        *elems = calloc(n, lf->elem_size);
         if (!*elems)
                 return -ENOMEM;
         *count = n;
         for (i = 0; i < n && r == 0; i++) {
-                struct json_object *e = json_object_array_get_idx(val, i);
+                struct json_object *g = json_object_array_get_idx(val, i);
 
-                if (!json_object_is_type(e, json_type_object)) {
-                        *why = a->not_object;
+                if (!json_object_is_type(g, json_type_object)) {
+                        *why = lf->not_object;
                         return -EBADMSG;
                 }
-                r = decode_fields(e, a->table, op, *elems + i * a->elem_size, NULL, true, why);
+                r = decode_fields(g, lf->elem, op, *elems + i * lf->elem_size, NULL, true, why);
         }
         return r;
 }
@@ -161,9 +163,8 @@ static int decode_value(const struct field *f, struct json_object *val, void *ba
                 else
                         *(enum team_api_state *)p = (enum team_api_state)i;
                 return 0;
-        case FT_GRANTS:
-        case FT_SESSIONS:
-                return decode_array(val, proto_array_of(f->type), base, op, why);
+        case FT_LIST:
+                return decode_list(f, val, base, op, why);
         case FT_SECONDS:
                 r = decode_int64(val, 1, f->cap, "number of seconds out of range", p, why);
                 if (r <= 0)

@@ -19,7 +19,7 @@
 #define OPS_ALL (OP(TEAM_OP__MAX) - 1u)
 #define OPS_PAM (OP(TEAM_OP_CHECK) | OP(TEAM_OP_SESSION_OPEN) | OP(TEAM_OP_SESSION_CLOSE))
 #define OPS_DECIDE (OP(TEAM_OP_CHECK) | OP(TEAM_OP_SESSION_OPEN))
-#define OPS_REQUEST (OP(TEAM_OP_REQUEST) | OP(TEAM_OP_REQUEST_WAIT))
+#define OPS_REQUEST (OP(TEAM_OP_REQUEST) | OP(TEAM_OP_REQUEST_WAIT) | OP(TEAM_OP_REQUEST_CANCEL))
 
 enum field_type {
         FT_STR,       /* char * */
@@ -27,8 +27,7 @@ enum field_type {
         FT_TIME,      /* int64_t, 0..PROTO_MAX_TIME */
         FT_DECISION,  /* enum team_decision, "allow"/"deny"/"pending" */
         FT_API_STATE, /* enum team_api_state */
-        FT_GRANTS,    /* n_grants + grants (team_response only) */
-        FT_SESSIONS,  /* n_sessions + sessions (team_response only) */
+        FT_LIST,      /* a count + array of objects, see struct list_field (team_response only) */
         FT_SECONDS,   /* int64_t, 1..cap */
         FT_COUNT,     /* int64_t, 0..cap; 0 is not sent */
 };
@@ -51,22 +50,23 @@ struct field_table {
         size_t n;
 };
 
+/* An FT_LIST member: field.offset points at the array pointer; the count
+ * (size_t) is at count_offset; each element (elem_size bytes) is an object
+ * of elem's fields. */
+struct list_field {
+        const char *name;          /* as in the field row */
+        size_t count_offset;
+        size_t elem_size;
+        size_t max;
+        const struct field_table *elem;
+        const char *not_array, *too_many, *not_object;   /* decoder's *why */
+};
+const struct list_field *proto_list_field(const char *name);
+
 extern const struct field_table proto_request_table;
 extern const struct field_table proto_response_table; /* without "ok" and "error" */
 extern const struct field_table proto_grant_table;    /* one entry of "grants" */
-
-/* An array of objects in a response: where its count and elements live. */
-struct proto_array {
-        const char *name;
-        const struct field_table *table;
-        size_t max;
-        size_t elem_size;
-        size_t count_offset;  /* size_t in team_response */
-        size_t elems_offset;  /* pointer in team_response */
-        const char *not_array, *too_many, *not_object; /* decode errors */
-};
-/* For FT_GRANTS and FT_SESSIONS; NULL for other types. */
-const struct proto_array *proto_array_of(enum field_type t);
+extern const struct field_table proto_request_summary_table; /* one entry of "requests" */
 extern const struct field proto_error_field;           /* a refusal's "error" */
 
 static inline void *field_ptr(void *base, const struct field *f)

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <security/pam_ext.h>
@@ -106,11 +107,18 @@ void conv_sanitize(const char *in, char *out, size_t outsz)
         out[o] = '\0';
         return;
 cut:
-        /* make room for "..." on a character boundary */
-        if (o > cap - 3)
+        /* Make room for "..." on a character boundary. out[0..o) holds whole
+         * characters, so o is already on one unless it has to move back
+         * into them; then only bytes written are looked at. */
+        if (cap < 3) {
+                out[o] = '\0';
+                return;
+        }
+        if (o > cap - 3) {
                 o = cap - 3;
-        while (o > 0 && ((unsigned char)out[o] & 0xc0) == 0x80)
-                o--;
+                while (o > 0 && ((unsigned char)out[o] & 0xc0) == 0x80)
+                        o--;
+        }
         memcpy(out + o, "...", 4);
 }
 
@@ -124,4 +132,19 @@ void conv_info(pam_handle_t *pamh, int flags, const char *text)
         if (flags & PAM_SILENT)
                 return;
         (void)pam_prompt(pamh, PAM_TEXT_INFO, NULL, "%s", text);
+}
+
+void conv_refused(pam_handle_t *pamh, const char *role, int rc)
+{
+        char msg[160];
+        const char *why;
+
+        if (rc == PAM_PERM_DENIED)
+                why = "no approved grant for it here";
+        else if (rc == PAM_AUTHINFO_UNAVAIL)
+                why = "teamd could not be asked";
+        else
+                return;
+        snprintf(msg, sizeof(msg), "pam_team: refused role %.64s: %s (not a password problem)", role, why);
+        conv_error(pamh, msg);
 }

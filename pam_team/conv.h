@@ -18,3 +18,12 @@ void conv_sanitize(const char *in, char *out, size_t outsz);
 void conv_error(pam_handle_t *pamh, const char *text);
 /* PAM_TEXT_INFO: not shown when flags has PAM_SILENT. */
 void conv_info(pam_handle_t *pamh, int flags, const char *text);
+
+/* The last line of a refusal by the account phase (PAM_ERROR_MSG), after
+ * the reason: who refused and why in a word, and that it is not about a
+ * password. sudo ends every account-phase refusal with its own "a password
+ * is required" (whatever the code and even after the right password; see
+ * pam_team(8)), so the module's own line must stand without it. rc is
+ * PAM_PERM_DENIED (no usable grant) or PAM_AUTHINFO_UNAVAIL (teamd could
+ * not be asked); other codes say nothing. */
+void conv_refused(pam_handle_t *pamh, const char *role, int rc);

@@ -187,6 +187,7 @@ PAM_TEAM_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, co
 out:
         if ((rc == PAM_PERM_DENIED || rc == PAM_AUTHINFO_UNAVAIL) && breakglass_applies(pamh, &args))
                 rc = breakglass_run(pamh, flags, &args, &req);
+        conv_refused(pamh, args.role, rc);
         if (args.debug)
                 pam_syslog(pamh, LOG_DEBUG, "account: %s", pam_strerror(pamh, rc));
         team_response_clear(&resp);

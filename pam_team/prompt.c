@@ -102,6 +102,23 @@ static int ask(pam_handle_t *pamh, const char *question, size_t cap, char **out)
         return rc;
 }
 
+/* ask() with the signals the flow holds let through, as a conversation
+ * expects (Ctrl-C at the question ends it); one already pending ends the
+ * flow instead, before it could reach the application's handler unseen. */
+static int ask_released(pam_handle_t *pamh, struct prompt_signals *ps, const char *question, size_t cap,
+                        char **out)
+{
+        int rc;
+
+        *out = NULL;
+        if (prompt_signals_pending())
+                return PAM_CONV_ERR;
+        prompt_signals_release(ps);
+        rc = ask(pamh, question, cap, out);
+        prompt_signals_hold(ps);
+        return rc;
+}
+
 static void format_left(int64_t s, char *buf, size_t len)
 {
         if (s >= 3600)
@@ -123,8 +140,8 @@ static void tell_failure(pam_handle_t *pamh, const char *what, const char *text)
 /* The request op; asks for a ticket once when the role needs one. Returns
  * PAM_SUCCESS with *filed holding the answer (request_id set), or a refusal
  * after telling the person. */
-static int file_request(pam_handle_t *pamh, const struct pam_team_args *args, const struct team_request *check,
-                        char *reason, struct team_response *filed)
+static int file_request(pam_handle_t *pamh, const struct pam_team_args *args, struct prompt_signals *ps,
+                        const struct team_request *check, char *reason, struct team_response *filed)
 {
         struct team_request req = {
                 .op = TEAM_OP_REQUEST, .user = check->user, .role = check->role, .service = check->service,
@@ -136,7 +153,7 @@ static int file_request(pam_handle_t *pamh, const struct pam_team_args *args, co
 
         for (int round = 0; round < 2; round++) {
                 team_response_clear(filed);
-                r = prompt_call(pamh, args, PAM_TEAM_FILE_TIMEOUT_MS, &req, filed, &why);
+                r = prompt_call(pamh, args, ps, PAM_TEAM_FILE_TIMEOUT_MS, &req, filed, &why);
                 if (r == -EINTR) {
                         conv_error(pamh, "pam_team: interrupted; the request may have been filed: see teamctl status");
                         goto out;
@@ -155,7 +172,8 @@ static int file_request(pam_handle_t *pamh, const struct pam_team_args *args, co
                 if (filed->request_status && strcmp(filed->request_status, "refused") == 0) {
                         if (filed->ticket_required && !ticket) {
                                 tell_failure(pamh, "a ticket is needed", filed->reason);
-                                if (ask(pamh, "Ticket: ", TEAM_MAX_TICKET, &ticket) != PAM_SUCCESS || !*ticket) {
+                                if (ask_released(pamh, ps, "Ticket: ", TEAM_MAX_TICKET, &ticket) != PAM_SUCCESS ||
+                                    !*ticket) {
                                         conv_error(pamh, "pam_team: no ticket given; no request filed");
                                         goto out;
                                 }
@@ -177,10 +195,34 @@ out:
         return rc;
 }
 
+/* After Ctrl-C: withdraw the request through teamd (only the user it was
+ * filed for may), so that nobody approves a request its person gave up.
+ * Bounded, and not interruptible (ps NULL: the signals stay held and
+ * pending while it runs). Tells the person how it ended. */
+static void cancel_request(pam_handle_t *pamh, int flags, const struct pam_team_args *args, const char *user,
+                           const char *id, const char *clean_id)
+{
+        struct team_request req = { .op = TEAM_OP_REQUEST_CANCEL, .user = (char *)user, .request_id = (char *)id };
+        struct team_response resp = { 0 };
+        const char *why = NULL;
+        int r;
+
+        r = prompt_call(pamh, args, NULL, PAM_TEAM_CANCEL_TIMEOUT_MS, &req, &resp, &why);
+        if (r == 0 && resp.ok) {
+                pam_syslog(pamh, LOG_NOTICE, "request %s of %s cancelled after an interrupt", id, user);
+                say(pamh, flags, "pam_team: stopped waiting; request %s cancelled", clean_id);
+        } else if (r == 0) {
+                tell_failure(pamh, "stopped waiting, but the request was not cancelled", resp.error);
+        } else {
+                tell_failure(pamh, "stopped waiting, but cannot reach teamd to cancel the request", why);
+        }
+        team_response_clear(&resp);
+}
+
 /* request_wait rounds until a decision or wait_s. PAM_SUCCESS when the
  * grant is usable, else a refusal after telling the person. */
-static int wait_decision(pam_handle_t *pamh, int flags, const struct pam_team_args *args, const char *user,
-                         const char *id)
+static int wait_decision(pam_handle_t *pamh, int flags, const struct pam_team_args *args,
+                         const struct prompt_signals *ps, const char *user, const char *id)
 {
         struct timespec ts;
         int64_t end, now;
@@ -208,9 +250,9 @@ static int wait_decision(pam_handle_t *pamh, int flags, const struct pam_team_ar
                         break;
                 }
                 req.timeout = end - now < PAM_TEAM_WAIT_ROUND_S ? end - now : PAM_TEAM_WAIT_ROUND_S;
-                r = prompt_call(pamh, args, (unsigned)req.timeout * 1000u + args->timeout_ms, &req, &resp, &why);
+                r = prompt_call(pamh, args, ps, (unsigned)req.timeout * 1000u + args->timeout_ms, &req, &resp, &why);
                 if (r == -EINTR) {
-                        say(pamh, flags, "pam_team: stopped waiting; request %s stays open (teamctl status)", clean_id);
+                        cancel_request(pamh, flags, args, user, id, clean_id);
                         conv_error(pamh, "pam_team: interrupted; access denied");
                         break;
                 }
@@ -255,6 +297,7 @@ int prompt_run(pam_handle_t *pamh, int flags, const struct pam_team_args *args, 
         int talk = flags & ~PAM_SILENT;
         char question[2 * TEAM_MAX_ROLE + 160], approvers[PAM_TEAM_MAX_SHOWN + 1], id[TEAM_MAX_ID + 1];
         char *reason = NULL;
+        struct prompt_signals ps = { .held = false };
         int rc = PAM_PERM_DENIED;
 
         /* One question, no message before it: where the conversation
@@ -271,7 +314,9 @@ int prompt_run(pam_handle_t *pamh, int flags, const struct pam_team_args *args, 
                 conv_error(pamh, "pam_team: no reason given; no request filed");
                 goto out;
         }
-        rc = file_request(pamh, args, check, reason, &filed);
+        /* From here to the end no Ctrl-C may be lost (prompt_call.c). */
+        prompt_signals_hold(&ps);
+        rc = file_request(pamh, args, &ps, check, reason, &filed);
         if (rc != PAM_SUCCESS)
                 goto out;
         rc = PAM_PERM_DENIED;
@@ -284,8 +329,9 @@ int prompt_run(pam_handle_t *pamh, int flags, const struct pam_team_args *args, 
                 conv_error(pamh, "pam_team: run the command again once it is approved");
                 goto out;
         }
-        rc = wait_decision(pamh, talk, args, check->user, filed.request_id);
+        rc = wait_decision(pamh, talk, args, &ps, check->user, filed.request_id);
 out:
+        prompt_signals_release(&ps);
         free(reason);
         team_response_clear(&filed);
         return rc;

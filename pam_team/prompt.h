@@ -3,10 +3,12 @@
  * approver. Everything goes through the PAM conversation and teamd (which
  * files the request with the central API and watches it); the module starts
  * no thread and installs no signal handler. A conversation error (sudo -n,
- * Ctrl-C at the question) or an interrupted wait (Ctrl-C: sudo catches
- * SIGINT, our poll() returns EINTR) ends with a refusal and a message. */
+ * Ctrl-C at the question) or an interrupted wait (Ctrl-C, ^\\, SIGTERM or a
+ * hang-up: held pending while the flow runs and let in only inside
+ * ppoll(), see prompt_call.c) ends with a refusal and a message. */
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include <security/pam_modules.h>
@@ -18,6 +20,8 @@
 #define PAM_TEAM_WAIT_ROUND_S 10
 /* Filing the request: teamd waits up to 4 s for the central API. */
 #define PAM_TEAM_FILE_TIMEOUT_MS 8000
+/* Cancelling it after Ctrl-C: teamd waits up to 4 s for the central API. */
+#define PAM_TEAM_CANCEL_TIMEOUT_MS 6000
 
 /* True when the PAM line says prompt and the
  * application has a terminal (PAM_TTY names a character device; sshd's
@@ -30,8 +34,23 @@ bool prompt_applies(pam_handle_t *pamh, int flags, const struct pam_team_args *a
  * teamd cannot be reached), after telling the person why. */
 int prompt_run(pam_handle_t *pamh, int flags, const struct pam_team_args *args, const struct team_request *check);
 
-/* prompt_call.c: one exchange with teamd like teamd_call(), but with its
- * own timeout and interruptible: a signal during the wait ends it with
- * -EINTR ("interrupted") instead of being retried. */
-int prompt_call(pam_handle_t *pamh, const struct pam_team_args *args, unsigned timeout_ms,
-                const struct team_request *req, struct team_response *resp, const char **why);
+/* The application's signal mask while the flow holds SIGINT, SIGQUIT,
+ * SIGTERM and SIGHUP blocked (a local of prompt_run; nothing global). */
+struct prompt_signals {
+        sigset_t saved;
+        bool held;
+};
+/* prompt_call.c: blocks those signals / restores the saved mask (a
+ * signal still pending is then delivered to the application's handler, as
+ * it would have been without us). */
+void prompt_signals_hold(struct prompt_signals *ps);
+void prompt_signals_release(struct prompt_signals *ps);
+/* True when one of them is pending (arrived while held). */
+bool prompt_signals_pending(void);
+
+/* One exchange with teamd like teamd_call(), but with its own timeout and
+ * interruptible: one of those signals, pending before or arriving during
+ * the exchange, ends it with -EINTR ("interrupted") instead of being
+ * retried. ps may be NULL (nothing held: only a signal inside ppoll()). */
+int prompt_call(pam_handle_t *pamh, const struct pam_team_args *args, const struct prompt_signals *ps,
+                unsigned timeout_ms, const struct team_request *req, struct team_response *resp, const char **why);

@@ -1,12 +1,23 @@
 /* prompt_call(): teamd_call() for the prompt's long waits. The socket
  * checks and the connect are teamd_client.c's (teamd_connect); what differs
- * is that a signal ends the wait: sudo catches SIGINT while PAM runs and
- * acts on it only after the module returns, so a wait that retried on
- * EINTR would keep a person who pressed Ctrl-C waiting for minutes. */
+ * is that Ctrl-C ends the wait, and that no Ctrl-C can be lost.
+ *
+ * sudo catches SIGINT while PAM runs (its handler only notes it, with
+ * SA_RESTART) and acts on it after the module returns. A module that
+ * relied on its poll() failing with EINTR lost every signal that arrived
+ * anywhere else (connecting, decoding an answer, telling the person): the
+ * handler ran there, nothing was interrupted, and the wait went on for
+ * minutes. So for the whole flow the keyboard and hang-up signals are
+ * blocked (prompt_signals_hold, never a handler of ours) and unblocked
+ * only inside ppoll(), atomically, with the application's own mask: a
+ * signal that arrives outside ppoll() stays pending and ends the next
+ * ppoll() at once; one that arrives inside ends it. sigpending() covers an
+ * application that keeps them blocked itself. */
 #include "config.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -27,22 +38,67 @@ static int64_t mono_ms(void)
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* poll() once for events until the deadline: 0 ready, -ETIMEDOUT, -EINTR. */
-static int wait_once(int fd, short events, int64_t deadline)
+static void interrupt_set(sigset_t *set)
+{
+        sigemptyset(set);
+        sigaddset(set, SIGINT);
+        sigaddset(set, SIGQUIT);
+        sigaddset(set, SIGTERM);
+        sigaddset(set, SIGHUP);
+}
+
+void prompt_signals_hold(struct prompt_signals *ps)
+{
+        sigset_t set;
+
+        interrupt_set(&set);
+        ps->held = sigprocmask(SIG_BLOCK, &set, &ps->saved) == 0;
+}
+
+void prompt_signals_release(struct prompt_signals *ps)
+{
+        if (ps->held)
+                (void)sigprocmask(SIG_SETMASK, &ps->saved, NULL);
+        ps->held = false;
+}
+
+bool prompt_signals_pending(void)
+{
+        sigset_t pending, set;
+
+        interrupt_set(&set);
+        if (sigpending(&pending) != 0)
+                return false;
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sigismember(&set, sig) == 1 && sigismember(&pending, sig) == 1)
+                        return true;
+        return false;
+}
+
+/* ppoll() once for events until the deadline, with the application's mask
+ * while it waits: 0 ready, -ETIMEDOUT, -EINTR. */
+static int wait_once(int fd, short events, int64_t deadline, const struct prompt_signals *ps)
 {
         struct pollfd pfd = { .fd = fd, .events = events };
         int64_t left = deadline - mono_ms();
+        struct timespec ts;
         int r;
 
+        if (ps && prompt_signals_pending())
+                return -EINTR;
         if (left <= 0)
                 return -ETIMEDOUT;
-        r = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+        if (left > 60000)
+                left = 60000;
+        ts.tv_sec = (time_t)(left / 1000);
+        ts.tv_nsec = (long)(left % 1000) * 1000000L;
+        r = ppoll(&pfd, 1, &ts, ps && ps->held ? &ps->saved : NULL);
         if (r < 0)
                 return -errno;
         return r == 0 && mono_ms() >= deadline ? -ETIMEDOUT : 0;
 }
 
-static int send_frame(int fd, const struct team_request *req, int64_t deadline)
+static int send_frame(int fd, const struct team_request *req, int64_t deadline, const struct prompt_signals *ps)
 {
         char *payload = NULL;
         uint8_t *frame = NULL;
@@ -58,7 +114,7 @@ static int send_frame(int fd, const struct team_request *req, int64_t deadline)
                 if (n >= 0)
                         off += (size_t)n;
                 else if (errno == EAGAIN)
-                        r = wait_once(fd, POLLOUT, deadline);
+                        r = wait_once(fd, POLLOUT, deadline, ps);
                 else
                         r = -errno;
         }
@@ -67,7 +123,8 @@ static int send_frame(int fd, const struct team_request *req, int64_t deadline)
         return r;
 }
 
-static int recv_frame(int fd, enum team_op op, int64_t deadline, struct team_response *resp, const char **bad)
+static int recv_frame(int fd, enum team_op op, int64_t deadline, const struct prompt_signals *ps,
+                      struct team_response *resp, const char **bad)
 {
         struct team_frame_reader rd;
         int r;
@@ -77,7 +134,7 @@ static int recv_frame(int fd, enum team_op op, int64_t deadline, struct team_res
                 r = team_frame_reader_feed(&rd, fd);
                 if (r != 0)
                         break;
-                r = wait_once(fd, POLLIN, deadline);
+                r = wait_once(fd, POLLIN, deadline, ps);
                 if (r < 0)
                         break;
         }
@@ -87,19 +144,23 @@ static int recv_frame(int fd, enum team_op op, int64_t deadline, struct team_res
         return r;
 }
 
-int prompt_call(pam_handle_t *pamh, const struct pam_team_args *args, unsigned timeout_ms,
-                const struct team_request *req, struct team_response *resp, const char **why)
+int prompt_call(pam_handle_t *pamh, const struct pam_team_args *args, const struct prompt_signals *ps,
+                unsigned timeout_ms, const struct team_request *req, struct team_response *resp, const char **why)
 {
         int64_t deadline = mono_ms() + timeout_ms;
         const char *bad = NULL;
         int fd, r;
 
+        if (ps && prompt_signals_pending()) {
+                *why = "interrupted";
+                return -EINTR;
+        }
         fd = teamd_connect(pamh, args, deadline, why);
         if (fd < 0)
                 return fd;
-        r = send_frame(fd, req, deadline);
+        r = send_frame(fd, req, deadline, ps);
         if (r == 0)
-                r = recv_frame(fd, req->op, deadline, resp, &bad);
+                r = recv_frame(fd, req->op, deadline, ps, resp, &bad);
         if (r == -EINTR) {
                 *why = "interrupted";
         } else if (r == -EBADMSG && bad) {

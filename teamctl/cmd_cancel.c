@@ -1,18 +1,54 @@
-/* teamctl cancel ID: withdraw your own pending request. */
+/* teamctl cancel ID: withdraw your own pending request; without --server /
+ * TEAM_SERVER through this host's teamd (request_cancel on the user
+ * socket; root: the root socket), for requests teamd filed for you. */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <json.h>
 
 #include "api_client.h"
 #include "central.h"
+#include "client.h"
+#include "text.h"
 
 void cmd_cancel_help(void)
 {
         printf("Usage: teamctl cancel REQUEST_ID\n"
                "\n"
                "Withdraws a pending request you filed (or that is for you). A request that\n"
-               "was already decided cannot be cancelled: revoke its grant instead.\n" CENTRAL_HELP_OPTIONS);
+               "was already decided cannot be cancelled: revoke its grant instead.\n"
+               "Without --server (and TEAM_SERVER), teamd cancels a request it filed for you\n"
+               "(teamctl request without --server, or sudo's prompt).\n" CENTRAL_HELP_OPTIONS);
+}
+
+static int cancel_through_teamd(struct teamctl *t, const char *id)
+{
+        struct team_request req = { .op = TEAM_OP_REQUEST_CANCEL, .request_id = (char *)id };
+        struct team_response resp;
+        char err[512], clean[1024], *raw = NULL;
+        int ret;
+
+        ret = teamctl_load_config(t);
+        if (ret != 0)
+                return ret;
+        ret = teamctl_call(teamctl_socket(t), &req, &resp, t->json ? &raw : NULL, err, sizeof(err));
+        if (ret != 0) {
+                fprintf(stderr, "teamctl: %s\n", err);
+                return ret;
+        }
+        if (!resp.ok) {
+                text_sanitize(resp.error ? resp.error : "not cancelled", clean, sizeof(clean));
+                fprintf(stderr, "teamctl: %s\n", clean);
+                ret = TEAMCTL_EXIT_REFUSED;
+        } else if (t->json) {
+                printf("%s\n", raw);
+        } else {
+                printf("cancelled %s through teamd\n", id);
+        }
+        team_response_clear(&resp);
+        free(raw);
+        return ret;
 }
 
 int cmd_cancel(struct teamctl *t, int argc, char **argv)
@@ -34,6 +70,8 @@ int cmd_cancel(struct teamctl *t, int argc, char **argv)
         ret = central_check_id("cancel", pos[0], 'r');
         if (ret != 0)
                 return ret;
+        if (!t->server && !getenv("TEAM_SERVER"))
+                return cancel_through_teamd(t, pos[0]);
         body = json_object_new_object();
         if (!body) {
                 fprintf(stderr, "teamctl: out of memory\n");

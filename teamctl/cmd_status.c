@@ -1,4 +1,5 @@
-/* teamctl status: the caller's grants, the host id and the central API. */
+/* teamctl status: the caller's grants, open requests and open sessions, the host id and
+ * the central API. */
 #include "config.h"
 
 #include <stdbool.h>
@@ -17,11 +18,13 @@ void cmd_status_help(void)
                "\n"
                "Shows your own grants on this host (teamd knows who you are from the\n"
                "socket; nobody sees anyone else's), your open elevated sessions with\n"
-               "the time left until teamd ends them, the host id, and whether teamd\n"
-               "can reach the central API (and if not, why). root talks to teamd's\n"
-               "root socket and sees every active grant and open elevated session on\n"
-               "the host (user, role, end, grant id) and the audit outbox; everyone\n"
-               "else talks to the user socket. --json prints teamd's answer as JSON.\n"
+               "the time left until teamd ends them, the requests teamd filed for you\n"
+               "that are still open (withdraw one with teamctl cancel ID), the host id,\n"
+               "and whether teamd can reach the central API (and if not, why). root\n"
+               "talks to teamd's root socket and sees every active grant and open\n"
+               "elevated session on the host (user, role, end, grant id) and the audit\n"
+               "outbox; everyone else talks to the user socket. --json prints teamd's\n"
+               "answer as JSON.\n"
                "\n"
                "Exit status: 0 ok, 1 refused, 2 usage, 69 teamd unreachable, 78 configuration error.\n");
 }
@@ -112,6 +115,24 @@ static void print_grants(const struct team_response *r, int64_t now)
                        (long long)(r->grants_total - (int64_t)r->n_grants), r->n_grants);
 }
 
+/* The requests teamd filed for the caller that are still open. */
+static void print_requests(const struct team_response *r, int64_t now)
+{
+        char until[64], rel[32];
+
+        if (r->n_requests == 0)
+                return;
+        printf("\n%-20s  %-10s  %s\n", "OPEN REQUEST", "ROLE", "PENDING UNTIL");
+        for (size_t i = 0; i < r->n_requests; i++) {
+                const struct team_request_summary *q = &r->requests[i];
+
+                format_local_time(q->expires, until, sizeof(until));
+                format_relative(q->expires, now, rel, sizeof(rel));
+                printf("%-20s  %-10s  %s (%s)\n", q->id, q->role, q->expires ? until : "?", q->expires ? rel : "?");
+        }
+        printf("(withdraw one with: teamctl cancel ID)\n");
+}
+
 int cmd_status(struct teamctl *t, int argc, char **argv)
 {
         struct team_request req = { .op = TEAM_OP_STATUS };
@@ -150,6 +171,7 @@ int cmd_status(struct teamctl *t, int argc, char **argv)
                 print_api(&resp, now);
                 print_audit(&resp, now);
                 print_grants(&resp, now);
+                print_requests(&resp, now);
                 teamctl_print_sessions(&resp, now, false);
         }
         team_response_clear(&resp);

@@ -49,6 +49,9 @@ int teamd_handle_request(struct teamd *d, const struct teamd_peer *peer, const s
                          struct team_response *resp);
 int teamd_handle_request_wait(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
                               struct team_response *resp);
+/* relay_cancel.c: may return TEAMD_DEFERRED. */
+int teamd_handle_request_cancel(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
+                                struct team_response *resp);
 
 /* resp = { ok = false, error = text }; -ENOMEM when text cannot be copied. */
 int teamd_response_error(struct team_response *resp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

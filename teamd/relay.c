@@ -97,6 +97,7 @@ void relay_free(struct relay *rl)
                 team_response_clear(&resp);
         }
         relay_wait_free_all(rl);
+        relay_cancel_free_all(rl);
         while ((q = rl->reqs)) {
                 rl->reqs = q->next;
                 free(q);
@@ -104,6 +105,38 @@ void relay_free(struct relay *rl)
         sd_event_source_disable_unref(rl->tick);
         http_client_free(rl->http);
         free(rl);
+}
+
+int relay_open_requests(const struct relay *rl, const char *user, struct team_response *resp)
+{
+        int64_t now = teamd_now();
+        size_t n = 0;
+
+        if (!rl)
+                return 0;
+        for (const struct relay_req *q = rl->reqs; q; q = q->next)
+                if (!q->ended && q->expires_at > now && strcmp(q->user, user) == 0)
+                        n++;
+        if (n > TEAM_MAX_STATUS_REQUESTS)
+                n = TEAM_MAX_STATUS_REQUESTS;
+        if (n == 0)
+                return 0;
+        resp->requests = calloc(n, sizeof(*resp->requests));
+        if (!resp->requests)
+                return -ENOMEM;
+        for (const struct relay_req *q = rl->reqs; q && resp->n_requests < n; q = q->next) {
+                struct team_request_summary *s = &resp->requests[resp->n_requests];
+
+                if (q->ended || q->expires_at <= now || strcmp(q->user, user) != 0)
+                        continue;
+                s->id = strdup(q->id);
+                s->role = strdup(q->role);
+                s->expires = q->expires_at;
+                resp->n_requests++;
+                if (!s->id || !s->role)
+                        return -ENOMEM;
+        }
+        return 0;
 }
 
 struct relay_req *relay_find(struct relay *rl, const char *id)
@@ -128,6 +161,9 @@ static int remember(struct relay *rl, const char *id, const char *user, const ch
                 for (struct relay_waiter *w = rl->waiters; w; w = w->next)
                         if (w->rq == *pp)
                                 w->rq = NULL;
+                for (struct relay_cancel *c = rl->cancels; c; c = c->next)
+                        if (c->rq == *pp)
+                                c->rq = NULL;
                 free(*pp);
                 *pp = NULL;
                 rl->n_reqs--;

@@ -19,6 +19,19 @@ struct relay_req {
         char role[TEAM_MAX_ROLE + 1];
         int64_t expires_at;      /* end of its pending time (server's) */
         int64_t filed_at;
+        bool ended;              /* cancelled or no longer pending, as far as teamd saw */
+};
+
+/* One POST /v1/requests/{id}/cancel in flight, answered on conn. */
+struct relay_cancel {
+        struct relay *rl;
+        struct relay_cancel *prev, *next;
+        struct conn *conn;
+        struct http_request *http;
+        struct relay_req *rq;       /* in rl->reqs; NULL once forgotten */
+        char id[TEAM_MAX_ID + 1];
+        char user[TEAM_MAX_USER + 1];
+        char role[TEAM_MAX_ROLE + 1];
 };
 
 /* One POST /v1/requests in flight, answered on conn. */
@@ -48,6 +61,7 @@ struct relay_waiter {
         uint64_t next_poll;         /* CLOCK_MONOTONIC usec */
         int64_t timeout_s;
         bool api_trouble_logged;
+        bool privileged;            /* asked on the root socket */
 };
 
 struct relay {
@@ -60,6 +74,9 @@ struct relay {
         unsigned n_posts;
         struct relay_waiter *waiters;
         unsigned n_waiters;
+        unsigned n_user_socket_waiters;
+        struct relay_cancel *cancels;
+        unsigned n_cancels;
 };
 
 /* What a request object of the API says (docs/api.md). */
@@ -97,6 +114,9 @@ int relay_http(struct relay *rl, const char *method, const char *url, const char
  * there is refused), the request's "user" (or root) on the root socket. */
 int relay_caller(const struct teamd_peer *peer, const struct team_request *req, char *out, size_t outlen,
                  struct team_response *resp);
+
+/* relay_cancel.c */
+void relay_cancel_free_all(struct relay *rl);
 
 /* relay_wait.c */
 void relay_wait_tick(struct relay *rl);

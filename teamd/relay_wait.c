@@ -31,6 +31,8 @@ static void waiter_unlink(struct relay_waiter *w)
         if (w->next)
                 w->next->prev = w->prev;
         rl->n_waiters--;
+        if (!w->privileged)
+                rl->n_user_socket_waiters--;
         free(w);
 }
 
@@ -39,6 +41,9 @@ static void waiter_finish(struct relay_waiter *w, struct team_response *resp)
 {
         struct conn *c = w->conn;
 
+        /* decided, ended or refused here: no longer open as far as teamd knows */
+        if (w->rq && resp->ok && resp->request_status && strcmp(resp->request_status, "timeout") != 0)
+                w->rq->ended = true;
         w->conn = NULL;
         waiter_unlink(w);
         teamd_conn_answer(c, resp);
@@ -241,6 +246,25 @@ void relay_wait_tick(struct relay *rl)
         }
 }
 
+/* 0 when a waiter for user may take a slot, else the refusal in resp:
+ * the user's fair share, then the slots kept for the root socket. */
+static int check_slots(const struct relay *rl, bool privileged, const char *user, struct team_response *resp)
+{
+        unsigned mine = 0;
+
+        for (const struct relay_waiter *w = rl->waiters; w; w = w->next)
+                if (strcmp(w->user, user) == 0)
+                        mine++;
+        if (mine >= RELAY_MAX_WAITERS_PER_USER)
+                return teamd_response_error(resp, "%s is already waiting for %u requests through teamd; stop one "
+                                                  "of those waits first",
+                                            user, mine);
+        if (rl->n_waiters >= RELAY_MAX_WAITERS ||
+            (!privileged && rl->n_user_socket_waiters >= RELAY_MAX_WAITERS - RELAY_WAITERS_KEPT_FOR_ROOT))
+                return teamd_response_error(resp, "too many requests are being waited for; try again later");
+        return 1;
+}
+
 int teamd_handle_request_wait(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
                               struct team_response *resp)
 {
@@ -257,8 +281,9 @@ int teamd_handle_request_wait(struct teamd *d, const struct teamd_peer *peer, co
                 return teamd_response_error(resp, "teamd did not file request %s for %s (or has restarted since); "
                                                   "follow it with teamctl show %s --server URL",
                                             req->request_id, user, req->request_id);
-        if (rl->n_waiters >= RELAY_MAX_WAITERS)
-                return teamd_response_error(resp, "too many requests are being waited for; try again later");
+        r = check_slots(rl, peer->privileged, user, resp);
+        if (r <= 0)
+                return r;
         w = calloc(1, sizeof(*w));
         if (!w)
                 return -ENOMEM;
@@ -268,6 +293,7 @@ int teamd_handle_request_wait(struct teamd *d, const struct teamd_peer *peer, co
         snprintf(w->id, sizeof(w->id), "%s", q->id);
         snprintf(w->user, sizeof(w->user), "%s", q->user);
         snprintf(w->role, sizeof(w->role), "%s", q->role);
+        w->privileged = peer->privileged;
         w->timeout_s = req->timeout;
         w->deadline = relay_now_usec() + (uint64_t)req->timeout * 1000000ULL;
         w->next_poll = 0;
@@ -281,6 +307,8 @@ int teamd_handle_request_wait(struct teamd *d, const struct teamd_peer *peer, co
                 rl->waiters->prev = w;
         rl->waiters = w;
         rl->n_waiters++;
+        if (!w->privileged)
+                rl->n_user_socket_waiters++;
         /* First look at once (from the loop, not from inside dispatch). */
         relay_grants_changed(rl);
         return TEAMD_DEFERRED;

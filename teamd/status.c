@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "dispatch.h"
+#include "relay.h"
 #include "status.h"
 #include "session_list.h"
 
@@ -75,7 +76,9 @@ int teamd_handle_status(struct teamd *d, const struct teamd_peer *peer, const st
                         goto out;
         }
         r = user ? status_fill_user_grants(d, user, resp) : status_fill_host_grants(d, resp);
-        if (r == 0)
+        if (r >= 0 && user)
+                r = relay_open_requests(d->relay, user, resp);
+        if (r >= 0)
                 r = teamd_fill_sessions(d, user, STATUS_SESSIONS_BUDGET, resp);
 out:
         free(name);

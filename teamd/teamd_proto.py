@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A raw client of teamd's wire protocol, for the shell tests.
 
-  teamd_proto.py SOCKET JSON          one request; prints the response JSON
+  teamd_proto.py SOCKET JSON [SECS]   one request; prints the response JSON
+                                      (waits SECS for it, default 10)
   teamd_proto.py SOCKET --raw HEXLEN  sends only a 4-byte header announcing HEXLEN
   teamd_proto.py SOCKET --idle SECS   connects, sends nothing; prints "closed
                                       after N s" when teamd hangs up
@@ -88,6 +89,8 @@ def main():
     else:
         body = json.dumps(json.loads(arg)).encode()
         data = struct.pack(">I", len(body)) + body
+        if len(sys.argv) > 3:
+            s.settimeout(float(sys.argv[3]))
     try:
         s.sendall(data)
     except (BrokenPipeError, ConnectionResetError):

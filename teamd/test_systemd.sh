@@ -17,6 +17,7 @@ set -uo pipefail
 nspawn_require teamd/teamd teamctl/teamctl tools/team-sign-grant systemd/teamd.service systemd/tmpfiles/teamd.conf \
         pam_team/.libs/pam_team.so
 root=$(nspawn_base_root) || exit $?
+nspawn_hold "$root"
 
 # Install this build into the container (overwriting the last run's).
 install -D -m 0755 "$top_builddir/teamd/teamd" "$root/usr/local/sbin/teamd"

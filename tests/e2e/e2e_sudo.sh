@@ -61,6 +61,13 @@ count_events() {
 step "no grant: refused, and the message says how to ask"
 out=$(expect_refused "no grant") || exit 1
 check_contains "no grant: says how to ask" "$out" 'teamctl request'
+# sudo ends every account-phase refusal with "a password is required"
+# (whatever PAM code, even after the right password); the module's own
+# last line says who refused and that it is not about a password, and the
+# code is the one sudo names truly ("Permission denied"). See pam_team(8).
+check_contains "no grant: pam_team's last line" "$out" \
+        'pam_team: refused role sudo: no approved grant for it here \(not a password problem\)'
+check_contains "no grant: sudo's line for PAM_PERM_DENIED" "$out" 'PAM account management error: Permission denied'
 
 step "a role=ssh grant does not open sudo"
 grant_for "$user" ssh --for 1h || fixture_fail "teamctl grant add (ssh) failed"
@@ -93,6 +100,10 @@ out=$(run_sudo_as "$user"); rc=$?
 fixture_log "$out"
 [ "$rc" -ne 0 ] || fixture_fail "teamd stopped: sudo succeeded"
 check_contains "teamd stopped: says teamd is unreachable" "$out" 'cannot reach teamd'
+check_contains "teamd stopped: pam_team's last line" "$out" \
+        'pam_team: refused role sudo: teamd could not be asked \(not a password problem\)'
+check_contains "teamd stopped: sudo's line for PAM_AUTHINFO_UNAVAIL" "$out" \
+        'PAM account management error: Authentication service cannot retrieve authentication info'
 
 step "teamd started again: the stored grant still opens sudo"
 start_teamd || fixture_fail "teamd did not start again over its old sockets and state"

@@ -64,6 +64,12 @@ static void check_response_roundtrip(enum team_op op, const struct team_response
                     !same_str(a->grants[i].reason, b.grants[i].reason) || a->grants[i].nbf != b.grants[i].nbf ||
                     a->grants[i].exp != b.grants[i].exp)
                         abort();
+        if (a->ok && a->n_requests != b.n_requests)
+                abort();
+        for (i = 0; a->ok && i < a->n_requests; i++)
+                if (!same_str(a->requests[i].id, b.requests[i].id) ||
+                    !same_str(a->requests[i].role, b.requests[i].role) || a->requests[i].expires != b.requests[i].expires)
+                        abort();
         team_response_clear(&b);
         free(text);
 }

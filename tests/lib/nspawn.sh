@@ -9,6 +9,18 @@
 #   nspawn_base_root                # prints the Debian root ($TEAM_NSPAWN_ROOT,
 #                                   # default /var/tmp/pam_team-nspawn-root);
 #                                   # TEAM_NSPAWN_BOOTSTRAP=1 makes it
+#   nspawn_make_root ROOT MAKER     # makes ROOT once with "MAKER DIR", safe
+#                                   # against a second test doing the same
+#   nspawn_forget_units ROOT GLOB   # removes enablement links of units matching
+#                                   # GLOB left in the cached ROOT by earlier runs
+#   nspawn_hold ROOT                # holds ROOT.lock until the test exits: a
+#                                   # test that boots ROOT (and rewrites its
+#                                   # /etc/team) never shares it with another
+#                                   # one, from this build tree or any other
+#
+# The roots are a cache kept between runs (debootstrap needs the network
+# and minutes): tools/test-all.sh removes the ones it made; by hand,
+# rm -rf /var/tmp/pam_team-nspawn-root /var/tmp/team-server-nspawn-root.
 #   nspawn_boot ROOT                # boots it until systemd says running;
 #                                   # stops it at exit
 #   ct COMMAND...                   # runs COMMAND inside the container
@@ -37,15 +49,62 @@ nspawn_require() {
 
 nspawn_base_root() {
         local root=${TEAM_NSPAWN_ROOT:-/var/tmp/pam_team-nspawn-root}
-        if [ ! -x "$root/lib/systemd/systemd" ]; then
-                [ "${TEAM_NSPAWN_BOOTSTRAP:-0}" = 1 ] ||
-                        skip "no container root at $root (TEAM_NSPAWN_BOOTSTRAP=1 teamd/test_systemd.sh makes one)"
-                command -v debootstrap >/dev/null 2>&1 || skip "debootstrap is missing"
-                debootstrap --variant=minbase \
-                        --include=systemd,systemd-sysv,dbus,libpam-systemd,libcurl4,libsqlite3-0,libjson-c5,libinih1,libssl3 \
-                        bookworm "$root" http://deb.debian.org/debian >/dev/null 2>&1 || skip "debootstrap failed"
-        fi
+        [ -x "$root/lib/systemd/systemd" ] || nspawn_make_root "$root" nspawn_debootstrap
         printf '%s\n' "$root"
+}
+
+# nspawn_debootstrap DIR: a minimal Debian with what teamd and systemd need.
+nspawn_debootstrap() {
+        [ "${TEAM_NSPAWN_BOOTSTRAP:-0}" = 1 ] ||
+                skip "no container root at ${TEAM_NSPAWN_ROOT:-/var/tmp/pam_team-nspawn-root} (TEAM_NSPAWN_BOOTSTRAP=1 teamd/test_systemd.sh makes one)"
+        command -v debootstrap >/dev/null 2>&1 || skip "debootstrap is missing"
+        debootstrap --variant=minbase \
+                --include=systemd,systemd-sysv,dbus,libpam-systemd,libcurl4,libsqlite3-0,libjson-c5,libinih1,libssl3 \
+                bookworm "$1" http://deb.debian.org/debian >/dev/null 2>&1 || skip "debootstrap failed"
+}
+
+# nspawn_make_root ROOT MAKER [ARG...]: runs "MAKER DIR ARG..." to fill a
+# fresh directory beside ROOT and renames it to ROOT, holding ROOT.lock so
+# that two tests starting at once never fill the same directory: the second
+# waits and then finds ROOT made. A half-made directory never has ROOT's
+# name, so a killed run leaves nothing that looks usable.
+nspawn_make_root() {
+        local root=$1 maker=$2 tmp rc=0
+        shift 2
+        command -v flock >/dev/null 2>&1 || fail "flock is missing (util-linux)"
+        mkdir -p "${root%/*}" || fail "cannot create ${root%/*}"
+        (
+                flock -w 1800 9 || fail "another test holds $root.lock for more than 30 minutes"
+                [ -x "$root/lib/systemd/systemd" ] && exit 0
+                rm -rf "$root".tmp.* 2>/dev/null
+                tmp=$(mktemp -d "$root.tmp.XXXXXX") || fail "mktemp beside $root"
+                chmod 0755 "$tmp"
+                ( "$maker" "$tmp" "$@" ) || { rc=$?; rm -rf "$tmp"; exit "$rc"; }
+                rm -rf "$root" && mv -T "$tmp" "$root" || { rm -rf "$tmp"; fail "cannot rename $tmp to $root"; }
+        ) 9>"$root.lock" || exit $?
+}
+
+# nspawn_hold ROOT: waits (30 min at most) for, then keeps, an exclusive
+# lock on ROOT.lock; the open fd stays with this shell until it exits.
+# Call it after nspawn_make_root/nspawn_base_root (they take the same lock
+# briefly in a subshell).
+nspawn_hold() {
+        local fd
+        command -v flock >/dev/null 2>&1 || fail "flock is missing (util-linux)"
+        exec {fd}>"$1.lock" || fail "cannot open $1.lock"
+        flock -w 1800 "$fd" || fail "another test has held $1 for 30 minutes"
+}
+
+# nspawn_forget_units ROOT GLOB: the root is a cache that runs of other
+# builds (other branches' units) have booted; a unit they enabled would
+# start at boot here too (e.g. teamd before the test installed its keys).
+nspawn_forget_units() {
+        local link
+        # shellcheck disable=SC2231 # GLOB is a pattern
+        for link in "$1"/etc/systemd/system/*.wants/$2; do
+                [ -L "$link" ] && rm -f "$link"
+        done
+        return 0
 }
 
 NSPAWN_PID=

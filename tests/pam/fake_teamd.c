@@ -11,7 +11,14 @@
  *   garbage    a well-framed payload that is not JSON
  *   huge       a header announcing 10 MB, then bytes until the peer leaves
  *   close      closes at once
- *   slowloris  a well-formed allow, one byte every 200 ms */
+ *   slowloris  a well-formed allow, one byte every 200 ms
+ *   prompt     the prompt flow that never ends: check denies, request is
+ *              filed (pending), request_wait is held unanswered (the
+ *              oldest held connection is closed when MAX_HELD are held),
+ *              request_cancel says ok
+ *   prompt-busy  the same, but request_wait answers "timeout" at once, so
+ *              that the module spends its time between waits (connecting,
+ *              decoding, telling the person), not inside one */
 #include "config.h"
 
 #include <errno.h>
@@ -62,6 +69,23 @@ static int build_answer(const char *mode, const struct team_request *req, uint8_
         } else if (strcmp(mode, "deny") == 0) {
                 resp.decision = TEAM_DECISION_DENY;
                 resp.reason = (char *)"no grant for sudo on testhost; ask for one: teamctl request sudo";
+        } else if (strncmp(mode, "prompt", 6) == 0 && req->op == TEAM_OP_CHECK) {
+                resp.decision = TEAM_DECISION_DENY;
+                resp.reason = (char *)"no grant for sudo on testhost";
+        } else if (strncmp(mode, "prompt", 6) == 0 && req->op == TEAM_OP_REQUEST) {
+                resp.request_id = (char *)"r_00000000000000aa";
+                resp.request_status = (char *)"pending";
+                resp.approvers = (char *)"nobody";
+                resp.request_expires = (int64_t)time(NULL) + 600;
+        } else if (strncmp(mode, "prompt", 6) == 0 && req->op == TEAM_OP_REQUEST_CANCEL) {
+                resp.request_id = req->request_id;
+                resp.request_status = (char *)"cancelled";
+                fprintf(stderr, "fake_teamd: cancel %s\n", req->request_id);
+        } else if (strncmp(mode, "prompt", 6) == 0 && req->op == TEAM_OP_REQUEST_WAIT) {
+                resp.request_id = req->request_id;
+                resp.request_status = (char *)"timeout";
+        } else if (strncmp(mode, "prompt", 6) == 0) {
+                /* request_cancel and anything else: ok */
         } else if (strcmp(mode, "failopen") == 0) {
                 resp.decision = TEAM_DECISION_ALLOW;
                 resp.fail_open = true;
@@ -129,6 +153,18 @@ static bool serve(int fd, const char *mode)
 
         if (strcmp(mode, "hang") == 0)
                 return true;
+        if (strncmp(mode, "prompt", 6) == 0) {
+                int r = read_request(fd, &req);
+                bool hold = r == 0 && req.op == TEAM_OP_REQUEST_WAIT && strcmp(mode, "prompt") == 0;
+                uint8_t *frame = NULL;
+                size_t flen = 0;
+
+                if (r == 0 && !hold && build_answer(mode, &req, &frame, &flen) == 0)
+                        send_slowly(fd, frame, flen, 0);
+                free(frame);
+                team_request_clear(&req);
+                return hold;
+        }
         if (strcmp(mode, "close") == 0)
                 return false;
         if (strcmp(mode, "garbage") == 0 || strcmp(mode, "huge") == 0) {
@@ -183,7 +219,7 @@ static int listen_on(const char *path, const char *uid_text)
 
 int main(int argc, char **argv)
 {
-        int n_held = 0, lfd;
+        int held[MAX_HELD], n_held = 0, lfd;
         const char *mode;
 
         if (argc < 3 || argc > 4) {
@@ -205,10 +241,18 @@ int main(int argc, char **argv)
                                 continue;
                         return 1;
                 }
-                /* hang: the fd stays open (and unanswered) until exit */
-                if (serve(fd, mode) && n_held < MAX_HELD)
-                        n_held++;
-                else
+                /* hang, prompt: the fd stays open (and unanswered) until exit
+                 * or, for prompt, until MAX_HELD newer ones are held */
+                if (!serve(fd, mode)) {
                         close(fd);
+                } else if (n_held < MAX_HELD) {
+                        held[n_held++] = fd;
+                } else if (strcmp(mode, "prompt") == 0) {
+                        close(held[0]);
+                        memmove(held, held + 1, sizeof(held) - sizeof(held[0]));
+                        held[MAX_HELD - 1] = fd;
+                } else {
+                        close(fd);
+                }
         }
 }

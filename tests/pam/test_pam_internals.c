@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -76,6 +77,32 @@ static void test_sanitize_cap(void **state)
         assert_string_equal(small, "0123...");
         conv_sanitize("0123456", small, sizeof(small));
         assert_string_equal(small, "0123456");
+}
+
+/* A cut just before a character that does not fit looks only at bytes it
+ * wrote: the buffer is filled with UTF-8 continuation bytes first, so a
+ * look at an unwritten byte would move the cut back (and valgrind, which
+ * runs this test, reports the uninitialised read). */
+static void test_sanitize_cut_before_wide_char(void **state)
+{
+        static const char *const wide[] = { "\xc3\xa9", "\xe2\x9c\x93", "\xf0\x9f\x98\x80" };
+        char in[64], small[8], tiny[3];
+
+        for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
+                /* "abcd" fills small up to the room "..." needs; the character after
+                 * it cannot fit */
+                snprintf(in, sizeof(in), "abcd%sef", wide[i]);
+                memset(small, 0x80, sizeof(small));
+                conv_sanitize(in, small, sizeof(small));
+                assert_string_equal(small, "abcd...");
+        }
+        memset(small, 0x80, sizeof(small));
+        conv_sanitize("ab\xf0\x9f\x98\x80xyz", small, sizeof(small));
+        assert_string_equal(small, "ab...");
+        /* no room for "...": the characters that fit, never past the end */
+        memset(tiny, 0x80, sizeof(tiny));
+        conv_sanitize("abcdef", tiny, sizeof(tiny));
+        assert_string_equal(tiny, "ab");
 }
 
 /* Splits line on spaces into argv (pointing into static storage, as the
@@ -164,6 +191,7 @@ int main(void)
                 cmocka_unit_test(test_sanitize_controls),
                 cmocka_unit_test(test_sanitize_broken_utf8),
                 cmocka_unit_test(test_sanitize_cap),
+                cmocka_unit_test(test_sanitize_cut_before_wide_char),
                 cmocka_unit_test(test_args_defaults),
                 cmocka_unit_test(test_args_all),
                 cmocka_unit_test(test_args_bad),

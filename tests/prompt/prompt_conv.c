@@ -7,7 +7,9 @@
  * order ("!fail" makes the conversation fail, as sudo -n's does); every
  * message is printed on stdout at once ("info: ..." / "error: ...") so a
  * test can follow the dialogue, then the result name. Exit 0 on
- * PAM_SUCCESS, 1 on a refusal, 2 on usage or setup errors.
+ * PAM_SUCCESS, 1 on a refusal, 2 on usage or setup errors, 4 when the
+ * module left the signal mask other than it found it (it blocks signals
+ * while it waits and must restore the mask before it returns).
  *
  * Lets the prompt flow run in-process under valgrind, which the setuid
  * sudo of test_prompt.sh does not allow. */
@@ -28,6 +30,14 @@ static void on_sigint(int sig)
 {
         (void)sig;
         got_sigint = 1;
+}
+
+static int same_mask(const sigset_t *a, const sigset_t *b)
+{
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sigismember(a, sig) != sigismember(b, sig))
+                        return 0;
+        return 1;
 }
 
 static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
@@ -71,6 +81,7 @@ int main(int argc, char **argv)
         struct pam_conv pc = { .conv = conv, .appdata_ptr = &a };
         struct sigaction sa;
         pam_handle_t *pamh = NULL;
+        sigset_t before, after;
         int rc;
 
         if (argc < 4) {
@@ -93,8 +104,14 @@ int main(int argc, char **argv)
                 if (*tty)
                         pam_set_item(pamh, PAM_TTY, tty);
         }
+        sigprocmask(SIG_SETMASK, NULL, &before);
         rc = pam_acct_mgmt(pamh, PAM_SILENT);
+        sigprocmask(SIG_SETMASK, NULL, &after);
         printf("result: %s%s\n", pam_strerror(pamh, rc), got_sigint ? " (after SIGINT)" : "");
         pam_end(pamh, rc);
+        if (!same_mask(&before, &after)) {
+                printf("prompt_conv: the module changed the signal mask\n");
+                return 4;
+        }
         return rc == PAM_SUCCESS ? 0 : 1;
 }

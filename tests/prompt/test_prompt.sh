@@ -127,17 +127,21 @@ exit nonzero
 within 12
 absent RAN-COMMAND" "$SUDO" echo RAN-COMMAND || fixture_fail "timeout path"
 
-step "prompt: Ctrl-C while waiting -> refused at once"
+step "prompt: Ctrl-C while waiting -> refused at once, the request cancelled through teamd"
 set_account_args "role=sudo socket=$TEAM_SOCK prompt wait=120"
 drive "expect Reason for sudo
 send testing ctrl-c
+expect request (?P<id>r_[0-9a-f]{16}) filed
 expect waiting up to 2:00
 sleep 1
 intr
+expect stopped waiting; request r_[0-9a-f]{16} cancelled
 expect interrupted
 exit nonzero
-within 10
-absent RAN-COMMAND" "$SUDO" echo RAN-COMMAND || fixture_fail "Ctrl-C while waiting"
+within 16
+absent RAN-COMMAND
+absent stays open
+run ! $decide approve \"\$M_id\" >/dev/null 2>&1" "$SUDO" echo RAN-COMMAND || fixture_fail "Ctrl-C while waiting"
 
 step "prompt: Ctrl-C at the question -> refused, nothing filed"
 drive "expect Reason for sudo
@@ -218,6 +222,27 @@ fixture_log "$out"
 [ "$rc" -eq 1 ] || fixture_fail "refused relay: status $rc"
 check_contains "refusal reason" "$out" 'refused the request'
 
+step "teamctl cancel through teamd (no --server): only the user it was filed for"
+out=$(env -u TEAM_SERVER runuser -u "$user" -- "$TEAMCTL_BIN" --config "$TEAM_CONF" request sudo --for 15m \
+        --reason "cancel test" </dev/null 2>&1) || fixture_fail "relay request for the cancel test: $out"
+id=$(printf '%s' "$out" | grep -oE 'r_[0-9a-f]{16}' | head -n 1)
+[ -n "$id" ] || fixture_fail "no request id: $out"
+out=$(runuser -u "$user" -- "$TEAMCTL_BIN" --config "$TEAM_CONF" status </dev/null 2>&1)
+check_contains "teamctl status lists the open request" "$out" "^$id +sudo +"
+other=teamother$$
+fixture_add_user "$other"
+out=$(env -u TEAM_SERVER runuser -u "$other" -- "$TEAMCTL_BIN" --config "$TEAM_CONF" cancel "$id" </dev/null 2>&1); rc=$?
+fixture_log "$out"
+[ "$rc" -ne 0 ] || fixture_fail "another user cancelled $id through teamd"
+check_contains "another user's cancel" "$out" "teamd did not file request $id for $other"
+out=$(env -u TEAM_SERVER runuser -u "$user" -- "$TEAMCTL_BIN" --config "$TEAM_CONF" cancel "$id" </dev/null 2>&1); rc=$?
+fixture_log "$out"
+[ "$rc" -eq 0 ] || fixture_fail "teamctl cancel through teamd: status $rc: $out"
+check_contains "cancel through teamd" "$out" "cancelled $id through teamd"
+"$decide" approve "$id" >/dev/null 2>&1 && fixture_fail "a request cancelled through teamd could still be approved"
+out=$(runuser -u "$user" -- "$TEAMCTL_BIN" --config "$TEAM_CONF" status </dev/null 2>&1)
+printf '%s' "$out" | grep -q "$id" && fixture_fail "teamctl status still lists the cancelled request: $out"
+
 step "a user files at most 10 requests a minute through teamd"
 flood=teamflood$$
 fixture_add_user "$flood"
@@ -265,7 +290,7 @@ if [ "$with_sudo" = 1 ] && command -v valgrind >/dev/null 2>&1 && [ -x "$conv_bi
         "$decide" approve "$id" >/dev/null || fixture_fail "approve $id"
         wait "$conv_pid"; rc=$?
         cat "$TEAM_TMP/conv.1" >&2
-        [ "$rc" -eq 0 ] || fixture_fail "prompt_conv approve: status $rc (3: valgrind error)"
+        [ "$rc" -eq 0 ] || fixture_fail "prompt_conv approve: status $rc (3: valgrind error, 4: signal mask left changed)"
 
         step "valgrind: SIGINT while waiting ends the wait at once"
         "${vg[@]}" "$conv_bin" teamtest-conv "teamval2$$" "$confdir" "valgrind ctrl-c" >"$TEAM_TMP/conv.2" 2>&1 &
@@ -277,14 +302,14 @@ if [ "$with_sudo" = 1 ] && command -v valgrind >/dev/null 2>&1 && [ -x "$conv_bi
         wait "$conv_pid"; rc=$?
         took=$(($(story_now_ms) - t0))
         cat "$TEAM_TMP/conv.2" >&2
-        [ "$rc" -eq 1 ] || fixture_fail "prompt_conv SIGINT: status $rc (3: valgrind error)"
+        [ "$rc" -eq 1 ] || fixture_fail "prompt_conv SIGINT: status $rc (3: valgrind error, 4: signal mask left changed)"
         grep -q 'interrupted' "$TEAM_TMP/conv.2" || fixture_fail "prompt_conv SIGINT: no 'interrupted' message"
         [ "$took" -lt 5000 ] || fixture_fail "prompt_conv SIGINT: the wait went on for $took ms"
 
         step "valgrind: a conversation that cannot ask (sudo -n) refuses"
         out=$("${vg[@]}" "$conv_bin" teamtest-conv "teamval3$$" "$confdir" '!fail' 2>&1); rc=$?
         fixture_log "$out"
-        [ "$rc" -eq 1 ] || fixture_fail "prompt_conv !fail: status $rc (3: valgrind error)"
+        [ "$rc" -eq 1 ] || fixture_fail "prompt_conv !fail: status $rc (3: valgrind error, 4: signal mask left changed)"
         case $out in *"request r_"*) fixture_fail "a request was filed without a reason" ;; esac
 
         step "no terminal (sshd's PAM_TTY=ssh, or none): never asked, even with answers ready"
@@ -292,7 +317,7 @@ if [ "$with_sudo" = 1 ] && command -v valgrind >/dev/null 2>&1 && [ -x "$conv_bi
                 out=$(PROMPT_CONV_TTY=$tty "${vg[@]}" "$conv_bin" teamtest-conv "teamval3$$" "$confdir" \
                         "should not be asked" 2>&1); rc=$?
                 fixture_log "$out"
-                [ "$rc" -eq 1 ] || fixture_fail "PAM_TTY='$tty': status $rc (3: valgrind error)"
+                [ "$rc" -eq 1 ] || fixture_fail "PAM_TTY='$tty': status $rc (3: valgrind error, 4: signal mask left changed)"
                 case $out in *question:*|*"request r_"*) fixture_fail "PAM_TTY='$tty': asked or filed" ;; esac
         done
 else

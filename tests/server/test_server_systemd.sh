@@ -19,10 +19,13 @@ CURL=${CURL_PROG:-$(command -v curl || true)}
 [ -n "$CURL" ] || skip "needs curl"
 
 root=${TEAM_SERVER_NSPAWN_ROOT:-/var/tmp/team-server-nspawn-root}
+# (while no test boots the base root: it holds the base's lock meanwhile)
+copy_base_root() { flock -w 1800 "$2.lock" cp -a --reflink=auto "$2/." "$1/"; }
 if [ ! -x "$root/lib/systemd/systemd" ]; then
         base=$(nspawn_base_root) || exit $?
-        rm -rf "$root.tmp" && cp -a "$base" "$root.tmp" && mv "$root.tmp" "$root" || fail "cannot copy $base to $root"
+        nspawn_make_root "$root" copy_base_root "$base"
 fi
+nspawn_hold "$root"
 # Libraries team-server needs that the minimal root lacks (same Debian).
 libdir=$root/usr/lib/x86_64-linux-gnu
 for lib in $(ldd "$top_builddir/server/team-server" | awk '/=> \//{print $3}'); do
@@ -39,6 +42,7 @@ install -D -m 0755 "$top_builddir/server/team-server" "$root/usr/local/sbin/team
 sed 's|^ExecStart=[^ ]*/team-server |ExecStart=/usr/local/sbin/team-server |' \
         "$top_builddir/systemd/team-server.service" >"$root/etc/systemd/system/team-server.service"
 rm -rf "$root/var/lib/team-server" "$root/etc/team"
+nspawn_forget_units "$root" 'team*'
 install -d -m 0700 "$root/etc/team/signing-keys"
 "$top_builddir/tools/team-sign-grant" keygen --private "$root/etc/team/signing-keys/k1.pem" \
         --public "$root/etc/team/k1.pub.pem" >/dev/null || fail keygen

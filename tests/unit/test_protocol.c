@@ -775,6 +775,76 @@ static void test_request_relay_ops(void **state)
         team_request_clear(&out);
 }
 
+/* request_cancel: the id only (and user on the root socket); answered
+ * like request_wait. status lists the caller's open requests. */
+static void test_request_cancel_and_open_requests(void **state)
+{
+        struct team_request cancel = { .op = TEAM_OP_REQUEST_CANCEL, .request_id = "r_6c1f0e7d2a9b3c4d" };
+        struct team_response done = { .ok = true, .request_id = "r_6c1f0e7d2a9b3c4d", .request_status = "cancelled" };
+        struct team_request_summary q[TEAM_MAX_STATUS_REQUESTS + 1];
+        struct team_response st = { .ok = true, .host_id = "web1", .n_requests = 2, .requests = q };
+        struct team_request out;
+        struct team_response rout;
+        char *text = NULL;
+
+        roundtrip_req(&cancel, &out);
+        assert_int_equal(out.op, TEAM_OP_REQUEST_CANCEL);
+        assert_string_equal(out.request_id, "r_6c1f0e7d2a9b3c4d");
+        team_request_clear(&out);
+        refuse_req("{\"v\":1,\"op\":\"request_cancel\"}");
+        refuse_req("{\"v\":1,\"op\":\"request_cancel\",\"request_id\":\"r_1\",\"timeout\":5}");
+        refuse_req("{\"v\":1,\"op\":\"request_cancel\",\"request_id\":\"r_1\",\"role\":\"sudo\"}");
+        roundtrip_resp(TEAM_OP_REQUEST_CANCEL, &done, &rout);
+        assert_string_equal(rout.request_status, "cancelled");
+        team_response_clear(&rout);
+
+        for (size_t i = 0; i <= TEAM_MAX_STATUS_REQUESTS; i++)
+                q[i] = (struct team_request_summary){ .id = "r_1", .role = "sudo", .expires = 1700000000 };
+        q[1].expires = 0;
+        roundtrip_resp(TEAM_OP_STATUS, &st, &rout);
+        assert_int_equal(rout.n_requests, 2);
+        assert_string_equal(rout.requests[0].id, "r_1");
+        assert_int_equal(rout.requests[0].expires, 1700000000);
+        assert_int_equal(rout.requests[1].expires, 0);
+        team_response_clear(&rout);
+        st.n_requests = TEAM_MAX_STATUS_REQUESTS + 1;
+        assert_int_equal(team_response_encode(TEAM_OP_STATUS, &st, &text, NULL), -EINVAL);
+        st.n_requests = 1;
+        q[0].id = "r 1";
+        assert_int_equal(team_response_encode(TEAM_OP_STATUS, &st, &text, NULL), -EINVAL);
+        assert_null(text);
+        /* the decoder checks each entry like a grant's */
+        refuse_resp(TEAM_OP_STATUS, "{\"v\":1,\"ok\":true,\"host_id\":\"h\",\"api_state\":\"reachable\","
+                                    "\"grants\":[],\"requests\":[{\"id\":\"r_1\"}]}");
+        team_response_clear(&rout);
+}
+
+/* status: the caller's grants, open requests and open sessions in one
+ * answer, each its own list. */
+static void test_status_all_lists(void **state)
+{
+        struct team_grant_summary g = { .id = "g_1", .role = "sudo", .nbf = 1700000000, .exp = 1700003600 };
+        struct team_request_summary q = { .id = "r_1", .role = "db", .expires = 1700000900 };
+        struct team_session_summary ss = { .id = "s1", .user = "alice", .role = "sudo", .grant_id = "g_1",
+                                           .opened = 1700000100, .exp = 1700003600 };
+        struct team_response st = { .ok = true, .host_id = "web1", .n_grants = 1, .grants = &g, .n_requests = 1,
+                                    .requests = &q, .n_sessions = 1, .sessions = &ss };
+        struct team_response out;
+
+        (void)state;
+        roundtrip_resp(TEAM_OP_STATUS, &st, &out);
+        assert_int_equal(out.n_grants, 1);
+        assert_string_equal(out.grants[0].id, "g_1");
+        assert_int_equal(out.n_requests, 1);
+        assert_string_equal(out.requests[0].role, "db");
+        assert_int_equal(out.n_sessions, 1);
+        assert_string_equal(out.sessions[0].grant_id, "g_1");
+        team_response_clear(&out);
+        /* sessions_total belongs to the sessions op only */
+        refuse_resp(TEAM_OP_STATUS, "{\"v\":1,\"ok\":true,\"host_id\":\"h\",\"api_state\":\"reachable\","
+                                    "\"grants\":[],\"sessions_total\":3}");
+}
+
 static void test_response_relay_ops(void **state)
 {
         struct team_response filed = { .ok = true, .request_id = "r_6c1f0e7d2a9b3c4d", .request_status = "pending",
@@ -840,6 +910,8 @@ int main(void)
                 cmocka_unit_test(test_frame_fd),
                 cmocka_unit_test(test_request_relay_ops),
                 cmocka_unit_test(test_response_relay_ops),
+                cmocka_unit_test(test_request_cancel_and_open_requests),
+                cmocka_unit_test(test_status_all_lists),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
