@@ -149,6 +149,15 @@ report() {
                 echo bench_approval >>"$failed"
         fi
         echo
+        echo "## Ending sessions (real sudo; exp or revocation -> processes gone, beside SIGHUP sent directly)"
+        echo
+        local end_args=(--header)
+        [ "$quick" = 0 ] || end_args+=(--quick)
+        if ! "$top/bench/bench_session_end.sh" "${end_args[@]}"; then
+                echo "| bench_session_end | failed, see stderr | | | |"
+                echo bench_session_end >>"$failed"
+        fi
+        echo
         echo "## Audit shipping (outbox -> local CloudTrail Lake emulator)"
         echo
         local ship_args=()

@@ -56,6 +56,12 @@ static const struct event_info events[TEAM_EVENT__MAX] = {
                 SD_ID128_MAKE(76,11,2d,6a,eb,6e,41,c8,b9,1f,90,ce,bf,c4,77,26), LOG_NOTICE, false },
         [TEAM_EVENT_API_REFUSED] = { "ApiRefused",
                 SD_ID128_MAKE(30,2a,6b,46,26,83,4f,6e,b4,e4,84,01,f8,5e,91,f3), LOG_ALERT, true },
+        [TEAM_EVENT_SESSION_WARNED] = { "SessionWarned",
+                SD_ID128_MAKE(48,bf,6a,e4,ca,6f,4f,47,82,8e,2b,92,e4,26,fb,47), LOG_NOTICE, false },
+        [TEAM_EVENT_SESSION_EXTENDED] = { "SessionExtended",
+                SD_ID128_MAKE(98,b8,19,bc,45,16,4f,f3,9d,ac,4f,bc,a5,9c,41,a5), LOG_INFO, false },
+        [TEAM_EVENT_SESSION_END_FAILED] = { "SessionEndFailed",
+                SD_ID128_MAKE(88,14,2d,17,d9,58,49,0d,8b,b7,bc,3c,d8,5d,cb,2d), LOG_ALERT, true },
 };
 
 static const struct event_info *event_info(enum team_event_type t)

@@ -37,6 +37,10 @@ enum team_event_type {
         TEAM_EVENT_AUDIT_DEAD_LETTER,
         TEAM_EVENT_BREAK_GLASS_SET_CREATED,
         TEAM_EVENT_API_REFUSED,
+        /* ending sessions */
+        TEAM_EVENT_SESSION_WARNED,
+        TEAM_EVENT_SESSION_EXTENDED,
+        TEAM_EVENT_SESSION_END_FAILED,
         TEAM_EVENT__MAX
 };
 

@@ -22,6 +22,7 @@
 #define REQ(f) offsetof(struct team_request, f)
 #define RSP(f) offsetof(struct team_response, f)
 #define GRT(f) offsetof(struct team_grant_summary, f)
+#define SES(f) offsetof(struct team_session_summary, f)
 
 static const struct field request_fields[] = {
         { "user", FT_STR, TEAM_MAX_USER, 0, REQ(user), OPS_PAM | OPS_REQUEST, OPS_PAM },
@@ -31,7 +32,8 @@ static const struct field request_fields[] = {
         { "tty", FT_STR, TEAM_MAX_TTY, FL_EMPTY_OK, REQ(tty), OPS_PAM | OP(TEAM_OP_REQUEST), 0 },
         { "rhost", FT_STR, TEAM_MAX_RHOST, FL_EMPTY_OK, REQ(rhost), OPS_PAM | OP(TEAM_OP_REQUEST), 0 },
         { "failmode_safe", FT_BOOL, 0, 0, REQ(failmode_safe), OPS_DECIDE, 0 },
-        { "session_id", FT_STR, TEAM_MAX_ID, 0, REQ(session_id), OP(TEAM_OP_SESSION_CLOSE), OP(TEAM_OP_SESSION_CLOSE) },
+        { "session_id", FT_STR, TEAM_MAX_ID, 0, REQ(session_id), OP(TEAM_OP_SESSION_CLOSE) | OP(TEAM_OP_SESSION_END),
+          OP(TEAM_OP_SESSION_CLOSE) | OP(TEAM_OP_SESSION_END) },
         { "jws", FT_STR, TEAM_MAX_JWS, 0, REQ(jws), OP(TEAM_OP_GRANT_ADD), OP(TEAM_OP_GRANT_ADD) },
         { "duration", FT_SECONDS, TEAM_MAX_DURATION, 0, REQ(duration), OP(TEAM_OP_REQUEST), OP(TEAM_OP_REQUEST) },
         { "reason", FT_STR, TEAM_MAX_REASON, 0, REQ(reason), OP(TEAM_OP_REQUEST), 0 },
@@ -67,6 +69,8 @@ static const struct field response_fields[] = {
         { "audit_evicted", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(audit_evicted), OP(TEAM_OP_STATUS), 0 },
         { "audit_dead", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(audit_dead), OP(TEAM_OP_STATUS), 0 },
         { "audit_last_delivery", FT_TIME, 0, 0, RSP(audit_last_delivery), OP(TEAM_OP_STATUS), 0 },
+        { "sessions", FT_LIST, 0, 0, RSP(sessions), OP(TEAM_OP_STATUS) | OP(TEAM_OP_SESSIONS), OP(TEAM_OP_SESSIONS) },
+        { "sessions_total", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(sessions_total), OP(TEAM_OP_SESSIONS), 0 },
 };
 
 static const struct field grant_fields[] = {
@@ -86,12 +90,24 @@ static const struct field request_summary_fields[] = {
         { "expires", FT_TIME, 0, 0, RQS(expires), OPS_ALL, 0 },
 };
 
+static const struct field session_fields[] = {
+        { "id", FT_STR, TEAM_MAX_ID, FL_TOKEN, SES(id), OPS_ALL, OPS_ALL },
+        { "user", FT_STR, TEAM_MAX_USER, 0, SES(user), OPS_ALL, OPS_ALL },
+        { "role", FT_STR, TEAM_MAX_ROLE, FL_TOKEN, SES(role), OPS_ALL, OPS_ALL },
+        { "grant_id", FT_STR, TEAM_MAX_ID, 0, SES(grant_id), OPS_ALL, 0 },
+        { "tty", FT_STR, TEAM_MAX_TTY, FL_EMPTY_OK, SES(tty), OPS_ALL, 0 },
+        { "hold", FT_STR, TEAM_MAX_ROLE, FL_TOKEN, SES(hold), OPS_ALL, 0 },
+        { "opened", FT_TIME, 0, 0, SES(opened), OPS_ALL, OPS_ALL },
+        { "exp", FT_TIME, 0, 0, SES(exp), OPS_ALL, 0 },
+};
+
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct field_table proto_request_table = { request_fields, N_ELEMENTS(request_fields) };
 const struct field_table proto_response_table = { response_fields, N_ELEMENTS(response_fields) };
 const struct field_table proto_grant_table = { grant_fields, N_ELEMENTS(grant_fields) };
 const struct field_table proto_request_summary_table = { request_summary_fields, N_ELEMENTS(request_summary_fields) };
+static const struct field_table proto_session_table = { session_fields, N_ELEMENTS(session_fields) };
 
 static const struct list_field list_fields[] = {
         { "grants", RSP(n_grants), sizeof(struct team_grant_summary), TEAM_MAX_STATUS_GRANTS, &proto_grant_table,
@@ -99,6 +115,8 @@ static const struct list_field list_fields[] = {
         { "requests", RSP(n_requests), sizeof(struct team_request_summary), TEAM_MAX_STATUS_REQUESTS,
           &proto_request_summary_table, "requests is not an array", "too many requests",
           "request is not an object" },
+        { "sessions", RSP(n_sessions), sizeof(struct team_session_summary), TEAM_MAX_LIST_SESSIONS,
+          &proto_session_table, "sessions is not an array", "too many sessions", "session is not an object" },
 };
 
 const struct list_field *proto_list_field(const char *name)
@@ -120,6 +138,8 @@ static const char *const op_names[TEAM_OP__MAX] = {
         [TEAM_OP_REQUEST] = "request",
         [TEAM_OP_REQUEST_WAIT] = "request_wait",
         [TEAM_OP_REQUEST_CANCEL] = "request_cancel",
+        [TEAM_OP_SESSIONS] = "sessions",
+        [TEAM_OP_SESSION_END] = "session_end",
 };
 
 static const char *const decision_names[] = {
@@ -448,6 +468,16 @@ void team_response_clear(struct team_response *resp)
                 free(resp->requests[i].role);
         }
         free(resp->requests);
+        for (i = 0; resp->sessions && i < resp->n_sessions; i++) {
+                struct team_session_summary *x = &resp->sessions[i];
+                free(x->id);
+                free(x->user);
+                free(x->role);
+                free(x->grant_id);
+                free(x->tty);
+                free(x->hold);
+        }
+        free(resp->sessions);
         free(resp->request_id);
         free(resp->request_status);
         free(resp->approvers);

@@ -27,6 +27,7 @@
 #define TEAM_MAX_JWS 16384
 #define TEAM_MAX_STATUS_GRANTS 64
 #define TEAM_MAX_STATUS_REQUESTS 64
+#define TEAM_MAX_LIST_SESSIONS 64   /* sessions in one answer; sessions_total counts all */
 #define TEAM_MAX_TICKET 128
 #define TEAM_MAX_REQUEST_STATUS 32
 #define TEAM_MAX_APPROVERS 1024   /* "bob, carol, ..." for display */
@@ -45,11 +46,13 @@ enum team_op {
         TEAM_OP_REQUEST,           /* file a request with the central API (either socket) */
         TEAM_OP_REQUEST_WAIT,      /* wait for a request teamd filed (either socket) */
         TEAM_OP_REQUEST_CANCEL,    /* withdraw a request teamd filed, by its user (either socket) */
+        TEAM_OP_SESSIONS,          /* teamctl sessions: the open elevated sessions (root socket only) */
+        TEAM_OP_SESSION_END,       /* teamctl session end ID (root socket only) */
         TEAM_OP__MAX
 };
 
 /* Wire names: "check", "session_open", "session_close", "grant_add", "status",
- * "request", "request_wait". */
+ * "request", "request_wait", "request_cancel", "sessions", "session_end". */
 const char *team_op_to_string(enum team_op op);
 int team_op_from_string(const char *s, enum team_op *out);
 
@@ -62,7 +65,7 @@ struct team_request {
         char *tty;        /* optional (NULL) */
         char *rhost;      /* optional (NULL) */
         bool failmode_safe; /* check: the PAM line says failmode=safe */
-        /* session_close: the id teamd returned from session_open */
+        /* session_close, session_end: the id teamd returned from session_open */
         char *session_id;
         /* grant_add: the compact JWS */
         char *jws;
@@ -111,6 +114,18 @@ struct team_request_summary {
         int64_t expires;         /* end of its pending time */
 };
 
+/* An open elevated session (sessions; status: the caller's own). */
+struct team_session_summary {
+        char *id;
+        char *user;
+        char *role;
+        char *grant_id;  /* NULL: opened under fail-open */
+        char *tty;       /* NULL: none */
+        char *hold;      /* how teamd holds it: scope, logind, cgroup, tree, none */
+        int64_t opened;
+        int64_t exp;     /* the end of its grant; 0: none */
+};
+
 struct team_response {
         bool ok;                 /* false: "error" says why */
         char *error;
@@ -143,6 +158,10 @@ struct team_response {
         int64_t audit_evicted;      /* evicted by the full policy, ever */
         int64_t audit_dead;         /* dead-lettered by a sink, ever */
         int64_t audit_last_delivery; /* last successful delivery, UTC epoch seconds; 0 never */
+        /* sessions; status (the caller's own, optional) */
+        size_t n_sessions;
+        struct team_session_summary *sessions;
+        int64_t sessions_total;     /* sessions: how many are open in all */
 };
 
 /* Payload codec. Encoders return 0 and a malloc'd NUL-terminated JSON text

@@ -61,6 +61,10 @@ static const struct config_key teamd_keys[] = {
         { "teamd", "exempt_users", CONFIG_NAME_LIST, K(exempt_users), 1, EXEMPT_MAX },
         { "teamd", "exempt_groups", CONFIG_NAME_LIST, K(exempt_groups), 1, EXEMPT_MAX },
         { "teamd", "breakglass_spool", CONFIG_PATH, K(breakglass_spool), 2, PATH_MAX - 1 },
+        { "sessions", "on_expiry", CONFIG_NAME, K(on_expiry), 1, 16 },
+        { "sessions", "warn_before", CONFIG_LIST, K(warn_before), 1, TEAMD_WARN_BEFORE_MAX },
+        { "sessions", "grace", CONFIG_DURATION, K(session_grace), 0, 300 },
+        { "sessions", "hold", CONFIG_NAME, K(session_hold), 1, 16 },
 };
 #define N_KEYS (sizeof(teamd_keys) / sizeof(teamd_keys[0]))
 
@@ -78,6 +82,10 @@ static int set_defaults(struct teamd_config *cfg)
         cfg->ship_timeout = 10;
         cfg->outbox_max_events = OUTBOX_MAX_EVENTS_DEFAULT;
         cfg->outbox_max_bytes = OUTBOX_MAX_BYTES_DEFAULT;
+        cfg->session_grace = 5;
+        cfg->warn_before_secs[0] = 300;
+        cfg->warn_before_secs[1] = 60;
+        cfg->n_warn_before = 2;
         if (!cfg->state_dir || !cfg->socket || !cfg->user_socket || !cfg->trusted_keys || !cfg->breakglass_spool)
                 return -ENOMEM;
         return 0;
@@ -107,12 +115,59 @@ static int fill_host_id(struct teamd_config *cfg, const char *source, char *err,
         return cfg->host_id ? 0 : -ENOMEM;
 }
 
+static bool is_one_of(const char *v, const char *const *allowed)
+{
+        for (; *allowed; allowed++)
+                if (strcmp(v, *allowed) == 0)
+                        return true;
+        return false;
+}
+
+/* [sessions]: the names checked, warn_before as numbers, largest first. */
+static int derive_sessions(struct teamd_config *cfg, const char *source, char *err, size_t errlen)
+{
+        static const char *const expiry[] = { "terminate", "warn", NULL };
+        static const char *const hold[] = { "auto", "scope", "cgroup", "tree", NULL };
+        size_t n = 0;
+
+        if (cfg->on_expiry && !is_one_of(cfg->on_expiry, expiry)) {
+                snprintf(err, errlen, "%s: [sessions] on_expiry: '%s' is neither terminate nor warn", source,
+                         cfg->on_expiry);
+                return -EINVAL;
+        }
+        cfg->on_expiry_warn = cfg->on_expiry && strcmp(cfg->on_expiry, "warn") == 0;
+        if (cfg->session_hold && !is_one_of(cfg->session_hold, hold)) {
+                snprintf(err, errlen, "%s: [sessions] hold: '%s' is not auto, scope, cgroup or tree", source,
+                         cfg->session_hold);
+                return -EINVAL;
+        }
+        if (!cfg->warn_before)
+                return 0;
+        for (char **w = cfg->warn_before; *w; w++) {
+                uint64_t v;
+                if (parse_uint(*w, 1, TEAMD_WARN_BEFORE_LIMIT, &v) < 0) {
+                        snprintf(err, errlen, "%s: [sessions] warn_before: '%s' is not a number of seconds (1..%d)",
+                                 source, *w, TEAMD_WARN_BEFORE_LIMIT);
+                        return -EINVAL;
+                }
+                size_t i = n++;
+                /* insertion, largest first */
+                for (; i > 0 && cfg->warn_before_secs[i - 1] < v; i--)
+                        cfg->warn_before_secs[i] = cfg->warn_before_secs[i - 1];
+                cfg->warn_before_secs[i] = v;
+        }
+        cfg->n_warn_before = n;
+        return 0;
+}
+
 /* Whichever the source, the result is either a complete config or
  * nothing at all (cfg freed) and a message in err. */
 static int finish_load(struct teamd_config *cfg, int r, const char *source, char *err, size_t errlen)
 {
         if (r == 0)
                 r = fill_host_id(cfg, source, err, errlen);
+        if (r == 0)
+                r = derive_sessions(cfg, source, err, errlen);
         if (r == -ENOMEM && err && errlen && err[0] == '\0')
                 snprintf(err, errlen, "%s: out of memory", source);
         if (r < 0)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "breakglass_spool.h"
@@ -13,6 +14,8 @@
 #define TEAMD_DEFAULT_TRUSTED_KEYS "/etc/team/keys"
 #define TEAMD_DEFAULT_BREAKGLASS_SPOOL TEAM_BG_DEFAULT_SPOOL
 #define TEAMD_DEFAULT_CLOCK_SKEW 60
+#define TEAMD_WARN_BEFORE_MAX 8
+#define TEAMD_WARN_BEFORE_LIMIT (7 * 24 * 3600)
 
 struct teamd_config {
         /* [teamd] */
@@ -59,6 +62,16 @@ struct teamd_config {
         /* [teamd] where pam_team and teamctl spool break-glass events for
          * teamd to ship (teamd/breakglass_ship.c). */
         char *breakglass_spool;
+        /* [sessions] (teamd/session_watch.c): what happens to open elevated
+         * sessions when their grant ends */
+        char *on_expiry;                /* "terminate" (default) or "warn" */
+        char **warn_before;             /* seconds before the end, as given */
+        uint64_t session_grace;         /* "grace": SIGTERM -> SIGKILL, seconds */
+        char *session_hold;             /* "hold": auto (default), scope, cgroup, tree */
+        /* derived from the above by the loader */
+        bool on_expiry_warn;
+        uint64_t warn_before_secs[TEAMD_WARN_BEFORE_MAX]; /* descending */
+        size_t n_warn_before;
 };
 
 /* Defaults, then the file if it exists (missing file = defaults only when

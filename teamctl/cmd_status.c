@@ -1,4 +1,4 @@
-/* teamctl status: the caller's grants and open requests, the host id and
+/* teamctl status: the caller's grants, open requests and open sessions, the host id and
  * the central API. */
 #include "config.h"
 
@@ -17,12 +17,14 @@ void cmd_status_help(void)
         printf("Usage: teamctl [--config FILE] [--socket PATH] status [--json]\n"
                "\n"
                "Shows your own grants on this host (teamd knows who you are from the\n"
-               "socket; nobody sees anyone else's), the requests teamd filed for you\n"
+               "socket; nobody sees anyone else's), your open elevated sessions with\n"
+               "the time left until teamd ends them, the requests teamd filed for you\n"
                "that are still open (withdraw one with teamctl cancel ID), the host id,\n"
                "and whether teamd can reach the central API (and if not, why). root\n"
-               "talks to teamd's root socket and sees every active grant on the host\n"
-               "(user, role, end, grant id) and the audit outbox; everyone else talks to\n"
-               "the user socket. --json prints teamd's answer as JSON.\n"
+               "talks to teamd's root socket and sees every active grant and open\n"
+               "elevated session on the host (user, role, end, grant id) and the audit\n"
+               "outbox; everyone else talks to the user socket. --json prints teamd's\n"
+               "answer as JSON.\n"
                "\n"
                "Exit status: 0 ok, 1 refused, 2 usage, 69 teamd unreachable, 78 configuration error.\n");
 }
@@ -170,6 +172,7 @@ int cmd_status(struct teamctl *t, int argc, char **argv)
                 print_audit(&resp, now);
                 print_grants(&resp, now);
                 print_requests(&resp, now);
+                teamctl_print_sessions(&resp, now, false);
         }
         team_response_clear(&resp);
         free(raw);

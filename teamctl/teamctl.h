@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sysexits.h>
 
 #include "teamd_config.h"
@@ -47,6 +48,13 @@ int breakglass_uses(struct teamctl *t, int argc, char **argv);
 int breakglass_acknowledge(struct teamctl *t, int argc, char **argv);
 int cmd_status(struct teamctl *t, int argc, char **argv);
 int cmd_audit(struct teamctl *t, int argc, char **argv);
+int cmd_sessions(struct teamctl *t, int argc, char **argv);
+int cmd_session(struct teamctl *t, int argc, char **argv);
+void cmd_sessions_help(void);
+void cmd_session_help(void);
+struct team_response;
+/* The open sessions of r, a table; with_user: a USER column. */
+void teamctl_print_sessions(const struct team_response *r, int64_t now, bool with_user);
 void cmd_audit_help(void);
 void cmd_grant_help(void);
 void cmd_status_help(void);

@@ -27,6 +27,8 @@ static const struct {
         [TEAM_OP_REQUEST] = { teamd_handle_request, true, false },
         [TEAM_OP_REQUEST_WAIT] = { teamd_handle_request_wait, true, false },
         [TEAM_OP_REQUEST_CANCEL] = { teamd_handle_request_cancel, true, false },
+        [TEAM_OP_SESSIONS] = { teamd_handle_sessions, false, false },
+        [TEAM_OP_SESSION_END] = { teamd_handle_session_end, false, false },
 };
 
 __attribute__((format(printf, 3, 0)))

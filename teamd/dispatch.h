@@ -39,6 +39,11 @@ int teamd_handle_grant_add(struct teamd *d, const struct teamd_peer *peer, const
                            struct team_response *resp);
 int teamd_handle_status(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
                         struct team_response *resp);
+/* session_list.c (root socket only). */
+int teamd_handle_sessions(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
+                          struct team_response *resp);
+int teamd_handle_session_end(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
+                             struct team_response *resp);
 /* relay.c: may return TEAMD_DEFERRED. */
 int teamd_handle_request(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
                          struct team_response *resp);

@@ -41,6 +41,26 @@ struct session_row {
         pid_t pid;
         int64_t opened_at;
         int64_t closed_at; /* 0: still open */
+        /* How teamd holds it (session_hold.h); NULL in rows written
+         * before sessions were held. */
+        char *hold;             /* "scope", "logind", "cgroup", "tree", "none" */
+        uint64_t leader_start;  /* the leader pid's start time (proc_tree.h) */
+        char *logind_session;
+        char *unit;             /* the scope's unit name */
+        char *cgroup;           /* the scope's or teamd's cgroup directory */
+        int64_t exp;            /* end of the grant it runs under; 0: none */
+        char *end_reason;       /* why teamd ended it; NULL: not ended by teamd */
+        int64_t warned;         /* last warning sent, seconds before exp; 0: none */
+};
+
+/* How a session is held, as the store records it. */
+struct session_hold_info {
+        const char *hold;
+        uint64_t leader_start;
+        const char *logind_session;
+        const char *unit;
+        const char *cgroup;
+        int64_t exp;
 };
 
 struct session_info {
@@ -96,6 +116,24 @@ int grant_store_session_open(struct grant_store *s, const struct session_info *i
 /* Marks the session closed and returns its row. -ENOENT when unknown,
  * -EALREADY when already closed. */
 int grant_store_session_close(struct grant_store *s, const char *id, int64_t now, struct session_row *out);
+
+/* The session's row, open or closed. -ENOENT when unknown. */
+int grant_store_session_get(struct grant_store *s, const char *id, struct session_row *out);
+/* Records how the session is held and the end of its grant. */
+int grant_store_session_set_hold(struct grant_store *s, const char *id, const struct session_hold_info *h);
+/* The open sessions (of user; NULL: of everyone), oldest first, at most max. */
+int grant_store_session_list_open(struct grant_store *s, const char *user, size_t max, struct session_row **rows,
+                                  size_t *n);
+int grant_store_session_count_open(struct grant_store *s, uint64_t *n);
+/* The session now runs under grant_id until exp (an extension). -ENOENT
+ * when it is not open. */
+int grant_store_session_move(struct grant_store *s, const char *id, const char *grant_id, int64_t exp);
+/* teamd ended the session: closed at now, for reason. -ENOENT when it is
+ * not open. */
+int grant_store_session_end(struct grant_store *s, const char *id, int64_t now, const char *reason);
+/* The warning written "before" seconds ahead of exp has been sent. */
+int grant_store_session_set_warned(struct grant_store *s, const char *id, int64_t before);
+void session_rows_free(struct session_row *rows, size_t n);
 
 void grant_row_clear(struct grant_row *r);
 void grant_rows_free(struct grant_row *rows, size_t n);

@@ -7,6 +7,11 @@
 
 /* The columns every grant SELECT returns, in row_read() order. */
 #define GRANT_COLUMNS "id, sub, role, aud, nbf, exp, iat, req, rsn, received_at"
+/* The columns every session SELECT returns, in session_read() order. */
+#define SESSION_COLUMNS                                                                                      \
+        "id, grant_id, user, role, service, tty, rhost, pid, opened_at, coalesce(closed_at, 0),"            \
+        " hold, coalesce(leader_start, 0), logind_session, unit, cgroup, coalesce(exp, 0), end_reason,"            \
+        " coalesce(warned, 0)"
 
 enum store_stmt {
         STMT_GRANT_INSERT,
@@ -25,6 +30,12 @@ enum store_stmt {
         STMT_TOMBSTONE_GET,
         STMT_TOMBSTONE_NAME,
         STMT_TOMBSTONE_FOR,
+        STMT_SESSION_SET_HOLD,
+        STMT_SESSION_LIST_OPEN,
+        STMT_SESSION_MOVE,
+        STMT_SESSION_END,
+        STMT_SESSION_SET_WARNED,
+        STMT_SESSION_COUNT_OPEN,
         STMT__MAX
 };
 

@@ -22,6 +22,7 @@
 #include "listen.h"
 #include "maintenance.h"
 #include "relay.h"
+#include "session_watch.h"
 #include "shipper.h"
 #include "sync.h"
 #include "teamd.h"
@@ -181,6 +182,8 @@ static int setup_loop(struct teamd *d, const struct teamd_listeners *l)
         if (r >= 0)
                 r = bg_ship_start(d, &d->bg_ship);
         if (r >= 0)
+                r = session_watch_start(d);
+        if (r >= 0)
                 r = audit_shipping_start(d->event, &d->cfg, d->outbox, &d->shipping);
         if (r >= 0 && d->cfg.url) {
                 d->api_state = TEAM_API_UNREACHABLE;
@@ -212,6 +215,7 @@ static void teardown(struct teamd *d, struct teamd_listeners *l)
         teamd_conn_close_all(d);
         bg_ship_free(d->bg_ship);
         relay_free(d->relay);
+        session_watch_stop(d);
         sync_free(d->sync);
         api_probe_free(d->probe);
         teamd_maintenance_stop(d);

@@ -8,6 +8,7 @@
 #include "audit.h"
 #include "check.h"
 #include "journal.h"
+#include "session_watch.h"
 
 /* A session opens only under the same decision a check would give now; it
  * is recorded with the grant it runs under. */
@@ -52,6 +53,9 @@ int teamd_handle_session_open(struct teamd *d, const struct teamd_peer *peer, co
         r = teamd_audit_end(d, r);
         if (r < 0)
                 goto out;
+        /* Held before the answer: the caller forks the elevated command
+         * only after session open returns, so every child is born held. */
+        session_watch_opened(d, id, peer->pid, ev.result.grant ? ev.result.grant->exp : 0);
         r = teamd_response_decision(&ev.result, resp);
         if (r == 0) {
                 resp->session_id = id;

@@ -12,6 +12,7 @@
 #include "dispatch.h"
 #include "relay.h"
 #include "status.h"
+#include "session_list.h"
 
 /* The peer's user name from its uid (SO_PEERCRED), never from the request. */
 static int peer_user_name(uid_t uid, char **out)
@@ -77,6 +78,8 @@ int teamd_handle_status(struct teamd *d, const struct teamd_peer *peer, const st
         r = user ? status_fill_user_grants(d, user, resp) : status_fill_host_grants(d, resp);
         if (r >= 0 && user)
                 r = relay_open_requests(d->relay, user, resp);
+        if (r >= 0)
+                r = teamd_fill_sessions(d, user, STATUS_SESSIONS_BUDGET, resp);
 out:
         free(name);
         return r;

@@ -11,7 +11,7 @@
 
 /* The answer must fit one frame: JSON escaping at most doubles a string,
  * and a grant's fixed part is well under 64 bytes. */
-#define STATUS_BUDGET (TEAM_PROTO_MAX_FRAME - 4096)
+#define STATUS_BUDGET (TEAM_PROTO_MAX_FRAME - 4096 - STATUS_SESSIONS_BUDGET)
 
 /* The host listing names whose each grant is and cuts reasons short, so
  * that it holds as many grants as one frame can. */

@@ -44,6 +44,21 @@ static const char *const migrations[] = {
         "ALTER TABLE revoked ADD COLUMN sub TEXT;"
         "ALTER TABLE revoked ADD COLUMN role TEXT;"
         "CREATE INDEX revoked_sub_role ON revoked (sub, role);",
+        /* 4 -> 5, ending elevated sessions (teamd/session_watch.c): how each
+         * session is held (scope, logind, cgroup, tree or none), its leader's
+         * start time (with pid, what names the process), the logind session
+         * id, the scope unit and cgroup, the end of the grant it runs under,
+         * why teamd ended it, and the last warning written to its tty (seconds
+         * before exp; 0: none yet). */
+        "ALTER TABLE sessions ADD COLUMN hold TEXT;"
+        "ALTER TABLE sessions ADD COLUMN leader_start INTEGER;"
+        "ALTER TABLE sessions ADD COLUMN logind_session TEXT;"
+        "ALTER TABLE sessions ADD COLUMN unit TEXT;"
+        "ALTER TABLE sessions ADD COLUMN cgroup TEXT;"
+        "ALTER TABLE sessions ADD COLUMN exp INTEGER;"
+        "ALTER TABLE sessions ADD COLUMN end_reason TEXT;"
+        "ALTER TABLE sessions ADD COLUMN warned INTEGER;"
+        "CREATE INDEX sessions_open ON sessions (opened_at) WHERE closed_at IS NULL;",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -62,14 +77,23 @@ static const char *const stmt_sql[STMT__MAX] = {
         [STMT_GRANT_NEXT_EXP] = "SELECT min(exp) FROM grants WHERE exp > ?1",
         [STMT_SESSION_INSERT] = "INSERT INTO sessions (id, grant_id, user, role, service, tty, rhost, pid, opened_at)"
                                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        [STMT_SESSION_GET] = "SELECT id, grant_id, user, role, service, tty, rhost, pid, opened_at,"
-                             " coalesce(closed_at, 0) FROM sessions WHERE id = ?1",
+        [STMT_SESSION_GET] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE id = ?1",
         [STMT_SESSION_CLOSE] = "UPDATE sessions SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL",
         [STMT_GRANT_LIST_ALL] = "SELECT " GRANT_COLUMNS " FROM grants WHERE exp > ?1 ORDER BY sub, nbf, id LIMIT ?2",
         [STMT_TOMBSTONE_GET] = "SELECT sub FROM revoked WHERE id = ?1",
         [STMT_TOMBSTONE_NAME] = "UPDATE revoked SET sub = ?2, role = ?3, keep_until = max(keep_until, ?4)"
                                 " WHERE id = ?1 AND sub IS NULL",
         [STMT_TOMBSTONE_FOR] = "SELECT 1 FROM revoked WHERE sub = ?1 AND role = ?2 AND keep_until > ?3 LIMIT 1",
+        [STMT_SESSION_SET_HOLD] = "UPDATE sessions SET hold = ?2, leader_start = ?3, logind_session = ?4, unit = ?5,"
+                                  " cgroup = ?6, exp = ?7 WHERE id = ?1",
+        [STMT_SESSION_LIST_OPEN] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE closed_at IS NULL"
+                                   " AND (?2 IS NULL OR user = ?2) ORDER BY opened_at, id LIMIT ?1",
+        [STMT_SESSION_COUNT_OPEN] = "SELECT count(*) FROM sessions WHERE closed_at IS NULL",
+        [STMT_SESSION_MOVE] = "UPDATE sessions SET grant_id = ?2, exp = ?3, warned = NULL"
+                              " WHERE id = ?1 AND closed_at IS NULL",
+        [STMT_SESSION_SET_WARNED] = "UPDATE sessions SET warned = ?2 WHERE id = ?1 AND closed_at IS NULL",
+        [STMT_SESSION_END] = "UPDATE sessions SET closed_at = ?2, end_reason = ?3"
+                             " WHERE id = ?1 AND closed_at IS NULL",
 };
 
 int store_errno(int rc)

@@ -13,6 +13,7 @@
 #include "journal.h"
 #include "json_util.h"
 #include "parse.h"
+#include "session_watch.h"
 #include "sync_apply.h"
 
 /* answer { grants [ { id jws } ] revoked [ id ] cursor } */
@@ -248,8 +249,13 @@ static int step_final(struct sync_batch *b)
 
         if (r == 0)
                 r = sync_store_set_cursor(b->d->store, b->a.cursor);
-        if (r == 0)
-                return sync_store_commit(b->d->store);
+        if (r == 0) {
+                r = sync_store_commit(b->d->store);
+                /* Sessions under a revoked grant end now, not at its exp. */
+                if (r == 0 && json_object_array_length(b->a.revoked) > 0)
+                        session_watch_poke(b->d);
+                return r;
+        }
         sync_store_rollback(b->d->store);
         return r;
 }

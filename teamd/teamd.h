@@ -23,6 +23,7 @@ struct bg_ship;
 struct conn;
 struct outbox;
 struct relay;
+struct session_watch;
 struct sync;
 
 struct teamd {
@@ -45,6 +46,7 @@ struct teamd {
         struct audit_shipping *shipping; /* outbox -> AWS sinks (shipper_setup.c); NULL: no sink */
         struct relay *relay;             /* request relay (relay.c) */
         struct bg_ship *bg_ship;         /* break-glass spool (breakglass_ship.c) */
+        struct session_watch *watch;     /* ending elevated sessions (session_watch.c) */
 };
 
 /* Wall clock, UTC epoch seconds. */

@@ -79,7 +79,7 @@ static void creates_private_file_with_schema(void **state)
         assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-        assert_int_equal(sqlite3_column_int(q, 0), 4); /* migrations: schema, sync, audit outbox, tombstones */
+        assert_int_equal(sqlite3_column_int(q, 0), 5); /* migrations: schema, sync, audit outbox, tombstones, held sessions */
         sqlite3_finalize(q);
         assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -198,6 +198,84 @@ static void sessions_open_and_close_once(void **state)
         free(id);
 }
 
+/* How a session is held, its move to another grant, its end by teamd. */
+static void sessions_held_moved_ended(void **state)
+{
+        struct fixture *f = *state;
+        struct session_info info = { .grant_id = "g1", .user = "alice", .role = "sudo", .service = "sudo", .pid = 42 };
+        struct session_hold_info h = { .hold = "cgroup", .leader_start = 777, .cgroup = "/sys/fs/cgroup/x", .exp = NOW + 60 };
+        struct session_row *rows = NULL, row;
+        size_t n = 0;
+        char *id = NULL, *id2 = NULL;
+
+        assert_int_equal(grant_store_session_open(f->s, &info, NOW, &id), 0);
+        assert_int_equal(grant_store_session_open(f->s, &info, NOW + 1, &id2), 0);
+        assert_int_equal(grant_store_session_set_hold(f->s, id, &h), 0);
+        assert_int_equal(grant_store_session_set_warned(f->s, id, 60), 0);
+        assert_int_equal(grant_store_session_list_open(f->s, NULL, 10, &rows, &n), 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(rows[0].id, id);
+        assert_string_equal(rows[0].hold, "cgroup");
+        assert_int_equal(rows[0].leader_start, 777);
+        assert_int_equal(rows[0].exp, NOW + 60);
+        assert_int_equal(rows[0].warned, 60);
+        assert_null(rows[1].hold);
+        session_rows_free(rows, n);
+        assert_int_equal(grant_store_session_list_open(f->s, "bob", 10, &rows, &n), 0);
+        assert_int_equal(n, 0);
+        session_rows_free(rows, n);
+        assert_int_equal(grant_store_session_move(f->s, id, "g2", NOW + 3600), 0);
+        assert_int_equal(grant_store_session_get(f->s, id, &row), 0);
+        assert_string_equal(row.grant_id, "g2");
+        assert_int_equal(row.exp, NOW + 3600);
+        assert_int_equal(row.warned, 0);
+        session_row_clear(&row);
+        assert_int_equal(grant_store_session_end(f->s, id, NOW + 9, "grant revoked"), 0);
+        assert_int_equal(grant_store_session_end(f->s, id, NOW + 9, "grant revoked"), -ENOENT);
+        assert_int_equal(grant_store_session_move(f->s, id, "g3", NOW), -ENOENT);
+        assert_int_equal(grant_store_session_list_open(f->s, NULL, 10, &rows, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(rows[0].id, id2);
+        session_rows_free(rows, n);
+        assert_int_equal(grant_store_session_get(f->s, id, &row), 0);
+        assert_string_equal(row.end_reason, "grant revoked");
+        assert_int_equal(row.closed_at, NOW + 9);
+        session_row_clear(&row);
+        free(id);
+        free(id2);
+}
+
+/* 10,000 open sessions: listed in bounded slices, counted, one user's
+ * found among them. */
+static void many_open_sessions(void **state)
+{
+        struct fixture *f = *state;
+        struct session_info info = { .grant_id = "g1", .user = "alice", .role = "sudo", .service = "sudo", .pid = 42 };
+        struct session_row *rows = NULL;
+        uint64_t total = 0;
+        size_t n = 0;
+        char *id = NULL;
+
+        for (int i = 0; i < 10000; i++) {
+                info.user = i == 5000 ? "bob" : "alice";
+                assert_int_equal(grant_store_session_open(f->s, &info, NOW + i, &id), 0);
+                free(id);
+        }
+        assert_int_equal(grant_store_session_count_open(f->s, &total), 0);
+        assert_int_equal(total, 10000);
+        assert_int_equal(grant_store_session_list_open(f->s, NULL, 64, &rows, &n), 0);
+        assert_int_equal(n, 64);
+        assert_int_equal(rows[0].opened_at, NOW);
+        session_rows_free(rows, n);
+        assert_int_equal(grant_store_session_list_open(f->s, NULL, 20000, &rows, &n), 0);
+        assert_int_equal(n, 10000);
+        session_rows_free(rows, n);
+        assert_int_equal(grant_store_session_list_open(f->s, "bob", 64, &rows, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(rows[0].opened_at, NOW + 5000);
+        session_rows_free(rows, n);
+}
+
 static void refuses_symlinked_database(void **state)
 {
         struct fixture *f = *state;
@@ -254,6 +332,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(find_keeps_recently_expired_and_purge_drops_old, setup, teardown),
                 cmocka_unit_test_setup_teardown(cap_is_enforced_after_purging, setup, teardown),
                 cmocka_unit_test_setup_teardown(sessions_open_and_close_once, setup, teardown),
+                cmocka_unit_test_setup_teardown(sessions_held_moved_ended, setup, teardown),
+                cmocka_unit_test_setup_teardown(many_open_sessions, setup, teardown),
                 cmocka_unit_test_setup_teardown(refuses_symlinked_database, setup, teardown),
                 cmocka_unit_test(refuses_writable_state_dir),
                 cmocka_unit_test_setup_teardown(full_disk_is_not_max_grants, setup, teardown),

@@ -2,7 +2,10 @@
 # teamd under a real systemd (PID 1 in a systemd-nspawn container): started
 # at boot when enabled, socket activation with named fds, Type=notify and STATUS=, the watchdog, the
 # hardened unit (teamd must still work inside it), journald fields and the
-# message catalog, clean stop and re-activation, exit 78 not restarted.
+# message catalog, clean stop and re-activation, exit 78 not restarted,
+# and an elevated session held in a transient team-<id>.scope (runuser on a
+# PAM service with session required pam_team.so) ended by KillUnit when its
+# grant expires.
 #
 # Needs root, systemd-nspawn and a Debian root directory at
 # $TEAM_NSPAWN_ROOT (default /var/tmp/pam_team-nspawn-root). With
@@ -11,7 +14,8 @@
 set -uo pipefail
 
 . "${top_srcdir:-${top_builddir:?run through make check}}/tests/lib/nspawn.sh"
-nspawn_require teamd/teamd teamctl/teamctl tools/team-sign-grant systemd/teamd.service systemd/tmpfiles/teamd.conf
+nspawn_require teamd/teamd teamctl/teamctl tools/team-sign-grant systemd/teamd.service systemd/tmpfiles/teamd.conf \
+        pam_team/.libs/pam_team.so
 root=$(nspawn_base_root) || exit $?
 nspawn_hold "$root"
 
@@ -24,6 +28,15 @@ sed 's|^ExecStart=[^ ]*/teamd |ExecStart=/usr/local/sbin/teamd |' "$top_builddir
 install -m 0644 "$top_srcdir/systemd/teamd.socket" "$top_srcdir/systemd/teamd-user.socket" "$root/etc/systemd/system/"
 install -D -m 0644 "$top_srcdir/systemd/teamd.catalog" "$root/usr/lib/systemd/catalog/teamd.catalog"
 install -D -m 0644 "$top_builddir/systemd/tmpfiles/teamd.conf" "$root/usr/lib/tmpfiles.d/teamd.conf"
+install -D -m 0644 "$top_builddir/pam_team/.libs/pam_team.so" "$root/usr/local/lib/security/pam_team.so"
+# runuser's PAM service gates its session with pam_team (the container's own
+# file, kept aside and put back at the end of every run).
+[ -e "$root/etc/pam.d/runuser.teamtest-orig" ] || cp -p "$root/etc/pam.d/runuser" "$root/etc/pam.d/runuser.teamtest-orig"
+cat >"$root/etc/pam.d/runuser" <<'EOPAM'
+auth     sufficient pam_rootok.so
+session  required   /usr/local/lib/security/pam_team.so role=sudo
+session  required   pam_unix.so
+EOPAM
 rm -rf "$root/var/lib/teamd" "$root/etc/team" "$root/root/k.key"
 install -d -m 0755 "$root/etc/team/keys"
 printf '[teamd]\nhost_id = nspawn1\n' >"$root/etc/team/teamd.conf"
@@ -84,6 +97,37 @@ ct systemctl stop teamd
 ct test -S /run/teamd/teamd.sock || fail "socket gone after stop"
 ct teamctl status >/dev/null || fail "re-activation after stop"
 [ "$(show ActiveState)" = active ] || fail "not re-activated"
+
+# An elevated session is held in team-<id>.scope and ended at its grant's
+# exp, setsid'd child included. runuser records the session for PAM_RUSER
+# (root), as sudo does for the invoking user.
+out=$(ct sh -c 'team-sign-grant sign --key /root/k.key --kid k1 --sub root --aud nspawn1 --role sudo --for 6 --reason scope-test | teamctl grant add -') \
+        || fail "grant add (scope): $out"
+# The container has no procps: its processes are counted from this side.
+tag=7$$
+ct setsid runuser -u nobody -- sh -c "sleep ${tag}1 & setsid sleep ${tag}2 & wait" </dev/null >/dev/null 2>&1 &
+for ((i = 0; i < 100; i++)); do
+        [ "$(pgrep -c -f "^sleep ${tag}[12]\$")" = 2 ] && break
+        sleep 0.1
+done
+[ "$(pgrep -c -f "^sleep ${tag}[12]\$")" = 2 ] || fail "the runuser session's sleeps did not start"
+scope=$(ct systemctl list-units --type=scope --no-legend --plain 'team-*.scope' | awk '{ print $1 }' | head -n 1)
+[ -n "$scope" ] || fail "no team-*.scope: $(ct journalctl -b -u teamd -o cat --no-pager | tail -n 5)"
+contains "scope in team.slice" "$(ct systemctl show "$scope" -p Slice --value)" "^team.slice$"
+contains "both sleeps in the scope" "$(ct systemd-cgls --no-pager -u "$scope")" "sleep ${tag}2"
+for ((i = 0; i < 300; i++)); do
+        [ "$(pgrep -c -f "^sleep ${tag}[12]\$")" = 0 ] && break
+        sleep 0.1
+done
+[ "$(pgrep -c -f "^sleep ${tag}[12]\$")" = 0 ] || fail "the scope's processes survived the grant's exp"
+for ((i = 0; i < 100; i++)); do
+        out=$(ct journalctl -b -t teamd TEAM_EVENT=SessionTerminated -o cat --no-pager)
+        [ -n "$out" ] && break
+        sleep 0.1
+done
+[ -n "$out" ] || out=$(ct journalctl -b -t teamd -o cat --no-pager | tail -n 8)
+contains "SessionTerminated through the scope" "$out" "through its scope"
+cp -p "$root/etc/pam.d/runuser.teamtest-orig" "$root/etc/pam.d/runuser"
 
 # A bad config: exit 78, no restart loop.
 printf '[teamd]\nbogus = 1\n' >"$root/etc/team/teamd.conf"

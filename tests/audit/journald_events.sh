@@ -132,6 +132,9 @@ types = {  # name: (MESSAGE_ID, PRIORITY)
     "AuditDeadLetter": ("fd7a30bea1d745bd89f9d7c10d498e02", 1),
     "BreakGlassSetCreated": ("76112d6aeb6e41c8b91f90cebfc47726", 5),
     "ApiRefused": ("302a6b4626834f6eb4e48401f85e91f3", 1),
+    "SessionWarned": ("48bf6ae4ca6f4f47828e2b92e426fb47", 5),
+    "SessionExtended": ("98b819bc45164ff39dac4fbca59c41a5", 6),
+    "SessionEndFailed": ("88142d17d958490d8bb7bc3cd85dcb2d", 1),
 }
 entries = [json.loads(l) for l in open(tmp + "/journal.json") if l.strip()]
 events = [e for e in entries if e.get("TEAM_EVENT")]

@@ -191,6 +191,40 @@ static void test_bad_values(void **state)
         refuse("[teamd]\ntrusted_keys = /a\tb\n", "trusted_keys", "control character");
 }
 
+/* [sessions]: defaults, warn_before sorted largest first, bad values. */
+static void test_sessions(void **state)
+{
+        struct teamd_config cfg;
+        char err[512] = "";
+
+        (void)state;
+        assert_int_equal(teamd_config_load_string("[teamd]\nhost_id = h\n", &cfg, err, sizeof(err)), 0);
+        assert_false(cfg.on_expiry_warn);
+        assert_int_equal(cfg.session_grace, 5);
+        assert_int_equal(cfg.n_warn_before, 2);
+        assert_int_equal(cfg.warn_before_secs[0], 300);
+        assert_int_equal(cfg.warn_before_secs[1], 60);
+        teamd_config_free(&cfg);
+        assert_int_equal(teamd_config_load_string("[teamd]\nhost_id = h\n[sessions]\non_expiry = warn\n"
+                                                  "warn_before = 60, 600, 5\ngrace = 10s\nhold = tree\n",
+                                                  &cfg, err, sizeof(err)), 0);
+        assert_true(cfg.on_expiry_warn);
+        assert_int_equal(cfg.session_grace, 10);
+        assert_int_equal(cfg.n_warn_before, 3);
+        assert_int_equal(cfg.warn_before_secs[0], 600);
+        assert_int_equal(cfg.warn_before_secs[1], 60);
+        assert_int_equal(cfg.warn_before_secs[2], 5);
+        assert_string_equal(cfg.session_hold, "tree");
+        teamd_config_free(&cfg);
+        refuse("[sessions]\non_expiry = kill\n", "on_expiry: 'kill' is neither terminate nor warn", NULL);
+        refuse("[sessions]\nwarn_before = 0\n", "warn_before: '0' is not a number of seconds", NULL);
+        refuse("[sessions]\nwarn_before = 5m\n", "warn_before", "not a number of seconds");
+        refuse("[sessions]\nwarn_before = 1,2,3,4,5,6,7,8,9\n", "warn_before", NULL);
+        refuse("[sessions]\ngrace = 301\n", "grace", "out of range");
+        refuse("[sessions]\nhold = magic\n", "hold: 'magic' is not auto, scope, cgroup or tree", NULL);
+        refuse("[sessions]\nbogus = 1\n", "bogus", NULL);
+}
+
 static void test_duplicate_and_syntax(void **state)
 {
         refuse("[teamd]\nsocket = /run/a.sock\nsocket = /run/b.sock\n", "(string):3: [teamd] socket: given twice", NULL);
@@ -350,6 +384,7 @@ int main(void)
                 cmocka_unit_test(test_good_file),
                 cmocka_unit_test(test_unknown),
                 cmocka_unit_test(test_bad_values),
+                cmocka_unit_test(test_sessions),
                 cmocka_unit_test(test_duplicate_and_syntax),
                 cmocka_unit_test(test_files),
                 cmocka_unit_test(test_generic),

@@ -543,6 +543,50 @@ static void test_response_too_many_grants(void **state)
         free(buf);
 }
 
+/* sessions (root): the open sessions; session_end: one id. */
+static void test_open_sessions_ops(void **state)
+{
+        struct team_session_summary ss[TEAM_MAX_LIST_SESSIONS + 1];
+        struct team_response in = { .ok = true, .n_sessions = 2, .sessions = ss, .sessions_total = 9 };
+        struct team_request end = { .op = TEAM_OP_SESSION_END, .session_id = "0123abcd" }, rout;
+        struct team_response out;
+        char *text = NULL;
+
+        (void)state;
+        for (size_t i = 0; i <= TEAM_MAX_LIST_SESSIONS; i++)
+                ss[i] = (struct team_session_summary){ .id = "0123abcd", .user = "alice", .role = "sudo",
+                                                       .opened = 1700000000, .exp = 1700003600 };
+        ss[0].grant_id = "g_1";
+        ss[0].tty = "pts/3";
+        ss[0].hold = "scope";
+        roundtrip_resp(TEAM_OP_SESSIONS, &in, &out);
+        assert_int_equal(out.n_sessions, 2);
+        assert_int_equal(out.sessions_total, 9);
+        assert_string_equal(out.sessions[0].hold, "scope");
+        assert_string_equal(out.sessions[0].tty, "pts/3");
+        assert_null(out.sessions[1].grant_id);
+        assert_int_equal(out.sessions[1].exp, 1700003600);
+        team_response_clear(&out);
+        in.n_sessions = TEAM_MAX_LIST_SESSIONS + 1;
+        assert_int_equal(team_response_encode(TEAM_OP_SESSIONS, &in, &text, NULL), -EINVAL);
+        in.n_sessions = 1;
+        ss[0].role = "bad role";
+        assert_int_equal(team_response_encode(TEAM_OP_SESSIONS, &in, &text, NULL), -EINVAL);
+        /* strict: no unknown field in a session, sessions required, and
+         * not answered for other ops */
+        refuse_resp(TEAM_OP_SESSIONS, "{\"v\":1,\"ok\":true,\"sessions\":[{\"id\":\"a\",\"user\":\"u\","
+                                      "\"role\":\"sudo\",\"opened\":1,\"pid\":4}]}");
+        refuse_resp(TEAM_OP_SESSIONS, "{\"v\":1,\"ok\":true}");
+        refuse_resp(TEAM_OP_SESSIONS, "{\"v\":1,\"ok\":true,\"sessions\":{}}");
+        refuse_resp(TEAM_OP_CHECK, "{\"v\":1,\"ok\":true,\"decision\":\"deny\",\"sessions\":[]}");
+        roundtrip_req(&end, &rout);
+        assert_int_equal(rout.op, TEAM_OP_SESSION_END);
+        assert_string_equal(rout.session_id, "0123abcd");
+        team_request_clear(&rout);
+        refuse_req("{\"v\":1,\"op\":\"session_end\"}");
+        refuse_req("{\"v\":1,\"op\":\"sessions\",\"session_id\":\"x\"}");
+}
+
 /* ---- framing ---- */
 
 static void test_frame_byte_by_byte(void **state)
@@ -775,6 +819,32 @@ static void test_request_cancel_and_open_requests(void **state)
         team_response_clear(&rout);
 }
 
+/* status: the caller's grants, open requests and open sessions in one
+ * answer, each its own list. */
+static void test_status_all_lists(void **state)
+{
+        struct team_grant_summary g = { .id = "g_1", .role = "sudo", .nbf = 1700000000, .exp = 1700003600 };
+        struct team_request_summary q = { .id = "r_1", .role = "db", .expires = 1700000900 };
+        struct team_session_summary ss = { .id = "s1", .user = "alice", .role = "sudo", .grant_id = "g_1",
+                                           .opened = 1700000100, .exp = 1700003600 };
+        struct team_response st = { .ok = true, .host_id = "web1", .n_grants = 1, .grants = &g, .n_requests = 1,
+                                    .requests = &q, .n_sessions = 1, .sessions = &ss };
+        struct team_response out;
+
+        (void)state;
+        roundtrip_resp(TEAM_OP_STATUS, &st, &out);
+        assert_int_equal(out.n_grants, 1);
+        assert_string_equal(out.grants[0].id, "g_1");
+        assert_int_equal(out.n_requests, 1);
+        assert_string_equal(out.requests[0].role, "db");
+        assert_int_equal(out.n_sessions, 1);
+        assert_string_equal(out.sessions[0].grant_id, "g_1");
+        team_response_clear(&out);
+        /* sessions_total belongs to the sessions op only */
+        refuse_resp(TEAM_OP_STATUS, "{\"v\":1,\"ok\":true,\"host_id\":\"h\",\"api_state\":\"reachable\","
+                                    "\"grants\":[],\"sessions_total\":3}");
+}
+
 static void test_response_relay_ops(void **state)
 {
         struct team_response filed = { .ok = true, .request_id = "r_6c1f0e7d2a9b3c4d", .request_status = "pending",
@@ -834,12 +904,14 @@ int main(void)
                 cmocka_unit_test(test_response_encode_invalid),
                 cmocka_unit_test(test_response_rejections),
                 cmocka_unit_test(test_response_too_many_grants),
+                cmocka_unit_test(test_open_sessions_ops),
                 cmocka_unit_test(test_frame_byte_by_byte),
                 cmocka_unit_test(test_frame_limits),
                 cmocka_unit_test(test_frame_fd),
                 cmocka_unit_test(test_request_relay_ops),
                 cmocka_unit_test(test_response_relay_ops),
                 cmocka_unit_test(test_request_cancel_and_open_requests),
+                cmocka_unit_test(test_status_all_lists),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
