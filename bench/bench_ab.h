@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The in-process A/B latency benchmarks (bench_codec, bench_jws): one
  * operation in two variants, timed call by call against each other, with
  * the same options (--iterations N --warmup N --no-header). */

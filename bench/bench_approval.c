@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Approval-to-usable latency on a host, and PAM checks while grant sync
  * works (run by bench/bench_approval.sh, which starts a real team-server
  * and a real teamd syncing from it, and writes the tokens file):

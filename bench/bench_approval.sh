@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Approval-to-usable on the host: a real team-server and a real
 # teamd syncing from it on loopback (teamd as teamd.service runs it: no
 # --foreground), then bench/bench_approval (see its header comment):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What auditing adds to a PAM decision, in process: teamd's own check path
  * (teamd_evaluate: the store lookup and the decision, then
  * teamd_event_decision) on a real grant store in a state directory on

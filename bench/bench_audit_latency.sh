@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # What auditing adds to a PAM decision (bench/bench_audit_latency), beside a
 # private systemd-journald (tests/lib/journald_ns.sh) so that the journald
 # entry costs what it costs on a real host; without unshare or journald it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Wire protocol cost in-process: a check request encoded, framed, read back
  * through team_frame_reader and strictly decoded, against json-c parsing the
  * same payload (the floor any JSON protocol pays). Needs only common/. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamd under test, started through the shared fixture (tests/pam/
  * teamd_fixture.[ch]: temp dir, keygen, config, spawn, readiness), with
  * grants signed in-process by common's team_jws_sign() and stored with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The system under test for the socket benchmarks: a real teamd on
  * temporary sockets with a throwaway trusted key (started through the shared
  * C test fixture tests/pam/teamd_fixture.[ch]), plus in-process grant

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # How long a PAM account check waits while teamd applies a feed answer full
 # of revocations (tests/sync/fake_feed.py as the central API): N revocations
 # (default 1,000; teamd takes at most 5,000 per answer) land in one answer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A minimal HTTP/1.1 client over non-blocking loopback TCP sockets, for
  * holding thousands of team-server long-polls from one thread (epoll).
  * Keep-alive; responses must carry Content-Length (team-server's do). */

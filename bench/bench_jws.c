@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Grant verification cost: team_jws_verify() per call against a bare
  * EVP_DigestVerify() of the same signing input (the Ed25519 floor), so the
  * reader sees what base64url, JSON and claim checks add. Needs only common/. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # The team-server setup shared by bench/bench_server.sh and
 # bench/bench_approval.sh: a free loopback port, a signing key, the bench

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* PAM account check latency through libpam: pam_start_confdir +
  * pam_acct_mgmt + pam_end with the built pam_team.so against a real teamd,
  * for a user holding a grant (allow) and one without (deny), and the whole

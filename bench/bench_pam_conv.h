@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The PAM conversation of the PAM benchmarks (bench_pam, bench_approval). */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Another process's memory and CPU from /proc; see bench_proc.h. */
 #include "config.h"
 

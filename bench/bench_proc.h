@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Another process's memory and CPU, read from /proc (for benchmarks of a
  * daemon running beside the client). */
 #pragma once

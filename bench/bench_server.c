@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* team-server benchmarks (run by bench/bench_server.sh, which sets up a
  * server with users alice (requester) and bob (approver) and hosts h1..hN
  * in the host group "fleet"):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # team-server benchmarks: sets up a team-server on a free loopback port
 # with a temporary database (users alice/bob, hosts h1..hN in the host group
 # "fleet"), then runs bench/bench_server, which prints markdown (see its

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Audit shipping benchmark: teamd drains its outbox into CloudTrail Lake
 # PutAuditEvents on the loopback AWS emulator (tests/aws/aws_emulator.py,
 # which still verifies every SigV4 signature and validates every body

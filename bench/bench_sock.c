@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Blocking protocol client and echo server for the benchmarks. */
 #include "config.h"
 

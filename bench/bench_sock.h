@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unix-socket plumbing shared by the benchmarks: a blocking protocol client
  * (one request, one response per connection, as pam_team does) and a
  * trivial single-threaded echo server, the baseline for what teamd adds. */

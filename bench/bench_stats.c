@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Timing samples, percentiles and markdown rows for the benchmarks. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Timing samples and the markdown rows every benchmark prints.
  * Times come from CLOCK_MONOTONIC and are kept in nanoseconds. */
 #pragma once

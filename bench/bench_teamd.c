@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamd throughput: N concurrent clients (threads) send `check` frames on
  * the privileged socket for a fixed time, one connection per check as
  * pam_team does; checks/s and latency percentiles against two teamds, one

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs every benchmark and prints one markdown report (also written to
 # bench/results/latest.md, which is not committed). Builds first when needed:
 # in $top_builddir if set (make bench sets it), else $TEAM_BENCH_BUILDDIR,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The audit event types: name (TEAM_EVENT), journald MESSAGE_ID and
  * priority, and event construction. The ids are fixed forever: operators'
  * journalctl filters and the message catalog (systemd/teamd.catalog) rely

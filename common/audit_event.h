@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The one audit event model of pam_team.
  *
  * Every event has a type with a fixed journald MESSAGE_ID (also in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The JSON form of an audit event: what the outbox stores and the sinks
  * read back. See audit_event.h for the layout. */
 #include "config.h"

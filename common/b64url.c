@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* base64url without padding (RFC 4648 §5, RFC 7515 §2), on top of OpenSSL's
  * EVP block encoder: we translate between the two alphabets and add/strip the
  * padding; OpenSSL does the arithmetic.

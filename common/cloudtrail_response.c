@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CloudTrail Lake PutAuditEvents answers; see cloudtrail_response.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The answer of CloudTrail Lake PutAuditEvents (cloudtrail-data
  * 2021-08-11), parsed strictly: untrusted bytes from the network.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Table-driven INI parsing on inih (see config_parser.h).
  *
  * inih (Debian 12, libinih 55) does not pass line numbers to the handler,

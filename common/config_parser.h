@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A table-driven INI parser on inih, shared by teamd.conf and (later)
  * team-server.conf. A program describes its keys once:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* I/O against a deadline (see deadline_io.h). */
 #include "config.h"
 

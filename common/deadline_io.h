@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* I/O on non-blocking fds against one CLOCK_MONOTONIC deadline, shared by
  * pam_team and teamctl: a peer that hangs, dribbles or floods costs at
  * most the time left. libc only (it is in libteamproto, which pam_team.so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Length-prefixed frames: a 4-byte big-endian length, then the payload.
  * The reader checks the announced length against its cap before it
  * allocates anything, and never reads past the end of its frame. */

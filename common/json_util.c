@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* JSON helpers (see json_util.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* JSON helpers shared by the wire protocol and the JWS code. */
 #pragma once
 

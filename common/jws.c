@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Grant verification: compact JWS, alg EdDSA (Ed25519), pinned keys.
  *
  * Order (docs/grants.md): size cap, three parts, header (alg, kid, typ, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Grants: compact JWS (RFC 7515), alg EdDSA with Ed25519 keys (RFC 8037),
  * verified with OpenSSL's EVP API against pinned public keys. */
 #pragma once

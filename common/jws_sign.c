@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Grant signing and Ed25519 key files (tools/team-sign-grant, tests,
  * team-server). Private key files must be mode 0600 (or stricter) and owned
  * by root or by the user who signs; they are read into memory that is wiped

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Pinned grant verification keys: kid -> Ed25519 public key.
  *
  * The trusted_keys directory holds one PEM ("BEGIN PUBLIC KEY") per key,

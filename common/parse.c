@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The one way numbers and durations enter the program (see parse.h). */
 #include "config.h"
 

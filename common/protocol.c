@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The pam_team <-> teamd payload codec (see protocol.h, docs/protocol.md):
  * the field tables, the names, the string checks and the encoders. The
  * decoders are in protocol_decode.c and walk the same tables

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The pam_team <-> teamd wire protocol (also teamctl <-> teamd).
  *
  * A frame is a 4-byte big-endian payload length followed by that many bytes

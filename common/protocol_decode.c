@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The pam_team <-> teamd payload decoders (see protocol.h,
  * docs/protocol.md). Strict: they walk the field tables of protocol.c
  * (protocol_table.h) and refuse unknown fields, wrong types, over-long

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Private to protocol.c (tables, encoders) and protocol_decode.c: the one
  * table of fields both directions walk, so whatever one side emits the
  * other accepts, and nothing else. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamd.conf: the key table and the defaults (see teamd_config.h and
  * teamd.conf(5)). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamd.conf: read by teamd, and by teamctl for the socket paths. */
 #pragma once
 

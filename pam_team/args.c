@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Module arguments: a table of words, each with its own parser. An unknown
  * word, a bad value or a repeated word is a configuration error that the
  * entry points turn into PAM_SERVICE_ERR; nothing is guessed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pam_team module arguments: the PAM line's words, parsed strictly. */
 #pragma once
 

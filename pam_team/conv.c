@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What the person sees. Text that came from teamd is untrusted as far as a
  * terminal is concerned: it is stripped of anything a terminal would act on
  * before it is shown. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Messages to the person at the terminal, through the PAM conversation. */
 #pragma once
 

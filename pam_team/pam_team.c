@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pam_team: the PAM entry points. Each one parses its arguments, asks
  * teamd one question, and maps the answer to a PAM code. Anything short of
  * a well-formed allow is a refusal; see docs/design.md for the table. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The `prompt` flow; see prompt.h. What the person sees:
  *
  *   pam_team: no grant for sudo on web1; ...            (the deny, as before)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The `prompt` flow: a person without a grant, at a terminal, asks for one
  * right at the sudo (or login) prompt and waits, bounded by `wait=`, for an
  * approver. Everything goes through the PAM conversation and teamd (which

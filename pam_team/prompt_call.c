@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* prompt_call(): teamd_call() for the prompt's long waits. The socket
  * checks and the connect are teamd_client.c's (teamd_connect); what differs
  * is that Ctrl-C ends the wait, and that no Ctrl-C can be lost.

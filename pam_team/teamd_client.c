@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The socket round trip to teamd. Checks before trusting the peer (as
  * SSSD's client does): the socket file is a socket owned by root and not
  * writable by group or others, its directory is root's and not

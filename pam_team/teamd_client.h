@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* One request, one response over teamd's root socket, within one deadline. */
 #pragma once
 

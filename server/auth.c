@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Bearer tokens (see auth.h).
  *
  * Lookup is by the token's SHA-256 (the store's indexed equality match).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Bearer tokens: "tm_" + base64url(32 random bytes). The database keeps
  * only the SHA-256 of a token; a presented token is checked for syntax,
  * hashed and looked up by its hash (so no stored secret is ever compared

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* srv_now(): the real UTC clock. Tests link server/clock_fake.c instead. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The server's notion of "now" (UTC epoch seconds).
  *
  * The production team-server links server/clock.c (the real clock and

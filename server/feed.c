@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Long-poll waiters (see feed.h). One mutex guards the list; lock order is
  * always this mutex, then MHD's own (suspend/resume are called under it). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Long-poll waiters of GET /v1/hosts/{id}/grants.
  *
  * A feed request with nothing new registers a waiter (the host id and its

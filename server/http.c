@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libmicrohttpd glue (see http.h).
  *
  * MHD calls on_request() several times per request: first with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The HTTP side of team-server on libmicrohttpd: one daemon (epoll,
  * internal thread or a pool of them, suspend/resume for long-polls,
  * optional TLS), a routing table of (method, path pattern) -> handler,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Strict request bodies (see json_body.h): one table of fields per
  * endpoint, one generic checker. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Strict parsing of HTTP request bodies (see docs/api.md).
  *
  * A body is one JSON object (json-c tokener in strict mode, depth 4, the

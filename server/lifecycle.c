@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Lifecycle core: context, listeners, transactions with their audit rows,
  * journald entries and notices, status derivation, ids, lazy TTL expiry. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The request lifecycle: everything the HTTP routes need, as plain C.
  *
  *   pending -> approved -> active -> expired

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Lifecycle: decisions (quorum, self-approval ban), grant issue, revoke. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Lifecycle: the host feed and the JSON request object. */
 #include "config.h"
 

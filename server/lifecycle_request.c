@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Lifecycle: filing (create, extend), reading (get, list) and cancelling
  * requests. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* team-server: the central approval API. Arguments, start, stop.
  *
  *   team-server [--config FILE]            serve

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Prometheus text metrics (GET /metrics). Counters are lock-free atomics
  * bumped from any thread; gauges are read when scraped.
  *

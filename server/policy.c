@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Policy file: [role NAME] sections, parsed with common/config_parser.
  *
  * config_parser knows fixed section names, so loading takes two passes:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The approval policy: an INI file of [role NAME] sections (see
  * team-server.policy(5)). Loaded once at start; read-only afterwards, so
  * any thread may use it.

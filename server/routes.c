@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The routing table (docs/api.md). Order matters only for metrics labels. */
 #include "config.h"
 

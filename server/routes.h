@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The API's routes (docs/api.md) and what their handlers share. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* /v1/grants/{id}/revoke and /v1/grants/{id}/extend. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* GET /v1/hosts/{id}/grants?cursor=C&wait=S: the long-poll feed.
  *
  * Nothing new and wait > 0: the waiter is registered before the store is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* /v1/keys, /healthz, /metrics: public, no token. */
 #include "config.h"
 

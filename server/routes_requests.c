@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* /v1/requests: file, list, show, approve, deny, cancel. */
 #include "config.h"
 

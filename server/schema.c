@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The sqlite schema: PRAGMA user_version and a table of migrations, each
  * applied once, in order, in its own transaction. A database newer than
  * this program is refused rather than guessed at. */

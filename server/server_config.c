@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* team-server.conf (see server_config.h and team-server.conf(5)).
  *
  * common/config_parser refuses sections it does not know, and [webhook

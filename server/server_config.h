@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* team-server.conf: [server] keys through common/config_parser.h's table,
  * plus any number of [webhook NAME] sections (see team-server.conf(5)). */
 #pragma once

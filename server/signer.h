@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Grant signing keys: every DIR/KID.pem (Ed25519 PRIVATE key, refused if
  * group/world-readable) is loaded; the key whose file has the newest mtime
  * signs (ties: the lexicographically last kid); all are published by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* team-server persistence: a storage interface (a vtable, so a PostgreSQL
  * backend can implement it later) and its typed rows.
  *

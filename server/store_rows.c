@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Row helpers shared by every store backend and its callers. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The sqlite store: opening, locking, helpers and identities. Requests,
  * grants and the feed are in store_sqlite_req.c; audit and the webhook
  * queue in store_sqlite_misc.c. Every statement is prepared with bound

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internals of the sqlite store, shared by store_sqlite*.c and schema.c. */
 #pragma once
 

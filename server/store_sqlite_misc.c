@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The sqlite store: audit records and the durable webhook queue. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The sqlite store: requests, decisions, grants and the host feed. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The sqlite store: the webhook queue's per-target head (the rest of the
  * queue is in store_sqlite_misc.c). */
 #include "config.h"

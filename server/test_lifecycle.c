@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the request lifecycle on a temporary sqlite store with a
  * pinned clock (server/lifecycle*.c, store_sqlite*.c, signer.c). */
 #include "config.h"

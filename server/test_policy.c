@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the policy file parser (server/policy.c). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* team-server.conf: [server] keys, defaults, listen parsing and the
  * [webhook NAME] sections, with line numbers in every refusal. */
 #include "config.h"

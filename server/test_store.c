@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the sqlite store (server/store_sqlite*.c, schema.c) and
  * the clock's offset file (server/clock_fake.c). */
 #include "config.h"

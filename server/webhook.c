@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Webhook setup, lifecycle listener and durable enqueue; see webhook.h.
  * The delivery side is webhook_sender.c. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Webhook notifications: request created, decided (approved/denied), grant
  * revoked -> POST to every configured [webhook NAME].
  *

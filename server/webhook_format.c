@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Webhook bodies for Slack, Teams and json; see webhook_format.h. */
 #include "config.h"
 

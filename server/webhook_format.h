@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Bodies of webhook notifications: Slack incoming webhooks, Microsoft
  * Teams (Adaptive Card, as Teams Workflows and incoming webhooks accept),
  * and our own JSON event object.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internals shared by webhook.c (setup, enqueue) and webhook_sender.c. */
 #pragma once
 

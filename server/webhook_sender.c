@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* One sender thread per webhook: delivers the target's queued jobs
  * strictly in order, with retry, backoff and jitter; see webhook.h. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The central API over libcurl; see api_client.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamctl's client of the central API (team-server): one libcurl easy
  * handle, bounded in time and size, TLS verified, JSON in and out.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Shared plumbing of the central verbs; see central.h. */
 #include "config.h"
 

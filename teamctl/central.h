@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What the central-API verbs of teamctl share: their common options, the
  * client setup, printing a request object, exit codes from a status. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Connect to teamd with a deadline, send one frame, read one frame. */
 #include "config.h"
 

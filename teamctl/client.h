@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamctl's side of the teamd protocol: connect, one request, one response. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamctl audit tail: the host's audit events from journald (root). The
  * entries are teamd's (SYSLOG_IDENTIFIER=teamd) with one of the audit
  * MESSAGE_IDs; each is shown as one line of text, or in the event's JSON

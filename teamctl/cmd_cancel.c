@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamctl cancel ID: withdraw your own pending request; without --server /
  * TEAM_SERVER through this host's teamd (request_cancel on the user
  * socket; root: the root socket), for requests teamd filed for you. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamctl approve ID [--comment TEXT] and teamctl deny ID --comment TEXT. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamctl grant add FILE|-: hand a signed grant to teamd (root). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamctl revoke GRANT [--reason TEXT] and teamctl extend GRANT --for
  * DURATION --reason TEXT [--wait]. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamctl list [--pending|--mine] and teamctl show ID. list follows the
  * server's pages (next_cursor) and shows every request. */
 #include "config.h"

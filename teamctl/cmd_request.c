@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamctl request ROLE --host H --for DURATION --reason TEXT: ask the
  * central API for a grant, optionally waiting for the decision. */
 #include "config.h"

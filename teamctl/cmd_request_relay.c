@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamctl request without --server / TEAM_SERVER: the request goes to
  * teamd's user socket (root: its root socket), teamd takes the user from
  * SO_PEERCRED and files it with the host token. --wait then asks teamd

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamctl status: the caller's grants, open requests and open sessions, the host id and
  * the central API. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Human-readable times for teamctl's output. */
 #pragma once
 

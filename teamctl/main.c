@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamctl: the command line of TEAM. Global options, then a verb. */
 #include "config.h"
 

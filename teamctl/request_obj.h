@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The request object of the central API (docs/api.md), decoded with every
  * field type-checked, strings sanitized for the terminal. */
 #pragma once

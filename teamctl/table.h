@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A small table printer for teamctl's listings: a header row, columns
  * padded to their widest cell, cells sanitized (text.h) and capped. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamctl: shared state of one invocation and the verb entry points. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of teamctl's central-side pieces that need no server: the
  * terminal sanitizer, the table printer, the strict request-object decoder
  * and the token loader's permission rules. */

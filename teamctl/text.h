@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Server strings on the way to a terminal. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Loads the bearer token; see token.h. */
 #include "config.h"
 

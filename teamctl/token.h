@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The caller's bearer token for the central API: TEAM_TOKEN, else
  * ~/.config/team/token (refused unless only its owner can read it). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* --wait: poll the request until it is decided; see central.h. */
 #include "config.h"
 

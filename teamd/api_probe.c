@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Central API health probe; see api_probe.h. The HTTP side (libcurl multi
  * on the sd-event loop, timeouts, TLS verification, response cap) is
  * http_client's; this file only schedules GET URL/healthz and keeps

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Is the central API reachable? GET URL/healthz with libcurl's multi
  * interface driven by the sd-event loop: every 5 s while unreachable, every
  * 30 s while reachable, 2 s timeout each. Updates d->api_state/api_since. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The audit trail of teamd: outbox + journald; see audit.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamd's audit trail: every audit event (team_journal_event) is appended
  * to the durable outbox (outbox.h) and written to journald; a handler that
  * changes state wraps the change and its event in one transaction:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* AWS credentials chain and cache; see aws_creds.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* AWS credentials: the pure parsers (shared credentials file, ECS/IMDS
  * JSON, ISO 8601 times); see aws_creds.h. The shared file is read by hand,
  * not with inih: Debian's inih stops at 200-byte lines and session tokens

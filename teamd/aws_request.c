@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* SigV4-signed AWS requests through libcurl; see aws_request.h. */
 #include "config.h"
 

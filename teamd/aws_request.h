@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* One SigV4-signed AWS request on teamd's http_client: libcurl's
  * CURLOPT_AWS_SIGV4 does the signing ("aws:amz:REGION:SERVICE", the
  * provider given explicitly, as libcurl 7.88 needs), the session token

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The check op: may PAM_USER use ROLE on this host now? */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Evaluating a check request against the store: shared by check and
  * session_open. */
 #pragma once

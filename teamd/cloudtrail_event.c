@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Outbox events as CloudTrail Lake records; see cloudtrail_event.h. */
 #include "config.h"
 

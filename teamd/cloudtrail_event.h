@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* An outbox event (team_audit_event_to_json text) as a CloudTrail Lake
  * integration record: the eventData string of PutAuditEvents, and its
  * eventDataChecksum. See docs/aws.md for the field mapping. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Per-connection state on the sd-event loop.
  *
  * accept -> SO_PEERCRED (root socket: uid 0 or close) -> read one frame

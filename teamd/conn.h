@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Connections on teamd's sockets: one request, one response, then close. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The check decision; see docs/design.md "How teamd decides". */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The check decision of docs/design.md, as a pure function of the store
  * rows, the clock and the central API's state (unit-tested with a fixed now). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Request dispatch; see dispatch.h. */
 #include "config.h"
 

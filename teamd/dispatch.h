@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* One decoded request -> one response: which op may come from which socket,
  * and the handler of each op. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* grant_add: a signed grant handed over by root (teamctl grant add), for
  * hosts without a central API. It goes through the one grant intake
  * (grant_intake.c) like the feed's and the relay's. */

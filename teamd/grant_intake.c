@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The one grant intake; see grant_intake.h. */
 #include "config.h"
 

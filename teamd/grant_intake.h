@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The one way a grant enters teamd, whoever brings it: the feed
  * (sync_apply.c), root's `teamctl grant add` (grant_add.c) and the request
  * relay (relay_wait.c). Verify (signature with a trusted_keys key, aud,

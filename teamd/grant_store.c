@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The grants table: storing verified grants and reading them back. */
 #include "config.h"
 

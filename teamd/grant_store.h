@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The local grant store: sqlite in STATE_DIR/grants.db (WAL, mode 0600).
  *
  * Grants arrive verified (grant_add.c); the store keeps them until 24 h after

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internals shared by store_db.c, grant_store.c and session_store.c only. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Tombstones: the revoked table as the grant store sees it. A revoked id
  * never comes back (grant_store_add refuses it, whoever hands it over), and
  * a revocation is a cached "no" for its user and role that fail-open

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The host token file; see host_token.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The host's bearer token for the central API ([server] token_file).
  *
  * The file must be a regular file owned by root with mode 0600 or 0400

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Asynchronous HTTP on the sd-event loop; see http_client.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Asynchronous HTTP(S) for teamd: libcurl's multi interface driven by
  * teamd's sd-event loop (CURLMOPT_SOCKETFUNCTION/TIMERFUNCTION become
  * sd-event io and time sources). Nothing here blocks the loop and no thread

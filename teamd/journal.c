@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Structured journald entries for teamd; see journal.h. */
 #include "config.h"
 

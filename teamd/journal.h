@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The one logging module of teamd: structured journald entries.
  *
  * Every audit event goes through team_journal_event(): one journald entry with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamd's two listening sockets: from systemd socket activation
  * (FileDescriptorName=priv / user) or bound here. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamd: the host agent. Arguments, configuration, start and stop. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Periodic housekeeping; see maintenance.h. */
 #include "config.h"
 

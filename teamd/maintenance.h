@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Periodic housekeeping: GrantExpired events when grants end, purging
  * grants 24 h past exp, and the sd_notify STATUS line. Runs every
  * TEAMD_MAINTENANCE_USEC, and just after the next grant's exp when that is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The durable audit outbox; see outbox.h. The tables live in the grant
  * store's database (schema: OUTBOX_SCHEMA_SQL, one of store_db.c's
  * migrations), so an event and the state change it describes commit

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The durable audit outbox: a table in teamd's own sqlite database
  * (STATE_DIR/grants.db), written in the same transaction as the state change
  * an event describes, before the PAM caller gets its answer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The shipper's side of the outbox (see outbox.h): fetch, ack, dead
  * letter. */
 #include "config.h"

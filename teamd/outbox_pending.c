@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Journald entries of events recorded inside a transaction wait for its
  * commit: sqlite's WAL hook runs right after every commit on the
  * connection (whoever began the transaction: audit.c, sync_store.c), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internals of the outbox shared with store_db.c (the schema) and its unit
  * test. */
 #pragma once

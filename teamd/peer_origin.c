@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What teamd can see about a peer process; see peer_origin.h. */
 #include "config.h"
 

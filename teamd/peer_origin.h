@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Where a request came from, as the audit records it (RequestSubmitted).
  * On the root socket the peer is pam_team inside a root PAM application:
  * its service, tty and rhost are taken as given. On the user socket they

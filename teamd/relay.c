@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Request relay, the "request" op: file a request with the central API for
  * a local user, with the host token; see relay.h. */
 #include "config.h"

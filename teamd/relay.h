@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Request relay: teamd files requests with the central API for local users
  * (teamctl request on the user socket, pam_team's prompt on the root
  * socket) using the host token, and answers request_wait once the request

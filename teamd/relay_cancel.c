@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Request relay, the "request_cancel" op: withdraw a request this teamd
  * filed, for the user it was filed for and nobody else, with
  * POST /v1/requests/{id}/cancel and the host token (the API lets whoever

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The relay's JSON: the body it POSTs and the request objects and errors
  * the central API answers (docs/api.md). Whatever the API says is untrusted
  * text on its way to a terminal: every string is checked or sanitized and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Private to relay.c, relay_wait.c and relay_json.c. */
 #pragma once
 

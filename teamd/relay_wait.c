@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Request relay, the "request_wait" op: hold the connection until the
  * request teamd filed is decided and, when approved, its grant is usable
  * here; or until the caller's timeout. Every RELAY_TICK_USEC the waiters

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* session_open / session_close: the PAM session phase. */
 #include "config.h"
 

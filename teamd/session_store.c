@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The sessions table of the grant store: PAM session open/close records. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Outbox -> sinks; see shipper.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The shipper drains teamd's audit outbox into the configured sinks
  * (CloudTrail Lake, CloudWatch Logs), one lane per sink, each on its own:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Building the shipper from teamd.conf; see shipper.h. */
 #include "config.h"
 

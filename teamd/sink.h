@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What the shipper (shipper.c) asks of an audit sink (CloudTrail Lake,
  * CloudWatch Logs, ...): send a batch of outbox entries, then say per
  * entry whether it was delivered, must be retried, or was refused for good

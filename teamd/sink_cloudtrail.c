@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CloudTrail Lake PutAuditEvents sink; see sink_cloudtrail.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The CloudTrail Lake sink: PutAuditEvents to
  * ENDPOINT/PutAuditEvents?channelArn=ARN[&externalId=ID], at most 100
  * events and 1 MB per request, each event's id its outbox event id (stable

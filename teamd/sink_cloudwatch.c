@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CloudWatch Logs PutLogEvents sink; see sink_cloudwatch.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The CloudWatch Logs sink: PutLogEvents to [audit] cloudwatch_log_group /
  * cloudwatch_log_stream (both created when missing:
  * ResourceNotFoundException -> CreateLogGroup, CreateLogStream, then the

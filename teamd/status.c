@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* status: the caller's own grants (root: every grant on the host), the
  * host id and the API state. */
 #include "audit.h"

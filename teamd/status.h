@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The status op (status.c) and its parts. */
 #pragma once
 

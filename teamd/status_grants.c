@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* status: the grants part of the answer. Everyone sees their own, with
  * their reasons; root (the root socket) sees every active grant on the
  * host: id, role, whose, window and the start of its reason. */

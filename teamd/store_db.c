@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The grant store's database: file creation, schema migrations, prepared
  * statements. The rows themselves are in grant_store.c and session_store.c. */
 #include "config.h"

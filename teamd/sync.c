@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Grant sync's loop: poll, apply, back off; see sync.h. */
 #include "config.h"
 

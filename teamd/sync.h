@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Grant sync: teamd long-polls the central API's host feed
  * (GET URL/v1/hosts/{host_id}/grants?cursor=C&wait=S, docs/api.md) with the
  * host token ([server] token_file, host_token.h) through http_client on the

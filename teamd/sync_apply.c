@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Applying one feed answer; see sync_apply.h. */
 #include "config.h"
 

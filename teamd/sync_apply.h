@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* One answer of the host feed (GET /v1/hosts/{id}/grants, docs/api.md)
  * applied to the grant store: parsed strictly, every grant verified against
  * trusted_keys (signature, aud, exp) before it is stored, revocations

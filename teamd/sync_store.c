@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Grant sync's rows; see sync_store.h. Statements are prepared per call:
  * sync writes once per feed answer, far from any hot path. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Grant sync's rows in the grant store's database: the feed cursor and the
  * revoked grant ids (migration 2 of store_db.c). One feed answer is applied
  * in one transaction (sync_store_begin .. sync_store_commit): its grants,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The state of one running teamd, shared by its modules. */
 #pragma once
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """A raw client of teamd's wire protocol, for the shell tests.
 
   teamd_proto.py SOCKET JSON [SECS]   one request; prints the response JSON

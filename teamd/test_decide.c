@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the check decision (decide.c) with a fixed now. */
 #include "config.h"
 

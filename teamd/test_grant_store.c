@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the sqlite grant store against a temporary file. */
 #include "config.h"
 

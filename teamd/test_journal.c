@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of teamd's logging module: the sink tests use, and the
  * one-line stderr mirror of --foreground. */
 #include "config.h"

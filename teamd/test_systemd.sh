@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # teamd under a real systemd (PID 1 in a systemd-nspawn container): started
 # at boot when enabled, socket activation with named fds, Type=notify and STATUS=, the watchdog, the
 # hardened unit (teamd must still work inside it), journald fields and the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # teamd + teamctl end to end on temporary sockets: grant add, status (human
 # and --json), the rejections (bad signature, unknown key, other host,
 # expired), what a non-root user may see and do, exit codes, a bad config

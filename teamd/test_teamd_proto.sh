@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # teamd's wire protocol from a raw client (teamd_proto.py): check and
 # session ops, fail-open only under its conditions, the central API probe,
 # which ops the user socket answers, SO_PEERCRED on the root socket,

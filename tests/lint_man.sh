@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Every man page in docs/man passes `mandoc -Tlint` (style messages too).
 set -uo pipefail
 : "${top_srcdir:?run through make check}"

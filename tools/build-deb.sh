@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Builds the Debian packages from a copy of this tree (the work tree gets
 # no debian/tmp, no build stamps) and runs lintian on them.
 #   tools/build-deb.sh [OUTDIR]    # default _build/deb; prints the .deb paths

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Builds the source RPM from a release tarball (make dist of a copy of this
 # tree), shows the spec as rpm parses it, rebuilds the binary RPMs from it
 # (--nodeps: Debian's libraries stand in for the -devel packages, which

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The pam_team story on this machine, in a few seconds after the build:
 # team-server (the central approval API, embedded sqlite) and teamd (the
 # host agent, syncing grants from the server) on loopback and temporary

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Debian packages the build, the tests and the demo need. Sourced by
 # tools/test-all.sh and tools/demo.sh; .ci/run installs the same list.
 TEAM_BUILD_DEPS="build-essential autoconf automake libtool pkg-config

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # copy_source_tree DEST: the files git knows in this tree, plus new ones
 # not yet committed (never ignored ones such as _build/), copied to DEST.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* team-sign-grant: make Ed25519 keys and signed grants (compact JWS) without
  * a server, for tests, air-gapped hosts and benchmarks.
  *

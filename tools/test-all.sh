@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs every test: the normal build (warnings are errors), the ASan+UBSan
 # build, valgrind on the PAM tests (inside make check), cppcheck, a short
 # libFuzzer run of every target, make distcheck, the Debian packages

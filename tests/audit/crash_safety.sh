@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Crash safety, the outbox side: 10,000 PAM decisions (checks, and every
 # 10th a session_open, which changes state) flow through teamd's root socket
 # while teamd is killed with SIGKILL at random moments and restarted. An

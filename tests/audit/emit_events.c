@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* emit_events MARKER [TYPE...]: writes one audit event of each TYPE (by
  * name; default: every type) through teamd's journal module, every field
  * set, TEAM_REASON = "MARKER TYPE". For the journald test: the types whose

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Every audit event type against a real systemd-journald (private mount
 # namespace, tests/lib/journald_ns.sh) with our message catalog in a private
 # catalog database:

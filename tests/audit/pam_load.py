@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """PAM decisions against teamd's root socket, as pam_team sends them, for
 the crash test: N requests, each tagged with a unique rhost ("TAG-i");
 every 10th is a session_open (a state change) for USER with a grant, the

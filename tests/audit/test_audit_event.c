@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the audit event model (common/audit_event*.c): the fixed
  * MESSAGE_IDs, names, priorities and the JSON form. */
 #include "config.h"

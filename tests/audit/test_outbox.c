@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the audit outbox (teamd/outbox*.c) on a temporary grant
  * store: order, per-sink acks, dead letters, the bound and its alert,
  * transactions, persistence across reopen. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """A loopback stand-in for the AWS endpoints teamd talks to.
 
   * CloudTrail Lake PutAuditEvents (POST /PutAuditEvents?channelArn=..).

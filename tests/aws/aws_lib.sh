@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # Shared by tests/aws/*.sh: a python3 that has botocore, the loopback AWS
 # emulator, teamd (through tests/lib/teamd_fixture.sh) with an [audit]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Test and benchmark helper: appends N audit events to teamd's outbox in
  * STATE_DIR, as teamd would (the same outbox code, the same database), and
  * prints each event id on stdout. teamd may be running (sqlite WAL, busy

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The AWS credentials chain against loopback emulations:
 #   1. EC2 IMDSv2 (token PUT, role credentials, identity document for the
 #      account id and region), temporary credentials that expire after 12 s:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the AWS sink's pure parts: the shared credentials file and
  * ECS/IMDS JSON parsers, ISO 8601 times, query percent-encoding, the
  * CloudTrail Lake record built from an outbox event, the PutAuditEvents

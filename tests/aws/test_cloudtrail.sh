@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # CloudTrail Lake sink against the loopback emulator: every request's SigV4
 # is recomputed from the received bytes and its body validated against
 # botocore's cloudtrail-data model; scripted answers (partial failure,

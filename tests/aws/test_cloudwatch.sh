@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # CloudWatch Logs sink against moto_server (moto's AWS emulation, from this
 # machine image): the log group and stream do not exist and are created;
 # 2,500 events arrive in outbox order, each message byte-identical to the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Crash safety: 10,000 events flow into the outbox (outbox_fill, the same
 # code and database as teamd's own events) while teamd ships them to the
 # emulator and is killed with SIGKILL at random moments and restarted.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # Shared by the break-glass tests: a private code set, spool and PAM
 # service (pam_start_confdir through tests/e2e/pam_check, no /etc/pam.d file),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End to end with a real systemd-journald: in a private mount namespace
 # (tmpfs on /run/systemd, /run/log, /var/log/journal) a journald of our own,
 # a private teamd, and PAM checks through the built pam_team.so

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End to end with the real OpenSSH server: a copy of $SSHD named
 # sshd-teamtestPID (OpenSSH takes its PAM service name from its binary name)
 # on a free loopback port, whose PAM service is gated by the built

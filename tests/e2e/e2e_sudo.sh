@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End to end with the real sudo: a test user with NOPASSWD sudo whose PAM
 # service is gated by the built pam_team.so (role=sudo) and a private teamd.
 #   no grant -> refused, and told how to ask

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pam_check SERVICE USER CONFDIR [account|session|answer]
  *
  * Runs one PAM phase of SERVICE, read from CONFDIR (pam_start_confdir, so no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: what teamctl does with team-server's answers
  * (teamctl/request_obj.c, text.c, table.c): the input is parsed as JSON the
  * way api_client.c does (strict, depth 32, one object, nothing after it),

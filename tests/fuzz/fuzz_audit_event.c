@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: the audit event's JSON form (common/audit_event_json.c).
  *
  * Each input is used twice: as JSON for the strict reader (whatever it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: the AWS credentials parsers of teamd (teamd/aws_creds_parse.c):
  * the shared credentials file (first byte 'f'; the profile is "default" or,
  * after a second byte '!', "audit"), the ECS/IMDS JSON answer (first byte

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: the CloudTrail Lake PutAuditEvents answer parser
  * (common/cloudtrail_response.c), success and error bodies.
  * Properties: no crash or leak; a refusal says why and leaves no entries;

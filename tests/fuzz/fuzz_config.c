@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: teamd.conf parsing (common/teamd_config.c on the generic
  * table-driven INI parser, common/config_parser.c), plus a second table
  * with the types teamd.conf does not use (BOOL, LIST, STRING).

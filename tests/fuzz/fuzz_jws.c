@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: grant verification (common/jws.c, b64url.c).
  *
  * Two modes, chosen by the first byte:

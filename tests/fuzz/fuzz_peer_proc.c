@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: what teamd reads about a peer from /proc (teamd/peer_origin.c):
  * the tty_nr field of /proc/PID/stat, after a process name the user chose
  * (it may hold spaces and parentheses), and /proc/PID/comm itself.

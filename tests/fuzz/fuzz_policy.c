@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: the team-server policy file (server/policy.c on
  * common/config_parser.c). Properties: no crash or leak; a refusal always
  * says why; what is accepted honours the ranges, every role has a valid

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: the frame reader and the request/response decoders.
  *
  * Each input is used twice: as a byte stream for the frame reader (fed in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: what teamd's request relay does with team-server's answers
  * (teamd/relay_json.c): a request object (POST /v1/requests, GET
  * /v1/requests/{id}) and an error body. Properties: no crash or leak; and

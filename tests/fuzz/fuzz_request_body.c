@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: team-server's strict request-body parser
  * (server/json_body.c). The first byte picks the endpoint ('c' create
  * request, 'd' decision, 'r' revoke, 'e' extend: byte % 4), the rest is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Replays fuzz inputs through a libFuzzer target without libFuzzer, so
  * `make check` runs every seed of every target (under ASan+UBSan in the
  * sanitizer build).

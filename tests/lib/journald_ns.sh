@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # A real systemd-journald of our own, without systemd as PID 1 and without
 # touching the machine's journal: inside a private mount namespace, tmpfs on

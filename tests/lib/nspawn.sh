@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # A real systemd as PID 1 in a systemd-nspawn container, for the tests of
 # the hardened units (teamd/test_systemd.sh, tests/server/test_server_systemd.sh).

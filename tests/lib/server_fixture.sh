@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # A private team-server for the story tests and tools/demo.sh: loopback, a
 # free port, a temporary sqlite database, and the fixture's throwaway key as

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # Shared setup of the standalone team-server HTTP tests in tests/server
 # (no root, no teamd; curl drives the API). The private team-server of the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # A private OpenSSH server for one test user, gated by the built pam_team.so
 # and the fixture's teamd: a copy of $SSHD named sshd-teamtestPID (OpenSSH

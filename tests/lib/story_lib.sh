@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # Helpers of the story tests (tests/story): file and approve requests with
 # teamctl's central verbs, and time how long the host takes to follow.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # Points sudo, for one user only, at a test PAM service gated by the built
 # pam_team.so and the fixture's teamd. Never touches /etc/pam.d/sudo.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # Shell fixture for the end-to-end tests and tools/demo.sh: a private teamd on
 # temporary sockets with a throwaway Ed25519 signing key.

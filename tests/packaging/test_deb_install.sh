@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The Debian packages in a fresh container (systemd as PID 1, from the
 # cached root of tests/lib/nspawn.sh, copied so the shared one stays as it
 # is): they install with nothing started and no PAM change; team-server

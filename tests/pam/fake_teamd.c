@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fake_teamd MODE SOCKET [UID]: a teamd that misbehaves on purpose, for the
  * PAM module's tests. Binds SOCKET (mode 0600) and serves connections one
  * at a time until SIGTERM. With UID it drops to that uid before listen(),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Test fixture for teamd: see teamd_fixture.h. */
 #include "config.h"
 

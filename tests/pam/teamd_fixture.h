@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Test fixture: a teamd (real, or the misbehaving fake_teamd) on private
  * sockets in a root-owned 0700 temporary directory, a signing key it
  * trusts, and helpers to sign grants and hand them to it. Used by the PAM

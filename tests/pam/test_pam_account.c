@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The built pam_team.so, loaded by libpam (pam_start_confdir with a private
  * service file), against a real teamd and against fake_teamd's misbehaving
  * daemons. Root only: the module trusts nothing but root's sockets.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the module's pure parts: what reaches the terminal
  * (conv_sanitize) and the module-argument table (pam_team_args_parse).
  * No root needed. */

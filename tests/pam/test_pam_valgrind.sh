@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # The module's allow, deny and error paths under valgrind: no invalid
 # access, no definite leak (libpam loads the built .so into the test);
 # and the module's pure parts (tests/pam/test_pam_internals) the same way.

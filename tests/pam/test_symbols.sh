@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # pam_team.so is a guest in sudo and sshd: it exports pam_sm_* and nothing
 # else (pam_team.map), so none of its helpers can clash with the host's.
 so="${top_builddir:-.}/pam_team/.libs/pam_team.so"

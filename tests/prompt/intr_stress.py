@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Ctrl-C at random moments of sudo's approval wait, many times over.
 
     intr_stress.py --user USER --runs N [--seed S] [--max-delay S]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* prompt_conv SERVICE USER CONFDIR [ANSWER...]
  *
  * The account phase of SERVICE (read from CONFDIR with pam_start_confdir)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Drive a program through a real pseudo-terminal, like a person would.
 
     pty_drive.py --user USER [--timeout S] [--log FILE] SCRIPT -- COMMAND...

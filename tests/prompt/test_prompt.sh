@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The prompt flow with the real sudo driven through a real pseudo-terminal
 # (tests/prompt/pty_drive.py), team-server on loopback, teamd relaying, and
 # the built pam_team.so on a test PAM service whose account line says

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The teamd SELinux module, compiled against Debian's reference policy
 # headers and linked into the complete reference policy
 # (selinux-policy-default), then checked with sesearch/seinfo:

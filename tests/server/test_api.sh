@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # team-server's HTTP API end to end: a real server/team-server on a free
 # loopback port with a temporary config, policy, signing key and sqlite
 # database, driven with curl; JSON checked with python3.

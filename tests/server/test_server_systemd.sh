@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # team-server under a real systemd (PID 1 in a systemd-nspawn container):
 # the hardened systemd/team-server.service must still let it work
 # (Type=notify READY=1 and STATUS=, its own user team-server made by

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # teamctl's central verbs end to end against a real team-server on a free
 # loopback port with a temporary database: request -> list --pending ->
 # approve -> show (active, grant); quorum of 2; deny; cancel; the refusals

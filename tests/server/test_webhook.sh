@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Webhook notifications end to end: a real team-server on loopback with a
 # temporary database, and tests/server/webhook_receiver.py as Slack/Teams.
 #   - request created -> a Slack body (and a Teams Adaptive Card) arrives;

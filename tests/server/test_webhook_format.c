@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the webhook bodies (server/webhook_format.c) and the
  * backoff schedule (server/webhook.c): shapes, sanitizing, escaping, no
  * secrets. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The webhook queue against a real sqlite store and an in-process HTTP
  * receiver (libmicrohttpd): jobs of one webhook go out strictly in order
  * even when the first is retried; a webhook that fails is independent of

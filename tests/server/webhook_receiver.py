@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """A webhook receiver for tests/server/test_webhook.sh, on loopback only.
 
 Every POST is logged to --attempts as "STATUS PATH BYTES". A POST answered

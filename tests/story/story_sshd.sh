@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The whole story with the real OpenSSH server (public-key login to a
 # loopback port whose PAM service is gated by pam_team.so role=ssh), teamd
 # syncing from a real team-server. There is no shell before access, so the

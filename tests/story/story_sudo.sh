@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The whole story with the real sudo: team-server (temporary sqlite, loopback)
 # + teamd syncing its feed + the built pam_team.so on a test PAM service.
 #   no grant -> refused

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """A scriptable stand-in for team-server's host feed (tests/sync).
 
     fake_feed.py DIR [PORT]

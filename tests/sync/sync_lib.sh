@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # Helpers of the grant sync tests (tests/sync): a scriptable fake feed
 # (fake_feed.py), teamd pointed at it, PAM checks through the built

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamd/http_client.c against a scripted loopback server (a thread): the
  * answer and its body, the bearer header, the callback never runs inside
  * http_request_start, the response cap (with and without Content-Length),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* teamd/sync_apply.c and sync_store.c against a temporary grant store and
  * the fixed test keys: strict parsing of feed answers (nothing stored and
  * the cursor kept when one is malformed), verification before storing,

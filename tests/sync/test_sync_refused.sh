@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # What failmode=safe may and may not open on (tests/sync/fake_feed.py as
 # the central API, pam_team.so with failmode=safe on the PAM line):
 #   - the API refuses the host token (401, 403): that is the API saying no,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # teamd restarts (clean stop and crash): grants and the feed cursor survive,
 # the first poll after a restart carries the stored cursor, grants filed
 # while teamd was down arrive, and no grant is accepted twice (one

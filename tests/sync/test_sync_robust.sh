@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Grant sync against a misbehaving central API (tests/sync/fake_feed.py):
 #   - the server is down when teamd starts, comes up later
 #   - it answers 500, garbage, a 50 MB body (with and without

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Grant sync against a real team-server (the happy path): alice files a
 # request, bob approves, and the grant is usable on this host through
 # pam_team within 5 s (measured and printed; the tight figure is the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Grant sync over HTTPS: TLS verification is always on. team-server serves
 # a certificate from a private CA (self-signed); teamd without ca_file
 # refuses it (unreachable, the certificate problem logged, no grant); with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* See jws_fixture.h. */
 #include <stdio.h>
 #include <stdlib.h>

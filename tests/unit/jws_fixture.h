@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Shared by the grant unit tests: the fixed test keys of tests/unit/keys/
  * (generated once with `openssl genpkey -algorithm ed25519`; found via
  * $top_srcdir or TEST_KEYS_DIR), a keyring holding both, and default claims

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The table-driven INI parser (common/config_parser.c) and teamd.conf. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of grant verification (common/jws.c): signature, alg and kid,
  * time edges, audience/subject/role, strict base64url, JSON and claims, key
  * rotation. Keys and defaults: jws_fixture.[ch]. */

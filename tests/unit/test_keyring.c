@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of base64url (common/b64url.c), the keyring
  * (common/keyring.c) and key files and signing arguments
  * (common/jws_sign.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* parse_uint, parse_duration, parse_bool, is_valid_token_name. */
 #include "config.h"
 

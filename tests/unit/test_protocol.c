@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The wire protocol: payload codec round trips and rejections, framing. */
 #include "config.h"
 
