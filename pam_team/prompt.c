@@ -298,7 +298,7 @@ int prompt_run(pam_handle_t *pamh, int flags, const struct pam_team_args *args, 
         int talk = flags & ~PAM_SILENT;
         char question[2 * TEAM_MAX_ROLE + 160], approvers[PAM_TEAM_MAX_SHOWN + 1], id[TEAM_MAX_ID + 1];
         char *reason = NULL;
-        struct prompt_signals ps = { .held = false };
+        struct prompt_signals ps = { .held = false, .fd = -1 };
         int rc = PAM_PERM_DENIED;
 
         /* One question, no message before it: where the conversation

@@ -5,8 +5,8 @@
  * files the request with the central API and watches it); the module starts
  * no thread and installs no signal handler. A conversation error (sudo -n,
  * Ctrl-C at the question) or an interrupted wait (Ctrl-C, ^\\, SIGTERM or a
- * hang-up: held pending while the flow runs and let in only inside
- * ppoll(), see prompt_call.c) ends with a refusal and a message. */
+ * hang-up: held pending while the flow runs and watched with a signalfd,
+ * see prompt_call.c) ends with a refusal and a message. */
 #pragma once
 
 #include <signal.h>
@@ -36,14 +36,16 @@ bool prompt_applies(pam_handle_t *pamh, int flags, const struct pam_team_args *a
 int prompt_run(pam_handle_t *pamh, int flags, const struct pam_team_args *args, const struct team_request *check);
 
 /* The application's signal mask while the flow holds SIGINT, SIGQUIT,
- * SIGTERM and SIGHUP blocked (a local of prompt_run; nothing global). */
+ * SIGTERM and SIGHUP blocked, and the signalfd that watches them (-1 when
+ * none could be had); a local of prompt_run, nothing global. */
 struct prompt_signals {
         sigset_t saved;
         bool held;
+        int fd;
 };
-/* prompt_call.c: blocks those signals / restores the saved mask (a
- * signal still pending is then delivered to the application's handler, as
- * it would have been without us). */
+/* prompt_call.c: blocks those signals and opens the signalfd / closes it
+ * and restores the saved mask (a signal still pending is then delivered to
+ * the application's handler, as it would have been without us). */
 void prompt_signals_hold(struct prompt_signals *ps);
 void prompt_signals_release(struct prompt_signals *ps);
 /* True when one of them is pending (arrived while held). */

@@ -9,11 +9,20 @@
  * anywhere else (connecting, decoding an answer, telling the person): the
  * handler ran there, nothing was interrupted, and the wait went on for
  * minutes. So for the whole flow the keyboard and hang-up signals are
- * blocked (prompt_signals_hold, never a handler of ours) and unblocked
- * only inside ppoll(), atomically, with the application's own mask: a
- * signal that arrives outside ppoll() stays pending and ends the next
- * ppoll() at once; one that arrives inside ends it. sigpending() covers an
- * application that keeps them blocked itself. */
+ * blocked (prompt_signals_hold, never a handler of ours) and the waits
+ * watch a signalfd for them: a signal that arrives while they are held
+ * stays pending and makes the signalfd readable, before or during the
+ * ppoll(). It is not read, so the application still gets it when the
+ * flow restores its mask.
+ *
+ * Letting the signals in inside ppoll() instead is not enough: an
+ * application started with SIGINT ignored (any background job of a
+ * non-interactive shell: nohup, a CI script, `cmd &`) keeps it ignored
+ * (sudo does; its password prompt installs a handler of its own), and an
+ * ignored signal that is not blocked is discarded by the kernel when it
+ * is sent, so ^C never reached the wait. Only when no signalfd can be had
+ * does ppoll() let them in (the application's mask), as a fallback; the
+ * sigpending() checks cover the moments between waits either way. */
 #include "config.h"
 
 #include <errno.h>
@@ -21,6 +30,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <syslog.h>
 #include <time.h>
@@ -54,13 +64,18 @@ void prompt_signals_hold(struct prompt_signals *ps)
 
         interrupt_set(&set);
         ps->held = sigprocmask(SIG_BLOCK, &set, &ps->saved) == 0;
+        ps->fd = ps->held ? signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK) : -1;
 }
 
 void prompt_signals_release(struct prompt_signals *ps)
 {
-        if (ps->held)
+        if (ps->held) {
+                if (ps->fd >= 0)
+                        close(ps->fd);
                 (void)sigprocmask(SIG_SETMASK, &ps->saved, NULL);
+        }
         ps->held = false;
+        ps->fd = -1;
 }
 
 bool prompt_signals_pending(void)
@@ -76,11 +91,13 @@ bool prompt_signals_pending(void)
         return false;
 }
 
-/* ppoll() once for events until the deadline, with the application's mask
- * while it waits: 0 ready, -ETIMEDOUT, -EINTR. */
+/* ppoll() once for events until the deadline: 0 ready, -ETIMEDOUT,
+ * -EINTR. With the signals held, their signalfd is watched beside fd (they
+ * stay blocked); without one, the application's mask is let in. */
 static int wait_once(int fd, short events, int64_t deadline, const struct prompt_signals *ps)
 {
-        struct pollfd pfd = { .fd = fd, .events = events };
+        struct pollfd pfd[2] = { { .fd = fd, .events = events }, { .fd = -1 } };
+        bool watch = ps && ps->held && ps->fd >= 0;
         int64_t left = deadline - mono_ms();
         struct timespec ts;
         int r;
@@ -93,9 +110,15 @@ static int wait_once(int fd, short events, int64_t deadline, const struct prompt
                 left = 60000;
         ts.tv_sec = (time_t)(left / 1000);
         ts.tv_nsec = (long)(left % 1000) * 1000000L;
-        r = ppoll(&pfd, 1, &ts, ps && ps->held ? &ps->saved : NULL);
+        if (watch) {
+                pfd[1].fd = ps->fd;
+                pfd[1].events = POLLIN;
+        }
+        r = ppoll(pfd, watch ? 2 : 1, &ts, ps && ps->held && !watch ? &ps->saved : NULL);
         if (r < 0)
                 return -errno;
+        if (watch && pfd[1].revents)
+                return -EINTR;
         return r == 0 && mono_ms() >= deadline ? -ETIMEDOUT : 0;
 }
 

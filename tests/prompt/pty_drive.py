@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Drive a program through a real pseudo-terminal, like a person would.
 
-    pty_drive.py --user USER [--timeout S] [--log FILE] SCRIPT -- COMMAND...
+    pty_drive.py --user USER [--timeout S] [--log FILE] [--intr-ignored] SCRIPT -- COMMAND...
 
 COMMAND runs as USER (uid, gid, supplementary groups) in a new session whose
 controlling terminal is the pty, so sudo sees a tty (PAM_TTY=/dev/pts/N) and
 Ctrl-C (byte 0x03) reaches it as SIGINT through the line discipline.
+COMMAND starts with SIGINT and SIGQUIT at their default disposition, or
+ignored with --intr-ignored (as a background job of a non-interactive shell
+starts), whatever this script itself inherited.
 
 SCRIPT has one step per line:
     expect REGEX      wait (bounded by --timeout) until the output matches;
@@ -30,6 +33,7 @@ import pty
 import pwd
 import re
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -40,6 +44,7 @@ def main():
     ap.add_argument("--user", required=True)
     ap.add_argument("--timeout", type=float, default=30.0)
     ap.add_argument("--log")
+    ap.add_argument("--intr-ignored", action="store_true")
     ap.add_argument("script")
     ap.add_argument("command", nargs=argparse.REMAINDER)
     a = ap.parse_args()
@@ -60,6 +65,9 @@ def main():
             env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": pw.pw_dir, "USER": pw.pw_name,
                    "LOGNAME": pw.pw_name, "TERM": "xterm", "LANG": "C"}
             os.chdir("/")
+            disp = signal.SIG_IGN if a.intr_ignored else signal.SIG_DFL
+            signal.signal(signal.SIGINT, disp)
+            signal.signal(signal.SIGQUIT, disp)
             os.execvpe(cmd[0], cmd, env)
         except Exception as e:  # noqa: BLE001 - report anything, then die
             os.write(2, f"pty_drive: exec {cmd[0]}: {e}\n".encode())
