@@ -11,6 +11,14 @@
 #   free_port                     # a free loopback TCP port
 #   start_server / stop_server    # $T/team-server.conf, log $T/server.log;
 #                                 # start waits for $API/healthz
+#   server_http_setup POLICY [LINE...]
+#                                 # a signing key in $T/keys, POLICY (printf
+#                                 # %b text) in $T/policy.conf, and the conf
+#   server_http_write_conf [LINE...]
+#                                 # $T/team-server.conf on $PORT with the
+#                                 # extra [server] LINEs
+#   admin ARGS...                 # team-server admin ARGS (stderr to
+#                                 # $T/admin.log)
 #
 # Set SERVER_BIN, CURL, PY and API before start_server. Extra process ids to
 # stop at exit: list their variable names in SERVER_HTTP_PIDS.
@@ -45,6 +53,28 @@ server_http_init() {
 free_port() {
         "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
+
+server_http_write_conf() {
+        {
+                printf '[server]\nlisten = 127.0.0.1:%s\ndatabase = %s/team.db\n' "$PORT" "$T"
+                printf 'signing_keys = %s/keys\npolicy = %s/policy.conf\n' "$T" "$T"
+                [ $# -eq 0 ] || printf '%s\n' "$@"
+        } >"$T/team-server.conf"
+        chmod 0600 "$T/team-server.conf"
+}
+
+server_http_setup() {
+        local policy=$1
+        shift
+        mkdir -m 0700 "$T/keys"
+        "$SIGN_BIN" keygen --private "$T/keys/k1.pem" --public "$T/k1.pub.pem" >/dev/null || die "keygen"
+        chmod 0600 "$T/keys/k1.pem"
+        printf '%b' "$policy" >"$T/policy.conf"
+        chmod 0600 "$T/policy.conf"
+        server_http_write_conf "$@"
+}
+
+admin() { "$SERVER_BIN" --config "$T/team-server.conf" admin "$@" 2>>"$T/admin.log"; }
 
 start_server() {
         local i

@@ -23,19 +23,7 @@ SIGN_BIN=$top_builddir/tools/team-sign-grant
 server_http_init test_admin_lifecycle
 PORT=$(free_port)
 API=http://127.0.0.1:$PORT
-mkdir -m 0700 "$T/keys"
-"$SIGN_BIN" keygen --private "$T/keys/k1.pem" --public "$T/k1.pub.pem" >/dev/null || die "keygen"
-chmod 0600 "$T/keys/k1.pem"
-printf '[role sudo]\nmax_duration = 1h\napprover_groups = sre\nrequester_groups = dev\n' >"$T/policy.conf"
-cat >"$T/team-server.conf" <<EOF
-[server]
-listen = 127.0.0.1:$PORT
-database = $T/team.db
-signing_keys = $T/keys
-policy = $T/policy.conf
-EOF
-chmod 0600 "$T/policy.conf" "$T/team-server.conf"
-admin() { "$SERVER_BIN" --config "$T/team-server.conf" admin "$@" 2>>"$T/admin.log"; }
+server_http_setup '[role sudo]\nmax_duration = 1h\napprover_groups = sre\nrequester_groups = dev\n'
 token() { admin "$@" | tail -n 1; }
 # status METHOD PATH TOKEN [BODY]: the HTTP status code
 status() {

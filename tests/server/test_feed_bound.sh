@@ -19,20 +19,7 @@ SIGN_BIN=$top_builddir/tools/team-sign-grant
 server_http_init test_feed_bound
 PORT=$(free_port)
 API=http://127.0.0.1:$PORT
-mkdir -m 0700 "$T/keys"
-"$SIGN_BIN" keygen --private "$T/keys/k1.pem" --public "$T/k1.pub.pem" >/dev/null || die "keygen"
-chmod 0600 "$T/keys/k1.pem"
-printf '[role sudo]\nmax_duration = 8h\napprover_groups = sre\nrequester_groups = dev\n' >"$T/policy.conf"
-cat >"$T/team-server.conf" <<EOF
-[server]
-listen = 127.0.0.1:$PORT
-database = $T/team.db
-signing_keys = $T/keys
-policy = $T/policy.conf
-request_rate_limit = 0
-EOF
-chmod 0600 "$T/policy.conf" "$T/team-server.conf"
-admin() { "$SERVER_BIN" --config "$T/team-server.conf" admin "$@" 2>>"$T/admin.log"; }
+server_http_setup '[role sudo]\nmax_duration = 8h\napprover_groups = sre\nrequester_groups = dev\n' 'request_rate_limit = 0'
 ALICE=$(admin user add alice --groups dev | tail -n 1)
 BOB=$(admin user add bob --groups sre | tail -n 1)
 WEB1=$(admin host add web1 | tail -n 1)

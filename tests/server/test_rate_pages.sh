@@ -25,24 +25,7 @@ TEAMCTL_BIN=$top_builddir/teamctl/teamctl
 server_http_init test_rate_pages
 PORT=$(free_port)
 API=http://127.0.0.1:$PORT
-mkdir -m 0700 "$T/keys"
-"$SIGN_BIN" keygen --private "$T/keys/k1.pem" --public "$T/k1.pub.pem" >/dev/null || die "keygen"
-chmod 0600 "$T/keys/k1.pem"
-printf '[role sudo]\nmax_duration = 1h\napprover_groups = sre\nrequester_groups = dev\n' >"$T/policy.conf"
-write_conf() { # write_conf RATE
-        cat >"$T/team-server.conf" <<EOF
-[server]
-listen = 127.0.0.1:$PORT
-database = $T/team.db
-signing_keys = $T/keys
-policy = $T/policy.conf
-request_rate_limit = $1
-EOF
-        chmod 0600 "$T/team-server.conf"
-}
-write_conf 0
-chmod 0600 "$T/policy.conf"
-admin() { "$SERVER_BIN" --config "$T/team-server.conf" admin "$@" 2>>"$T/admin.log"; }
+server_http_setup '[role sudo]\nmax_duration = 1h\napprover_groups = sre\nrequester_groups = dev\n' 'request_rate_limit = 0'
 ALICE=$(admin user add alice --groups dev | tail -n 1)
 CAROL=$(admin user add carol --groups dev | tail -n 1)
 BOB=$(admin user add bob --groups sre | tail -n 1)
@@ -102,7 +85,7 @@ n=$(TEAM_SERVER=$API TEAM_TOKEN=$BOB "$TEAMCTL_BIN" list --pending 2>"$T/teamctl
 
 # --- rate limit ---
 stop_server || fail "team-server did not stop cleanly"
-write_conf 5
+server_http_write_conf "request_rate_limit = 5"
 start_server
 file() { # file TOKEN [FOR_USER] -> HTTP status; headers in $T/hdr
         local who=${2:+,\"user\":\"$2\"}

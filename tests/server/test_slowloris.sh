@@ -32,26 +32,8 @@ SERVER_HTTP_PIDS="HOLD_PID POLL_PID"
 
 PORT=$(free_port)
 API=http://127.0.0.1:$PORT
-mkdir -m 0700 "$T/keys"
-"$SIGN_BIN" keygen --private "$T/keys/k1.pem" --public "$T/k1.pub.pem" >/dev/null || die "keygen"
-chmod 0600 "$T/keys/k1.pem"
-printf '[role sudo]\nmax_duration = 1h\napprover_groups = sre\n' >"$T/policy.conf"
-cat >"$T/team-server.conf" <<EOF
-[server]
-listen = 127.0.0.1:$PORT
-database = $T/team.db
-signing_keys = $T/keys
-policy = $T/policy.conf
-threads = 2
-max_connections = 200
-max_anonymous_connections = 50
-max_connections_per_address = 40
-header_timeout = 4s
-max_long_polls = 2
-connection_timeout = 60s
-EOF
-chmod 0600 "$T/policy.conf" "$T/team-server.conf"
-ALICE=$("$SERVER_BIN" --config "$T/team-server.conf" admin user add alice --groups sre 2>>"$T/admin.log" | tail -n 1)
+server_http_setup '[role sudo]\nmax_duration = 1h\napprover_groups = sre\n' 'threads = 2' 'max_connections = 200' 'max_anonymous_connections = 50' 'max_connections_per_address = 40' 'header_timeout = 4s' 'max_long_polls = 2' 'connection_timeout = 60s'
+ALICE=$(admin user add alice --groups sre | tail -n 1)
 [ -n "$ALICE" ] || die "admin user add"
 start_server
 
