@@ -27,22 +27,13 @@ static int cancel_through_teamd(struct teamctl *t, const char *id)
 {
         struct team_request req = { .op = TEAM_OP_REQUEST_CANCEL, .request_id = (char *)id };
         struct team_response resp;
-        char err[512], clean[1024], *raw = NULL;
+        char *raw = NULL;
         int ret;
 
-        ret = teamctl_load_config(t);
+        ret = teamctl_ask(t, &req, &resp, t->json ? &raw : NULL, "not cancelled");
         if (ret != 0)
                 return ret;
-        ret = teamctl_call(teamctl_socket(t), &req, &resp, t->json ? &raw : NULL, err, sizeof(err));
-        if (ret != 0) {
-                fprintf(stderr, "teamctl: %s\n", err);
-                return ret;
-        }
-        if (!resp.ok) {
-                text_sanitize(resp.error ? resp.error : "not cancelled", clean, sizeof(clean));
-                fprintf(stderr, "teamctl: %s\n", clean);
-                ret = TEAMCTL_EXIT_REFUSED;
-        } else if (t->json) {
+        if (t->json) {
                 printf("%s\n", raw);
         } else {
                 printf("cancelled %s through teamd\n", id);

@@ -117,23 +117,12 @@ int cmd_request_relay(struct teamctl *t, const char *role, uint64_t duration, co
         struct team_request req = { .op = TEAM_OP_REQUEST, .role = (char *)role, .duration = (int64_t)duration,
                                     .reason = (char *)reason, .ticket = (char *)ticket };
         struct team_response resp;
-        char err[512], clean[1024], *raw = NULL;
+        char clean[1024], *raw = NULL;
         int ret;
 
-        ret = teamctl_load_config(t);
+        ret = teamctl_ask(t, &req, &resp, t->json ? &raw : NULL, "refused");
         if (ret != 0)
                 return ret;
-        ret = teamctl_call(teamctl_socket(t), &req, &resp, t->json ? &raw : NULL, err, sizeof(err));
-        if (ret != 0) {
-                fprintf(stderr, "teamctl: %s\n", err);
-                return ret;
-        }
-        if (!resp.ok) {
-                text_sanitize(resp.error ? resp.error : "refused", clean, sizeof(clean));
-                fprintf(stderr, "teamctl: %s\n", clean);
-                ret = TEAMCTL_EXIT_REFUSED;
-                goto out;
-        }
         if (strcmp(resp.request_status, "refused") == 0 || !resp.request_id) {
                 text_sanitize(resp.reason ? resp.reason : "refused", clean, sizeof(clean));
                 fprintf(stderr, "teamctl: the central API refused the request: %s%s\n", clean,

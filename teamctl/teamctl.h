@@ -40,6 +40,13 @@ const char *teamctl_socket(const struct teamctl *t);
 /* Loads teamd.conf into t->cfg (the default file may be missing, or
  * unreadable for users): 0 or an exit code, the reason printed. */
 int teamctl_load_config(struct teamctl *t);
+struct team_request;
+struct team_response;
+/* Loads teamd.conf and sends REQ to teamd (teamctl_call); a failure or a
+ * refusal (REFUSED when teamd gives no text) is printed and returned as an
+ * exit code, with RESP and *RAW already freed. 0: RESP holds the answer. */
+int teamctl_ask(struct teamctl *t, const struct team_request *req, struct team_response *resp, char **raw,
+                const char *refused);
 
 int cmd_grant(struct teamctl *t, int argc, char **argv);
 int cmd_breakglass(struct teamctl *t, int argc, char **argv);
