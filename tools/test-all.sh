@@ -134,6 +134,9 @@ autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; echo "0 passed, 1 
 [ -f config.status ] && make distclean >/dev/null 2>&1
 
 if step "build (-Werror)" build "$top/_build/default"; then
+        # The packages meet the container root as debootstrap made it, before
+        # the suite's container tests install a build of their own into it.
+        [ -n "${TEAM_SKIP_PACKAGES:-}" ] || step "Debian packages: build, lintian, install in a container" run_packages
         check_suite "$top/_build/default" "default"
 fi
 if step "build (ASan+UBSan, -Werror)" build "$top/_build/asan" --enable-sanitizers; then
@@ -142,7 +145,6 @@ fi
 step "cppcheck" run_cppcheck
 step "fuzz smoke" run_fuzz_smoke
 [ -n "${TEAM_SKIP_DISTCHECK:-}" ] || step "make distcheck" run_distcheck
-[ -n "${TEAM_SKIP_PACKAGES:-}" ] || step "Debian packages: build, lintian, install in a container" run_packages
 [ -n "${TEAM_SKIP_PACKAGES:-}" ] || step "RPM spec: rpmspec -P, rpmbuild -bs" run_rpm
 
 if [ ${#failures[@]} -gt 0 ]; then
