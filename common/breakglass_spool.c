@@ -172,10 +172,11 @@ int team_bg_record_from_json(const char *buf, size_t len, struct team_bg_record 
                         goto out;
                 }
         }
-        /* type, id and time always; the user and role always; a use names its slot. */
+        /* type, id and time always; the user and role always; a use names its
+         * slot and window, a new set its count and ttl. */
         if (seen != 7 || !out->user || !out->role ||
             (out->type == TEAM_BG_RECORD_USED && (!out->slot || !out->window_end)) ||
-            (out->type == TEAM_BG_RECORD_SET_CREATED && !out->count))
+            (out->type == TEAM_BG_RECORD_SET_CREATED && (!out->count || !out->ttl_s)))
                 r = -EBADMSG;
 out:
         if (r < 0)
