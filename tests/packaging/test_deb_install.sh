@@ -39,7 +39,7 @@ rm -rf "$root/usr/local/sbin/teamd" "$root/usr/local/bin/teamctl" "$root/usr/loc
         "$root/etc/systemd/system/teamd.socket" "$root/etc/systemd/system/teamd-user.socket" \
         "$root"/etc/systemd/system/*.wants/teamd* "$root/usr/lib/systemd/catalog/teamd.catalog" \
         "$root/usr/lib/tmpfiles.d/teamd.conf" "$root/etc/team" "$root/var/lib/teamd" \
-        "$root/root/k.key"
+        "$root/var/spool/teamd" "$root/run/teamd" "$root/root/k.key"
 rmdir "$root"/etc/systemd/system/*.wants 2>/dev/null   # only those left empty
 if [ -e "$root/etc/pam.d/runuser.teamtest-orig" ]; then
         mv "$root/etc/pam.d/runuser.teamtest-orig" "$root/etc/pam.d/runuser"
