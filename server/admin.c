@@ -280,13 +280,14 @@ int admin_main(const struct server_config *cfg, int argc, char **argv)
                 fprintf(stderr, "team-server: groups: give up to %d names separated by commas\n", ADMIN_MAX_GROUPS);
                 return 2;
         }
-        r = become_database_owner(cfg->database);
+        r = srv_store_is_pg(cfg->database) ? 0
+            : become_database_owner(cfg->database + (strncmp(cfg->database, "sqlite:", 7) == 0 ? 7 : 0));
         if (r < 0) {
                 fprintf(stderr, "team-server: cannot become the owner of %s's directory: %s\n", cfg->database,
                         strerror(-r));
                 goto out;
         }
-        r = srv_store_open_sqlite(cfg->database, &store, err, sizeof(err));
+        r = srv_store_open(cfg->database, 1, &store, err, sizeof(err));
         if (r < 0) {
                 fprintf(stderr, "team-server: %s\n", err[0] ? err : strerror(-r));
                 goto out;

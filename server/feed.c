@@ -225,6 +225,23 @@ void feed_notify(struct feed *f, const char *aud)
         pthread_mutex_unlock(&f->lock);
 }
 
+void feed_notify_or_all(const char *aud, void *ctx)
+{
+        struct feed *f = ctx;
+        struct feed_waiter *w, *nw;
+
+        if (aud) {
+                feed_notify(f, aud);
+                return;
+        }
+        pthread_mutex_lock(&f->lock);
+        for (w = f->head; w; w = nw) {
+                nw = w->next;
+                wake(f, w);
+        }
+        pthread_mutex_unlock(&f->lock);
+}
+
 void feed_shutdown(struct feed *f)
 {
         struct feed_waiter *w, *nw;

@@ -45,6 +45,9 @@ void feed_wait_end(struct feed *f, struct feed_waiter *w);
 
 /* A new feed entry for aud (host id or group). */
 void feed_notify(struct feed *f, const char *aud);
+/* feed_notify for a store callback (ctx is the feed); aud NULL (entries
+ * may have been missed) wakes every waiter to read the feed again. */
+void feed_notify_or_all(const char *aud, void *ctx);
 /* Resumes everything, refuses new waits. */
 void feed_shutdown(struct feed *f);
 bool feed_stopping(struct feed *f);

@@ -38,6 +38,9 @@
 #include "webhook.h"
 
 #define EXPIRE_INTERVAL 15
+/* PostgreSQL connections beyond one per HTTP thread: the webhook senders,
+ * the expiry sweep. */
+#define DB_SPARE_CONNECTIONS 4
 #define DRAIN_MS 3000
 
 static void usage(FILE *f)
@@ -85,7 +88,7 @@ static int start(struct running *s, char *err, size_t errlen)
 {
         int r;
 
-        r = srv_store_open_sqlite(s->cfg.database, &s->store, err, errlen);
+        r = srv_store_open(s->cfg.database, (unsigned)s->cfg.threads + DB_SPARE_CONNECTIONS, &s->store, err, errlen);
         if (r < 0)
                 return r;
         r = srv_policy_load_file(s->cfg.policy, &s->policy, err, errlen);
@@ -107,6 +110,12 @@ static int start(struct running *s, char *err, size_t errlen)
         r = lc_set_notify(s->lc, routes_feed_notify, s->feed);
         if (r < 0) {
                 snprintf(err, errlen, "cannot register the feed listener: %s", strerror(-r));
+                return r;
+        }
+        /* Feed entries other instances commit on a shared database. */
+        r = srv_store_feed_subscribe(s->store, feed_notify_or_all, s->feed);
+        if (r < 0) {
+                snprintf(err, errlen, "cannot listen for other instances' feed entries: %s", strerror(-r));
                 return r;
         }
         r = webhook_start(s->store, s->lc, s->cfg.webhooks, s->cfg.n_webhooks, NULL, &s->webhook, err, errlen);
@@ -248,7 +257,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "team-server: %s\n", err[0] ? err : strerror(-r));
                 stop(&s);
                 curl_global_cleanup();
-                return r == -EINVAL || r == -ENOENT || r == -EPERM ? EX_CONFIG : EXIT_FAILURE;
+                /* EX_UNAVAILABLE: the database did not answer (try again later). */
+                return r == -ENOTCONN ? EX_UNAVAILABLE
+                       : r == -EINVAL || r == -ENOENT || r == -EPERM ? EX_CONFIG : EXIT_FAILURE;
         }
         status = serve(&s);
         stop(&s);

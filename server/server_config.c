@@ -24,7 +24,7 @@
 #define K(f) offsetof(struct server_config, f)
 static const struct config_key server_keys[] = {
         { "server", "listen", CONFIG_STRING, K(listen), 3, 80 },
-        { "server", "database", CONFIG_PATH, K(database), 2, PATH_MAX - 1 },
+        { "server", "database", CONFIG_STRING, K(database), 2, PATH_MAX - 1 },
         { "server", "signing_keys", CONFIG_PATH, K(signing_keys), 2, PATH_MAX - 1 },
         { "server", "policy", CONFIG_PATH, K(policy), 2, PATH_MAX - 1 },
         { "server", "tls_cert", CONFIG_PATH, K(tls_cert), 2, PATH_MAX - 1 },
@@ -332,10 +332,24 @@ static int check_admission(struct server_config *cfg, const char *filename, char
         return 0;
 }
 
+/* An absolute sqlite path ("sqlite:" in front allowed) or a libpq URI.
+ * The value is not echoed: a URI may hold what must not be logged. */
+static int check_database(const char *db, const char *filename, char *err, size_t errlen)
+{
+        if (strncmp(db, "sqlite:", 7) == 0)
+                db += 7;
+        if (db[0] == '/' || strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0)
+                return 0;
+        snprintf(err, errlen, "%s: [server] database: give an absolute sqlite path (/var/lib/team-server/team.db) "
+                              "or a PostgreSQL URI (postgresql://USER@HOST/DB)", filename);
+        return -EINVAL;
+}
+
 static int check_config(struct server_config *cfg, const char *filename, char *err, size_t errlen)
 {
         int r = parse_listen(cfg, filename, err, errlen);
 
+        r = r ?: check_database(cfg->database, filename, err, errlen);
         if (r < 0)
                 return r;
         if (!cfg->tls_cert != !cfg->tls_key) {

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* team-server persistence: a storage interface (a vtable, so a PostgreSQL
- * backend can implement it later) and its typed rows.
+/* team-server persistence: a storage interface (a vtable) and its typed
+ * rows.
  *
  * The embedded default is sqlite (server/store_sqlite.c, schema and
- * migrations in server/schema.c). Every operation is safe to call from
+ * migrations in server/schema.c); several instances share a PostgreSQL
+ * database (server/store_pg.c, see store_pg.h for its locking). Every operation is safe to call from
  * several threads: the sqlite store serialises them with one (recursive)
  * mutex. srv_store_begin() takes that mutex until srv_store_commit() or
  * srv_store_rollback(), so the operations in between form one transaction
@@ -286,6 +287,14 @@ struct srv_store_ops {
         int (*breakglass_list)(struct srv_store *s, bool all, size_t max, struct srv_breakglass_use **out,
                                size_t *n);
         int (*breakglass_ack)(struct srv_store *s, const char *id, const char *by, int64_t at, const char *comment);
+
+        /* -- several instances on one database -- */
+        /* Calls fn(aud, ctx) from a thread of the store's when another
+         * instance (or this one) appended a feed entry for aud, and
+         * fn(NULL, ctx) when notifications may have been missed (the
+         * listening connection came back): wake every waiter. NULL for a
+         * store only one process uses (sqlite). */
+        int (*feed_subscribe)(struct srv_store *s, void (*fn)(const char *aud, void *ctx), void *ctx);
 };
 
 struct srv_store {
@@ -294,6 +303,15 @@ struct srv_store {
 
 /* Opens (creating, mode 0600) and migrates the sqlite database at path. */
 int srv_store_open_sqlite(const char *path, struct srv_store **out, char *err, size_t errlen);
+/* Connects (a pool of connections) and migrates the PostgreSQL database
+ * of a libpq URI. The URI must not hold a password (it comes from a
+ * passfile, refused when group/world-readable); err never shows one.
+ * -ENOTCONN: the database cannot be reached. */
+int srv_store_open_pg(const char *uri, unsigned connections, struct srv_store **out, char *err, size_t errlen);
+/* The backend a `database =` value names: "postgresql://" or
+ * "postgres://" (PostgreSQL), "sqlite:PATH" or an absolute PATH (sqlite). */
+bool srv_store_is_pg(const char *database);
+int srv_store_open(const char *database, unsigned connections, struct srv_store **out, char *err, size_t errlen);
 
 /* Thin wrappers so callers read naturally. */
 static inline void srv_store_close(struct srv_store *s) { if (s) s->ops->close(s); }
@@ -339,6 +357,9 @@ static inline int srv_store_identity_set_groups(struct srv_store *s, bool host, 
 static inline int srv_store_identity_set_token(struct srv_store *s, bool host, const char *name,
                                                const uint8_t h[SRV_TOKEN_HASH_LEN])
 { return s->ops->identity_set_token(s, host, name, h); }
+
+static inline int srv_store_feed_subscribe(struct srv_store *s, void (*fn)(const char *aud, void *ctx), void *ctx)
+{ return s->ops->feed_subscribe ? s->ops->feed_subscribe(s, fn, ctx) : 0; }
 
 /* NULL-terminated string lists (NULL-safe). */
 void srv_strv_free(char **v);

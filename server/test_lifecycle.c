@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of the request lifecycle on a temporary sqlite store with a
- * pinned clock (server/lifecycle*.c, store_sqlite*.c, signer.c). */
+/* Unit tests of the request lifecycle on a temporary store with a pinned
+ * clock (server/lifecycle*.c, signer.c, the store of
+ * tests/lib/test_store_backend.h: sqlite, or PostgreSQL with
+ * TEAM_TEST_STORE=postgresql). */
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +20,7 @@
 
 #include "clock_fake.h"
 #include "lifecycle.h"
+#include "test_store_backend.h"
 
 #define T0 1800000000LL
 
@@ -102,8 +106,7 @@ static int setup(void **state)
         EVP_PKEY_free(key);
         snprintf(path, sizeof(path), "%s/keys", f->dir);
         assert_int_equal(srv_signer_load(path, &f->signer, err, sizeof(err)), 0);
-        snprintf(path, sizeof(path), "%s/team.db", f->dir);
-        assert_int_equal(srv_store_open_sqlite(path, &f->store, err, sizeof(err)), 0);
+        f->store = test_backend_open(f->dir);
         assert_int_equal(srv_policy_load_string(policy_text, "policy", &f->policy, err, sizeof(err)), 0);
         assert_int_equal(lc_new(f->store, f->policy, f->signer, &f->lc), 0);
         assert_int_equal(lc_set_notify(f->lc, on_notice, f), 0);
@@ -128,6 +131,7 @@ static int teardown(void **state)
         srv_policy_free(f->policy);
         srv_signer_free(f->signer);
         srv_store_close(f->store);
+        test_backend_drop(f->dir);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
         assert_int_equal(system(cmd), 0);
         srv_clock_set_fixed(0);
@@ -528,6 +532,94 @@ static void test_list(void **state)
         srv_request_list_free(list, n);
 }
 
+/* ---- two instances on one database ---- */
+
+struct racer {
+        struct lc *lc;
+        const struct lc_caller *who;
+        const char *id;
+        bool cancel;                  /* cancel instead of approving */
+        pthread_barrier_t *start;
+        int ret;
+};
+
+static void *race_main(void *arg)
+{
+        struct racer *x = arg;
+        struct srv_request r;
+        char msg[LC_MSG_MAX];
+
+        pthread_barrier_wait(x->start);
+        x->ret = x->cancel ? lc_cancel(x->lc, x->who, x->id, &r, msg, sizeof(msg))
+                           : lc_decide(x->lc, x->who, x->id, true, NULL, &r, msg, sizeof(msg));
+        srv_request_clear(&r);
+        return NULL;
+}
+
+/* Runs a and b at the same moment, each on its own instance. */
+static void race(struct racer *a, struct racer *b)
+{
+        pthread_barrier_t start;
+        pthread_t ta, tb;
+
+        assert_int_equal(pthread_barrier_init(&start, NULL, 2), 0);
+        a->start = b->start = &start;
+        assert_int_equal(pthread_create(&ta, NULL, race_main, a), 0);
+        assert_int_equal(pthread_create(&tb, NULL, race_main, b), 0);
+        pthread_join(ta, NULL);
+        pthread_join(tb, NULL);
+        pthread_barrier_destroy(&start);
+}
+
+#define RACE_ROUNDS 25
+
+/* A second store and lifecycle on the same database stand for a second
+ * team-server instance: the two approvers of a quorum decide at once on
+ * two instances, RACE_ROUNDS times: exactly one grant each time. Then a
+ * cancel on one instance races an approval on the other: exactly one
+ * wins, and the request ends in the winner's state. */
+static void test_two_instances(void **state)
+{
+        struct fixture *f = *state;
+        struct srv_store *store_b = test_backend_open(f->dir);
+        struct lc *lc_b = NULL;
+        uint64_t grants = 0, before = 0;
+
+        assert_int_equal(lc_new(store_b, f->policy, f->signer, &lc_b), 0);
+        assert_int_equal(srv_store_grant_count(f->store, &before), 0);
+        for (int i = 0; i < RACE_ROUNDS; i++) {
+                char id[SRV_ID_LEN + 1];
+                struct racer a = { .lc = f->lc, .who = &bob, .id = id }, b = { .lc = lc_b, .who = &carol, .id = id };
+                struct srv_request r;
+
+                assert_int_equal(file_req(f, &alice, "quorum", "web1", 600, NULL, 0, id), 0);
+                race(&a, &b);
+                assert_int_equal(a.ret, 0);
+                assert_int_equal(b.ret, 0);
+                assert_int_equal(status_of(f, id, &r), LC_STATUS_ACTIVE);
+                assert_int_equal(r.n_decisions, 2);
+                assert_non_null(r.grant);
+                srv_request_clear(&r);
+        }
+        assert_int_equal(srv_store_grant_count(f->store, &grants), 0);
+        assert_int_equal(grants - before, RACE_ROUNDS);
+        for (int i = 0; i < RACE_ROUNDS; i++) {
+                char id[SRV_ID_LEN + 1];
+                struct racer a = { .lc = f->lc, .who = &alice, .id = id, .cancel = true },
+                             b = { .lc = lc_b, .who = &carol, .id = id };
+                enum lc_status st;
+
+                assert_int_equal(file_req(f, &alice, "sudo", "web1", 600, NULL, 0, id), 0);
+                race(&a, &b);
+                assert_true((a.ret == 0) != (b.ret == 0));
+                assert_int_equal(a.ret == 0 ? b.ret : a.ret, -EBUSY);
+                st = status_of(f, id, NULL);
+                assert_int_equal(st, a.ret == 0 ? LC_STATUS_CANCELLED : LC_STATUS_ACTIVE);
+        }
+        lc_free(lc_b);
+        srv_store_close(store_b);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -536,7 +628,7 @@ int main(void)
                 T(test_cancel),       T(test_ttl_expiry),            T(test_start_at),
                 T(test_extend),       T(test_revoke_feed),           T(test_revoke_cascade),           T(test_auto_approve),
                 T(test_policy_checks), T(test_host_filing),          T(test_metacharacters),
-                T(test_list),
+                T(test_list),         T(test_two_instances),
         };
 #undef T
         return cmocka_run_group_tests(tests, NULL, NULL);

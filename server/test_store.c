@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of the sqlite store (server/store_sqlite*.c, schema.c) and
- * the clock's offset file (server/clock_fake.c). */
+/* Unit tests of the store (server/store_sqlite*.c, schema.c; with
+ * TEAM_TEST_STORE=postgresql server/store_pg*.c, see
+ * tests/lib/test_store_backend.h) and the clock's offset file
+ * (server/clock_fake.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -16,11 +18,14 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "clock_fake.h"
 #include "signer.h"
 #include "store.h"
+#include "store_pg.h"
+#include "test_store_backend.h"
 
 struct fixture {
         char dir[64];
@@ -44,20 +49,16 @@ static int teardown(void **state)
         struct fixture *f = *state;
         char cmd[128];
 
+        test_backend_drop(f->dir);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
         assert_int_equal(system(cmd), 0);
         free(f);
         return 0;
 }
 
-static struct srv_store *open_ok(const char *path)
+static struct srv_store *open_ok(struct fixture *f)
 {
-        struct srv_store *s = NULL;
-        char err[512];
-
-        if (srv_store_open_sqlite(path, &s, err, sizeof(err)) < 0)
-                fail_msg("open: %s", err);
-        return s;
+        return test_backend_open(f->dir);
 }
 
 static void test_reopen_and_mode(void **state)
@@ -67,16 +68,18 @@ static void test_reopen_and_mode(void **state)
         uint8_t hash[SRV_TOKEN_HASH_LEN];
         struct srv_user u = { .name = (char *)"bob", .groups = (char **)groups, .created_at = 5 };
         struct srv_user got;
-        struct srv_store *s = open_ok(f->db);
+        struct srv_store *s = open_ok(f);
         struct stat sb;
 
         memset(hash, 0xab, sizeof(hash));
         assert_int_equal(srv_store_user_add(s, &u, hash), 0);
         assert_int_equal(srv_store_user_add(s, &u, hash), -EEXIST);
         srv_store_close(s);
-        assert_int_equal(stat(f->db, &sb), 0);
-        assert_int_equal(sb.st_mode & 0777, 0600);
-        s = open_ok(f->db);                      /* migrations are not applied twice */
+        if (!test_backend_is_pg()) {
+                assert_int_equal(stat(f->db, &sb), 0);
+                assert_int_equal(sb.st_mode & 0777, 0600);
+        }
+        s = open_ok(f);                      /* migrations are not applied twice */
         assert_int_equal(srv_store_user_by_token(s, hash, &got), 0);
         assert_string_equal(got.name, "bob");
         assert_string_equal(got.groups[0], "sre");
@@ -91,9 +94,13 @@ static void test_reopen_and_mode(void **state)
 static void test_refusals(void **state)
 {
         struct fixture *f = *state;
-        struct srv_store *s = open_ok(f->db);
+        struct srv_store *s;
         char err[512], link[160];
         sqlite3 *db;
+
+        if (test_backend_is_pg())
+                skip();
+        s = open_ok(f);
 
         srv_store_close(s);
         assert_int_equal(chmod(f->db, 0644), 0);
@@ -111,10 +118,72 @@ static void test_refusals(void **state)
         assert_null(s);
 }
 
+/* Runs one statement on the test's PostgreSQL database. */
+static void pg_exec_ok(const char *uri, const char *sql)
+{
+        PGconn *c = PQconnectdb(uri);
+        PGresult *res = PQexec(c, sql);
+
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+                fail_msg("%s: %s", sql, PQerrorMessage(c));
+        PQclear(res);
+        PQfinish(c);
+}
+
+static void test_pg_refusals(void **state)
+{
+        struct fixture *f = *state;
+        struct srv_store *s = NULL;
+        char uri[1024], bad[1200], err[1024], pass[160], shown[256];
+        const char *saved = getenv("PGPASSFILE");
+        FILE *fp;
+
+        if (!test_backend_is_pg())
+                skip();
+        s = open_ok(f);
+        srv_store_close(s);
+        assert_int_equal(test_backend_database(f->dir, uri, sizeof(uri)), 0);
+        /* A password in the URI: refused, and not repeated in the message. */
+        snprintf(bad, sizeof(bad), "postgresql://team:s3cr3t-pw@%s", strstr(uri, "@") + 1);
+        assert_int_equal(srv_store_open_pg(bad, 1, &s, err, sizeof(err)), -EPERM);
+        assert_null(strstr(err, "s3cr3t-pw"));
+        assert_non_null(strstr(err, "passfile"));
+        snprintf(bad, sizeof(bad), "%s&password=s3cr3t-pw", uri);
+        assert_int_equal(srv_store_open_pg(bad, 1, &s, err, sizeof(err)), -EPERM);
+        assert_null(strstr(err, "s3cr3t-pw"));
+        /* A passfile others can read: refused (libpq would only warn). */
+        snprintf(pass, sizeof(pass), "%s/pgpass", f->dir);
+        fp = fopen(pass, "w");
+        assert_non_null(fp);
+        fputs("*:*:*:team:nothing\n", fp);
+        fclose(fp);
+        assert_int_equal(chmod(pass, 0644), 0);
+        setenv("PGPASSFILE", pass, 1);
+        assert_int_equal(srv_store_open_pg(uri, 1, &s, err, sizeof(err)), -EPERM);
+        assert_non_null(strstr(err, "chmod 600"));
+        snprintf(bad, sizeof(bad), "%s&passfile=%s", uri, pass);
+        if (saved)
+                setenv("PGPASSFILE", saved, 1);
+        else
+                unsetenv("PGPASSFILE");
+        assert_int_equal(srv_store_open_pg(bad, 1, &s, err, sizeof(err)), -EPERM);
+        /* Unreachable: -ENOTCONN, the URI named without its password. */
+        assert_int_equal(srv_store_open_pg("postgresql://team@/x?host=/nonexistent-dir", 1, &s, err, sizeof(err)),
+                         -ENOTCONN);
+        assert_non_null(strstr(err, "/nonexistent-dir"));
+        pg_uri_redact("postgresql://u:pw@h/db?password=pw2&sslmode=require", shown, sizeof(shown));
+        assert_string_equal(shown, "postgresql://u:***@h/db?password=***&sslmode=require");
+        /* A schema newer than this program: refused. */
+        pg_exec_ok(uri, "INSERT INTO team_schema(version) VALUES (999)");
+        assert_int_equal(srv_store_open_pg(uri, 1, &s, err, sizeof(err)), -EPROTO);
+        assert_non_null(strstr(err, "newer"));
+        assert_null(s);
+}
+
 static void test_webhook_queue(void **state)
 {
         struct fixture *f = *state;
-        struct srv_store *s = open_ok(f->db);
+        struct srv_store *s = open_ok(f);
         struct srv_webhook_job j = { .target = (char *)"slack", .event = (char *)"RequestCreated",
                                      .body = (char *)"{\"text\":\"'; --\"}", .created_at = 10, .next_at = 10 };
         struct srv_webhook_job got;
@@ -134,7 +203,7 @@ static void test_webhook_queue(void **state)
         assert_int_equal(srv_store_webhook_depth(s, &depth), 0);
         assert_int_equal(depth, 1);
         srv_store_close(s);
-        s = open_ok(f->db);                      /* durable across a restart */
+        s = open_ok(f);                      /* durable across a restart */
         assert_int_equal(srv_store_webhook_next_due(s, 20, &got), 0);
         assert_int_equal(got.attempts, 1);
         assert_string_equal(got.last_error, "connection refused");
@@ -167,7 +236,7 @@ static void *insert_many(void *arg)
 static void test_threads(void **state)
 {
         struct fixture *f = *state;
-        struct srv_store *s = open_ok(f->db);
+        struct srv_store *s = open_ok(f);
         struct worker w[4];
         pthread_t t[4];
         struct srv_audit_record *list = NULL;
@@ -276,7 +345,7 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         const struct CMUnitTest tests[] = {
-                T(test_reopen_and_mode), T(test_refusals), T(test_webhook_queue),
+                T(test_reopen_and_mode), T(test_refusals), T(test_pg_refusals), T(test_webhook_queue),
                 T(test_threads),         T(test_clock_offset),     T(test_signer_rotation),
         };
 #undef T

@@ -3,11 +3,11 @@
 # tools/test-all.sh and tools/demo.sh; .ci/run installs the same list.
 TEAM_BUILD_DEPS="build-essential autoconf automake libtool pkg-config
  libpam0g-dev libcurl4-openssl-dev libjson-c-dev libsqlite3-dev libsystemd-dev
- libssl-dev libmicrohttpd-dev libinih-dev libcmocka-dev libpamtest0-dev
+ libssl-dev libmicrohttpd-dev libinih-dev libcmocka-dev libpamtest0-dev libpq-dev
  libpam-wrapper sudo systemd util-linux
  selinux-policy-dev debhelper fakeroot rpm"
 TEAM_TEST_DEPS="$TEAM_BUILD_DEPS openssh-server openssh-client valgrind cppcheck
- clang libclang-rt-14-dev sqlite3 procps iproute2 python3 curl
+ clang libclang-rt-14-dev sqlite3 procps iproute2 python3 curl postgresql-15
  debootstrap systemd-container
  checkpolicy semodule-utils setools selinux-policy-default lintian rpmlint mandoc"
 
