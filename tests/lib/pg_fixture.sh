@@ -14,8 +14,9 @@
 #   pg_fixture_pause / pg_fixture_resume   # stop / start the same cluster
 #
 # Sets TEAM_PG_DIR, TEAM_PG_BIN, and exports PGPASSFILE. The stop is
-# registered with fixture_on_cleanup when teamd_fixture.sh is loaded, else
-# with an EXIT trap of its own (chained to any trap already set).
+# registered with fixture_on_cleanup when teamd_fixture.sh is loaded, is
+# left to the caller with PG_FIXTURE_CALLER_STOPS=1, else is an EXIT trap
+# of its own (chained to any trap already set).
 
 TEAM_PG_DIR=
 TEAM_PG_BIN=
@@ -59,7 +60,9 @@ pg_fixture_start() {
         fi
         # Short path: the socket name must fit in sun_path.
         TEAM_PG_DIR=$(mktemp -d /tmp/pg.XXXXXX) || { echo "FAIL: mktemp" >&2; exit 1; }
-        if declare -F fixture_on_cleanup >/dev/null; then
+        if [ "${PG_FIXTURE_CALLER_STOPS:-}" = 1 ]; then
+                :
+        elif declare -F fixture_on_cleanup >/dev/null; then
                 fixture_on_cleanup pg_fixture_stop
         else
                 # shellcheck disable=SC2064 # the old trap is expanded now on purpose

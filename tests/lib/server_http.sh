@@ -6,7 +6,15 @@
 # write their own team-server.conf (webhooks, max_wait, TLS) in $T.
 #
 #   server_http_init NAME         # $T = a fresh temp dir, removed at exit
-#                                 # (kept with KEEP_TMP=1)
+#                                 # (kept with KEEP_TMP=1); with
+#                                 # TEAM_TEST_STORE=postgresql also a private
+#                                 # PostgreSQL server (tests/lib/pg_fixture.sh)
+#   $SERVER_DB                    # the `database =` value: $T/team.db, or
+#                                 # the URI of a database on that server
+#   server_db_file                # prints a file holding the database's
+#                                 # bytes (sqlite: the file; PostgreSQL: a
+#                                 # pg_dump), to look for what must not be
+#                                 # stored
 #   pass / fail / die MESSAGE     # TAP-ish lines; $fails counts failures
 #   free_port                     # a free loopback TCP port
 #   start_server / stop_server    # $T/team-server.conf, log $T/server.log;
@@ -24,6 +32,7 @@
 # stop at exit: list their variable names in SERVER_HTTP_PIDS.
 
 SERVER_PID=
+SERVER_DB=
 SERVER_HTTP_PIDS=
 fails=0
 
@@ -42,12 +51,31 @@ server_http_cleanup() {
                 pid=${!v}
                 [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
         done
+        declare -F pg_fixture_stop >/dev/null && pg_fixture_stop
         if [ "${KEEP_TMP:-}" ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
 }
 
 server_http_init() {
         T=$(mktemp -d "/tmp/$1.XXXXXX") || { echo "FAIL: mktemp" >&2; exit 1; }
         trap server_http_cleanup EXIT
+        SERVER_DB=$T/team.db
+        if [ "${TEAM_TEST_STORE:-sqlite}" = postgresql ]; then
+                # shellcheck source=tests/lib/pg_fixture.sh
+                . "${top_srcdir:-$top_builddir}/tests/lib/pg_fixture.sh"
+                PG_FIXTURE_CALLER_STOPS=1 pg_fixture_start
+                pg_fixture_createdb team
+                SERVER_DB=$(pg_fixture_uri team)
+                echo "# backend: PostgreSQL ($SERVER_DB)"
+        fi
+}
+
+server_db_file() {
+        if [ "${TEAM_TEST_STORE:-sqlite}" = postgresql ]; then
+                "$TEAM_PG_BIN/pg_dump" -d "$SERVER_DB" -f "$T/db.dump" || die "pg_dump"
+                printf '%s\n' "$T/db.dump"
+        else
+                printf '%s\n' "$T/team.db"
+        fi
 }
 
 free_port() {
@@ -56,7 +84,7 @@ free_port() {
 
 server_http_write_conf() {
         {
-                printf '[server]\nlisten = 127.0.0.1:%s\ndatabase = %s/team.db\n' "$PORT" "$T"
+                printf '[server]\nlisten = 127.0.0.1:%s\ndatabase = %s\n' "$PORT" "$SERVER_DB"
                 printf 'signing_keys = %s/keys\npolicy = %s/policy.conf\n' "$T" "$T"
                 [ $# -eq 0 ] || printf '%s\n' "$@"
         } >"$T/team-server.conf"

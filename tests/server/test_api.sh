@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # team-server's HTTP API end to end: a real server/team-server on a free
 # loopback port with a temporary config, policy, signing key and sqlite
+# (or, with TEAM_TEST_STORE=postgresql as test_api_pg.sh sets it, PostgreSQL)
 # database, driven with curl; JSON checked with python3.
 #   - /healthz, /metrics, /v1/keys; admin user/host add print a token last
 #   - file a request; the authorization matrix (self-approval, non-approver,
@@ -55,7 +56,7 @@ EOF
 cat >"$T/team-server.conf" <<EOF
 [server]
 listen = 127.0.0.1:$PORT
-database = $T/team.db
+database = $SERVER_DB
 signing_keys = $T/keys
 policy = $T/policy.conf
 max_wait = 20s
@@ -77,7 +78,7 @@ pass "admin user/host add print a tm_ token as the last line"
 admin user add alice --groups dev >/dev/null && fail "adding alice twice succeeded" ||
         pass "adding an existing user fails"
 admin user add 'bad name' >/dev/null 2>&1 && fail "a bad user name was accepted" || pass "bad user name refused"
-if "$PY" - "$T/team.db" "$ALICE" <<'EOF'
+if "$PY" - "$(server_db_file)" "$ALICE" <<'EOF'
 import sqlite3, sys
 db = open(sys.argv[1], 'rb').read()
 sys.exit(1 if sys.argv[2].encode() in db else 0)
@@ -283,13 +284,18 @@ api GET "/v1/requests/$(printf '%s' "r_' OR '1'='1" | "$PY" -c 'import sys,urlli
 [[ $CODE == 4?? ]] && pass "SQL metacharacters in a path id -> $CODE" || fail "path id: $CODE"
 api GET "/v1/requests?status=pending%27%20OR%201=1--" "$ALICE"
 expect_error 400 bad_request "SQL metacharacters in a query"
-"$PY" - "$T/team.db" <<'EOF' && pass "database intact (integrity_check ok, tables there)" || fail "database damaged"
+if [ "${TEAM_TEST_STORE:-sqlite}" = postgresql ]; then
+        [ "$(pg_fixture_psql team "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")" -ge 3 ] &&
+                pass "database intact (tables there)" || fail "database damaged"
+else
+        "$PY" - "$T/team.db" <<'EOF' && pass "database intact (integrity_check ok, tables there)" || fail "database damaged"
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1], timeout=5)
 assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 names = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")}
 assert len(names) >= 3, names
 EOF
+fi
 api GET "/v1/requests/$RID" "$ALICE"
 [ "$CODE" = 200 ] && [ "$(jget 'o["status"]')" = pending ] && pass "the first request is still there, pending" ||
         fail "first request after the bad input: $CODE $(cat "$T/resp")"
