@@ -287,7 +287,11 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
                                          "tokens with 'team-server admin user|host add' and reissues a lost "
                                          "one with 'team-server admin user|host rotate-token')",
                                          authz ? "unknown or malformed token" : "no bearer token");
-                else if (r < 0)
+                else if (r == -ENOTCONN) {
+                        req->retry_after = SRV_STORE_RETRY_AFTER;
+                        http_reply_error(req, 503, "unavailable", "the database does not answer now; try again in "
+                                         "a few seconds");
+                } else if (r < 0)
                         http_reply_error(req, 500, "internal", "cannot check the token now; try again");
         }
         return MHD_YES;

@@ -114,6 +114,7 @@ int lc_error_http_status(int r)
         case -EPERM: case -EACCES: return 403;
         case -ENOENT: return 404;
         case -EBUSY: case -EEXIST: case -EALREADY: return 409;
+        case -ENOTCONN: case -EAGAIN: return 503;     /* the database: try again */
         default: return 500;
         }
 }
@@ -126,6 +127,7 @@ const char *lc_error_code(int r)
         case 403: return "forbidden";
         case 404: return "not_found";
         case 409: return "conflict";
+        case 503: return "unavailable";
         default: return "internal";
         }
 }

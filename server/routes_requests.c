@@ -23,6 +23,11 @@ enum http_result route_lc_error(struct http_req *req, int r, const char *msg)
 {
         unsigned status = (unsigned)lc_error_http_status(r);
 
+        if (status == 503) {
+                req->retry_after = SRV_STORE_RETRY_AFTER;
+                return http_reply_error(req, 503, lc_error_code(r), "the database does not answer now; try again "
+                                        "in a few seconds");
+        }
         if (status >= 500 || !msg || !msg[0])
                 msg = status >= 500 ? "the server could not do that now; try again or ask an administrator to look "
                                       "at its log"

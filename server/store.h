@@ -28,6 +28,9 @@
 #define SRV_MAX_REASON 1024
 #define SRV_MAX_TICKET 128
 #define SRV_MAX_COMMENT 1024
+/* Seconds a client is told to wait (Retry-After with a 503) when the
+ * database does not answer (-ENOTCONN from an operation). */
+#define SRV_STORE_RETRY_AFTER 5
 
 /* ---- identities ---- */
 

@@ -10,6 +10,11 @@
 #     one wins (200, the other 409) and the request ends in its state
 #   - the feed cursor is global: read A, continue on B with A's cursor:
 #     nothing missed, nothing repeated
+#   - PostgreSQL stopped mid-run: 503 with Retry-After, a long-poll ends
+#     with 503; started again: both instances answer without a restart and
+#     cross-instance wake-up works again
+#   - unreachable at start: exit 69 naming the URI; a password in the URI
+#     or a passfile of mode 0644: exit 78
 # Skips (77) only without PostgreSQL's server binaries, curl or python3.
 set -uo pipefail
 
@@ -144,6 +149,56 @@ GID=$(jget 'o["grant"]["id"]')
         [ "$(jget '[g["id"] for g in o["grants"]]')" = "[\"$GID\"]" ] &&
         pass "a grant issued on B is the one new entry on A after the shared cursor" ||
         fail "A after B's grant: $(head -c 300 "$T/resp")"
+CUR_B=$(jget 'o["cursor"]')
+
+# --- the database goes away and comes back ---
+pg_fixture_pause
+code=$(call "$API" GET /v1/requests "$ALICE")
+hdr=$("$CURL" -sS -o /dev/null -D - -H "Authorization: Bearer $ALICE" "$API/v1/requests" | tr -d '\r')
+[ "$code" = 503 ] && grep -qi '^Retry-After: [0-9]' <<<"$hdr" &&
+        pass "database down: the API answers 503 with Retry-After" || fail "database down: $code $(head -c 200 "$T/resp") $hdr"
+code=$(OUT=$T/lp2.out call "$B_API" GET "/v1/hosts/web1/grants?cursor=$CUR_B&wait=2" "$WEB1")
+[ "$code" = 503 ] && pass "database down: a long-poll ends with 503" || fail "long-poll with the database down: $code"
+pg_fixture_resume
+for ((i = 0; i < 50; i++)); do
+        [ "$(call "$API" GET /v1/requests "$ALICE")" = 200 ] && [ "$(call "$B_API" GET /v1/requests "$ALICE")" = 200 ] && break
+        sleep 0.2
+done
+[ "$i" -lt 50 ] && pass "database back: both instances answer again without a restart" ||
+        fail "after the database came back: $(cat "$T/resp")"
+# After the listener reconnected, a long-poll on B still wakes for A.
+for ((i = 0; i < 50; i++)); do grep -q 'listening again' "$T/b.log" && break; sleep 0.2; done
+RID=$(file sudo)
+(
+        OUT=$T/lp3.out call "$B_API" GET "/v1/hosts/web1/grants?cursor=$CUR_B&wait=20" "$WEB1" >"$T/lp3.code"
+) &
+LP=$!
+sleep 0.5
+[ "$(call "$API" POST "/v1/requests/$RID/approve" "$BOB" '{}')" = 200 ] || fail "approve on A after the outage"
+GID=$(jget 'o["grant"]["id"]')
+wait "$LP"
+[ "$(jget '[g["id"] for g in o["grants"]]' "$T/lp3.out")" = "[\"$GID\"]" ] && pass "after the outage an approval on A still reaches a long-poll on B" ||
+        fail "long-poll on B after the outage: $(cat "$T/lp3.code") $(head -c 300 "$T/lp3.out")"
+
+# --- unreachable at start ---
+sed -e "s|^database = .*|database = postgresql://team@/team?host=$T/nowhere|" "$T/b.conf" >"$T/c.conf"
+chmod 0600 "$T/c.conf"
+"$SERVER_BIN" --config "$T/c.conf" >"$T/c.log" 2>&1
+rc=$?
+[ "$rc" = 69 ] && grep -q "$T/nowhere" "$T/c.log" && grep -q 'cannot connect' "$T/c.log" &&
+        pass "database unreachable at start: exit 69 (EX_UNAVAILABLE), the URI named" ||
+        fail "unreachable at start: exit $rc, $(cat "$T/c.log")"
+sed -e "s|^database = .*|database = postgresql://team:hunter2pw@/team?host=$T/nowhere|" "$T/b.conf" >"$T/c.conf"
+"$SERVER_BIN" --config "$T/c.conf" >"$T/c.log" 2>&1
+rc=$?
+[ "$rc" = 78 ] && ! grep -q hunter2pw "$T/c.log" && grep -q passfile "$T/c.log" &&
+        pass "a password in the URI: refused (exit 78), not repeated" || fail "password in URI: exit $rc, $(cat "$T/c.log")"
+cp "$PGPASSFILE" "$T/loose.pgpass"
+chmod 0644 "$T/loose.pgpass"
+PGPASSFILE=$T/loose.pgpass "$SERVER_BIN" --config "$T/b.conf" >"$T/c.log" 2>&1
+rc=$?
+[ "$rc" = 78 ] && grep -q 'chmod 600' "$T/c.log" && pass "a passfile with mode 0644: refused (exit 78)" ||
+        fail "0644 passfile: exit $rc, $(cat "$T/c.log")"
 
 [ "$fails" -eq 0 ] && echo "all two-instance checks passed"
 exit $((fails > 0))
