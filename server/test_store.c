@@ -214,6 +214,47 @@ static void test_webhook_queue(void **state)
         srv_store_close(s);
 }
 
+/* Two instances' senders on one queue: a target's head job is leased to
+ * one of them; the other sees no job until the lease ends (its holder
+ * died) and then takes it over; jobs go out in id order. */
+static void test_pg_webhook_lease(void **state)
+{
+        struct fixture *f = *state;
+        struct srv_webhook_job j1 = { .target = (char *)"t", .event = (char *)"E", .body = (char *)"1", .next_at = 1 };
+        struct srv_webhook_job j2 = { .target = (char *)"t", .event = (char *)"E", .body = (char *)"2", .next_at = 1 };
+        struct srv_webhook_job got;
+        struct srv_store *a, *b;
+        char uri[1024];
+
+        if (!test_backend_is_pg())
+                skip();
+        a = open_ok(f);
+        b = open_ok(f);
+        assert_int_equal(srv_store_webhook_enqueue(a, &j1), 0);
+        assert_int_equal(srv_store_webhook_enqueue(b, &j2), 0);
+        assert_int_equal(srv_store_webhook_head(a, "t", &got), 0);
+        assert_int_equal(got.id, j1.id);
+        srv_webhook_job_clear(&got);
+        assert_int_equal(srv_store_webhook_head(b, "t", &got), -ENOENT);   /* a holds the head */
+        assert_int_equal(srv_store_webhook_head(a, "t", &got), 0);         /* renewed */
+        assert_int_equal(got.id, j1.id);
+        srv_webhook_job_clear(&got);
+        assert_int_equal(srv_store_webhook_done(a, j1.id), 0);
+        assert_int_equal(srv_store_webhook_head(b, "t", &got), 0);         /* the next one, to b */
+        assert_int_equal(got.id, j2.id);
+        srv_webhook_job_clear(&got);
+        assert_int_equal(srv_store_webhook_head(a, "t", &got), -ENOENT);
+        /* b dies holding it: once the lease has run out, a takes over. */
+        srv_store_close(b);
+        assert_int_equal(test_backend_database(f->dir, uri, sizeof(uri)), 0);
+        pg_exec_ok(uri, "UPDATE webhook_jobs SET lease_until = 0");
+        assert_int_equal(srv_store_webhook_head(a, "t", &got), 0);
+        assert_int_equal(got.id, j2.id);
+        assert_string_equal(got.body, "2");
+        srv_webhook_job_clear(&got);
+        srv_store_close(a);
+}
+
 struct worker {
         struct srv_store *s;
         int base;
@@ -346,6 +387,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         const struct CMUnitTest tests[] = {
                 T(test_reopen_and_mode), T(test_refusals), T(test_pg_refusals), T(test_webhook_queue),
+                T(test_pg_webhook_lease),
                 T(test_threads),         T(test_clock_offset),     T(test_signer_rotation),
         };
 #undef T
