@@ -37,7 +37,8 @@ static int usage(void)
                         "       team-server [--config FILE] admin user|host list\n"
                         "       team-server [--config FILE] admin user|host remove NAME\n"
                         "       team-server [--config FILE] admin user|host set-groups NAME a,b\n"
-                        "       team-server [--config FILE] admin user|host rotate-token NAME\n");
+                        "       team-server [--config FILE] admin user|host rotate-token NAME\n"
+                        "       team-server admin migrate --from sqlite:PATH --to postgresql://...\n");
         return 2;
 }
 
@@ -268,6 +269,8 @@ int admin_main(const struct server_config *cfg, int argc, char **argv)
         char **groups = NULL, err[512] = "";
         int r, status = 1;
 
+        if (argc >= 2 && strcmp(argv[1], "migrate") == 0)
+                return admin_migrate_main(argc - 1, argv + 1);
         if (parse_admin_args(argc, argv, &a) < 0)
                 return usage();
         if (a.name && !is_valid_token_name(a.name, SRV_MAX_NAME)) {

@@ -49,6 +49,7 @@ static void usage(FILE *f)
                    "       team-server [--config FILE] admin user add NAME [--groups a,b]\n"
                    "       team-server [--config FILE] admin host add ID [--groups a,b]\n"
                    "       team-server [--config FILE] admin user|host list|remove|set-groups|rotate-token ...\n"
+                   "       team-server admin migrate --from sqlite:PATH --to postgresql://...\n"
                    "\n"
                    "The TEAM central approval API.\n"
                    "\n"

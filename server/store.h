@@ -315,6 +315,8 @@ int srv_store_open_pg(const char *uri, unsigned connections, struct srv_store **
  * "postgres://" (PostgreSQL), "sqlite:PATH" or an absolute PATH (sqlite). */
 bool srv_store_is_pg(const char *database);
 int srv_store_open(const char *database, unsigned connections, struct srv_store **out, char *err, size_t errlen);
+/* A PostgreSQL URI for messages: any password replaced by "***". */
+void srv_store_redact_uri(const char *uri, char *out, size_t outlen);
 
 /* Thin wrappers so callers read naturally. */
 static inline void srv_store_close(struct srv_store *s) { if (s) s->ops->close(s); }

@@ -7,12 +7,18 @@
 #include <string.h>
 
 #include "store.h"
+#include "store_pg.h"
 
 #define SQLITE_PREFIX "sqlite:"
 
 bool srv_store_is_pg(const char *database)
 {
         return database && (strncmp(database, "postgresql://", 13) == 0 || strncmp(database, "postgres://", 11) == 0);
+}
+
+void srv_store_redact_uri(const char *uri, char *out, size_t outlen)
+{
+        pg_uri_redact(uri, out, outlen);
 }
 
 int srv_store_open(const char *database, unsigned connections, struct srv_store **out, char *err, size_t errlen)
