@@ -372,3 +372,6 @@ char **srv_strv_dup(const char *const *v);
 size_t srv_strv_len(const char *const *v);
 bool srv_strv_contains(const char *const *v, const char *s);
 bool srv_strv_intersects(const char *const *a, const char *const *b);
+/* v as a JSON array of strings (["a","b"], [] for NULL), for a store's
+ * list parameters (json_each, json_array_elements_text). */
+int srv_strv_to_json(const char *const *v, char **out);

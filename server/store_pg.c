@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
 #include <openssl/rand.h>
 
 #include "store_pg.h"
@@ -44,27 +43,10 @@ void pg_bytes(struct pg_params *p, const uint8_t *v, int len)
 
 int pg_json_list(struct pg_params *p, const char *const *v, char **buf)
 {
-        struct json_object *a = json_object_new_array();
-        int r = -ENOMEM;
+        int r = srv_strv_to_json(v, buf);
 
-        *buf = NULL;
-        if (!a)
-                return -ENOMEM;
-        for (size_t i = 0; v && v[i]; i++) {
-                struct json_object *x = json_object_new_string(v[i]);
-
-                if (!x || json_object_array_add(a, x) < 0) {
-                        json_object_put(x);
-                        goto out;
-                }
-        }
-        *buf = strdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
-        if (*buf) {
+        if (r == 0)
                 pg_text(p, *buf);
-                r = 0;
-        }
-out:
-        json_object_put(a);
         return r;
 }
 

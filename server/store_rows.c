@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "store.h"
 
 static const char *const state_names[SRV_REQ__MAX] = {
@@ -59,6 +61,29 @@ char **srv_strv_dup(const char *const *v)
                 }
         }
         return d;
+}
+
+int srv_strv_to_json(const char *const *v, char **out)
+{
+        struct json_object *a = json_object_new_array();
+        int r = -ENOMEM;
+
+        *out = NULL;
+        if (!a)
+                return -ENOMEM;
+        for (size_t i = 0; v && v[i]; i++) {
+                struct json_object *x = json_object_new_string(v[i]);
+
+                if (!x || json_object_array_add(a, x) < 0) {
+                        json_object_put(x);
+                        goto out;
+                }
+        }
+        *out = strdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
+        r = *out ? 0 : -ENOMEM;
+out:
+        json_object_put(a);
+        return r;
 }
 
 bool srv_strv_contains(const char *const *v, const char *s)

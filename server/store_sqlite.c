@@ -13,8 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
 #include "store_sqlite.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -143,25 +141,7 @@ out:
 
 int sq_json_array(const char *const *v, char **out)
 {
-        struct json_object *a = json_object_new_array();
-        int r = -ENOMEM;
-
-        *out = NULL;
-        if (!a)
-                return -ENOMEM;
-        for (size_t i = 0; v && v[i]; i++) {
-                struct json_object *x = json_object_new_string(v[i]);
-
-                if (!x || json_object_array_add(a, x) < 0) {
-                        json_object_put(x);
-                        goto out;
-                }
-        }
-        *out = strdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
-        r = *out ? 0 : -ENOMEM;
-out:
-        json_object_put(a);
-        return r;
+        return srv_strv_to_json(v, out);
 }
 
 static int exec_locked(struct srv_store *base, const char *sql)

@@ -27,6 +27,11 @@
 #                                 # extra [server] LINEs
 #   admin ARGS...                 # team-server admin ARGS (stderr to
 #                                 # $T/admin.log)
+#   http_call URL METHOD PATH TOKEN [BODY]
+#                                 # the answer in ${OUT:-$T/resp}, prints
+#                                 # the status (BODY: JSON)
+#   json_get EXPR [FILE]          # a python expression over o, the JSON in
+#                                 # FILE ($T/resp); lists and objects as JSON
 #
 # Set SERVER_BIN, CURL, PY and API before start_server. Extra process ids to
 # stop at exit: list their variable names in SERVER_HTTP_PIDS.
@@ -103,6 +108,20 @@ server_http_setup() {
 }
 
 admin() { "$SERVER_BIN" --config "$T/team-server.conf" admin "$@" 2>>"$T/admin.log"; }
+
+http_call() {
+        local out=${OUT:-$T/resp}
+        if [ $# -ge 5 ]; then
+                "$CURL" -sS -o "$out" -w '%{http_code}' -X "$2" -H "Authorization: Bearer $4" \
+                        -H 'Content-Type: application/json' --data-binary "$5" "$1$3"
+        else
+                "$CURL" -sS -o "$out" -w '%{http_code}' -X "$2" -H "Authorization: Bearer $4" "$1$3"
+        fi
+}
+
+json_get() {
+        "$PY" -c 'import json,sys; o=json.load(open(sys.argv[2])); r=eval(sys.argv[1]); print(json.dumps(r) if isinstance(r,(dict,list)) or r is None else r)' "$1" "${2:-$T/resp}"
+}
 
 start_server() {
         local i

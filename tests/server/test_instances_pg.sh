@@ -52,17 +52,8 @@ for ((i = 0; i < 100; i++)); do "$CURL" -fsS "$B_API/healthz" >/dev/null 2>&1 &&
 [ "$i" -lt 100 ] || die "instance B did not start: $(tail -n 5 "$T/b.log")"
 pass "two instances on one PostgreSQL database"
 
-# call URL METHOD PATH TOKEN [BODY] -> body in $T/resp, status echoed
-call() {
-        local out=${OUT:-$T/resp}
-        if [ $# -ge 5 ]; then
-                "$CURL" -sS -o "$out" -w '%{http_code}' -X "$2" -H "Authorization: Bearer $4" \
-                        -H 'Content-Type: application/json' --data-binary "$5" "$1$3"
-        else
-                "$CURL" -sS -o "$out" -w '%{http_code}' -X "$2" -H "Authorization: Bearer $4" "$1$3"
-        fi
-}
-jget() { "$PY" -c 'import json,sys; o=json.load(open(sys.argv[2])); r=eval(sys.argv[1]); print(json.dumps(r) if isinstance(r,(dict,list)) or r is None else r)' "$1" "${2:-$T/resp}"; }
+call() { http_call "$@"; }
+jget() { json_get "$@"; }
 file() {
         [ "$(call "$API" POST /v1/requests "$ALICE" "{\"role\":\"$1\",\"host\":\"web1\",\"duration\":600,\"reason\":\"race\"}")" = 201 ] ||
                 die "filing a $1 request: $(cat "$T/resp")"
@@ -94,16 +85,22 @@ EL=$("$PY" -c 'import sys; print("%.3f" % (float(open(sys.argv[1]).read()) - flo
         fail "long-poll on B after approval on A: $(cat "$T/lp.code") $(cat "$T/lp.out")"
 CURSOR1=$(jget 'o["cursor"]' "$T/lp.out")
 
+# race VERB_A TOKEN_A VERB_B TOKEN_B: on request $RID, VERB_A on A and
+# VERB_B on B at once; statuses in $T/a.code, $T/b.code, then the
+# request as it ends in $T/resp.
+race() {
+        OUT=$T/a.resp call "$API" POST "/v1/requests/$RID/$1" "$2" '{}' >"$T/a.code" &
+        local pa=$!
+        OUT=$T/b.resp call "$B_API" POST "/v1/requests/$RID/$3" "$4" '{}' >"$T/b.code" &
+        wait "$pa" $!
+        call "$API" GET "/v1/requests/$RID" "$ALICE" >/dev/null
+}
+
 # --- quorum split across A and B ---
 bad=0
 for ((r = 0; r < ROUNDS; r++)); do
         RID=$(file quorum)
-        OUT=$T/a.resp call "$API" POST "/v1/requests/$RID/approve" "$BOB" '{}' >"$T/a.code" &
-        pa=$!
-        OUT=$T/b.resp call "$B_API" POST "/v1/requests/$RID/approve" "$CAROL" '{}' >"$T/b.code" &
-        pb=$!
-        wait "$pa" "$pb"
-        call "$API" GET "/v1/requests/$RID" "$ALICE" >/dev/null
+        race approve "$BOB" approve "$CAROL"
         if [ "$(cat "$T/a.code") $(cat "$T/b.code")" != "200 200" ] || [ "$(jget 'o["status"]')" != active ] ||
                 [ "$(jget 'len(o["decisions"])')" != 2 ] || [ "$(jget 'o["grant"] is not None')" != True ]; then
                 bad=$((bad + 1))
@@ -118,12 +115,7 @@ n=$(pg_fixture_psql team "SELECT count(*) FROM grants g JOIN requests r ON r.id 
 bad=0
 for ((r = 0; r < ROUNDS; r++)); do
         RID=$(file sudo)
-        OUT=$T/a.resp call "$API" POST "/v1/requests/$RID/cancel" "$ALICE" '{}' >"$T/a.code" &
-        pa=$!
-        OUT=$T/b.resp call "$B_API" POST "/v1/requests/$RID/approve" "$CAROL" '{}' >"$T/b.code" &
-        pb=$!
-        wait "$pa" "$pb"
-        call "$API" GET "/v1/requests/$RID" "$ALICE" >/dev/null
+        race cancel "$ALICE" approve "$CAROL"
         case "$(cat "$T/a.code") $(cat "$T/b.code") $(jget 'o["status"]')" in
         "200 409 cancelled" | "409 200 active") ;;
         *) bad=$((bad + 1)); echo "# round $r: cancel $(cat "$T/a.code") approve $(cat "$T/b.code") -> $(jget 'o["status"]')" >&2 ;;

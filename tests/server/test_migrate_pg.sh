@@ -35,15 +35,8 @@ WEB1=$(admin host add web1 --groups web,prod | tail -n 1)
 admin host add web2 >/dev/null
 start_server
 
-call() {
-        if [ $# -ge 4 ]; then
-                "$CURL" -sS -o "$T/resp" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $3" \
-                        -H 'Content-Type: application/json' --data-binary "$4" "$API$2"
-        else
-                "$CURL" -sS -o "$T/resp" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $3" "$API$2"
-        fi
-}
-jget() { "$PY" -c 'import json,sys; o=json.load(open(sys.argv[2])); print(eval(sys.argv[1]))' "$1" "${2:-$T/resp}"; }
+call() { http_call "$API" "$@"; }
+jget() { json_get "$@"; }
 file() {
         [ "$(call POST /v1/requests "$1" "{\"role\":\"sudo\",\"host\":\"$2\",\"duration\":600,\"reason\":\"migrate $3\"}")" = 201 ] ||
                 die "file: $(cat "$T/resp")"
@@ -92,7 +85,7 @@ R_NEW=$(file "$ALICE" web1 new)
 [ "$(call POST "/v1/requests/$R_NEW/approve" "$BOB" '{}')" = 200 ] || fail "approve after the migration"
 GID=$(jget 'o["grant"]["id"]')
 C=$(pg_fixture_psql team "SELECT max(seq) FROM feed WHERE grant_id <> '$GID'")
-[ "$(call GET "/v1/hosts/web1/grants?cursor=$C" "$WEB1")" = 200 ] && [ "$(jget '[g["id"] for g in o["grants"]]')" = "['$GID']" ] &&
+[ "$(call GET "/v1/hosts/web1/grants?cursor=$C" "$WEB1")" = 200 ] && [ "$(jget '[g["id"] for g in o["grants"]]')" = "[\"$GID\"]" ] &&
         pass "a host's old cursor continues on PostgreSQL with the next grant" || fail "feed after migration: $(cat "$T/resp")"
 
 [ "$fails" -eq 0 ] && echo "all migrate checks passed"
