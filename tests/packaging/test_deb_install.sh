@@ -45,7 +45,7 @@ if [ -e "$root/etc/pam.d/runuser.teamtest-orig" ]; then
         mv "$root/etc/pam.d/runuser.teamtest-orig" "$root/etc/pam.d/runuser"
 fi
 
-# sudo and team-server's libmicrohttpd are not in the base root: the
+# sudo and team-server's libmicrohttpd and libpq are not in the base root: the
 # host's packages of them.
 host_deb() {
         local f
@@ -57,12 +57,12 @@ host_deb() {
         cp "$f" "$root/var/tmp/deps/"
 }
 mkdir -p "$root/var/tmp/debs" "$root/var/tmp/deps"
-for p in sudo libmicrohttpd12; do host_deb "$p" || skip "no $p package (apt-get download $p failed)"; done
+for p in sudo libmicrohttpd12 libpq5; do host_deb "$p" || skip "no $p package (apt-get download $p failed)"; done
 cp "$debs"/libpam-team_*.deb "$debs"/teamd_*.deb "$debs"/teamctl_*.deb "$debs"/team-server_*.deb "$root/var/tmp/debs/"
 
 nspawn_boot "$root"
 
-out=$(ct env DEBIAN_FRONTEND=noninteractive sh -c 'dpkg -i /var/tmp/deps/*.deb' 2>&1) || fail "sudo, libmicrohttpd12 do not install: $out"
+out=$(ct env DEBIAN_FRONTEND=noninteractive sh -c 'dpkg -i /var/tmp/deps/*.deb' 2>&1) || fail "sudo, libmicrohttpd12, libpq5 do not install: $out"
 snapshot() {
         ct find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /tmp -o -path /run \
                 -o -path /var/log -o -path /var/cache -o -path /var/lib/dpkg -o -path /var/lib/systemd \
