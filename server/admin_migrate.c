@@ -107,6 +107,15 @@ static int pg_ok(PGconn *c, PGresult *res, const char *what)
         return -EIO;
 }
 
+/* A command whose result is only its status: checked, then freed. */
+static int pg_done(PGconn *c, PGresult *res, const char *what)
+{
+        int r = pg_ok(c, res, what);
+
+        PQclear(res);
+        return r;
+}
+
 static int copy_table(sqlite3 *db, PGconn *pg, const struct table *t, uint64_t *rows)
 {
         char sel[1024], ins[1024];
@@ -132,7 +141,7 @@ static int copy_table(sqlite3 *db, PGconn *pg, const struct table *t, uint64_t *
                                                     : (const char *)sqlite3_column_text(st, (int)i);
                         len[i] = sqlite3_column_bytes(st, (int)i);
                 }
-                r = pg_ok(pg, PQexecParams(pg, ins, (int)n, NULL, v, len, fmt, 0), t->name);
+                r = pg_done(pg, PQexecParams(pg, ins, (int)n, NULL, v, len, fmt, 0), t->name);
                 (*rows)++;
         }
         if (r == 0 && rc != SQLITE_DONE) {
@@ -167,12 +176,12 @@ static int follow_sequence(PGconn *pg, const struct table *t)
                                    "greatest((SELECT max(%s) FROM %s), 1))", t->name, t->serial, t->serial, t->name);
         if (strcmp(t->name, "feed") == 0)       /* a plain sequence, not a serial */
                 snprintf(sql, sizeof(sql), "SELECT setval('feed_seq', greatest((SELECT max(seq) FROM feed), 1))");
-        return pg_ok(pg, PQexec(pg, sql), "sequence");
+        return pg_done(pg, PQexec(pg, sql), "sequence");
 }
 
 static int migrate(sqlite3 *db, PGconn *pg)
 {
-        int r = pg_ok(pg, PQexec(pg, "BEGIN ISOLATION LEVEL SERIALIZABLE"), "begin");
+        int r = pg_done(pg, PQexec(pg, "BEGIN ISOLATION LEVEL SERIALIZABLE"), "begin");
         bool same = true;
 
         for (size_t i = 0; r == 0 && i < N_TABLES; i++) {
@@ -197,7 +206,7 @@ static int migrate(sqlite3 *db, PGconn *pg)
                 PQclear(PQexec(pg, "ROLLBACK"));
                 return r;
         }
-        return pg_ok(pg, PQexec(pg, "COMMIT"), "commit");
+        return pg_done(pg, PQexec(pg, "COMMIT"), "commit");
 }
 
 static int migrate_usage(void)
