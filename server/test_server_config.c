@@ -112,7 +112,7 @@ static void test_refusals(void **state)
                   "must leave room below max_connections (100) for API calls" },
                 { "[server]\nmax_connections = 100\nmax_anonymous_connections = 95\n",
                   "max_long_polls (0) and max_anonymous_connections (95) must leave room" },
-                { "[server]\ndatabase = relative.db\n", "not an absolute path" },
+                { "[server]\ndatabase = relative.db\n", "database: give an absolute sqlite path" },
                 { "[server]\n\n[webhook a]\nformat = json\n", "t.conf:3: [webhook a]: url is missing" },
                 { "[webhook a]\nurl = ftp://x/s3cr3t\n", "t.conf:1: [webhook a] url: not an http(s) URL" },
                 { "[webhook a]\nurl = https://x/s3cr3t b\n", "t.conf:1: [webhook a] url: not an http(s) URL" },
