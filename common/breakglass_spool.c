@@ -51,6 +51,10 @@ int team_bg_record_to_json(const struct team_bg_record *rec, char **out)
         if (rec->type == TEAM_BG_RECORD_USED) {
                 r = r ?: team_json_add(o, "slot", json_object_new_int((int)rec->slot));
                 r = r ?: team_json_add(o, "window_end", json_object_new_int64(rec->window_end));
+                if (rec->pid > 1) {
+                        r = r ?: team_json_add(o, "pid", json_object_new_int64((int64_t)rec->pid));
+                        r = r ?: team_json_add(o, "pid_start", json_object_new_int64((int64_t)rec->pid_start));
+                }
         } else {
                 r = r ?: team_json_add(o, "count", json_object_new_int((int)rec->count));
                 r = r ?: team_json_add(o, "ttl", json_object_new_int64((int64_t)rec->ttl_s));
@@ -137,6 +141,18 @@ static int take_field(struct team_bg_record *r, const char *key, json_object *v,
                 return get_int(v, 0, TEAM_BG_MAX_TIME, &r->set_created);
         if (strcmp(key, "window_end") == 0)
                 return get_int(v, 0, TEAM_BG_MAX_TIME, &r->window_end);
+        if (strcmp(key, "pid") == 0) {
+                if (get_int(v, 2, INT32_MAX, &n) < 0)
+                        return -EBADMSG;
+                r->pid = (pid_t)n;
+                return 0;
+        }
+        if (strcmp(key, "pid_start") == 0) {
+                if (get_int(v, 1, INT64_MAX, &n) < 0)
+                        return -EBADMSG;
+                r->pid_start = (uint64_t)n;
+                return 0;
+        }
         if (strcmp(key, "slot") == 0 || strcmp(key, "count") == 0) {
                 if (get_int(v, 1, TEAM_BG_MAX_CODES, &n) < 0)
                         return -EBADMSG;
@@ -173,8 +189,9 @@ int team_bg_record_from_json(const char *buf, size_t len, struct team_bg_record 
                 }
         }
         /* type, id and time always; the user and role always; a use names its
-         * slot and window, a new set its count and ttl. */
-        if (seen != 7 || !out->user || !out->role ||
+         * slot and window, a new set its count and ttl; pid and its start
+         * time go together. */
+        if (seen != 7 || !out->user || !out->role || !out->pid != !out->pid_start ||
             (out->type == TEAM_BG_RECORD_USED && (!out->slot || !out->window_end)) ||
             (out->type == TEAM_BG_RECORD_SET_CREATED && (!out->count || !out->ttl_s)))
                 r = -EBADMSG;

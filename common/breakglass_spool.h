@@ -7,7 +7,7 @@
  *
  *   {"v":1,"type":"BreakGlassUsed","id":"32hex","time_usec":N,
  *    "user":..,"role":..,"host":..,"service":..,"tty":..,"rhost":..,
- *    "slot":N,"set_created":N,"window_end":N}
+ *    "slot":N,"set_created":N,"window_end":N,"pid":N,"pid_start":N}
  *   {"v":1,"type":"BreakGlassSetCreated","id":..,"time_usec":N,"user":..,
  *    "role":..,"host":..,"count":N,"ttl":N,"set_created":N}
  */
@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define TEAM_BG_DEFAULT_SPOOL "/var/spool/teamd/breakglass"
 #define TEAM_BG_MAX_RECORD 4096
@@ -35,6 +36,9 @@ struct team_bg_record {
         uint64_t ttl_s;         /* set created: window per use */
         int64_t set_created;
         int64_t window_end;     /* used: end of the access window (unix s) */
+        pid_t pid;              /* used: the PAM caller (login), whose session teamd ends at
+                                 * window_end; 0: not known (then both are absent) */
+        uint64_t pid_start;     /* its start time (proc_stat.h), naming it with pid */
         void *holder;           /* parse tree the strings point into */
 };
 

@@ -96,6 +96,7 @@ static const struct field session_fields[] = {
         { "user", FT_STR, TEAM_MAX_USER, 0, SES(user), OPS_ALL, OPS_ALL },
         { "role", FT_STR, TEAM_MAX_ROLE, FL_TOKEN, SES(role), OPS_ALL, OPS_ALL },
         { "grant_id", FT_STR, TEAM_MAX_ID, 0, SES(grant_id), OPS_ALL, 0 },
+        { "breakglass_id", FT_STR, TEAM_MAX_ID, FL_TOKEN, SES(breakglass_id), OPS_ALL, 0 },
         { "tty", FT_STR, TEAM_MAX_TTY, FL_EMPTY_OK, SES(tty), OPS_ALL, 0 },
         { "hold", FT_STR, TEAM_MAX_ROLE, FL_TOKEN, SES(hold), OPS_ALL, 0 },
         { "opened", FT_TIME, 0, 0, SES(opened), OPS_ALL, OPS_ALL },
@@ -475,6 +476,7 @@ void team_response_clear(struct team_response *resp)
                 free(x->user);
                 free(x->role);
                 free(x->grant_id);
+                free(x->breakglass_id);
                 free(x->tty);
                 free(x->hold);
         }

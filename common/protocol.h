@@ -120,11 +120,12 @@ struct team_session_summary {
         char *id;
         char *user;
         char *role;
-        char *grant_id;  /* NULL: opened under fail-open */
+        char *grant_id;  /* NULL: opened under fail-open or break-glass */
+        char *breakglass_id; /* the break-glass use it runs under; NULL: none */
         char *tty;       /* NULL: none */
         char *hold;      /* how teamd holds it: scope, logind, cgroup, tree, none */
         int64_t opened;
-        int64_t exp;     /* the end of its grant; 0: none */
+        int64_t exp;     /* the end of its grant or break-glass window; 0: none */
 };
 
 struct team_response {

@@ -20,6 +20,7 @@
 #include "audit_event.h"
 #include "breakglass.h"
 #include "breakglass_spool.h"
+#include "proc_stat.h"
 
 static void write_journal(pam_handle_t *pamh, const char *id, const char *host, const struct breakglass_use *u,
                           int spool_r)
@@ -74,6 +75,11 @@ static int write_spool(pam_handle_t *pamh, const char *dir, const char *id, cons
         char err[512] = "";
         int r;
 
+        /* The caller (login) leads the session teamd ends at window_end. */
+        if (proc_stat_self_start(&rec.pid_start) == 0)
+                rec.pid = getpid();
+        else
+                pam_syslog(pamh, LOG_WARNING, "break-glass: own start time unknown; teamd cannot end this session");
         memcpy(rec.id, id, sizeof(rec.id));
         r = team_bg_spool_write(dir, &rec, err, sizeof(err));
         if (r < 0)

@@ -34,9 +34,19 @@ void cmd_session_help(void)
                "Exit status: 0 ok, 1 refused (not open, or being ended), 2 usage, 69 teamd unreachable.\n");
 }
 
+/* What the session runs under: its grant, or "break-glass USEID". */
+static const char *under_what(const struct team_session_summary *s, char *buf, size_t len)
+{
+        if (s->breakglass_id) {
+                snprintf(buf, len, "break-glass %s", s->breakglass_id);
+                return buf;
+        }
+        return s->grant_id ? s->grant_id : "-";
+}
+
 void teamctl_print_sessions(const struct team_response *r, int64_t now, bool with_user)
 {
-        char until[64], rel[32], col[128];
+        char until[64], rel[32], col[128], under[TEAM_MAX_ID + 16];
 
         if (r->n_sessions == 0)
                 return;
@@ -44,6 +54,7 @@ void teamctl_print_sessions(const struct team_response *r, int64_t now, bool wit
                "GRANT", "TTY", "HELD", "ENDS");
         for (size_t i = 0; i < r->n_sessions; i++) {
                 const struct team_session_summary *s = &r->sessions[i];
+                const char *what = under_what(s, under, sizeof(under));
 
                 if (s->exp > 0) {
                         format_local_time(s->exp, until, sizeof(until));
@@ -53,10 +64,10 @@ void teamctl_print_sessions(const struct team_response *r, int64_t now, bool wit
                         snprintf(col, sizeof(col), "%s", s->grant_id ? "-" : "no grant (fail-open): not ended by teamd");
                 }
                 if (with_user)
-                        printf("%-32s  %-12s  %-10s  %-22s  %-10s  %-7s  %s\n", s->id, s->user, s->role,
-                               s->grant_id ? s->grant_id : "-", s->tty ? s->tty : "-", s->hold ? s->hold : "-", col);
+                        printf("%-32s  %-12s  %-10s  %-22s  %-10s  %-7s  %s\n", s->id, s->user, s->role, what,
+                               s->tty ? s->tty : "-", s->hold ? s->hold : "-", col);
                 else
-                        printf("%-32s  %-10s  %-22s  %-10s  %-7s  %s\n", s->id, s->role, s->grant_id ? s->grant_id : "-",
+                        printf("%-32s  %-10s  %-22s  %-10s  %-7s  %s\n", s->id, s->role, what,
                                s->tty ? s->tty : "-", s->hold ? s->hold : "-", col);
         }
 }

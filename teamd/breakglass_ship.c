@@ -25,6 +25,7 @@
 #include "outbox.h"
 #include "read_bounded.h"
 #include "relay_private.h"
+#include "session_breakglass.h"
 
 struct bg_ship {
         struct teamd *d;
@@ -146,6 +147,8 @@ static void take_new(struct bg_ship *s, int dfd, const char *name)
                 (void)renameat(dfd, name, dfd, next);
                 return;
         }
+        /* Before the record can leave the spool; adopting twice is a no-op. */
+        (void)session_breakglass_adopt(s->d, &rec);
         r = to_outbox(s->d, &rec);
         if (r < 0) {
                 teamd_log(LOG_ERR, "break-glass spool: %s: not recorded yet: %s", name, strerror(-r));

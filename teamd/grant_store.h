@@ -52,6 +52,7 @@ struct session_row {
         int64_t exp;            /* end of the grant it runs under; 0: none */
         char *end_reason;       /* why teamd ended it; NULL: not ended by teamd */
         int64_t warned;         /* last warning sent, seconds before exp; 0: none */
+        char *breakglass_id;    /* the break-glass use it runs under (grant_id NULL); NULL: none */
 };
 
 /* How a session is held, as the store records it. */
@@ -72,6 +73,7 @@ struct session_info {
         const char *tty;
         const char *rhost;
         pid_t pid;
+        const char *breakglass_id; /* a break-glass use's id instead of a grant */
 };
 
 /* Creates state_dir (0700) and the database (0600) when missing; migrates

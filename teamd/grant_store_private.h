@@ -12,7 +12,7 @@
 #define SESSION_COLUMNS                                                                                      \
         "id, grant_id, user, role, service, tty, rhost, pid, opened_at, coalesce(closed_at, 0),"            \
         " hold, coalesce(leader_start, 0), logind_session, unit, cgroup, coalesce(exp, 0), end_reason,"            \
-        " coalesce(warned, 0)"
+        " coalesce(warned, 0), breakglass_id"
 
 enum store_stmt {
         STMT_GRANT_INSERT,

@@ -15,82 +15,8 @@
 #include <unistd.h>
 
 #include "parse.h"
+#include "proc_stat.h"
 #include "proc_tree.h"
-
-#define STAT_MAX 1024
-
-static int read_stat_text(const char *proc_root, pid_t pid, char *buf, size_t size)
-{
-        char path[128];
-        ssize_t n;
-        int fd;
-
-        snprintf(path, sizeof(path), "%s/%d/stat", proc_root, (int)pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return errno == ENOENT ? -ESRCH : -errno;
-        n = read(fd, buf, size - 1);
-        close(fd);
-        if (n < 0)
-                return errno == ESRCH ? -ESRCH : -EIO;
-        buf[n] = '\0';
-        return 0;
-}
-
-/* After "pid (comm) ": the comm may hold blanks and parentheses, so the
- * fields start after the LAST ')'. Field 3 is the state, 4 ppid, 6 sid,
- * 22 starttime. */
-int proc_stat_parse(const char *buf, char *state, struct proc_stat *out)
-{
-        const char *p = strrchr(buf, ')');
-        char tok[32];
-        uint64_t v;
-
-        if (!p || p[1] != ' ')
-                return -EBADMSG;
-        memset(out, 0, sizeof(*out));
-        p += 2;
-        for (int field = 3; field <= 22; field++) {
-                size_t len = strcspn(p, " \n");
-                if (len == 0 || len >= sizeof(tok))
-                        return -EBADMSG;
-                memcpy(tok, p, len);
-                tok[len] = '\0';
-                p += len + (p[len] == ' ');
-                if (field == 3) {
-                        *state = tok[0];
-                        continue;
-                }
-                if (field != 4 && field != 6 && field != 22)
-                        continue;
-                if (parse_uint(tok, 0, field == 22 ? UINT64_MAX : INT32_MAX, &v) < 0)
-                        return -EBADMSG;
-                if (field == 4)
-                        out->ppid = (pid_t)v;
-                else if (field == 6)
-                        out->sid = (pid_t)v;
-                else
-                        out->start = v;
-        }
-        return 0;
-}
-
-static int stat_with_state(const char *proc_root, pid_t pid, char *state, struct proc_stat *out)
-{
-        char buf[STAT_MAX];
-        int r = read_stat_text(proc_root, pid, buf, sizeof(buf));
-
-        return r < 0 ? r : proc_stat_parse(buf, state, out);
-}
-
-int proc_stat_read(const char *proc_root, pid_t pid, struct proc_stat *out)
-{
-        char state;
-
-        if (pid <= 0)
-                return -ESRCH;
-        return stat_with_state(proc_root, pid, &state, out);
-}
 
 struct proc_entry {
         pid_t pid;
@@ -113,7 +39,7 @@ static int snapshot(const char *proc_root, struct proc_entry **out, size_t *n)
                 struct proc_stat st;
                 if (parse_uint(de->d_name, 1, INT32_MAX, &pid) < 0)
                         continue;
-                if (stat_with_state(proc_root, (pid_t)pid, &state, &st) < 0 || state == 'Z')
+                if (proc_stat_read_state(proc_root, (pid_t)pid, &state, &st) < 0 || state == 'Z')
                         continue;
                 if (len == cap) {
                         size_t ncap = cap ? cap * 2 : 256;
@@ -214,7 +140,7 @@ static bool start_matches(const struct proc_ref *p)
         struct proc_stat st;
         char state;
 
-        return stat_with_state("/proc", p->pid, &state, &st) == 0 && st.start == p->start && state != 'Z';
+        return proc_stat_read_state("/proc", p->pid, &state, &st) == 0 && st.start == p->start && state != 'Z';
 }
 
 static int pidfd_checked(const struct proc_ref *p)
@@ -232,7 +158,7 @@ static int pidfd_checked(const struct proc_ref *p)
                 return errno == ESRCH ? -ESRCH : -errno;
         /* The pidfd pins this process: once its start time matches, a
          * signal through it cannot reach a later holder of the pid. */
-        r = stat_with_state("/proc", p->pid, &state, &st);
+        r = proc_stat_read_state("/proc", p->pid, &state, &st);
         if (r < 0 || st.start != p->start || state == 'Z') {
                 close(fd);
                 return r < 0 && r != -ESRCH ? r : -ESRCH;

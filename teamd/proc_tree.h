@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "proc_stat.h"
+
 /* Upper bound of one tree (a fork bomb inside a session must not make
  * teamd allocate without end; what is over it is counted, see below). */
 #define PROC_TREE_MAX 65536
@@ -19,19 +21,6 @@ struct proc_ref {
         pid_t pid;
         uint64_t start; /* clock ticks after boot */
 };
-
-struct proc_stat {
-        pid_t ppid;
-        pid_t sid;
-        uint64_t start;
-};
-
-/* The text of a /proc/PID/stat (NUL-terminated; the comm in it is chosen
- * by the process): *state is field 3. -EBADMSG when it does not parse. */
-int proc_stat_parse(const char *text, char *state, struct proc_stat *out);
-/* Fields of proc_root/PID/stat ("/proc" outside tests). -ESRCH when the
- * process does not exist, -EBADMSG when the file does not parse. */
-int proc_stat_read(const char *proc_root, pid_t pid, struct proc_stat *out);
 
 /* The process tree of leader (which must still have start time
  * leader_start, else -ESRCH): the leader, every process whose parent chain

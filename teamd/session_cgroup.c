@@ -107,9 +107,17 @@ int session_cgroup_check_path(const char *path)
         return 0;
 }
 
+int session_cgroup_add(const char *path, pid_t pid)
+{
+        char pidtext[32];
+
+        snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
+        return write_file(path, "cgroup.procs", pidtext);
+}
+
 int session_cgroup_attach(const char *session_id, pid_t pid, char **path_out)
 {
-        char base[PATH_MAX], path[PATH_MAX], pidtext[32], probe[PATH_MAX];
+        char base[PATH_MAX], path[PATH_MAX], probe[PATH_MAX];
         int r;
 
         *path_out = NULL;
@@ -125,8 +133,7 @@ int session_cgroup_attach(const char *session_id, pid_t pid, char **path_out)
                 return -EOPNOTSUPP;
         if (mkdir(path, 0755) < 0)
                 return -errno;
-        snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
-        r = write_file(path, "cgroup.procs", pidtext);
+        r = session_cgroup_add(path, pid);
         if (r < 0) {
                 rmdir(path);
                 return r;

@@ -18,6 +18,9 @@
  * cgroup's directory (malloc'd). -EOPNOTSUPP when no writable cgroup v2
  * with cgroup.kill is there. */
 int session_cgroup_attach(const char *session_id, pid_t pid, char **path_out);
+/* Moves pid into the session cgroup path (a process that already runs:
+ * its later children are born there). */
+int session_cgroup_add(const char *path, pid_t pid);
 /* The processes in it (pid + start time), at most PROC_TREE_MAX. */
 int session_cgroup_procs(const char *path, struct proc_ref **out, size_t *n);
 /* cgroup.kill: SIGKILL to every process in it. */

@@ -77,10 +77,11 @@ static void finish(struct session_ending *e, size_t remaining)
         if (r == 0 && remaining == 0)
                 team_journal_event(TEAM_EVENT_SESSION_TERMINATED, &f,
                                    "%s session %s of %s ended (%s) through its %s: %zu processes, %.3f s after"
-                                   " teamd began, %lld s %s the grant's exp",
+                                   " teamd began, %lld s %s the %s",
                                    e->row.role, e->row.id, e->row.user, e->reason, session_hold_name(e->hold.kind),
                                    e->n_procs, took, (long long)llabs(now - e->row.exp),
-                                   now >= e->row.exp ? "after" : "before");
+                                   now >= e->row.exp ? "after" : "before",
+                                   e->row.breakglass_id ? "break-glass window's end" : "grant's exp");
         else if (r == 0)
                 team_journal_event(TEAM_EVENT_SESSION_END_FAILED, &f,
                                    "%s session %s of %s NOT ended completely (%s) through its %s: %zu of %zu processes"

@@ -112,6 +112,62 @@ void session_hold_attach(const char *mode, const char *session_id, pid_t pid, st
         snprintf(why, whylen, "%sheld as the process tree of pid %d", first, (int)pid);
 }
 
+/* The processes of the leader's tree that are not in the hold's cgroup
+ * yet, each checked again (pid + start time) just before it is named. */
+static int outside(const struct session_hold *h, pid_t **pids, size_t *k)
+{
+        struct proc_ref *tree = NULL, *held = NULL;
+        size_t n_tree = 0, n_held = 0;
+        int r;
+
+        *pids = NULL;
+        *k = 0;
+        r = proc_tree_collect("/proc", h->leader, h->leader_start, &tree, &n_tree);
+        if (r == 0)
+                r = session_cgroup_procs(h->cgroup, &held, &n_held);
+        if (r == 0 && !(*pids = calloc(n_tree ? n_tree : 1, sizeof(**pids))))
+                r = -ENOMEM;
+        for (size_t i = 0; r == 0 && i < n_tree; i++) {
+                bool in = false;
+
+                for (size_t j = 0; j < n_held && !in; j++)
+                        in = held[j].pid == tree[i].pid;
+                if (!in && proc_alive(&tree[i]) == 1)
+                        (*pids)[(*k)++] = tree[i].pid;
+        }
+        free(tree);
+        free(held);
+        return r;
+}
+
+int session_hold_gather(const struct session_hold *h, size_t *moved)
+{
+        int r = 0;
+
+        *moved = 0;
+        if ((h->kind != SESSION_HOLD_CGROUP && h->kind != SESSION_HOLD_SCOPE) || !h->cgroup)
+                return 0;
+        /* Twice: a child forked while the first pass ran was born where its
+         * parent still was. */
+        for (int pass = 0; pass < 2 && r == 0; pass++) {
+                pid_t *pids = NULL;
+                size_t k = 0;
+
+                r = outside(h, &pids, &k);
+                if (r == 0 && k > 0 && h->kind == SESSION_HOLD_SCOPE)
+                        r = session_scope_add(h->unit, pids, k);
+                for (size_t i = 0; r == 0 && h->kind == SESSION_HOLD_CGROUP && i < k; i++) {
+                        r = session_cgroup_add(h->cgroup, pids[i]);
+                        if (r == -ESRCH)
+                                r = 0; /* exited meanwhile */
+                }
+                if (r == 0)
+                        *moved += k;
+                free(pids);
+        }
+        return r;
+}
+
 int session_hold_procs(const struct session_hold *h, struct proc_ref **out, size_t *n)
 {
         *out = NULL;

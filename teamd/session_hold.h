@@ -48,6 +48,11 @@ enum session_hold_kind session_hold_from_name(const char *name);
  * or why nothing could be. */
 void session_hold_attach(const char *mode, const char *session_id, pid_t pid, struct session_hold *h, char *why,
                          size_t whylen);
+/* A session held after it began (break-glass adoption): moves the
+ * leader's children that already run into its scope or cgroup (a logind
+ * session holds them already; a tree is found again at the end). *moved:
+ * how many. */
+int session_hold_gather(const struct session_hold *h, size_t *moved);
 /* The processes held now. */
 int session_hold_procs(const struct session_hold *h, struct proc_ref **out, size_t *n);
 /* First step of the end: SIGHUP and SIGTERM to every process (procs: the

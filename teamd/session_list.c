@@ -22,9 +22,10 @@ static void summary_take(struct team_session_summary *s, struct session_row *row
         s->user = row->user;
         s->role = row->role;
         s->grant_id = row->grant_id;
+        s->breakglass_id = row->breakglass_id;
         s->tty = row->tty;
         s->hold = row->hold;
-        row->id = row->user = row->role = row->grant_id = row->tty = row->hold = NULL;
+        row->id = row->user = row->role = row->grant_id = row->breakglass_id = row->tty = row->hold = NULL;
         s->opened = row->opened_at;
         s->exp = row->exp;
 }
@@ -34,7 +35,8 @@ static size_t summary_cost(const struct session_row *r)
 {
         size_t len = strlen(r->id) + strlen(r->user) + strlen(r->role);
 
-        len += (r->grant_id ? strlen(r->grant_id) : 0) + (r->tty ? strlen(r->tty) : 0) + (r->hold ? strlen(r->hold) : 0);
+        len += (r->grant_id ? strlen(r->grant_id) : 0) + (r->breakglass_id ? strlen(r->breakglass_id) : 0);
+        len += (r->tty ? strlen(r->tty) : 0) + (r->hold ? strlen(r->hold) : 0);
         return 2 * len + 128;
 }
 

@@ -32,6 +32,7 @@ int grant_store_session_open(struct grant_store *s, const struct session_info *i
         if (info->pid > 0)
                 sqlite3_bind_int64(st, 8, info->pid);
         sqlite3_bind_int64(st, 9, now);
+        sqlite3_bind_text(st, 10, info->breakglass_id, -1, SQLITE_STATIC);
         rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc != SQLITE_DONE)
@@ -74,6 +75,8 @@ static int session_read(sqlite3_stmt *st, struct session_row *out)
         if (r == 0)
                 r = store_column_text(st, 16, &out->end_reason);
         out->warned = sqlite3_column_int64(st, 17);
+        if (r == 0)
+                r = store_column_text(st, 18, &out->breakglass_id);
         if (r < 0)
                 session_row_clear(out);
         return r;
@@ -135,6 +138,7 @@ void session_row_clear(struct session_row *r)
         free(r->unit);
         free(r->cgroup);
         free(r->end_reason);
+        free(r->breakglass_id);
         memset(r, 0, sizeof(*r));
 }
 

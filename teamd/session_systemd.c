@@ -220,6 +220,32 @@ int session_scope_attach(const char *session_id, pid_t pid, char **unit_out, cha
         return r < 0 ? r : 0;
 }
 
+int session_scope_add(const char *unit, const pid_t *pids, size_t n)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *m = NULL;
+        uint32_t *v = calloc(n ? n : 1, sizeof(*v));
+        sd_bus *bus = NULL;
+        int r = v ? bus_open(&bus) : -ENOMEM;
+
+        for (size_t i = 0; v && i < n; i++)
+                v[i] = (uint32_t)pids[i];
+        if (r >= 0)
+                r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
+                                                   "AttachProcessesToUnit");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ss", unit, "");
+        if (r >= 0)
+                r = sd_bus_message_append_array(m, 'u', v, n * sizeof(*v));
+        if (r >= 0)
+                r = sd_bus_call(bus, m, SESSION_BUS_TIMEOUT_USEC, &error, NULL);
+        sd_bus_message_unref(m);
+        sd_bus_error_free(&error);
+        sd_bus_flush_close_unref(bus);
+        free(v);
+        return r < 0 ? r : 0;
+}
+
 int session_scope_kill(const char *unit, int sig)
 {
         sd_bus_error error = SD_BUS_ERROR_NULL;

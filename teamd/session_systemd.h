@@ -22,6 +22,9 @@ int session_logind_of(pid_t pid, char **session_out, int *is_leader);
 /* Moves pid into team-<id>.scope; *unit_out is the unit name and
  * *cgroup_out its cgroup directory under /sys/fs/cgroup (both malloc'd). */
 int session_scope_attach(const char *session_id, pid_t pid, char **unit_out, char **cgroup_out);
+/* Moves processes that already run into the scope unit
+ * (AttachProcessesToUnit). */
+int session_scope_add(const char *unit, const pid_t *pids, size_t n);
 /* KillUnit(unit, "all", sig). */
 int session_scope_kill(const char *unit, int sig);
 /* org.freedesktop.login1.Manager.TerminateSession(id). */

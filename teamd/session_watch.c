@@ -74,12 +74,26 @@ static int find_grant_at(struct teamd *d, const struct session_row *row, const c
         return best != SIZE_MAX;
 }
 
+/* What the session runs under, for its lines: "grant g_..." or
+ * "break-glass use ...". */
+static void under_what(const struct session_row *row, char *buf, size_t len)
+{
+        if (row->breakglass_id)
+                snprintf(buf, len, "break-glass use %s", row->breakglass_id);
+        else
+                snprintf(buf, len, "grant %s", row->grant_id ? row->grant_id : "(none)");
+}
+
 /* Is the session's own grant still stored and not ended? (A revocation
- * deletes the grant.) */
+ * deletes the grant.) A break-glass session's window is its own: it ends
+ * at exp and nothing revokes it. */
 static bool own_grant_current(struct teamd *d, const struct session_row *row, int64_t now)
 {
         struct grant_row g;
         bool yes = false;
+
+        if (row->breakglass_id)
+                return now < row->exp;
 
         if (find_grant_at(d, row, NULL, now, &g) == 1) {
                 yes = strcmp(g.id, row->grant_id) == 0;
@@ -100,25 +114,28 @@ static bool own_grant_current(struct teamd *d, const struct session_row *row, in
 static int move_to(struct teamd *d, struct session_row *row, const struct grant_row *g, const char *why)
 {
         struct team_event_fields f;
-        char until[64];
+        char until[64], from[128];
         int r;
 
         fields_of(d, row, &f);
         f.grant_id = g->id;
         f.reason = why;
         decide_format_time(g->exp, until, sizeof(until));
+        under_what(row, from, sizeof(from));
         teamd_audit_begin(d);
         r = grant_store_session_move(d->store, row->id, g->id, g->exp);
         if (r == 0)
                 team_journal_event(TEAM_EVENT_SESSION_EXTENDED, &f,
-                                   "%s session %s of %s moves from grant %s (%s) to grant %s, until %s", row->role,
-                                   row->id, row->user, row->grant_id, why, g->id, until);
+                                   "%s session %s of %s moves from %s (%s) to grant %s, until %s", row->role,
+                                   row->id, row->user, from, why, g->id, until);
         r = teamd_audit_end(d, r);
         if (r < 0) {
                 teamd_log(LOG_ERR, "session %s: cannot move it to grant %s: %s", row->id, g->id, strerror(-r));
                 return r;
         }
         free(row->grant_id);
+        free(row->breakglass_id);
+        row->breakglass_id = NULL;
         row->grant_id = strdup(g->id);
         row->exp = g->exp;
         row->warned = 0;
@@ -140,17 +157,26 @@ static void in_words(int64_t secs, char *buf, size_t len)
 static void warn(struct teamd *d, struct session_row *row, int64_t before, int64_t now)
 {
         struct team_event_fields f;
-        char line[SESSION_TTY_LINE_MAX], when[64], rel[64];
+        char line[SESSION_TTY_LINE_MAX], when[64], rel[64], under[128];
         const char *outcome = "written to the terminal";
         int r;
 
         decide_format_time(row->exp, when, sizeof(when));
         in_words(row->exp - now, rel, sizeof(rel));
-        snprintf(line, sizeof(line),
-                 before < 0 ? "\r\npam_team: your %s grant %s ended at %s (%s); this session stays open (on_expiry=warn)\r\n"
-                            : "\r\npam_team: your %s grant %s ends at %s (%s); extend it with: teamctl extend %s"
-                              " --for DURATION --reason TEXT\r\n",
-                 row->role, row->grant_id, when, rel, row->grant_id);
+        under_what(row, under, sizeof(under));
+        if (row->breakglass_id)
+                snprintf(line, sizeof(line),
+                         before < 0 ? "\r\npam_team: your break-glass window for %s ended at %s (%s);"
+                                      " this session stays open (on_expiry=warn)\r\n"
+                                    : "\r\npam_team: your break-glass window for %s ends at %s (%s); finish and"
+                                      " log out, or request a grant: teamctl request %s --reason TEXT\r\n",
+                         row->role, when, rel, row->role);
+        else
+                snprintf(line, sizeof(line),
+                         before < 0 ? "\r\npam_team: your %s grant %s ended at %s (%s); this session stays open (on_expiry=warn)\r\n"
+                                    : "\r\npam_team: your %s grant %s ends at %s (%s); extend it with: teamctl extend %s"
+                                      " --for DURATION --reason TEXT\r\n",
+                         row->role, row->grant_id, when, rel, row->grant_id);
         r = session_tty_write(row->tty, row->user, line);
         if (r < 0)
                 outcome = r == -EINVAL ? "no terminal to write to" : r == -EPERM ? "its tty is not the user's terminal" : strerror(-r);
@@ -159,8 +185,8 @@ static void warn(struct teamd *d, struct session_row *row, int64_t before, int64
         teamd_audit_begin(d);
         r = grant_store_session_set_warned(d->store, row->id, before);
         if (r == 0)
-                team_journal_event(TEAM_EVENT_SESSION_WARNED, &f, "%s session %s of %s warned: grant %s ends at %s (%s): %s",
-                                   row->role, row->id, row->user, row->grant_id, when, rel, outcome);
+                team_journal_event(TEAM_EVENT_SESSION_WARNED, &f, "%s session %s of %s warned: %s ends at %s (%s): %s",
+                                   row->role, row->id, row->user, under, when, rel, outcome);
         if (teamd_audit_end(d, r) < 0)
                 teamd_log(LOG_ERR, "session %s: cannot record its warning", row->id);
         row->warned = before;
@@ -198,7 +224,7 @@ static int64_t next_time(const struct teamd *d, const struct session_row *row, i
 static void grant_ended(struct session_watch *w, struct session_row *row, int64_t now)
 {
         struct teamd *d = w->d;
-        const char *why = now >= row->exp ? "expired" : "revoked";
+        const char *why = row->breakglass_id ? "break-glass window ended" : now >= row->exp ? "expired" : "revoked";
         struct grant_row g;
 
         if (find_grant_at(d, row, row->grant_id, now, &g) == 1) {
@@ -211,7 +237,8 @@ static void grant_ended(struct session_watch *w, struct session_row *row, int64_
                         warn(d, row, -1, now);
                 return;
         }
-        (void)session_end_begin(d, &w->endings, row, strcmp(why, "expired") == 0 ? "grant expired" : "grant revoked");
+        (void)session_end_begin(d, &w->endings, row,
+                                row->breakglass_id ? why : strcmp(why, "expired") == 0 ? "grant expired" : "grant revoked");
 }
 
 /* One session: 0, or the next time it needs a look. */
@@ -221,7 +248,7 @@ static int64_t look_at(struct session_watch *w, struct session_row *row, int64_t
         struct grant_row g;
         int64_t before;
 
-        if (!row->grant_id || row->exp <= 0 || session_end_find(w->endings, row->id))
+        if ((!row->grant_id && !row->breakglass_id) || row->exp <= 0 || session_end_find(w->endings, row->id))
                 return 0;
         if (now >= row->exp || !own_grant_current(d, row, now)) {
                 grant_ended(w, row, now);
@@ -342,14 +369,24 @@ static void arm_by(struct teamd *d, int64_t exp)
         }
 }
 
-void session_watch_opened(struct teamd *d, const char *id, pid_t pid, int64_t exp)
+static void hold_and_arm(struct teamd *d, const char *id, pid_t pid, int64_t exp, bool running)
 {
         struct session_hold h;
         struct session_hold_info info;
+        size_t moved = 0;
         char why[512];
         int r;
 
         session_hold_attach(d->cfg.session_hold, id, pid, &h, why, sizeof(why));
+        if (running) {
+                r = session_hold_gather(&h, &moved);
+                if (r < 0)
+                        teamd_log(LOG_WARNING, "session %s (pid %d): not all of its running processes could be"
+                                  " moved into its %s: %s", id, (int)pid, session_hold_name(h.kind), strerror(-r));
+                else if (moved > 0)
+                        snprintf(why + strlen(why), sizeof(why) - strlen(why), ", with %zu processes it had started",
+                                 moved);
+        }
         info = (struct session_hold_info){
                 .hold = session_hold_name(h.kind), .leader_start = h.leader_start, .logind_session = h.logind,
                 .unit = h.unit, .cgroup = h.cgroup, .exp = exp,
@@ -361,6 +398,16 @@ void session_watch_opened(struct teamd *d, const char *id, pid_t pid, int64_t ex
         session_hold_clear(&h);
         if (exp > 0)
                 arm_by(d, exp);
+}
+
+void session_watch_opened(struct teamd *d, const char *id, pid_t pid, int64_t exp)
+{
+        hold_and_arm(d, id, pid, exp, false);
+}
+
+void session_watch_adopted(struct teamd *d, const char *id, pid_t pid, int64_t exp)
+{
+        hold_and_arm(d, id, pid, exp, true);
 }
 
 int session_watch_end_now(struct teamd *d, const char *id, const char *reason)

@@ -29,6 +29,9 @@ void session_watch_stop(struct teamd *d);
  * fail-open, no grant): holds it and arms its timers. Errors are logged;
  * the session stays open either way (its row says how it is held). */
 void session_watch_opened(struct teamd *d, const char *id, pid_t pid, int64_t exp);
+/* The same for a session that began before teamd knew of it (a
+ * break-glass use): the processes it has started are held too. */
+void session_watch_adopted(struct teamd *d, const char *id, pid_t pid, int64_t exp);
 
 /* Grants changed (a revocation arrived, a grant was stored): look again
  * now rather than at the next planned time. */

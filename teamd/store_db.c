@@ -60,6 +60,10 @@ static const char *const migrations[] = {
         "ALTER TABLE sessions ADD COLUMN end_reason TEXT;"
         "ALTER TABLE sessions ADD COLUMN warned INTEGER;"
         "CREATE INDEX sessions_open ON sessions (opened_at) WHERE closed_at IS NULL;",
+        /* 5 -> 6, break-glass sessions (teamd/session_breakglass.c): the
+         * use a session runs under instead of a grant, once per use. */
+        "ALTER TABLE sessions ADD COLUMN breakglass_id TEXT;"
+        "CREATE UNIQUE INDEX sessions_breakglass ON sessions (breakglass_id) WHERE breakglass_id IS NOT NULL;",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -76,8 +80,8 @@ static const char *const stmt_sql[STMT__MAX] = {
         [STMT_GRANT_PURGE] = "DELETE FROM grants WHERE exp <= ?1",
         [STMT_GRANT_ENDED] = "SELECT " GRANT_COLUMNS " FROM grants WHERE exp >= ?1 AND exp < ?2 ORDER BY exp",
         [STMT_GRANT_NEXT_EXP] = "SELECT min(exp) FROM grants WHERE exp > ?1",
-        [STMT_SESSION_INSERT] = "INSERT INTO sessions (id, grant_id, user, role, service, tty, rhost, pid, opened_at)"
-                                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        [STMT_SESSION_INSERT] = "INSERT INTO sessions (id, grant_id, user, role, service, tty, rhost, pid, opened_at,"
+                                " breakglass_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         [STMT_SESSION_GET] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE id = ?1",
         [STMT_SESSION_CLOSE] = "UPDATE sessions SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL",
         [STMT_GRANT_LIST_ALL] = "SELECT " GRANT_COLUMNS " FROM grants WHERE exp > ?1 ORDER BY sub, nbf, id LIMIT ?2",

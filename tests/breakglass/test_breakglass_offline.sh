@@ -56,6 +56,7 @@ r = json.load(open(sys.argv[1]))
 assert r["user"] == sys.argv[2] and r["role"] == "console" and r["service"] == "teamtest-bg", r
 assert r["tty"] == "e2e" and r["rhost"] == "localhost" and r["slot"] == 1, r
 assert 500 <= r["window_end"] - r["time_usec"] // 1000000 <= 600, r
+assert r["pid"] > 1 and r["pid_start"] > 0, r
 EOPY
 event_id=$(basename "${recs[0]}" .json)
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proc_tree.h"
+#include "proc_stat.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -560,17 +560,23 @@ static void test_open_sessions_ops(void **state)
         ss[0].grant_id = "g_1";
         ss[0].tty = "pts/3";
         ss[0].hold = "scope";
+        ss[1].breakglass_id = "d1bcd3d3add144cfbc68a66c148c9172";
         roundtrip_resp(TEAM_OP_SESSIONS, &in, &out);
         assert_int_equal(out.n_sessions, 2);
         assert_int_equal(out.sessions_total, 9);
         assert_string_equal(out.sessions[0].hold, "scope");
         assert_string_equal(out.sessions[0].tty, "pts/3");
         assert_null(out.sessions[1].grant_id);
+        assert_null(out.sessions[0].breakglass_id);
+        assert_string_equal(out.sessions[1].breakglass_id, "d1bcd3d3add144cfbc68a66c148c9172");
         assert_int_equal(out.sessions[1].exp, 1700003600);
         team_response_clear(&out);
         in.n_sessions = TEAM_MAX_LIST_SESSIONS + 1;
         assert_int_equal(team_response_encode(TEAM_OP_SESSIONS, &in, &text, NULL), -EINVAL);
         in.n_sessions = 1;
+        ss[0].breakglass_id = "bad use";
+        assert_int_equal(team_response_encode(TEAM_OP_SESSIONS, &in, &text, NULL), -EINVAL);
+        ss[0].breakglass_id = NULL;
         ss[0].role = "bad role";
         assert_int_equal(team_response_encode(TEAM_OP_SESSIONS, &in, &text, NULL), -EINVAL);
         /* strict: no unknown field in a session, sessions required, and
