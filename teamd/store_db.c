@@ -62,8 +62,8 @@ static const char *const migrations[] = {
         "CREATE INDEX sessions_open ON sessions (opened_at) WHERE closed_at IS NULL;",
         /* 5 -> 6, break-glass sessions (teamd/session_breakglass.c): the
          * use a session runs under instead of a grant, once per use. */
-        "ALTER TABLE sessions ADD COLUMN breakglass_id TEXT;"
-        "CREATE UNIQUE INDEX sessions_breakglass ON sessions (breakglass_id) WHERE breakglass_id IS NOT NULL;",
+        ("ALTER TABLE sessions ADD COLUMN breakglass_id TEXT;"
+         "CREATE UNIQUE INDEX sessions_breakglass ON sessions (breakglass_id) WHERE breakglass_id IS NOT NULL;"),
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
