@@ -10,17 +10,9 @@
 #include "audit.h"
 #include "decide.h"
 #include "journal.h"
-#include "proc_stat.h"
+#include "proc_tree.h"
 #include "session_breakglass.h"
 #include "session_watch.h"
-
-/* The record's pid still names the process that wrote it? */
-static bool same_process(const struct team_bg_record *rec)
-{
-        struct proc_stat st;
-
-        return proc_stat_read("/proc", rec->pid, &st) == 0 && st.start == rec->pid_start;
-}
 
 int session_breakglass_adopt(struct teamd *d, const struct team_bg_record *rec)
 {
@@ -45,7 +37,7 @@ int session_breakglass_adopt(struct teamd *d, const struct team_bg_record *rec)
         }
         /* Gone, or the pid now belongs to another process: the session
          * ended before teamd saw the record; nothing of it to end. */
-        if (!same_process(rec)) {
+        if (proc_alive(&(struct proc_ref){ .pid = rec->pid, .start = rec->pid_start }) != 1) {
                 teamd_log(LOG_INFO, "break-glass use %s: its session (pid %d) has already ended", rec->id,
                           (int)rec->pid);
                 return 0;

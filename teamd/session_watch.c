@@ -224,7 +224,10 @@ static int64_t next_time(const struct teamd *d, const struct session_row *row, i
 static void grant_ended(struct session_watch *w, struct session_row *row, int64_t now)
 {
         struct teamd *d = w->d;
-        const char *why = row->breakglass_id ? "break-glass window ended" : now >= row->exp ? "expired" : "revoked";
+        bool expired = now >= row->exp;
+        /* why: for the move line; reason: for the end. */
+        const char *why = row->breakglass_id ? "break-glass window ended" : expired ? "expired" : "revoked";
+        const char *reason = row->breakglass_id ? why : expired ? "grant expired" : "grant revoked";
         struct grant_row g;
 
         if (find_grant_at(d, row, row->grant_id, now, &g) == 1) {
@@ -237,8 +240,7 @@ static void grant_ended(struct session_watch *w, struct session_row *row, int64_
                         warn(d, row, -1, now);
                 return;
         }
-        (void)session_end_begin(d, &w->endings, row,
-                                row->breakglass_id ? why : strcmp(why, "expired") == 0 ? "grant expired" : "grant revoked");
+        (void)session_end_begin(d, &w->endings, row, reason);
 }
 
 /* One session: 0, or the next time it needs a look. */
