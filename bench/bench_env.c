@@ -192,7 +192,7 @@ int bench_env_grant_add(struct bench_env *e, const char *jws)
         r = bench_roundtrip(e->fx.socket, frame, flen, &rd);
         if (r < 0)
                 goto out;
-        r = team_response_decode(TEAM_OP_GRANT_ADD, rd.body, rd.body_len, &resp, &why);
+        r = team_response_unpack(TEAM_OP_GRANT_ADD, rd.body, rd.body_len, &resp, &why);
         if (r < 0) {
                 fprintf(stderr, "bench: bad grant_add response: %s\n", why ? why : strerror(-r));
                 goto out;

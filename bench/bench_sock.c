@@ -103,15 +103,7 @@ int bench_roundtrip(const char *path, const uint8_t *frame, size_t flen, struct 
 
 int bench_request_frame(const struct team_request *req, uint8_t **frame, size_t *flen)
 {
-        char *payload = NULL;
-        size_t len = 0;
-        int r;
-
-        r = team_request_encode(req, &payload, &len);
-        if (r == 0)
-                r = team_frame_build(payload, len, frame, flen);
-        free(payload);
-        return r;
+        return team_request_pack_frame(req, frame, flen);
 }
 
 int bench_check_frame(const char *user, const char *role, const char *service,
@@ -137,7 +129,7 @@ int bench_check(const char *path, const uint8_t *frame, size_t flen, enum team_d
         r = bench_roundtrip(path, frame, flen, &rd);
         if (r < 0)
                 goto out;
-        r = team_response_decode(TEAM_OP_CHECK, rd.body, rd.body_len, &resp, &why);
+        r = team_response_unpack(TEAM_OP_CHECK, rd.body, rd.body_len, &resp, &why);
         if (r < 0)
                 goto out;
         r = resp.ok ? 0 : -EBADMSG;

@@ -15,6 +15,7 @@
 
 #include "audit_event.h"
 #include "json_util.h"
+#include "printable.h"
 
 #define JSON_MAX_DEPTH 4
 

@@ -16,6 +16,7 @@
 #include "breakglass_spool.h"
 #include "breakglass_store.h"
 #include "json_util.h"
+#include "printable.h"
 
 #define MAX_TEXT 256
 #define MAX_DEPTH 3

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "claim_text.h"
-#include "json_util.h"
+#include "printable.h"
 
 int team_claim_text_check(const char *s, size_t len, size_t max)
 {

@@ -9,6 +9,7 @@
 
 #include "cloudtrail_response.h"
 #include "json_util.h"
+#include "printable.h"
 
 #define MAX_DEPTH 6
 

@@ -11,7 +11,7 @@
 
 #include "protocol.h"
 
-int team_frame_build(const char *payload, size_t len, uint8_t **out, size_t *outlen)
+int team_frame_build(const void *payload, size_t len, uint8_t **out, size_t *outlen)
 {
         uint8_t *buf;
 

@@ -2,7 +2,6 @@
 /* JSON helpers shared by the wire protocol and the JWS code. */
 #pragma once
 
-#include <stdbool.h>
 #include <stddef.h>
 
 struct json_object;
@@ -24,12 +23,3 @@ int team_json_to_text(struct json_object *obj, size_t max, char **out, size_t *l
 /* json_object_object_add() that consumes val whatever happens: 0, or
  * -ENOMEM when val is NULL (its constructor failed) or cannot be added. */
 int team_json_add(struct json_object *obj, const char *key, struct json_object *val);
-
-/* Length of the RFC 3629 UTF-8 sequence at s (1..4), or 0 when it is
- * invalid (overlong, surrogate, beyond U+10FFFF, cut short). */
-size_t team_utf8_seq_len(const unsigned char *s, size_t avail);
-
-/* Valid RFC 3629 UTF-8 (no encoded surrogates) with no C0 or C1 control
- * character and no DEL in s[0..len): the text ends up on terminals and in
- * logs. */
-bool team_text_is_printable(const char *s, size_t len);

@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The pam_team <-> teamd payload codec (see protocol.h, docs/protocol.md):
- * the field tables, the names, the string checks and the encoders. The
- * decoders are in protocol_decode.c and walk the same tables
- * (protocol_table.h).
+/* The pam_team <-> teamd payload rules (see protocol.h, docs/protocol.md):
+ * the field tables, the names, the value checks and the one walk of the
+ * tables that both encoders share: the packed one of protocol_pack.c
+ * (pam_team.so) and the JSON one of protocol_json.c (teamctl). Their
+ * decoders walk the same tables (protocol_table.h).
  *
  * Every field of every op is one row of a table: its wire name, its type,
  * its length cap, where it lives in the C struct, the ops that may carry it
- * and the ops that must. */
+ * and the ops that must. A row's place in its table (1-based) is its tag in
+ * the packed encoding: rows are only ever appended. */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json.h>
-
-#include "json_util.h"
+#include "printable.h"
 #include "parse.h"
 #include "protocol.h"
 #include "protocol_table.h"
@@ -233,13 +233,56 @@ const char *proto_check_string(const struct field *f, const char *s, size_t len)
         return NULL;
 }
 
-/* ---- encoding ---- */
+/* ---- encoding: one walk of the tables, two encodings ---- */
 
-static int encode_list(struct json_object *obj, const struct field *f, const void *base, unsigned op);
+/* The number rules of FT_TIME, FT_SECONDS and FT_COUNT: NULL when v may be
+ * sent as field f, else why not. */
+const char *proto_check_number(const struct field *f, int64_t v)
+{
+        switch (f->type) {
+        case FT_TIME:
+                return v < 0 || v > PROTO_MAX_TIME ? "time out of range" : NULL;
+        case FT_SECONDS:
+                return v < 1 || (uint64_t)v > f->cap ? "number of seconds out of range" : NULL;
+        case FT_COUNT:
+                return v < 0 || (uint64_t)v > f->cap ? "count out of range" : NULL;
+        default:
+                return "field has the wrong type";
+        }
+}
 
-/* Emits the fields of table that op allows and base has. */
-static int encode_fields(struct json_object *obj, const struct field_table *table, unsigned op,
-                         const void *base, const struct team_response *resp)
+/* NULL when v is a value of field f's enum (a decision other than "none",
+ * any api_state), else why not. */
+const char *proto_check_enum(const struct field *f, unsigned v)
+{
+        if (f->type == FT_DECISION)
+                return v >= TEAM_DECISION_ALLOW && v < N_ELEMENTS(decision_names) ? NULL : "unknown decision";
+        if (f->type == FT_API_STATE)
+                return v < N_ELEMENTS(api_state_names) ? NULL : "unknown api_state";
+        return "field has the wrong type";
+}
+
+const char *proto_enum_name(const struct field *f, unsigned v)
+{
+        return f->type == FT_DECISION ? decision_names[v] : api_state_names[v];
+}
+
+const char *proto_check_response(enum team_op op, const struct team_response *resp)
+{
+        if (resp->ok && (op == TEAM_OP_CHECK || op == TEAM_OP_SESSION_OPEN) &&
+            resp->decision == TEAM_DECISION_ALLOW && !resp->fail_open && !resp->grant_id)
+                return "allow without grant_id";
+        return NULL;
+}
+
+static int walk_list(const struct field *f, size_t tag, const void *base, unsigned op,
+                     const struct proto_emitter *em, void *ctx);
+
+/* Emits, in table order, the fields of table that op allows and base has;
+ * -EINVAL when a value breaks its field's rule or a required one is
+ * missing. Lists only at the top (lists). */
+static int walk_fields(const struct field_table *table, unsigned op, const void *base, bool lists,
+                       const struct proto_emitter *em, void *ctx)
 {
         size_t i;
         int r = 0;
@@ -248,6 +291,7 @@ static int encode_fields(struct json_object *obj, const struct field_table *tabl
                 const struct field *f = &table->fields[i];
                 const void *p = (const char *)base + f->offset;
                 bool required = f->required & OP(op);
+                size_t tag = i + 1;
 
                 if (!(f->allowed & OP(op)))
                         continue;
@@ -255,80 +299,52 @@ static int encode_fields(struct json_object *obj, const struct field_table *tabl
                 case FT_STR: {
                         const char *s = *(char *const *)p;
 
-                        if (!s) {
+                        if (!s)
                                 r = required ? -EINVAL : 0;
-                                break;
-                        }
-                        if (proto_check_string(f, s, strlen(s)))
+                        else if (proto_check_string(f, s, strlen(s)))
                                 r = -EINVAL;
                         else
-                                r = team_json_add(obj, f->name, json_object_new_string(s));
+                                r = em->string(ctx, f, tag, s, strlen(s));
                         break;
                 }
                 case FT_BOOL:
                         if (*(const bool *)p || required)
-                                r = team_json_add(obj, f->name, json_object_new_boolean(*(const bool *)p));
+                                r = em->boolean(ctx, f, tag, *(const bool *)p);
                         break;
-                case FT_TIME: {
-                        int64_t t = *(const int64_t *)p;
-
-                        if (t < 0 || t > PROTO_MAX_TIME)
-                                r = -EINVAL;
-                        else if (t != 0 || required)
-                                r = team_json_add(obj, f->name, json_object_new_int64(t));
-                        break;
-                }
-                case FT_DECISION: {
-                        enum team_decision d = *(const enum team_decision *)p;
-
-                        if ((unsigned)d >= N_ELEMENTS(decision_names) || (d == TEAM_DECISION_NONE && required))
-                                r = -EINVAL;
-                        else if (d != TEAM_DECISION_NONE)
-                                r = team_json_add(obj, f->name, json_object_new_string(decision_names[d]));
-                        break;
-                }
-                case FT_API_STATE: {
-                        enum team_api_state s = *(const enum team_api_state *)p;
-
-                        if ((unsigned)s >= N_ELEMENTS(api_state_names))
-                                r = -EINVAL;
-                        else
-                                r = team_json_add(obj, f->name, json_object_new_string(api_state_names[s]));
-                        break;
-                }
-                case FT_LIST:
-                        r = resp ? encode_list(obj, f, base, op) : -EINVAL;
-                        break;
-                case FT_SECONDS: {
+                case FT_TIME:
+                case FT_SECONDS:
+                case FT_COUNT: {
                         int64_t v = *(const int64_t *)p;
 
                         if (v == 0 && !required)
                                 break;
-                        if (v < 1 || (uint64_t)v > f->cap)
-                                r = -EINVAL;
-                        else
-                                r = team_json_add(obj, f->name, json_object_new_int64(v));
+                        r = proto_check_number(f, v) ? -EINVAL : em->number(ctx, f, tag, v);
                         break;
                 }
-                case FT_COUNT: {
-                        int64_t v = *(const int64_t *)p;
+                case FT_DECISION:
+                case FT_API_STATE: {
+                        unsigned v = f->type == FT_DECISION ? (unsigned)*(const enum team_decision *)p
+                                                            : (unsigned)*(const enum team_api_state *)p;
 
-                        if (v < 0 || (uint64_t)v > f->cap)
-                                r = -EINVAL;
-                        else if (v != 0 || required)
-                                r = team_json_add(obj, f->name, json_object_new_int64(v));
+                        if (f->type == FT_DECISION && v == TEAM_DECISION_NONE)
+                                r = required ? -EINVAL : 0;
+                        else
+                                r = proto_check_enum(f, v) ? -EINVAL : em->enumerated(ctx, f, tag, v);
                         break;
                 }
+                case FT_LIST:
+                        r = lists ? walk_list(f, tag, base, op, em, ctx) : -EINVAL;
+                        break;
                 }
         }
         return r;
 }
 
-static int encode_list(struct json_object *obj, const struct field *f, const void *base, unsigned op)
+static int walk_list(const struct field *f, size_t tag, const void *base, unsigned op,
+                     const struct proto_emitter *em, void *ctx)
 {
         const struct list_field *lf = proto_list_field(f->name);
         const char *elems;
-        struct json_object *arr;
         size_t i, n;
         int r;
 
@@ -340,92 +356,42 @@ static int encode_list(struct json_object *obj, const struct field *f, const voi
                 return -EINVAL;
         if (n == 0 && !(f->required & OP(op)))
                 return 0;
-        arr = json_object_new_array();
-        r = team_json_add(obj, f->name, arr);
+        r = em->list_open(ctx, f, tag, n);
         for (i = 0; r == 0 && i < n; i++) {
-                struct json_object *g = json_object_new_object();
-
-                if (!g) {
-                        r = -ENOMEM;
-                        break;
-                }
-                r = encode_fields(g, lf->elem, op, elems + i * lf->elem_size, NULL);
-                if (r == 0 && json_object_array_add(arr, g) < 0)
-                        r = -ENOMEM;
-                if (r < 0)
-                        json_object_put(g);
+                r = em->elem_open(ctx);
+                if (r == 0)
+                        r = walk_fields(lf->elem, op, elems + i * lf->elem_size, false, em, ctx);
+                r = em->elem_close(ctx, r);
         }
-        return r;
+        return r == 0 ? em->list_close(ctx) : r;
 }
 
-/* Serialises obj (consumed) into a malloc'd string within the frame cap. */
-static int finish(struct json_object *obj, int r, char **out, size_t *len)
+int proto_walk_request(const struct team_request *req, const struct proto_emitter *em, void *ctx)
 {
-        if (r >= 0)
-                r = team_json_to_text(obj, TEAM_PROTO_MAX_FRAME, out, len);
-        json_object_put(obj);
-        return r;
-}
-
-/* Every payload starts as an object carrying "v"; NULL when out of memory. */
-static struct json_object *new_payload(void)
-{
-        struct json_object *obj = json_object_new_object();
-
-        if (obj && team_json_add(obj, "v", json_object_new_int(TEAM_PROTO_VERSION)) < 0) {
-                json_object_put(obj);
-                obj = NULL;
-        }
-        return obj;
-}
-
-int team_request_encode(const struct team_request *req, char **out, size_t *len)
-{
-        struct json_object *obj;
         int r;
 
-        if (!req || !out || (unsigned)req->op >= TEAM_OP__MAX)
+        if ((unsigned)req->op >= TEAM_OP__MAX)
                 return -EINVAL;
-        *out = NULL;
-        obj = new_payload();
-        if (!obj)
-                return -ENOMEM;
-        r = team_json_add(obj, "op", json_object_new_string(op_names[req->op]));
-        if (r == 0)
-                r = encode_fields(obj, &proto_request_table, req->op, req, NULL);
-        return finish(obj, r, out, len);
+        r = em->op(ctx, req->op);
+        return r < 0 ? r : walk_fields(&proto_request_table, req->op, req, false, em, ctx);
 }
 
-int team_response_encode(enum team_op op, const struct team_response *resp, char **out, size_t *len)
+int proto_walk_response(enum team_op op, const struct team_response *resp, const struct proto_emitter *em,
+                        void *ctx)
 {
-        struct json_object *obj;
         int r;
 
-        if (!resp || !out || (unsigned)op >= TEAM_OP__MAX)
+        if ((unsigned)op >= TEAM_OP__MAX)
                 return -EINVAL;
-        *out = NULL;
-        obj = new_payload();
-        if (!obj)
-                return -ENOMEM;
-        r = team_json_add(obj, "ok", json_object_new_boolean(resp->ok));
-        if (r < 0)
-                goto out;
-        if (!resp->ok) {
-                /* A refusal carries only its reason. */
-                if (!resp->error || proto_check_string(&proto_error_field, resp->error, strlen(resp->error)))
-                        r = -EINVAL;
-                else
-                        r = team_json_add(obj, "error", json_object_new_string(resp->error));
-                goto out;
-        }
-        if ((op == TEAM_OP_CHECK || op == TEAM_OP_SESSION_OPEN) && resp->decision == TEAM_DECISION_ALLOW &&
-            !resp->fail_open && !resp->grant_id) {
-                r = -EINVAL;
-                goto out;
-        }
-        r = encode_fields(obj, &proto_response_table, op, resp, resp);
-out:
-        return finish(obj, r, out, len);
+        /* A refusal carries only its reason. */
+        if (!resp->ok && (!resp->error || proto_check_string(&proto_error_field, resp->error, strlen(resp->error))))
+                return -EINVAL;
+        if (proto_check_response(op, resp))
+                return -EINVAL;
+        r = em->outcome(ctx, resp->ok, resp->ok ? NULL : resp->error);
+        if (r < 0 || !resp->ok)
+                return r;
+        return walk_fields(&proto_response_table, op, resp, true, em, ctx);
 }
 
 void team_request_clear(struct team_request *req)

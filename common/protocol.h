@@ -2,10 +2,14 @@
 /* The pam_team <-> teamd wire protocol (also teamctl <-> teamd).
  *
  * A frame is a 4-byte big-endian payload length followed by that many bytes
- * of a UTF-8 JSON object. The length is checked against TEAM_PROTO_MAX_FRAME
- * before anything is allocated. Every payload carries "v": TEAM_PROTO_VERSION.
- * Decoding is strict: unknown fields, wrong types, over-long strings,
- * embedded NULs and control characters are errors. See docs/protocol.md. */
+ * of payload. The length is checked against TEAM_PROTO_MAX_FRAME before
+ * anything is allocated. A payload has one of two encodings of the same
+ * field tables: packed (binary, what pam_team.so speaks: no library needed
+ * in sudo and sshd) or a UTF-8 JSON object (teamctl, scripts, the tests);
+ * teamd answers in the encoding it was asked in. Both carry
+ * TEAM_PROTO_VERSION. Decoding is strict: unknown fields, wrong types,
+ * over-long strings, embedded NULs and control characters are errors. See
+ * docs/protocol.md. */
 #pragma once
 
 #include <stdbool.h>
@@ -166,9 +170,23 @@ struct team_response {
         int64_t sessions_total;     /* sessions: how many are open in all */
 };
 
-/* Payload codec. Encoders return 0 and a malloc'd NUL-terminated JSON text
- * (*len excludes the NUL), or -errno. Decoders return 0, or -EBADMSG with
- * *why set to a static text naming the problem, or -ENOMEM. */
+/* Payload codecs. Encoders return 0 and a malloc'd payload (*len, when
+ * len is not NULL, is its size; JSON text is NUL-terminated, the NUL not
+ * counted), or -errno: -EINVAL when a value breaks its field's rule,
+ * -EMSGSIZE over the frame cap. Decoders return 0, or -EBADMSG with *why
+ * set to a static text naming the problem, or -ENOMEM.
+ * Packed (common/protocol_pack.c, libteamproto, no library): */
+int team_request_pack(const struct team_request *req, uint8_t **out, size_t *len);
+int team_request_unpack(const void *buf, size_t len, struct team_request *out, const char **why);
+int team_response_pack(enum team_op op, const struct team_response *resp, uint8_t **out, size_t *len);
+int team_response_unpack(enum team_op op, const void *buf, size_t len, struct team_response *out,
+                         const char **why);
+/* The same, as a whole frame (header included) ready to send. */
+int team_request_pack_frame(const struct team_request *req, uint8_t **out, size_t *len);
+int team_response_pack_frame(enum team_op op, const struct team_response *resp, uint8_t **out, size_t *len);
+/* True when buf is a packed payload (else it can only be JSON). */
+bool team_payload_is_packed(const void *buf, size_t len);
+/* JSON (common/protocol_json*.c, libteamjson, json-c): */
 int team_request_encode(const struct team_request *req, char **out, size_t *len);
 int team_request_decode(const char *buf, size_t len, struct team_request *out, const char **why);
 int team_response_encode(enum team_op op, const struct team_response *resp, char **out, size_t *len);
@@ -178,7 +196,7 @@ void team_response_clear(struct team_response *resp);
 
 /* Framing. team_frame_build() prepends the header: *out is malloc'd,
  * *outlen = 4 + len; -EMSGSIZE when len > TEAM_PROTO_MAX_FRAME. */
-int team_frame_build(const char *payload, size_t len, uint8_t **out, size_t *outlen);
+int team_frame_build(const void *payload, size_t len, uint8_t **out, size_t *outlen);
 
 /* Incremental frame reader for non-blocking fds (teamd's event loop and
  * pam_team's poll loop share it). */

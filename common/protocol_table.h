@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Private to protocol.c (tables, encoders) and protocol_decode.c: the one
- * table of fields both directions walk, so whatever one side emits the
- * other accepts, and nothing else. */
+/* Private to the codec (protocol.c, protocol_pack.c, protocol_json*.c):
+ * the one table of fields both encodings and both directions walk, so
+ * whatever one side emits the other accepts, and nothing else. */
 #pragma once
 
 #include <stdbool.h>
@@ -81,3 +81,29 @@ const char *proto_check_string(const struct field *f, const char *s, size_t len)
 /* Wire text -> enum, or -1: decisions other than "none", any api_state. */
 int proto_decision_from_string(const char *s);
 int proto_api_state_from_string(const char *s);
+
+/* The value rules both decoders apply: NULL when allowed, else why not. */
+const char *proto_check_number(const struct field *f, int64_t v);   /* FT_TIME, FT_SECONDS, FT_COUNT */
+const char *proto_check_enum(const struct field *f, unsigned v);    /* FT_DECISION, FT_API_STATE */
+const char *proto_enum_name(const struct field *f, unsigned v);     /* a value proto_check_enum allows */
+const char *proto_check_response(enum team_op op, const struct team_response *resp); /* across fields */
+
+/* One encoding, as callbacks of the walk: each returns 0 or -errno, which
+ * ends the walk. tag is the field's row in its table, from 1. */
+struct proto_emitter {
+        int (*op)(void *ctx, enum team_op op);                     /* a request's op, first */
+        int (*outcome)(void *ctx, bool ok, const char *error);    /* a response's ok, first */
+        int (*string)(void *ctx, const struct field *f, size_t tag, const char *s, size_t len);
+        int (*boolean)(void *ctx, const struct field *f, size_t tag, bool v);
+        int (*number)(void *ctx, const struct field *f, size_t tag, int64_t v);
+        int (*enumerated)(void *ctx, const struct field *f, size_t tag, unsigned v);
+        int (*list_open)(void *ctx, const struct field *f, size_t tag, size_t n);
+        int (*elem_open)(void *ctx);
+        int (*elem_close)(void *ctx, int r); /* r: the element's walk so far; returns the walk's */
+        int (*list_close)(void *ctx);
+};
+/* Checks req (resp) against the tables and emits it through em: -EINVAL
+ * when a value breaks its rule or a required one is missing. */
+int proto_walk_request(const struct team_request *req, const struct proto_emitter *em, void *ctx);
+int proto_walk_response(enum team_op op, const struct team_response *resp, const struct proto_emitter *em,
+                        void *ctx);

@@ -26,7 +26,7 @@
 #include <security/pam_ext.h>
 
 #include "conv.h"
-#include "json_util.h"
+#include "printable.h"
 #include "prompt.h"
 #include "teamd_client.h"
 

@@ -124,14 +124,11 @@ static int wait_once(int fd, short events, int64_t deadline, const struct prompt
 
 static int send_frame(int fd, const struct team_request *req, int64_t deadline, const struct prompt_signals *ps)
 {
-        char *payload = NULL;
         uint8_t *frame = NULL;
-        size_t len = 0, flen = 0, off = 0;
+        size_t flen = 0, off = 0;
         int r;
 
-        r = team_request_encode(req, &payload, &len);
-        if (r == 0)
-                r = team_frame_build(payload, len, &frame, &flen);
+        r = team_request_pack_frame(req, &frame, &flen);
         while (r == 0 && off < flen) {
                 ssize_t n = send(fd, frame + off, flen - off, MSG_NOSIGNAL);
 
@@ -142,7 +139,6 @@ static int send_frame(int fd, const struct team_request *req, int64_t deadline, 
                 else
                         r = -errno;
         }
-        free(payload);
         free(frame);
         return r;
 }
@@ -163,7 +159,7 @@ static int recv_frame(int fd, enum team_op op, int64_t deadline, const struct pr
                         break;
         }
         if (r > 0)
-                r = team_response_decode(op, rd.body, rd.body_len, resp, bad);
+                r = team_response_unpack(op, rd.body, rd.body_len, resp, bad);
         team_frame_reader_clear(&rd);
         return r;
 }

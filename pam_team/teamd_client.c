@@ -182,21 +182,14 @@ int teamd_connect(pam_handle_t *pamh, const struct pam_team_args *args, int64_t 
 static int send_request(pam_handle_t *pamh, int fd, const struct team_request *req,
                         int64_t deadline, const char **why)
 {
-        char *payload = NULL;
         uint8_t *frame = NULL;
-        size_t len = 0, flen = 0;
+        size_t flen = 0;
         int r;
 
-        r = team_request_encode(req, &payload, &len);
+        r = team_request_pack_frame(req, &frame, &flen);
         if (r < 0) {
                 pam_syslog(pamh, LOG_ERR, "cannot encode request: %s", strerror(-r));
-                *why = "cannot encode the request";
-                goto out;
-        }
-        r = team_frame_build(payload, len, &frame, &flen);
-        if (r < 0) {
-                pam_syslog(pamh, LOG_ERR, "cannot frame request: %s", strerror(-r));
-                *why = "request too large";
+                *why = r == -EMSGSIZE ? "request too large" : "cannot encode the request";
                 goto out;
         }
         r = team_send_all(fd, frame, flen, deadline);
@@ -205,7 +198,6 @@ static int send_request(pam_handle_t *pamh, int fd, const struct team_request *r
                 *why = r == -ETIMEDOUT ? "timed out" : "connection lost";
         }
 out:
-        free(payload);
         free(frame);
         return r;
 }
@@ -226,7 +218,7 @@ static int receive_response(pam_handle_t *pamh, int fd, enum team_op op, int64_t
                      : "connection closed";
                 goto out;
         }
-        r = team_response_decode(op, reader.body, reader.body_len, resp, &bad);
+        r = team_response_unpack(op, reader.body, reader.body_len, resp, &bad);
         if (r < 0) {
                 pam_syslog(pamh, LOG_ERR, "malformed answer from teamd: %s",
                            bad ? bad : strerror(-r));

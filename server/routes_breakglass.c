@@ -16,6 +16,7 @@
 #include "breakglass_spool.h"
 #include "clock.h"
 #include "json_util.h"
+#include "printable.h"
 #include "policy.h"
 #include "routes.h"
 #include "webhook.h"

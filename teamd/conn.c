@@ -37,6 +37,7 @@ struct conn {
         size_t out_len, out_off;
         /* A request answered later (teamd_conn_defer). */
         bool deferred;
+        bool packed;       /* the request was packed: so is the answer */
         enum team_op op;
         teamd_conn_gone_fn gone;
         void *gone_ud;
@@ -105,13 +106,15 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
-/* Encodes resp as the answer frame in c->out. */
+/* Encodes resp as the answer frame in c->out, in the request's encoding. */
 static int build_answer(struct conn *c, enum team_op op, const struct team_response *resp)
 {
         char *json = NULL;
         size_t json_len = 0;
         int r;
 
+        if (c->packed)
+                return team_response_pack_frame(op, resp, &c->out, &c->out_len);
         r = team_response_encode(op, resp, &json, &json_len);
         if (r == 0)
                 r = team_frame_build(json, json_len, &c->out, &c->out_len);
@@ -131,7 +134,8 @@ static int answer(struct conn *c, const char *payload, size_t len)
 
         memset(&req, 0, sizeof(req));
         memset(&resp, 0, sizeof(resp));
-        r = team_request_decode(payload, len, &req, &why);
+        c->packed = team_payload_is_packed(payload, len);
+        r = c->packed ? team_request_unpack(payload, len, &req, &why) : team_request_decode(payload, len, &req, &why);
         if (r == -EBADMSG) {
                 teamd_log(LOG_NOTICE, "bad request from pid %ld: %s", (long)c->peer.pid, why ? why : "?");
                 r = teamd_response_error(&resp, "bad request: %s", why ? why : "malformed");

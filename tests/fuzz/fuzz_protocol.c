@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Fuzz target: the frame reader and the request/response decoders.
+/* Fuzz target: the frame reader and the request/response decoders of both
+ * encodings (packed and JSON).
  *
  * Each input is used twice: as a byte stream for the frame reader (fed in
  * chunks whose sizes come from the input, so split headers and bodies are
  * covered), with every complete frame's body decoded; and as one raw
- * payload for the decoders. Whatever decodes must encode again and decode
- * to the same thing: the encoder and the decoder accept the same language. */
+ * payload for the decoders. Whatever decodes must encode again, in either
+ * encoding, and decode to the same thing: each encoder and its decoder
+ * accept the same language, and both encodings carry the same values. */
 #include "config.h"
 
 #include <errno.h>
@@ -22,57 +24,94 @@ static bool same_str(const char *a, const char *b)
         return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
+/* a encoded and decoded again into *b, packed or in JSON: 0, 1 when a is
+ * too large to encode, or aborts. */
+static int request_again(const struct team_request *a, bool packed, struct team_request *b)
+{
+        char *text = NULL;
+        uint8_t *bin = NULL;
+        size_t len = 0;
+        int r = packed ? team_request_pack(a, &bin, &len) : team_request_encode(a, &text, &len);
+
+        if (r == -EMSGSIZE || r == -ENOMEM)
+                return 1;
+        if (r < 0 || (packed ? team_request_unpack(bin, len, b, NULL) : team_request_decode(text, len, b, NULL)) < 0)
+                abort();
+        free(text);
+        free(bin);
+        return 0;
+}
+
 static void check_request_roundtrip(const struct team_request *a)
 {
         struct team_request b;
+
+        for (int packed = 0; packed < 2; packed++) {
+                if (request_again(a, packed, &b))
+                        continue;
+                if (a->op != b.op || a->failmode_safe != b.failmode_safe || !same_str(a->user, b.user) ||
+                    !same_str(a->role, b.role) || !same_str(a->service, b.service) || !same_str(a->tty, b.tty) ||
+                    !same_str(a->rhost, b.rhost) || !same_str(a->session_id, b.session_id) ||
+                    !same_str(a->jws, b.jws) || a->duration != b.duration || a->timeout != b.timeout ||
+                    !same_str(a->request_id, b.request_id) || !same_str(a->reason, b.reason))
+                        abort();
+                team_request_clear(&b);
+        }
+}
+
+static int response_again(enum team_op op, const struct team_response *a, bool packed, struct team_response *b)
+{
         char *text = NULL;
+        uint8_t *bin = NULL;
         size_t len = 0;
-        int r = team_request_encode(a, &text, &len);
+        int r = packed ? team_response_pack(op, a, &bin, &len) : team_response_encode(op, a, &text, &len);
 
         if (r == -EMSGSIZE || r == -ENOMEM)
-                return;
-        if (r < 0 || team_request_decode(text, len, &b, NULL) < 0)
+                return 1;
+        if (r < 0 || (packed ? team_response_unpack(op, bin, len, b, NULL)
+                             : team_response_decode(op, text, len, b, NULL)) < 0)
                 abort();
-        if (a->op != b.op || a->failmode_safe != b.failmode_safe || !same_str(a->user, b.user) ||
-            !same_str(a->role, b.role) || !same_str(a->service, b.service) || !same_str(a->tty, b.tty) ||
-            !same_str(a->rhost, b.rhost) || !same_str(a->session_id, b.session_id) || !same_str(a->jws, b.jws))
-                abort();
-        team_request_clear(&b);
         free(text);
+        free(bin);
+        return 0;
 }
 
 static void check_response_roundtrip(enum team_op op, const struct team_response *a)
 {
         struct team_response b;
-        char *text = NULL;
-        size_t len = 0, i;
-        int r = team_response_encode(op, a, &text, &len);
+        size_t i;
 
-        if (r == -EMSGSIZE || r == -ENOMEM)
-                return;
-        if (r < 0 || team_response_decode(op, text, len, &b, NULL) < 0)
-                abort();
-        /* a refusal keeps only its error */
-        if (a->ok != b.ok || !same_str(a->error, b.error))
-                abort();
-        if (a->ok && (a->decision != b.decision || a->expires != b.expires || a->fail_open != b.fail_open ||
-                      !same_str(a->grant_id, b.grant_id) || !same_str(a->reason, b.reason) ||
-                      !same_str(a->session_id, b.session_id) || !same_str(a->host_id, b.host_id) ||
-                      a->api_state != b.api_state || a->api_since != b.api_since || a->n_grants != b.n_grants))
-                abort();
-        for (i = 0; a->ok && i < a->n_grants; i++)
-                if (!same_str(a->grants[i].id, b.grants[i].id) || !same_str(a->grants[i].role, b.grants[i].role) ||
-                    !same_str(a->grants[i].reason, b.grants[i].reason) || a->grants[i].nbf != b.grants[i].nbf ||
-                    a->grants[i].exp != b.grants[i].exp)
+        for (int packed = 0; packed < 2; packed++) {
+                if (response_again(op, a, packed, &b))
+                        continue;
+                /* a refusal keeps only its error */
+                if (a->ok != b.ok || !same_str(a->error, b.error))
                         abort();
-        if (a->ok && a->n_requests != b.n_requests)
-                abort();
-        for (i = 0; a->ok && i < a->n_requests; i++)
-                if (!same_str(a->requests[i].id, b.requests[i].id) ||
-                    !same_str(a->requests[i].role, b.requests[i].role) || a->requests[i].expires != b.requests[i].expires)
+                if (a->ok && (a->decision != b.decision || a->expires != b.expires || a->fail_open != b.fail_open ||
+                              !same_str(a->grant_id, b.grant_id) || !same_str(a->reason, b.reason) ||
+                              !same_str(a->session_id, b.session_id) || !same_str(a->host_id, b.host_id) ||
+                              a->api_state != b.api_state || a->api_since != b.api_since || a->n_grants != b.n_grants))
                         abort();
-        team_response_clear(&b);
-        free(text);
+                for (i = 0; a->ok && i < a->n_grants; i++)
+                        if (!same_str(a->grants[i].id, b.grants[i].id) || !same_str(a->grants[i].role, b.grants[i].role) ||
+                            !same_str(a->grants[i].reason, b.grants[i].reason) || a->grants[i].nbf != b.grants[i].nbf ||
+                            a->grants[i].exp != b.grants[i].exp)
+                                abort();
+                if (a->ok && a->n_requests != b.n_requests)
+                        abort();
+                for (i = 0; a->ok && i < a->n_requests; i++)
+                        if (!same_str(a->requests[i].id, b.requests[i].id) ||
+                            !same_str(a->requests[i].role, b.requests[i].role) || a->requests[i].expires != b.requests[i].expires)
+                                abort();
+                if (a->ok && (a->n_sessions != b.n_sessions || a->audit_depth != b.audit_depth ||
+                              !same_str(a->request_status, b.request_status) || !same_str(a->approvers, b.approvers)))
+                        abort();
+                for (i = 0; a->ok && i < a->n_sessions; i++)
+                        if (!same_str(a->sessions[i].id, b.sessions[i].id) || a->sessions[i].exp != b.sessions[i].exp ||
+                            !same_str(a->sessions[i].breakglass_id, b.sessions[i].breakglass_id))
+                                abort();
+                team_response_clear(&b);
+        }
 }
 
 static void decode_payload(const char *buf, size_t len)
@@ -82,12 +121,13 @@ static void decode_payload(const char *buf, size_t len)
         const char *why = NULL;
         unsigned op;
 
-        if (team_request_decode(buf, len, &req, &why) == 0) {
+        if (team_request_decode(buf, len, &req, &why) == 0 || team_request_unpack(buf, len, &req, &why) == 0) {
                 check_request_roundtrip(&req);
                 team_request_clear(&req);
         }
         for (op = 0; op < TEAM_OP__MAX; op++) {
-                if (team_response_decode((enum team_op)op, buf, len, &resp, &why) == 0) {
+                if (team_response_decode((enum team_op)op, buf, len, &resp, &why) == 0 ||
+                    team_response_unpack((enum team_op)op, buf, len, &resp, &why) == 0) {
                         check_response_roundtrip((enum team_op)op, &resp);
                         team_response_clear(&resp);
                 }

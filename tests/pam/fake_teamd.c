@@ -49,7 +49,7 @@ static int read_request(int fd, struct team_request *req)
                 r = team_frame_reader_feed(&rd, fd);
         while (r == 0);
         if (r == 1)
-                r = team_request_decode(rd.body, rd.body_len, req, &why);
+                r = team_request_unpack(rd.body, rd.body_len, req, &why);
         if (r < 0)
                 fprintf(stderr, "fake_teamd: bad request: %s\n", why ? why : strerror(-r));
         team_frame_reader_clear(&rd);
@@ -60,9 +60,6 @@ static int build_answer(const char *mode, const struct team_request *req, uint8_
                         size_t *flen)
 {
         struct team_response resp = { .ok = true };
-        char *payload = NULL;
-        size_t len = 0;
-        int r;
 
         if (strcmp(mode, "error") == 0) {
                 resp.ok = false;
@@ -97,11 +94,7 @@ static int build_answer(const char *mode, const struct team_request *req, uint8_
                 if (req->op == TEAM_OP_SESSION_OPEN)
                         resp.session_id = (char *)"fake-session";
         }
-        r = team_response_encode(req->op, &resp, &payload, &len);
-        if (r == 0)
-                r = team_frame_build(payload, len, frame, flen);
-        free(payload);
-        return r;
+        return team_response_pack_frame(req->op, &resp, frame, flen);
 }
 
 static void send_slowly(int fd, const uint8_t *buf, size_t len, long delay_ms)

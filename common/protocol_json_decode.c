@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The pam_team <-> teamd payload decoders (see protocol.h,
+/* The JSON decoders of the teamd protocol (see protocol.h,
  * docs/protocol.md). Strict: they walk the field tables of protocol.c
  * (protocol_table.h) and refuse unknown fields, wrong types, over-long
  * strings, embedded NULs and control characters. */
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +18,25 @@
 #include "protocol_table.h"
 
 /* ---- decoding ---- */
+
+/* True when buf holds the escape \u0000: a backslash that is not itself
+ * escaped (an odd run of backslashes) followed by u0000. The text
+ * "\\u0000" (an escaped backslash, then u0000) is no NUL. */
+static bool has_escaped_nul(const char *buf, size_t len)
+{
+        const char *p = buf, *end = buf + len;
+
+        while ((p = memmem(p, (size_t)(end - p), "\\u0000", 6)) != NULL) {
+                size_t run = 1;
+
+                while ((size_t)(p - buf) >= run && p[-(ptrdiff_t)run] == '\\')
+                        run++;
+                if (run % 2 == 1)
+                        return true;
+                p++;
+        }
+        return false;
+}
 
 /* buf -> a JSON object within the frame cap, with no NUL byte even
  * escaped, starting with '{' and ending with '}' (json-c consumes blanks
@@ -30,7 +51,7 @@ static int parse_object(const char *buf, size_t len, struct json_object **out, c
                 return -EBADMSG;
         }
         if (buf && len > 0) {
-                if (memchr(buf, '\0', len) || memmem(buf, len, "\\u0000", 6)) {
+                if (memchr(buf, '\0', len) || has_escaped_nul(buf, len)) {
                         *why = "payload contains a NUL byte";
                         return -EBADMSG;
                 }
@@ -112,29 +133,23 @@ static int decode_list(const struct field *f, struct json_object *val, void *bas
         return r;
 }
 
-/* A JSON integer within [lo, hi] into *out; 1 when val is not an integer
- * (the caller reports the wrong type). */
-static int decode_int64(struct json_object *val, int64_t lo, uint64_t hi, const char *range_why, int64_t *out,
-                        const char **why)
+/* A JSON integer that passes field f's number rule. */
+static int decode_number(const struct field *f, struct json_object *val, int64_t *out, const char **why)
 {
-        int64_t t;
-
-        if (!json_object_is_type(val, json_type_int))
-                return 1;
-        t = json_object_get_int64(val);
-        if (t < lo || (uint64_t)t > hi) {
-                *why = range_why;
+        if (!json_object_is_type(val, json_type_int)) {
+                *why = "field has the wrong type";
                 return -EBADMSG;
         }
-        *out = t;
-        return 0;
+        *out = json_object_get_int64(val);
+        *why = proto_check_number(f, *out);
+        return *why ? -EBADMSG : 0;
 }
 
 static int decode_value(const struct field *f, struct json_object *val, void *base, unsigned op, const char **why)
 {
         void *p = field_ptr(base, f);
         const char *s;
-        int i, r;
+        int i;
 
         switch (f->type) {
         case FT_STR:
@@ -145,10 +160,9 @@ static int decode_value(const struct field *f, struct json_object *val, void *ba
                 *(bool *)p = json_object_get_boolean(val);
                 return 0;
         case FT_TIME:
-                r = decode_int64(val, 0, PROTO_MAX_TIME, "time out of range", p, why);
-                if (r <= 0)
-                        return r;
-                break;
+        case FT_SECONDS:
+        case FT_COUNT:
+                return decode_number(f, val, p, why);
         case FT_DECISION:
         case FT_API_STATE:
                 if (!json_object_is_type(val, json_type_string))
@@ -166,16 +180,6 @@ static int decode_value(const struct field *f, struct json_object *val, void *ba
                 return 0;
         case FT_LIST:
                 return decode_list(f, val, base, op, why);
-        case FT_SECONDS:
-                r = decode_int64(val, 1, f->cap, "number of seconds out of range", p, why);
-                if (r <= 0)
-                        return r;
-                break;
-        case FT_COUNT:
-                r = decode_int64(val, 0, f->cap, "count out of range", p, why);
-                if (r <= 0)
-                        return r;
-                break;
         }
         *why = "field has the wrong type";
         return -EBADMSG;
@@ -318,10 +322,9 @@ int team_response_decode(enum team_op op, const char *buf, size_t len, struct te
         r = decode_fields(obj, &proto_response_table, op, out, skip, out->ok, why);
         if (r < 0)
                 goto out;
-        if (out->ok && out->decision == TEAM_DECISION_ALLOW && !out->fail_open && !out->grant_id) {
+        *why = proto_check_response(op, out);
+        if (*why)
                 r = -EBADMSG;
-                *why = "allow without grant_id";
-        }
 out:
         if (r < 0)
                 team_response_clear(out);
