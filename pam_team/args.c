@@ -141,6 +141,21 @@ static int parse_bg_spool(pam_handle_t *pamh, const char *v, struct pam_team_arg
         return 0;
 }
 
+/* The helper is loaded into the host only if it is a root-owned regular
+ * file that neither group nor others can write (breakglass.c checks that on
+ * the descriptor it loads), like the default one. Naming another file here
+ * is a packaging and test knob (the test suite points the build tree's
+ * module at the build tree's helper): it gives nothing a PAM line does not
+ * already give, since whoever writes the line names the module itself. No
+ * environment variable or other run-time input can move it. */
+static int parse_bg_helper(pam_handle_t *pamh, const char *v, struct pam_team_args *a)
+{
+        if (check_abs_path(pamh, "breakglass_helper", v) < 0)
+                return -EINVAL;
+        a->breakglass_helper = v;
+        return 0;
+}
+
 static const struct arg_def arg_table[] = {
         { "role",       true,  parse_role },
         { "socket",     true,  parse_socket },
@@ -153,6 +168,7 @@ static const struct arg_def arg_table[] = {
         { "breakglass", false, set_breakglass },
         { "breakglass_file", true, parse_bg_file },
         { "breakglass_spool", true, parse_bg_spool },
+        { "breakglass_helper", true, parse_bg_helper },
 };
 #define N_ARGS (sizeof(arg_table) / sizeof(arg_table[0]))
 
@@ -211,6 +227,7 @@ int pam_team_args_parse(pam_handle_t *pamh, int argc, const char **argv,
                 .duration_s = PAM_TEAM_DEFAULT_DURATION_S,
                 .breakglass_file = PAM_TEAM_DEFAULT_BG_FILE,
                 .breakglass_spool = PAM_TEAM_DEFAULT_BG_SPOOL,
+                .breakglass_helper = PAM_TEAM_DEFAULT_BG_HELPER,
         };
         for (int i = 0; i < argc; i++) {
                 if (!argv[i] || parse_one(pamh, argv[i], seen, out) < 0)

@@ -24,6 +24,13 @@
 #define PAM_TEAM_DEFAULT_BG_FILE TEAM_BG_DEFAULT_FILE
 #define PAM_TEAM_DEFAULT_BG_SPOOL TEAM_BG_DEFAULT_SPOOL
 #define PAM_TEAM_MAX_PATH 1024
+/* The break-glass helper (breakglass_abi.h): its installed path, given by
+ * the build (-D, from $(libdir)); breakglass_helper= replaces it, for the
+ * test suite, which runs the build tree's module and helper. */
+#ifndef PAM_TEAM_BG_HELPER
+#error "PAM_TEAM_BG_HELPER (the installed path of pam_team_breakglass.so) must be defined by the build"
+#endif
+#define PAM_TEAM_DEFAULT_BG_HELPER PAM_TEAM_BG_HELPER
 
 struct pam_team_args {
         const char *role;     /* points into argv; required */
@@ -37,6 +44,7 @@ struct pam_team_args {
         bool breakglass;      /* ask for a break-glass code when not allowed (breakglass.c) */
         const char *breakglass_file;  /* breakglass_file=, else /etc/team/breakglass */
         const char *breakglass_spool; /* breakglass_spool=, else /var/spool/teamd/breakglass */
+        const char *breakglass_helper; /* breakglass_helper=, else PAM_TEAM_BG_HELPER */
 };
 
 /* Fills *out from argv. Returns 0, or -EINVAL after logging with pam_syslog

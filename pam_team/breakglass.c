@@ -1,36 +1,31 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The break-glass prompt, verification and burn (see breakglass.h). */
+/* The module's side of break-glass (see breakglass.h): when it applies,
+ * the window of a handle it allowed, and the loading of the helper that
+ * asks for and judges a code (breakglass_abi.h). */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
-#include <time.h>
+#include <unistd.h>
 
-#include <openssl/crypto.h>
 #include <security/pam_ext.h>
 
 #include "breakglass.h"
-#include "breakglass_store.h"
+#include "breakglass_abi.h"
 #include "conv.h"
 
-#define ERR_LEN 512
+#define HELPER_FIX "reinstall libpam-team (pam_team on RPM systems)"
 
-static int64_t now_s(void)
-{
-        return (int64_t)time(NULL);
-}
-
-static void format_utc(int64_t t, char *out, size_t outsz)
-{
-        time_t tt = (time_t)t;
-        struct tm tm;
-
-        if (!gmtime_r(&tt, &tm) || strftime(out, outsz, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-                snprintf(out, outsz, "%lld", (long long)t);
-}
+struct bg_helper {
+        void *handle;
+        pam_team_bg_run_fn *run;
+};
 
 bool breakglass_applies(pam_handle_t *pamh, const struct pam_team_args *args)
 {
@@ -56,158 +51,130 @@ bool breakglass_session(pam_handle_t *pamh, const char *user, const char *why)
 
         if (end <= 0)
                 return false;
-        format_utc(end, when, sizeof(when));
+        conv_format_utc(end, when, sizeof(when));
         pam_syslog(pamh, LOG_WARNING, "break-glass session of %s opened without teamd's record (%s); window until %s",
                    user, why, when);
         return true;
 }
 
-static void free_window(pam_handle_t *pamh, void *data, int error_status)
+/* fd (open on path) is a helper root could have installed: a regular file
+ * owned by root that neither its group nor others can write. */
+static int helper_check(pam_handle_t *pamh, const char *path, int fd)
 {
-        free(data);
-}
+        struct stat st;
 
-/* Before asking: is there a usable set for this role, not locked? */
-static int precheck(pam_handle_t *pamh, const struct pam_team_args *args)
-{
-        struct team_bg_locked l = { .fd = -1 };
-        char err[ERR_LEN] = "", when[64];
-        int rc = PAM_AUTHINFO_UNAVAIL;
-
-        if (team_bg_lock(args->breakglass_file, &l, err, sizeof(err)) < 0) {
-                pam_syslog(pamh, LOG_ERR, "break-glass unavailable: %s", err);
-                conv_error(pamh, "pam_team: break-glass is not available on this host (see the system log)");
-                return rc;
+        if (fstat(fd, &st) < 0) {
+                pam_syslog(pamh, LOG_ERR, "break-glass helper %s: fstat: %s", path, strerror(errno));
+                return -EIO;
         }
-        if (strcmp(l.set.role, args->role) != 0) {
-                pam_syslog(pamh, LOG_ERR, "break-glass unavailable: %s holds codes for role %s, not %s",
-                           args->breakglass_file, l.set.role, args->role);
-                conv_error(pamh, "pam_team: break-glass is not available for this role");
-        } else if (team_bg_set_locked(&l.set, now_s())) {
-                format_utc(l.set.locked_until, when, sizeof(when));
-                pam_syslog(pamh, LOG_WARNING, "break-glass locked until %s after too many wrong codes", when);
-                snprintf(err, sizeof(err), "pam_team: too many wrong break-glass codes; try again after %s", when);
-                conv_error(pamh, err);
-                rc = PAM_PERM_DENIED;
-        } else if (team_bg_set_unused(&l.set) == 0) {
-                pam_syslog(pamh, LOG_ERR, "break-glass unavailable: every code of %s is used",
-                           args->breakglass_file);
-                conv_error(pamh, "pam_team: every break-glass code is used; a new set is needed");
-        } else {
-                rc = PAM_SUCCESS;
-        }
-        team_bg_unlock(&l);
-        return rc;
-}
-
-/* Asks; the canonical symbols in sym. PAM_SUCCESS, PAM_PERM_DENIED for an
- * empty answer (cancel) or a conversation failure, PAM_AUTH_ERR for an
- * answer that is no code (counted as a wrong code). */
-static int ask(pam_handle_t *pamh, char sym[TEAM_BG_CODE_SYMBOLS + 1])
-{
-        char *answer = NULL;
-        int rc;
-
-        if (pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &answer, "%s", PAM_TEAM_BG_PROMPT) != PAM_SUCCESS || !answer) {
-                pam_syslog(pamh, LOG_NOTICE, "break-glass: the conversation could not ask for a code");
-                rc = PAM_PERM_DENIED;
-        } else if (answer[0] == '\0') {
-                conv_error(pamh, "pam_team: break-glass cancelled");
-                rc = PAM_PERM_DENIED;
-        } else if (team_bg_code_normalize(answer, sym, TEAM_BG_CODE_SYMBOLS + 1) < 0) {
-                rc = PAM_AUTH_ERR;
-        } else {
-                rc = PAM_SUCCESS;
-        }
-        if (answer) {
-                OPENSSL_cleanse(answer, strlen(answer));
-                free(answer);
-        }
-        return rc;
-}
-
-/* Under the lock: match, burn or count a failure, write the set back.
- * Returns the burned slot (> 0), 0 for a wrong or used code, or -errno. */
-static int judge_locked(pam_handle_t *pamh, const struct pam_team_args *args, const uint8_t *key,
-                        struct team_bg_locked *l, char *err, size_t errsz)
-{
-        int64_t now = now_s();
-        unsigned slot = key ? team_bg_set_match(&l->set, key) : 0;
-        bool used = slot && l->set.slots[slot - 1].used;
-        int r;
-
-        if (strcmp(l->set.role, args->role) != 0) {
-                snprintf(err, errsz, "%s holds codes for role %s", args->breakglass_file, l->set.role);
+        if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+                pam_syslog(pamh, LOG_ERR,
+                           "break-glass helper %s refused: not a regular file owned by root and writable only by "
+                           "root (owner %u, mode %04o); %s", path, (unsigned)st.st_uid,
+                           (unsigned)(st.st_mode & 07777), HELPER_FIX);
                 return -EPERM;
         }
-        if (team_bg_set_locked(&l->set, now)) {
-                snprintf(err, errsz, "locked after too many wrong codes");
-                return -EPERM;
-        }
-        if (slot && !used)
-                l->set.slots[slot - 1].used = true;
-        else
-                team_bg_set_count_failure(&l->set, now);
-        r = team_bg_write(args->breakglass_file, &l->set, err, errsz);
-        if (r < 0)
-                return r;
-        if (used)
-                snprintf(err, errsz, "code %u was already used", slot);
-        return slot && !used ? (int)slot : 0;
+        return 0;
 }
 
-/* Verifies sym (NULL: an answer that was no code) and burns it. */
-static int verify_and_burn(pam_handle_t *pamh, const struct pam_team_args *args, const char *sym,
-                           int64_t *set_created, uint64_t *ttl_s, char *err, size_t errsz)
+/* The helper's entry, after checking its interface is this module's. */
+static int helper_bind(pam_handle_t *pamh, const char *path, struct bg_helper *h)
 {
-        struct team_bg_locked l = { .fd = -1 };
-        uint8_t key[TEAM_BG_KEY_LEN];
-        int r;
+        static const struct pam_team_bg_abi want = PAM_TEAM_BG_ABI_INIT;
+        const struct pam_team_bg_abi *abi = dlsym(h->handle, PAM_TEAM_BG_ABI_SYMBOL);
 
-        r = team_bg_lock(args->breakglass_file, &l, err, errsz);
-        if (r < 0)
+        if (!abi || !abi->package_version) {
+                pam_syslog(pamh, LOG_ERR, "break-glass helper %s has no %s: not a pam_team helper; %s", path,
+                           PAM_TEAM_BG_ABI_SYMBOL, HELPER_FIX);
+                return -ENOEXEC;
+        }
+        if (abi->version != want.version || strcmp(abi->package_version, want.package_version) != 0 ||
+            abi->args_size != want.args_size || abi->request_size != want.request_size) {
+                pam_syslog(pamh, LOG_ERR, "break-glass helper %s is from pam_team %s (interface %u), this module "
+                           "from %s (interface %u): refused; %s", path, abi->package_version, abi->version,
+                           want.package_version, want.version, HELPER_FIX);
+                return -ENOEXEC;
+        }
+        h->run = (pam_team_bg_run_fn *)dlsym(h->handle, PAM_TEAM_BG_RUN_SYMBOL);
+        if (!h->run) {
+                pam_syslog(pamh, LOG_ERR, "break-glass helper %s has no %s; %s", path, PAM_TEAM_BG_RUN_SYMBOL,
+                           HELPER_FIX);
+                return -ENOEXEC;
+        }
+        return 0;
+}
+
+/* Loads the helper at path (a fixed path, never searched). What dlopen maps
+ * is the file that was checked: it is opened once (O_NOFOLLOW), checked on
+ * the descriptor, and loaded through /proc/self/fd, so a path swapped in
+ * between is never loaded (its link map is named /proc/self/fd/N).
+ * RTLD_LOCAL: its symbols (and libcrypto's and libsystemd's) do not join
+ * the host's. dlclose unloads the helper and libsystemd; libcrypto marks
+ * itself NODELETE and stays once loaded, and libsystemd's cached journald
+ * socket (close-on-exec) stays open after a use: one per break-glass use,
+ * in a process that is about to give a root shell. 0 with h->handle to
+ * dlclose, or -errno, logged with what to do. */
+static int helper_open(pam_handle_t *pamh, const char *path, struct bg_helper *h)
+{
+        char fdpath[64];
+        const char *e;
+        int fd, r;
+
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+                r = -errno;
+                pam_syslog(pamh, LOG_ERR, "break-glass helper %s cannot be opened: %s; %s", path, strerror(-r),
+                           HELPER_FIX);
                 return r;
-        if (sym && team_bg_derive(sym, &l.set.kdf, key) < 0) {
-                snprintf(err, errsz, "the key derivation failed");
-                r = -EIO;
+        }
+        r = helper_check(pamh, path, fd);
+        if (r < 0)
+                goto out;
+        snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+        h->handle = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
+        if (!h->handle) {
+                e = dlerror();
+                pam_syslog(pamh, LOG_ERR, "break-glass helper %s cannot be loaded: %s; %s", path,
+                           e ? e : "unknown error", HELPER_FIX);
+                r = -ENOEXEC;
                 goto out;
         }
-        r = judge_locked(pamh, args, sym ? key : NULL, &l, err, errsz);
-        *set_created = l.set.created;
-        *ttl_s = l.set.ttl_s;
+        r = helper_bind(pamh, path, h);
+        if (r < 0) {
+                dlclose(h->handle);
+                h->handle = NULL;
+        }
 out:
-        OPENSSL_cleanse(key, sizeof(key));
-        team_bg_unlock(&l);
+        close(fd);
         return r;
 }
 
-static int allow(pam_handle_t *pamh, int flags, const struct pam_team_args *args,
-                 const struct team_request *req, unsigned slot, int64_t set_created, uint64_t ttl_s)
+static void free_window(pam_handle_t *pamh, void *data, int error_status)
 {
-        struct timespec ts;
-        struct breakglass_use use = { .req = req, .slot = slot, .set_created = set_created };
+        (void)pamh;
+        (void)error_status;
+        free(data);
+}
+
+/* After an accepted code: the window's end in the handle (the session
+ * phase reads it; the cleanup is this module's, not the unloaded
+ * helper's), and the person told. */
+static int keep_window(pam_handle_t *pamh, int64_t end)
+{
         int64_t *window = malloc(sizeof(*window));
         char when[64], msg[160];
 
-        clock_gettime(CLOCK_REALTIME, &ts);
-        use.time_usec = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-        use.window_end = (int64_t)ts.tv_sec + (int64_t)ttl_s;
         if (!window) {
                 pam_syslog(pamh, LOG_CRIT, "break-glass: out of memory");
                 return PAM_BUF_ERR;
         }
-        *window = use.window_end;
-        if (breakglass_record(pamh, args, &use) < 0) {
-                free(window);
-                conv_error(pamh, "pam_team: break-glass code accepted but the use could not be recorded; access refused");
-                return PAM_PERM_DENIED;
-        }
+        *window = end;
         if (pam_set_data(pamh, PAM_TEAM_BG_DATA, window, free_window) != PAM_SUCCESS) {
                 free(window);
                 pam_syslog(pamh, LOG_CRIT, "break-glass: cannot keep the window end");
                 return PAM_BUF_ERR;
         }
-        format_utc(use.window_end, when, sizeof(when));
+        conv_format_utc(end, when, sizeof(when));
         snprintf(msg, sizeof(msg), "pam_team: BREAK-GLASS access until %s; this use is reported and reviewed", when);
         conv_error(pamh, msg);
         return PAM_SUCCESS;
@@ -216,30 +183,27 @@ static int allow(pam_handle_t *pamh, int flags, const struct pam_team_args *args
 int breakglass_run(pam_handle_t *pamh, int flags, const struct pam_team_args *args,
                    const struct team_request *req)
 {
-        char sym[TEAM_BG_CODE_SYMBOLS + 1] = "", err[ERR_LEN] = "";
-        int64_t created = 0;
-        uint64_t ttl_s = 0;
-        int rc, r;
+        struct bg_helper h = { 0 };
+        int64_t end = 0;
+        int rc;
 
-        rc = precheck(pamh, args);
+        if (helper_open(pamh, args->breakglass_helper, &h) < 0) {
+                conv_error(pamh, "pam_team: break-glass is not available on this host (see the system log)");
+                return PAM_AUTHINFO_UNAVAIL;
+        }
+        rc = h.run(pamh, flags, args, req, &end);
+        if (dlclose(h.handle) != 0) {
+                const char *e = dlerror();
+
+                pam_syslog(pamh, LOG_WARNING, "break-glass helper %s: dlclose: %s", args->breakglass_helper,
+                           e ? e : "unknown error");
+        }
         if (rc != PAM_SUCCESS)
                 return rc;
-        rc = ask(pamh, sym);
-        if (rc == PAM_PERM_DENIED)
-                return rc;
-        /* The ttl is the one of the set the code is burned in. */
-        r = verify_and_burn(pamh, args, rc == PAM_SUCCESS ? sym : NULL, &created, &ttl_s, err, sizeof(err));
-        OPENSSL_cleanse(sym, sizeof(sym));
-        if (r < 0) {
-                pam_syslog(pamh, LOG_ERR, "break-glass for %s refused: %s", req->user, err);
-                conv_error(pamh, "pam_team: break-glass refused (see the system log)");
-                return r == -EPERM ? PAM_PERM_DENIED : PAM_AUTHINFO_UNAVAIL;
-        }
-        if (r == 0) {
-                pam_syslog(pamh, LOG_WARNING, "break-glass for %s role %s refused: %s", req->user, args->role,
-                           err[0] ? err : (rc == PAM_SUCCESS ? "wrong code" : "not a code"));
-                conv_error(pamh, "pam_team: wrong or already used break-glass code");
+        if (end <= 0) {
+                pam_syslog(pamh, LOG_ERR, "break-glass helper %s accepted a code without a window; refused",
+                           args->breakglass_helper);
                 return PAM_PERM_DENIED;
         }
-        return allow(pamh, flags, args, req, (unsigned)r, created, ttl_s);
+        return keep_window(pamh, end);
 }

@@ -18,7 +18,7 @@
 #include <systemd/sd-journal.h>
 
 #include "audit_event.h"
-#include "breakglass.h"
+#include "breakglass_record.h"
 #include "breakglass_spool.h"
 #include "proc_stat.h"
 

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <security/pam_ext.h>
 
@@ -148,4 +149,13 @@ void conv_refused(pam_handle_t *pamh, const char *role, int rc)
                 return;
         snprintf(msg, sizeof(msg), "pam_team: refused role %.64s: %s (not a password problem)", role, why);
         conv_error(pamh, msg);
+}
+
+void conv_format_utc(int64_t t, char *out, size_t outsz)
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+
+        if (!gmtime_r(&tt, &tm) || strftime(out, outsz, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+                snprintf(out, outsz, "%lld", (long long)t);
 }

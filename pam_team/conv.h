@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <security/pam_modules.h>
 
@@ -28,3 +29,7 @@ void conv_info(pam_handle_t *pamh, int flags, const char *text);
  * PAM_PERM_DENIED (no usable grant) or PAM_AUTHINFO_UNAVAIL (teamd could
  * not be asked); other codes say nothing. */
 void conv_refused(pam_handle_t *pamh, const char *role, int rc);
+
+/* t (unix s) as "YYYY-MM-DD HH:MM:SS UTC" (the number itself if it cannot
+ * be formatted) in out. */
+void conv_format_utc(int64_t t, char *out, size_t outsz);

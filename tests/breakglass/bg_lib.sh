@@ -23,7 +23,7 @@ bg_init() {
         mkdir -p -m 0700 "$TEAM_TMP/etc" || fixture_fail "mkdir"
         mkdir -p -m 0755 "$BG_CONFDIR" || fixture_fail "mkdir"
         cat >"$BG_CONFDIR/$BG_SERVICE" <<EOPAM
-account required $PAM_TEAM_SO role=console socket=$TEAM_SOCK timeout_ms=500 breakglass breakglass_file=$BG_FILE breakglass_spool=$BG_SPOOL $*
+account required $PAM_TEAM_SO role=console socket=$TEAM_SOCK timeout_ms=500 breakglass breakglass_file=$BG_FILE breakglass_spool=$BG_SPOOL breakglass_helper=$PAM_TEAM_BG_HELPER $*
 account required pam_permit.so
 session required $PAM_TEAM_SO role=console socket=$TEAM_SOCK timeout_ms=500
 session required pam_permit.so

@@ -96,7 +96,7 @@ fi
 sudo_service_require setsid
 sudo_service_install "$user"
 pamfile=/etc/pam.d/$SUDO_PAM_SERVICE
-sed -i -E "s|^(account +required +[^ ]*pam_team.so) .*\$|\\1 role=console socket=$TEAM_SOCK timeout_ms=500 breakglass breakglass_file=$BG_FILE breakglass_spool=$BG_SPOOL|" \
+sed -i -E "s|^(account +required +[^ ]*pam_team.so) .*\$|\\1 role=console socket=$TEAM_SOCK timeout_ms=500 breakglass breakglass_file=$BG_FILE breakglass_spool=$BG_SPOOL breakglass_helper=$PAM_TEAM_BG_HELPER|" \
         "$pamfile" || fixture_fail "cannot edit $pamfile"
 steps=$TEAM_TMP/steps
 printf '%s\n' "expect Break-glass code \\(leave empty to cancel\\):" "send ${codes[0]}" \

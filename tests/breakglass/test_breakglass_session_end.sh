@@ -33,7 +33,7 @@ mapfile -t codes < <(bg_new_set 2 1m)
 [ "${#codes[@]}" -eq 2 ] || fixture_fail "init printed ${#codes[@]} lines, expected 2 codes"
 sudo_service_install "$user"
 pamfile=/etc/pam.d/$SUDO_PAM_SERVICE
-sed -i -E -e "s|^(account +required +[^ ]*pam_team.so) .*\$|\\1 role=console socket=$TEAM_SOCK timeout_ms=500 breakglass breakglass_file=$BG_FILE breakglass_spool=$BG_SPOOL|" \
+sed -i -E -e "s|^(account +required +[^ ]*pam_team.so) .*\$|\\1 role=console socket=$TEAM_SOCK timeout_ms=500 breakglass breakglass_file=$BG_FILE breakglass_spool=$BG_SPOOL breakglass_helper=$PAM_TEAM_BG_HELPER|" \
         -e "s|^(session +required +[^ ]*pam_team.so) .*\$|\\1 role=console socket=$TEAM_SOCK timeout_ms=500|" \
         "$pamfile" || fixture_fail "cannot edit $pamfile"
 sed -i "/^\[teamd\]/a breakglass_spool = $BG_SPOOL" "$TEAM_CONF"

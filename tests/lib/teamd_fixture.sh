@@ -23,6 +23,9 @@ TEAMCTL_BIN=$top_builddir/teamctl/teamctl
 SIGNER_BIN=$top_builddir/tools/team-sign-grant
 # shellcheck disable=SC2034
 PAM_TEAM_SO=$top_builddir/pam_team/.libs/pam_team.so
+# The build tree's break-glass helper: tests name it with breakglass_helper=.
+# shellcheck disable=SC2034
+PAM_TEAM_BG_HELPER=$top_builddir/pam_team/.libs/pam_team_breakglass.so
 
 TEAM_TMP=
 TEAMD_PID=

@@ -142,6 +142,7 @@ static void test_args_defaults(void **state)
         assert_false(a.prompt);
         assert_int_equal(a.wait_s, PAM_TEAM_DEFAULT_WAIT_S);
         assert_int_equal(a.duration_s, PAM_TEAM_DEFAULT_DURATION_S);
+        assert_string_equal(a.breakglass_helper, PAM_TEAM_BG_HELPER);
 }
 
 static void test_args_all(void **state)
@@ -156,6 +157,8 @@ static void test_args_all(void **state)
         assert_int_equal(a.timeout_ms, 50);
         assert_true(a.debug && a.prompt && a.breakglass);
         assert_int_equal(a.wait_s, 120);
+        assert_int_equal(parse("role=console breakglass breakglass_helper=/opt/t/pam_team_breakglass.so", &a), 0);
+        assert_string_equal(a.breakglass_helper, "/opt/t/pam_team_breakglass.so");
         assert_int_equal(parse("role=sudo prompt wait=0 duration=15m", &a), 0);
         assert_int_equal(a.wait_s, 0);
         assert_int_equal(a.duration_s, 900);
@@ -176,6 +179,8 @@ static void test_args_bad(void **state)
                 "role=sudo debug=yes", "role=sudo socket=run/teamd.sock", "role=sudo wait=3601",
                 "role=sudo wait=-1", "role=sudo duration=59", "role=sudo duration=367d", "role=sudo duration=1h30m",
                 "role=sudo duration=", "role=sudo prompt=yes", "role=sudo duration=1h duration=2h",
+                "role=sudo breakglass_helper=lib/x.so", "role=sudo breakglass_helper=/a/../x.so",
+                "role=sudo breakglass_helper=", "role=sudo breakglass_helper=/a.so breakglass_helper=/b.so",
                 "role=sudo socket=/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
         };
         struct pam_team_args a;
