@@ -197,17 +197,25 @@ static int run(const struct pam_bench *pb, uint64_t warmup, uint64_t n, struct b
         return 0;
 }
 
-/* docs/performance.md: a check costs p50 <= 2 ms and p99 <= 10 ms. */
-#define TARGET_P50_NS 2000000u
-#define TARGET_P99_NS 10000000u
+/* docs/performance.md: over the same PAM stack with pam_permit.so, a check
+ * adds p50 <= 100 us and p99 <= 1 ms; sudo's whole path p50 <= 300 us and
+ * p99 <= 3 ms. */
+struct target {
+        uint64_t p50_ns, p99_ns;
+};
+static const struct target check_target = { 100000u, 1000000u };
+static const struct target path_target = { 300000u, 3000000u };
 
-static void verdict(FILE *f, const char *what, struct bench_samples *s)
+static void verdict(FILE *f, const char *what, struct bench_samples *s, struct bench_samples *base,
+                    const struct target *t)
 {
-        uint64_t p50 = bench_samples_pct(s, 50.0), p99 = bench_samples_pct(s, 99.0);
-        int ok = p50 <= TARGET_P50_NS && p99 <= TARGET_P99_NS;
+        int64_t p50 = (int64_t)bench_samples_pct(s, 50.0) - (int64_t)bench_samples_pct(base, 50.0);
+        int64_t p99 = (int64_t)bench_samples_pct(s, 99.0) - (int64_t)bench_samples_pct(base, 99.0);
+        int ok = p50 <= (int64_t)t->p50_ns && p99 <= (int64_t)t->p99_ns;
 
-        fprintf(f, "- %s: p50 %.2f ms, p99 %.2f ms against the target p50 ≤ 2 ms, "
-                   "p99 ≤ 10 ms: **%s**\n", what, (double)p50 / 1e6, (double)p99 / 1e6, ok ? "met" : "MISSED");
+        fprintf(f, "- %s: +%.0f µs p50, +%.2f ms p99 over pam_permit.so against the target +%.0f µs p50, "
+                   "+%.0f ms p99: **%s**\n", what, (double)p50 / 1e3, (double)p99 / 1e6, (double)t->p50_ns / 1e3,
+                (double)t->p99_ns / 1e6, ok ? "met" : "MISSED");
 }
 
 static void report(struct bench_samples *s, int header, const char *verdict_file)
@@ -229,9 +237,10 @@ static void report(struct bench_samples *s, int header, const char *verdict_file
         }
         if (!verdict_file)
                 fputc('\n', f);
-        verdict(f, "PAM account check, allow", &s[K_PAM_ALLOW]);
-        verdict(f, "PAM account check, deny", &s[K_PAM_DENY]);
-        verdict(f, "sudo's whole PAM path (account + session open + close)", &s[K_SESSION]);
+        verdict(f, "PAM account check, allow", &s[K_PAM_ALLOW], &s[K_PAM_PERMIT], &check_target);
+        verdict(f, "PAM account check, deny", &s[K_PAM_DENY], &s[K_PAM_PERMIT], &check_target);
+        verdict(f, "sudo's whole PAM path (account + session open + close)", &s[K_SESSION], &s[K_PERMIT_SESSION],
+                &path_target);
         if (verdict_file)
                 fclose(f);
 }

@@ -103,16 +103,26 @@ int teamd_audit_status(struct teamd *d, struct team_response *resp)
         return 0;
 }
 
-int teamd_audit_begin(struct teamd *d)
+static int audit_begin(struct teamd *d, bool synced)
 {
         int r;
 
         if (!d->outbox)
                 return 0;
-        r = outbox_begin(d->outbox);
+        r = synced ? outbox_begin(d->outbox) : outbox_begin_unsynced(d->outbox);
         if (r < 0)
                 teamd_log(LOG_ERR, "audit: cannot open a transaction: %s", strerror(-r));
         return r;
+}
+
+int teamd_audit_begin(struct teamd *d)
+{
+        return audit_begin(d, true);
+}
+
+int teamd_audit_begin_unsynced(struct teamd *d)
+{
+        return audit_begin(d, false);
 }
 
 int teamd_audit_end(struct teamd *d, int r)

@@ -25,6 +25,10 @@ int teamd_audit_attach(struct teamd *d);
 /* 0, or -errno when no transaction could be opened (the change then runs
  * in autocommit, its event in a transaction of its own). */
 int teamd_audit_begin(struct teamd *d);
+/* The same without an fsync at its commit (outbox_begin_unsynced): for a
+ * change whose loss on a power cut needs no record, such as a session's
+ * open and close (a power cut ends the session too). */
+int teamd_audit_begin_unsynced(struct teamd *d);
 /* Commits when r >= 0 (returns r, or the commit's error), rolls back
  * otherwise (returns r). A no-op without an open transaction. */
 int teamd_audit_end(struct teamd *d, int r);

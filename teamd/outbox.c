@@ -240,6 +240,32 @@ int outbox_begin(struct outbox *ob)
         return r;
 }
 
+/* Back to synchronous=FULL after an unsynced transaction. */
+static void end_unsynced(struct outbox *ob)
+{
+        if (!ob->tx_unsynced)
+                return;
+        ob->tx_unsynced = false;
+        if (ob_exec(ob_stmt(ob, OB_SYNC_FULL)) < 0)
+                sqlite3_exec(ob->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+}
+
+int outbox_begin_unsynced(struct outbox *ob)
+{
+        int r;
+
+        if (outbox_in_any_tx(ob))
+                return -EBUSY;
+        r = ob_exec(ob_stmt(ob, OB_SYNC_NORMAL));
+        if (r < 0)
+                return r;
+        ob->tx_unsynced = true;
+        r = outbox_begin(ob);
+        if (r < 0)
+                end_unsynced(ob);
+        return r;
+}
+
 int outbox_commit(struct outbox *ob)
 {
         int r;
@@ -252,6 +278,9 @@ int outbox_commit(struct outbox *ob)
                 return r;
         }
         ob->in_tx = false;
+        if (ob->tx_unsynced)
+                ob->unsynced = true;
+        end_unsynced(ob);
         announce(ob);
         return 0;
 }
@@ -264,6 +293,7 @@ void outbox_rollback(struct outbox *ob)
                 sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
         ob->in_tx = false;
         ob->alert_due = false;
+        end_unsynced(ob);
 }
 
 static int read_stats(struct outbox *ob, struct outbox_stats *st)
@@ -468,9 +498,7 @@ int outbox_append(struct outbox *ob, const struct team_audit_event *ev)
         if (r < 0)
                 return r;
         if (own) {
-                r = ob_exec(ob_stmt(ob, OB_SYNC_NORMAL));
-                if (r == 0)
-                        r = outbox_begin(ob);
+                r = outbox_begin_unsynced(ob);
                 if (r < 0)
                         goto out;
         }
@@ -480,12 +508,8 @@ int outbox_append(struct outbox *ob, const struct team_audit_event *ev)
                         r = outbox_commit(ob);
                 else
                         outbox_rollback(ob);
-                if (r == 0)
-                        ob->unsynced = true;
         }
 out:
-        if (own && ob_exec(ob_stmt(ob, OB_SYNC_FULL)) < 0)
-                sqlite3_exec(ob->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
         free(json);
         return r;
 }

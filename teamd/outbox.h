@@ -76,6 +76,12 @@ int outbox_set_host(struct outbox *ob, const char *host);
 /* The shared transaction (BEGIN IMMEDIATE / COMMIT / ROLLBACK) on the
  * database the grant store writes too. */
 int outbox_begin(struct outbox *ob);
+/* The same for a change that needs no fsync before its answer
+ * (synchronous=NORMAL until it ends): in WAL mode the commit is in the
+ * kernel's page cache, so a crash or kill of teamd loses nothing; only a
+ * power loss before the next synced commit or outbox_sync() (within a
+ * second) could. */
+int outbox_begin_unsynced(struct outbox *ob);
 int outbox_commit(struct outbox *ob);
 void outbox_rollback(struct outbox *ob);
 

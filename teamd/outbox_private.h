@@ -43,6 +43,7 @@ struct outbox {
         char sinks[MAX_SINKS][MAX_SINK_NAME + 1];
         size_t n_sinks;
         bool in_tx;
+        bool tx_unsynced;               /* the open transaction commits without fsync */
         /* the full policy's announcements */
         uint64_t evicted_pending;       /* evicted, not yet announced */
         char evicted_first[SD_ID128_STRING_MAX], evicted_last[SD_ID128_STRING_MAX];
