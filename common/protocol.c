@@ -128,6 +128,23 @@ const struct list_field *proto_list_field(const char *name)
                         return &list_fields[i];
         return NULL;
 }
+int proto_list_alloc(const struct list_field *lf, const struct field *f, void *base, size_t n, const char **why)
+{
+        char **elems = field_ptr(base, f);
+
+        if (n > lf->max) {
+                *why = lf->too_many;
+                return -EBADMSG;
+        }
+        if (n == 0)
+                return 0;
+        *elems = calloc(n, lf->elem_size);
+        if (!*elems)
+                return -ENOMEM;
+        *(size_t *)((char *)base + lf->count_offset) = n;
+        return 0;
+}
+
 const struct field proto_error_field = { "error", FT_STR, TEAM_MAX_REASON, 0, RSP(error), OPS_ALL, 0 };
 
 

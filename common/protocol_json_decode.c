@@ -100,27 +100,17 @@ static int decode_list(const struct field *f, struct json_object *val, void *bas
 {
         const struct list_field *lf = proto_list_field(f->name);
         char **elems = field_ptr(base, f);
-        size_t i, n, *count;
-        int r = 0;
+        size_t i, n;
+        int r;
 
         if (!lf)
                 return -EINVAL;
-        count = (size_t *)((char *)base + lf->count_offset);
         if (!json_object_is_type(val, json_type_array)) {
                 *why = lf->not_array;
                 return -EBADMSG;
         }
         n = json_object_array_length(val);
-        if (n > lf->max) {
-                *why = lf->too_many;
-                return -EBADMSG;
-        }
-        if (n == 0)
-                return 0;
-        *elems = calloc(n, lf->elem_size);
-        if (!*elems)
-                return -ENOMEM;
-        *count = n;
+        r = proto_list_alloc(lf, f, base, n, why);
         for (i = 0; i < n && r == 0; i++) {
                 struct json_object *g = json_object_array_get_idx(val, i);
 

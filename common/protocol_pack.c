@@ -334,16 +334,7 @@ static int unpack_list(struct unpack_buf *b, const struct field *f, void *base, 
         r = get_u8(b, &n);
         if (r < 0)
                 return r;
-        if (n > lf->max) {
-                *b->why = lf->too_many;
-                return -EBADMSG;
-        }
-        if (n == 0)
-                return 0;
-        *elems = calloc(n, lf->elem_size);
-        if (!*elems)
-                return -ENOMEM;
-        *(size_t *)((char *)base + lf->count_offset) = n;
+        r = proto_list_alloc(lf, f, base, n, b->why);
         for (unsigned i = 0; i < n && r == 0; i++)
                 r = unpack_fields(b, lf->elem, op, *elems + i * lf->elem_size, false, true);
         return r;

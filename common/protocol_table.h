@@ -88,6 +88,10 @@ const char *proto_check_enum(const struct field *f, unsigned v);    /* FT_DECISI
 const char *proto_enum_name(const struct field *f, unsigned v);     /* a value proto_check_enum allows */
 const char *proto_check_response(enum team_op op, const struct team_response *resp); /* across fields */
 
+/* A decoder's list of n elements of lf in base: allocated and counted, or
+ * -EBADMSG (too many, *why set) or -ENOMEM. Nothing is allocated for 0. */
+int proto_list_alloc(const struct list_field *lf, const struct field *f, void *base, size_t n, const char **why);
+
 /* One encoding, as callbacks of the walk: each returns 0 or -errno, which
  * ends the walk. tag is the field's row in its table, from 1. */
 struct proto_emitter {
