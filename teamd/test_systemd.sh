@@ -20,16 +20,7 @@ nspawn_require teamd/teamd teamctl/teamctl tools/team-sign-grant systemd/teamd.s
 root=$(nspawn_base_root) || exit $?
 nspawn_hold "$root"
 
-# Install this build into the container (overwriting the last run's).
-install -D -m 0755 "$top_builddir/teamd/teamd" "$root/usr/local/sbin/teamd"
-install -D -m 0755 "$top_builddir/teamctl/teamctl" "$root/usr/local/bin/teamctl"
-install -D -m 0755 "$top_builddir/tools/team-sign-grant" "$root/usr/local/bin/team-sign-grant"
-sed 's|^ExecStart=[^ ]*/teamd |ExecStart=/usr/local/sbin/teamd |' "$top_builddir/systemd/teamd.service" \
-        >"$root/etc/systemd/system/teamd.service"
-install -m 0644 "$top_srcdir/systemd/teamd.socket" "$top_srcdir/systemd/teamd-user.socket" "$root/etc/systemd/system/"
-install -D -m 0644 "$top_srcdir/systemd/teamd.catalog" "$root/usr/lib/systemd/catalog/teamd.catalog"
-install -D -m 0644 "$top_builddir/systemd/tmpfiles/teamd.conf" "$root/usr/lib/tmpfiles.d/teamd.conf"
-install -D -m 0644 "$top_builddir/pam_team/.libs/pam_team.so" "$root/usr/local/lib/security/pam_team.so"
+nspawn_install_teamd "$root" nspawn1
 # runuser's PAM service gates its session with pam_team (the container's own
 # file, kept aside and put back at the end of every run).
 [ -e "$root/etc/pam.d/runuser.teamtest-orig" ] || cp -p "$root/etc/pam.d/runuser" "$root/etc/pam.d/runuser.teamtest-orig"
@@ -38,18 +29,6 @@ auth     sufficient pam_rootok.so
 session  required   /usr/local/lib/security/pam_team.so role=sudo
 session  required   pam_unix.so
 EOPAM
-rm -rf "$root/var/lib/teamd" "$root/etc/team" "$root/root/k.key"
-install -d -m 0755 "$root/etc/team/keys"
-printf '[teamd]\nhost_id = nspawn1\n' >"$root/etc/team/teamd.conf"
-# Enabling the service (as the packages do) enables its sockets too (Also=).
-# The root is reused: forget the last run's enablement first.
-chroot "$root" systemctl disable teamd.service teamd.socket teamd-user.socket >/dev/null 2>&1
-chroot "$root" systemctl enable teamd.service >/dev/null 2>&1 || fail "systemctl enable"
-chroot "$root" systemctl is-enabled -q teamd.socket teamd-user.socket || fail "sockets not enabled with the service"
-
-# The key is there before boot: teamd starts at boot and reads keys at start.
-chroot "$root" team-sign-grant keygen --private /root/k.key --public /etc/team/keys/k1.pem >/dev/null || fail keygen
-chmod 0644 "$root/etc/team/keys/k1.pem"
 
 nspawn_boot "$root"
 show() { ct systemctl show teamd -p "$1" --value; }

@@ -12,6 +12,8 @@
 #                                   # TEAM_NSPAWN_BOOTSTRAP=1 makes it
 #   nspawn_make_root ROOT MAKER     # makes ROOT once with "MAKER DIR", safe
 #                                   # against a second test doing the same
+#   nspawn_install_teamd ROOT HOST  # this build's teamd, tools, units and
+#                                   # pam_team.so in ROOT, /root/k.key to sign
 #   nspawn_forget_units ROOT GLOB   # removes enablement links of units matching
 #                                   # GLOB left in the cached ROOT by earlier runs
 #   nspawn_hold ROOT                # holds ROOT.lock until the test exits: a
@@ -54,14 +56,44 @@ nspawn_base_root() {
         printf '%s\n' "$root"
 }
 
-# nspawn_debootstrap DIR: a minimal Debian with what teamd and systemd need.
+# nspawn_debootstrap DIR: a minimal Debian with what teamd and systemd need,
+# and an sshd for the logind session test.
 nspawn_debootstrap() {
         [ "${TEAM_NSPAWN_BOOTSTRAP:-0}" = 1 ] ||
                 skip "no container root at ${TEAM_NSPAWN_ROOT:-/var/tmp/pam_team-nspawn-root} (TEAM_NSPAWN_BOOTSTRAP=1 teamd/test_systemd.sh makes one)"
         command -v debootstrap >/dev/null 2>&1 || skip "debootstrap is missing"
         debootstrap --variant=minbase \
-                --include=systemd,systemd-sysv,dbus,libpam-systemd,libcurl4,libsqlite3-0,libjson-c5,libinih1,libssl3 \
+                --include=systemd,systemd-sysv,dbus,libpam-systemd,libcurl4,libsqlite3-0,libjson-c5,libinih1,libssl3,openssh-server \
                 bookworm "$1" http://deb.debian.org/debian >/dev/null 2>&1 || skip "debootstrap failed"
+}
+
+# nspawn_install_teamd ROOT HOST_ID: this build's teamd, teamctl,
+# team-sign-grant, units and pam_team.so in ROOT (overwriting the last
+# run's), a fresh state and /etc/team with host_id HOST_ID, teamd enabled,
+# and a signing key: /root/k.key signs, /etc/team/keys/k1.pem verifies.
+nspawn_install_teamd() {
+        local root=$1
+        install -D -m 0755 "$top_builddir/teamd/teamd" "$root/usr/local/sbin/teamd"
+        install -D -m 0755 "$top_builddir/teamctl/teamctl" "$root/usr/local/bin/teamctl"
+        install -D -m 0755 "$top_builddir/tools/team-sign-grant" "$root/usr/local/bin/team-sign-grant"
+        sed 's|^ExecStart=[^ ]*/teamd |ExecStart=/usr/local/sbin/teamd |' "$top_builddir/systemd/teamd.service" \
+                >"$root/etc/systemd/system/teamd.service"
+        install -m 0644 "$top_srcdir/systemd/teamd.socket" "$top_srcdir/systemd/teamd-user.socket" "$root/etc/systemd/system/"
+        install -D -m 0644 "$top_srcdir/systemd/teamd.catalog" "$root/usr/lib/systemd/catalog/teamd.catalog"
+        install -D -m 0644 "$top_builddir/systemd/tmpfiles/teamd.conf" "$root/usr/lib/tmpfiles.d/teamd.conf"
+        install -D -m 0644 "$top_builddir/pam_team/.libs/pam_team.so" "$root/usr/local/lib/security/pam_team.so"
+        rm -rf "$root/var/lib/teamd" "$root/etc/team" "$root/root/k.key"
+        install -d -m 0755 "$root/etc/team/keys"
+        printf '[teamd]\nhost_id = %s\n' "$2" >"$root/etc/team/teamd.conf"
+        # Enabling the service (as the packages do) enables its sockets too (Also=).
+        # The root is reused: forget the last run's enablement first.
+        chroot "$root" systemctl disable teamd.service teamd.socket teamd-user.socket >/dev/null 2>&1
+        chroot "$root" systemctl enable teamd.service >/dev/null 2>&1 || fail "systemctl enable"
+        chroot "$root" systemctl is-enabled -q teamd.socket teamd-user.socket || fail "sockets not enabled with the service"
+
+        # The key is there before boot: teamd starts at boot and reads keys at start.
+        chroot "$root" team-sign-grant keygen --private /root/k.key --public /etc/team/keys/k1.pem >/dev/null || fail keygen
+        chmod 0644 "$root/etc/team/keys/k1.pem"
 }
 
 # nspawn_make_root ROOT MAKER [ARG...]: runs "MAKER DIR ARG..." to fill a
