@@ -105,6 +105,14 @@ static const struct field session_fields[] = {
 
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A packed tag is one byte and the decoder keeps the tags it saw in one
+ * uint64_t: no table may grow past 64 rows. */
+_Static_assert(N_ELEMENTS(request_fields) <= 64, "request table too long for packed tags");
+_Static_assert(N_ELEMENTS(response_fields) <= 64, "response table too long for packed tags");
+_Static_assert(N_ELEMENTS(grant_fields) <= 64, "grant table too long for packed tags");
+_Static_assert(N_ELEMENTS(request_summary_fields) <= 64, "request summary table too long for packed tags");
+_Static_assert(N_ELEMENTS(session_fields) <= 64, "session table too long for packed tags");
+
 const struct field_table proto_request_table = { request_fields, N_ELEMENTS(request_fields) };
 const struct field_table proto_response_table = { response_fields, N_ELEMENTS(response_fields) };
 const struct field_table proto_grant_table = { grant_fields, N_ELEMENTS(grant_fields) };

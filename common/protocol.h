@@ -184,6 +184,9 @@ int team_response_unpack(enum team_op op, const void *buf, size_t len, struct te
 /* The same, as a whole frame (header included) ready to send. */
 int team_request_pack_frame(const struct team_request *req, uint8_t **out, size_t *len);
 int team_response_pack_frame(enum team_op op, const struct team_response *resp, uint8_t **out, size_t *len);
+/* The op a packed payload's header names, or fallback when it names none
+ * (too short, unknown op): for answering a request that does not decode. */
+enum team_op team_packed_op(const void *buf, size_t len, enum team_op fallback);
 /* True when buf is a packed payload (else it can only be JSON). */
 bool team_payload_is_packed(const void *buf, size_t len);
 /* JSON (common/protocol_json*.c, libteamjson, json-c): */

@@ -25,11 +25,19 @@
 /* The first byte of a packed payload: a JSON one starts with '{'. */
 #define PACK_MARK 0x00
 #define PACK_END 0x00
-#define PACK_MAX_FIELDS 64 /* a table's rows fit one uint64_t of seen tags */
 
 bool team_payload_is_packed(const void *buf, size_t len)
 {
         return len > 0 && ((const uint8_t *)buf)[0] == PACK_MARK;
+}
+
+enum team_op team_packed_op(const void *buf, size_t len, enum team_op fallback)
+{
+        const uint8_t *b = buf;
+
+        if (len < 3 || b[0] != PACK_MARK || b[2] >= TEAM_OP__MAX)
+                return fallback;
+        return (enum team_op)b[2];
 }
 
 /* ---- packing ---- */
@@ -186,16 +194,17 @@ static int pack_start(struct pack_buf *b, bool framed)
  * header gets the payload's length; hands the buffer over. */
 static int pack_finish(struct pack_buf *b, int r, bool framed, uint8_t **out, size_t *len)
 {
+        size_t n;
+
         if (r == 0)
                 r = put_u8(b, PACK_END);
-        if (r == 0 && framed) {
-                size_t n = b->len - TEAM_PROTO_HEADER_LEN;
-
-                if (n > TEAM_PROTO_MAX_FRAME)
-                        r = -EMSGSIZE;
+        /* The payload, header aside, within the frame cap either way. */
+        n = b->len - (framed ? TEAM_PROTO_HEADER_LEN : 0);
+        if (r == 0 && n > TEAM_PROTO_MAX_FRAME)
+                r = -EMSGSIZE;
+        if (r == 0 && framed)
                 for (int i = TEAM_PROTO_HEADER_LEN - 1; i >= 0; i--, n >>= 8)
                         b->p[i] = (uint8_t)n;
-        }
         if (r < 0) {
                 free(b->p);
                 return r;
@@ -399,8 +408,6 @@ static int unpack_fields(struct unpack_buf *b, const struct field_table *table, 
         unsigned tag, last = 0;
         int r;
 
-        if (table->n > PACK_MAX_FIELDS)
-                return -EINVAL;
         for (;;) {
                 const struct field *f;
 

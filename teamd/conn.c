@@ -136,6 +136,10 @@ static int answer(struct conn *c, const char *payload, size_t len)
         memset(&resp, 0, sizeof(resp));
         c->packed = team_payload_is_packed(payload, len);
         r = c->packed ? team_request_unpack(payload, len, &req, &why) : team_request_decode(payload, len, &req, &why);
+        /* A packed refusal names the op it answers: the one asked, when the
+         * header says one, so that the module can read why. */
+        if (r == -EBADMSG && c->packed)
+                op = team_packed_op(payload, len, TEAM_OP_CHECK);
         if (r == -EBADMSG) {
                 teamd_log(LOG_NOTICE, "bad request from pid %ld: %s", (long)c->peer.pid, why ? why : "?");
                 r = teamd_response_error(&resp, "bad request: %s", why ? why : "malformed");

@@ -201,6 +201,21 @@ static void refusal(void **state)
         free(bin);
 }
 
+/* teamd answers a packed request that does not decode with a refusal for
+ * the op its header names, so that the module can read why. */
+static void op_of_bad_request(void **state)
+{
+        static const uint8_t bad_close[] = { 0x00, TEAM_PROTO_VERSION, TEAM_OP_SESSION_CLOSE, 99, 0 };
+        static const uint8_t bad_op[] = { 0x00, TEAM_PROTO_VERSION, TEAM_OP__MAX, 0 };
+
+        (void)state;
+        refuse_req_bytes(bad_close, sizeof(bad_close));
+        assert_int_equal(team_packed_op(bad_close, sizeof(bad_close), TEAM_OP_CHECK), TEAM_OP_SESSION_CLOSE);
+        assert_int_equal(team_packed_op(bad_op, sizeof(bad_op), TEAM_OP_CHECK), TEAM_OP_CHECK);
+        assert_int_equal(team_packed_op(bad_close, 2, TEAM_OP_CHECK), TEAM_OP_CHECK);
+        assert_int_equal(team_packed_op("{\"v\":1}", 7, TEAM_OP_CHECK), TEAM_OP_CHECK);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -211,6 +226,7 @@ int main(void)
                 cmocka_unit_test(required_and_caps),
                 cmocka_unit_test(response_both_encodings),
                 cmocka_unit_test(refusal),
+                cmocka_unit_test(op_of_bad_request),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
