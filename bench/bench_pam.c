@@ -213,7 +213,7 @@ static void verdict(FILE *f, const char *what, struct bench_samples *s, struct b
         int64_t p99 = (int64_t)bench_samples_pct(s, 99.0) - (int64_t)bench_samples_pct(base, 99.0);
         int ok = p50 <= (int64_t)t->p50_ns && p99 <= (int64_t)t->p99_ns;
 
-        fprintf(f, "- %s: +%.0f µs p50, +%.2f ms p99 over pam_permit.so against the target +%.0f µs p50, "
+        fprintf(f, "- %s: %+.0f µs p50, %+.2f ms p99 over pam_permit.so against the target +%.0f µs p50, "
                    "+%.0f ms p99: **%s**\n", what, (double)p50 / 1e3, (double)p99 / 1e6, (double)t->p50_ns / 1e3,
                 (double)t->p99_ns / 1e6, ok ? "met" : "MISSED");
 }

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 
 #define PAM_SM_ACCOUNT
 #define PAM_SM_SESSION
@@ -102,11 +101,9 @@ static void tell_reason(pam_handle_t *pamh, const char *reason)
 static void tell_expiry(pam_handle_t *pamh, int flags, const struct team_response *resp)
 {
         char when[64] = "an unknown time", msg[PAM_TEAM_MAX_SHOWN + 128], id[TEAM_MAX_ID + 1];
-        time_t t = (time_t)resp->expires;
-        struct tm tm;
 
-        if (resp->expires > 0 && gmtime_r(&t, &tm))
-                strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+        if (resp->expires > 0)
+                conv_format_utc(resp->expires, when, sizeof(when));
         conv_sanitize(resp->grant_id, id, sizeof(id));
         snprintf(msg, sizeof(msg), "pam_team: grant %s valid until %s", id, when);
         conv_info(pamh, flags, msg);

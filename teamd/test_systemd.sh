@@ -100,13 +100,7 @@ for ((i = 0; i < 300; i++)); do
         sleep 0.1
 done
 [ "$(pgrep -c -f "^sleep ${tag}[12]\$")" = 0 ] || fail "the scope's processes survived the grant's exp"
-for ((i = 0; i < 100; i++)); do
-        out=$(ct journalctl -b -t teamd TEAM_EVENT=SessionTerminated -o cat --no-pager)
-        [ -n "$out" ] && break
-        sleep 0.1
-done
-[ -n "$out" ] || out=$(ct journalctl -b -t teamd -o cat --no-pager | tail -n 8)
-contains "SessionTerminated through the scope" "$out" "through its scope"
+nspawn_expect_event SessionTerminated "SessionTerminated through the scope" "through its scope"
 cp -p "$root/etc/pam.d/runuser.teamtest-orig" "$root/etc/pam.d/runuser"
 
 # A bad config: exit 78, no restart loop.

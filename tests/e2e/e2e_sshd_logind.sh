@@ -93,13 +93,7 @@ for ((i = 0; i < 600; i++)); do
 done
 kill -0 "$ssh_pid" 2>/dev/null && fail "the SSH session outlived its grant by 40 s: $(ct teamctl sessions)"
 ssh_pid=
-for ((i = 0; i < 100; i++)); do
-        out=$(ct journalctl -b -t teamd TEAM_EVENT=SessionTerminated -o cat --no-pager)
-        [ -n "$out" ] && break
-        sleep 0.1
-done
-[ -n "$out" ] || out=$(ct journalctl -b -t teamd -o cat --no-pager | tail -n 8)
-contains "SessionTerminated through logind" "$out" "through its logind"
+nspawn_expect_event SessionTerminated "SessionTerminated through logind" "through its logind"
 for ((i = 0; i < 100; i++)); do
         ct loginctl list-sessions --no-legend | grep -q tester || break
         sleep 0.1

@@ -53,7 +53,8 @@ static void check_request_roundtrip(const struct team_request *a)
                     !same_str(a->role, b.role) || !same_str(a->service, b.service) || !same_str(a->tty, b.tty) ||
                     !same_str(a->rhost, b.rhost) || !same_str(a->session_id, b.session_id) ||
                     !same_str(a->jws, b.jws) || a->duration != b.duration || a->timeout != b.timeout ||
-                    !same_str(a->request_id, b.request_id) || !same_str(a->reason, b.reason))
+                    !same_str(a->request_id, b.request_id) || !same_str(a->reason, b.reason) ||
+                    !same_str(a->ticket, b.ticket))
                         abort();
                 team_request_clear(&b);
         }

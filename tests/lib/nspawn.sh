@@ -28,6 +28,8 @@
 #                                   # stops it at exit
 #   ct COMMAND...                   # runs COMMAND inside the container
 #   contains LABEL TEXT REGEX       # fails unless TEXT matches REGEX
+#   nspawn_expect_event EVENT LABEL REGEX # waits for teamd's EVENT entry in
+#                                   # the journal, fails unless it matches
 #   nspawn_exposure UNIT            # fails unless systemd-analyze security
 #                                   # rates UNIT <= 2.5; prints the level
 
@@ -181,6 +183,20 @@ nspawn_boot() {
 
 ct() { nsenter -t "$NSPAWN_PID1" -a "$@"; }
 contains() { printf '%s' "$2" | grep -Eq -- "$3" || fail "$1: expected /$3/ in: $2"; }
+
+# nspawn_expect_event EVENT LABEL REGEX: waits (10 s) for teamd's journal
+# entries of TEAM_EVENT=EVENT in the container and fails unless they match
+# REGEX; with none, the message shows teamd's last lines instead.
+nspawn_expect_event() {
+        local i out=
+        for ((i = 0; i < 100; i++)); do
+                out=$(ct journalctl -b -t teamd TEAM_EVENT="$1" -o cat --no-pager)
+                [ -n "$out" ] && break
+                sleep 0.1
+        done
+        [ -n "$out" ] || out=$(ct journalctl -b -t teamd -o cat --no-pager | tail -n 8)
+        contains "$2" "$out" "$3"
+}
 
 nspawn_exposure() {
         local out
