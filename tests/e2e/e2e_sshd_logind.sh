@@ -95,8 +95,8 @@ kill -0 "$ssh_pid" 2>/dev/null && fail "the SSH session outlived its grant by 40
 ssh_pid=
 nspawn_expect_event SessionTerminated "SessionTerminated through logind" "through its logind"
 for ((i = 0; i < 100; i++)); do
-        ct loginctl list-sessions --no-legend | grep -q tester || break
+        grep -q tester <<<"$(ct loginctl list-sessions --no-legend)" || break
         sleep 0.1
 done
-ct loginctl list-sessions --no-legend | grep -q tester && fail "logind still lists the session"
+grep -q tester <<<"$(ct loginctl list-sessions --no-legend)" && fail "logind still lists the session"
 echo "PASS: ${0##*/}"

@@ -118,11 +118,11 @@ contains "su" "$out" "su-ok"
 # refusal is asked for again now and then (each is one more event).
 teamd_entries() { ct journalctl --no-pager -o cat SYSLOG_IDENTIFIER=teamd + _SYSTEMD_UNIT=teamd.service; }
 for i in $(seq 120); do
-        teamd_entries | grep -q . && break
+        [ -n "$(teamd_entries)" ] && break
         [ $((i % 20)) -eq 0 ] && as_alice sudo -n true >/dev/null 2>&1
         sleep 0.5
 done
-teamd_entries | grep -q . ||
+[ -n "$(teamd_entries)" ] ||
         fail "teamd wrote nothing to the journal; teamd: $(ct systemctl status --no-pager teamd 2>&1 | head -n 12);" \
                 "journald: $(ct systemctl status --no-pager systemd-journald 2>&1 | head -n 8); last entries: $(ct journalctl --no-pager -n 20 2>&1)"
 

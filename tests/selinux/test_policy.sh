@@ -77,7 +77,7 @@ done
 # the set's type (one planted in keys/ is not a key).
 for d in sshd_t local_login_t sysadm_sudo_t; do
         [ -z "$(sesearch -A -s "$d" -t teamd_conf_t -c file -p write "$pol")" ] || fail "$d may write teamd_conf_t files"
-        sesearch -A -s "$d" -t teamd_breakglass_t -c file -p write "$pol" | grep -q . || fail "$d may not burn a break-glass code"
+        [ -n "$(sesearch -A -s "$d" -t teamd_breakglass_t -c file -p write "$pol")" ] || fail "$d may not burn a break-glass code"
 done
 [ -z "$(sesearch -A -s teamd_t -t teamd_breakglass_t -c file -p read "$pol")" ] || fail "teamd_t may read the break-glass set"
 
@@ -111,7 +111,7 @@ for perm in create add_name remove_name write rmdir reparent; do
                 esac
                 [ "$perm" = add_name ] || [ "$perm" = write ] || [ "$perm" = remove_name ] ||
                         fail "teamd_t may $perm in $t"
-                sesearch -T -s teamd_t -t "$t" -c dir "$pol" | grep -q ' teamd_' ||
+                grep -q ' teamd_' <<<"$(sesearch -T -s teamd_t -t "$t" -c dir "$pol")" ||
                         fail "no type transition for teamd_t's directory in $t"
         done
 done
@@ -127,7 +127,7 @@ if [ -d "$store" ] && [ -d /etc/selinux/default ] && command -v semodule >/dev/n
         cp -a /etc/selinux/default /etc/selinux/semanage.conf "$work/store/etc/selinux/"
         semodule -p "$work/store" -s default -i "$work/mod/teamd.pp" >"$work/semodule.log" 2>&1 ||
                 { cat "$work/semodule.log"; fail "semodule -i teamd.pp into the policy store"; }
-        semodule -p "$work/store" -s default -l | grep -qx teamd || fail "teamd not listed by semodule -l"
+        grep -qx teamd <<<"$(semodule -p "$work/store" -s default -l)" || fail "teamd not listed by semodule -l"
         fc=$work/store/etc/selinux/default/contexts/files/file_contexts
         while read -r path type; do
                 got=$(selabel_lookup -b file -f "$fc" -k "$path" | sed -n 's/.*:object_r:\([a-z_]*\):.*/\1/p')

@@ -109,7 +109,7 @@ log_since_mark() { tail -n +"$((LOG_MARK + 1))" "$TEAMD_LOG"; }
 wait_log() {
         local re=$1 secs=$2 i
         for ((i = 0; i < secs * 10; i++)); do
-                log_since_mark | grep -Eq -- "$re" && return 0
+                grep -Eq -- "$re" <<<"$(log_since_mark)" && return 0
                 teamd_running || fixture_fail "teamd died while waiting for /$re/"
                 sleep 0.1
         done

@@ -68,7 +68,7 @@ for code in 401 403; do
         out=$(status_full)
         check_contains "status on $code" "$out" "failing since"
         check_contains "status names the token file on $code" "$out" "refused this host's token.*$TEAM_HOST_TOKEN_FILE"
-        log_since_mark | grep -Eq "ApiRefused" || fixture_fail "no ApiRefused event on HTTP $code"
+        grep -Eq "ApiRefused" <<<"$(log_since_mark)" || fixture_fail "no ApiRefused event on HTTP $code"
         pam_expect carol sudo PAM_PERM_DENIED
         pam_expect alice sudo PAM_SUCCESS
         log_mark

@@ -87,7 +87,7 @@ pam_expect alice sudo PAM_SUCCESS
 pam_expect bob sudo PAM_PERM_DENIED
 pam_expect carol sudo PAM_SUCCESS
 once "$A"; once "$B"; once "$C"; once "$D"
-if log_since_mark | grep -q 'GrantRejected'; then
+if grep -q 'GrantRejected' <<<"$(log_since_mark)"; then
         fixture_fail "a replayed grant was rejected instead of recognised"
 fi
 

@@ -86,11 +86,11 @@ jws=$("$SIGNER_BIN" sign --key "$TEAM_KEY" --kid "$TEAM_KID" --sub erin --aud ot
 feed_grant_signed "$jws" "$OTHER2"
 GOOD=$(feed_grant frank sudo)
 wait_log "GrantReceived: grant $GOOD" 15
-log_since_mark | grep -Eq "GrantRejected: grant $ROGUE .*signed with a key that is not in" \
+grep -Eq "GrantRejected: grant $ROGUE .*signed with a key that is not in" <<<"$(log_since_mark)" \
         || fixture_fail "the unknown-key grant was not rejected and audited"
-log_since_mark | grep -Eq "GrantRejected: grant $OTHER2 .*not for this host" \
+grep -Eq "GrantRejected: grant $OTHER2 .*not for this host" <<<"$(log_since_mark)" \
         || fixture_fail "the other host's grant was not rejected and audited"
-log_since_mark | grep -q "GrantReceived: grant $DAVE" || fixture_fail "dave's grant was not stored"
+grep -q "GrantReceived: grant $DAVE" <<<"$(log_since_mark)" || fixture_fail "dave's grant was not stored"
 pam_expect carol sudo PAM_PERM_DENIED
 pam_expect erin sudo PAM_PERM_DENIED
 pam_expect frank sudo PAM_SUCCESS
