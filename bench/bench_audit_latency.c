@@ -82,7 +82,7 @@ static int store_grant(struct grant_store *s)
 
 enum mode { UNAUDITED, JOURNALD, AUDITED, N_MODES };
 
-static int record(const struct team_audit_event *ev, void *userdata)
+static int record(struct team_audit_event *ev, void *userdata)
 {
         struct teamd *d = userdata;
 

@@ -63,6 +63,8 @@ static const struct event_info events[TEAM_EVENT__MAX] = {
                 SD_ID128_MAKE(98,b8,19,bc,45,16,4f,f3,9d,ac,4f,bc,a5,9c,41,a5), LOG_INFO, false },
         [TEAM_EVENT_SESSION_END_FAILED] = { "SessionEndFailed",
                 SD_ID128_MAKE(88,14,2d,17,d9,58,49,0d,8b,b7,bc,3c,d8,5d,cb,2d), LOG_ALERT, true },
+        [TEAM_EVENT_AUDIT_CHECKPOINT] = { "AuditCheckpoint",
+                SD_ID128_MAKE(ef,66,10,0c,43,e8,46,2a,bf,98,3b,16,21,d0,c6,7f), LOG_INFO, false },
 };
 
 static const struct event_info *event_info(enum team_event_type t)

@@ -42,6 +42,8 @@ enum team_event_type {
         TEAM_EVENT_SESSION_WARNED,
         TEAM_EVENT_SESSION_EXTENDED,
         TEAM_EVENT_SESSION_END_FAILED,
+        /* the chain */
+        TEAM_EVENT_AUDIT_CHECKPOINT,
         TEAM_EVENT__MAX
 };
 
@@ -55,6 +57,10 @@ int team_event_from_name(const char *name, enum team_event_type *t);
 #define TEAM_AUDIT_MAX_FIELD 1024
 #define TEAM_AUDIT_MAX_MESSAGE 2048
 #define TEAM_AUDIT_MAX_JSON 16384
+/* Sequence numbers and counts stay exact in any JSON reader (2^53 - 1). */
+#define TEAM_AUDIT_MAX_SEQ 9007199254740991ULL
+/* A SHA-256 in lowercase hex. */
+#define TEAM_AUDIT_HASH_HEX 64
 
 /* One event. Strings are borrowed (NULL: absent, omitted from journald and
  * JSON). */
@@ -75,6 +81,24 @@ struct team_audit_event {
         pid_t peer_pid;         /* 0: absent */
         const char *outcome;    /* "success" / "failure"; NULL: by type (team_audit_event_outcome) */
         const char *message;    /* human text (journald MESSAGE) */
+        /* Grant context (GrantReceived and the events of a grant's life):
+         * the approvers (comma-separated) and the request's ticket. */
+        const char *approvers;
+        const char *ticket;
+        /* The host's chain (docs/audit.md "The chain"), set by the outbox
+         * when the event is appended: its sequence number (0: not chained)
+         * and the SHA-256 (hex) of the previous event's canonical form. */
+        uint64_t seq;
+        char prev[TEAM_AUDIT_HASH_HEX + 1];
+        /* The event's own chain hash, once it is appended; journald's
+         * TEAM_HASH. Not part of the JSON form (it is the hash of it). */
+        char hash[TEAM_AUDIT_HASH_HEX + 1];
+        /* AuditOutboxFull: events the outbox dropped, seq A..B (0: none). */
+        uint64_t dropped_count, dropped_first, dropped_last;
+        /* AuditCheckpoint: the host key (base64url of the raw Ed25519
+         * public key) and its signature over the checkpoint statement. */
+        const char *host_key;
+        const char *signature;
 };
 
 /* Zeroes ev, sets type, a fresh random id and the current time. */
@@ -87,7 +111,10 @@ const char *team_audit_event_outcome(const struct team_audit_event *ev);
  * {"v":1,"id":"32hex","type":"ElevationAllowed","time":"2026-11-25T15:20:34.123456Z",
  *  "time_usec":N,"message_id":"32hex","priority":6,"outcome":"success",
  *  "user":..,"role":..,"host":..,"grant_id":..,"request_id":..,"decision":..,
- *  "reason":..,"service":..,"tty":..,"rhost":..,"peer_pid":N,"message":..}
+ *  "reason":..,"service":..,"tty":..,"rhost":..,"peer_pid":N,"message":..,
+ *  "seq":N,"prev":"64hex",...}
+ * in its canonical form (audit_chain.h: keys sorted, no white space), so
+ * the chain hash of an event is the SHA-256 of exactly these bytes.
  * Absent fields are omitted. Fields longer than TEAM_AUDIT_MAX_FIELD are cut
  * (UTF-8 safe) and the event gets "truncated":true. *out is malloc'd. */
 int team_audit_event_to_json(const struct team_audit_event *ev, char **out, size_t *len);

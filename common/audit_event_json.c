@@ -13,6 +13,7 @@
 #include <time.h>
 #include <json-c/json.h>
 
+#include "audit_chain.h"
 #include "audit_event.h"
 #include "json_util.h"
 #include "printable.h"
@@ -87,6 +88,16 @@ static int format_time(int64_t usec, char *buf, size_t len)
         return 0;
 }
 
+/* A count or sequence number: omitted when 0. */
+static int add_count(struct json_object *obj, const char *key, uint64_t n)
+{
+        if (n == 0)
+                return 0;
+        if (n > TEAM_AUDIT_MAX_SEQ)
+                return -ERANGE;
+        return team_json_add(obj, key, json_object_new_int64((int64_t)n));
+}
+
 static int build_object(const struct team_audit_event *ev, struct json_object *o)
 {
         char idbuf[SD_ID128_STRING_MAX], midbuf[SD_ID128_STRING_MAX], tbuf[64];
@@ -118,7 +129,16 @@ static int build_object(const struct team_audit_event *ev, struct json_object *o
                 return r;
         if (ev->peer_pid > 0 && (r = team_json_add(o, "peer_pid", json_object_new_int64(ev->peer_pid))) < 0)
                 return r;
-        if ((r = add_text(o, "message", ev->message, TEAM_AUDIT_MAX_MESSAGE, &cut)) < 0)
+        if ((r = add_text(o, "message", ev->message, TEAM_AUDIT_MAX_MESSAGE, &cut)) < 0 ||
+            (r = add_text(o, "approvers", ev->approvers, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
+            (r = add_text(o, "ticket", ev->ticket, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
+            (r = add_text(o, "host_key", ev->host_key, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
+            (r = add_text(o, "signature", ev->signature, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
+            (r = add_count(o, "seq", ev->seq)) < 0 || (r = add_count(o, "dropped_count", ev->dropped_count)) < 0 ||
+            (r = add_count(o, "dropped_first", ev->dropped_first)) < 0 ||
+            (r = add_count(o, "dropped_last", ev->dropped_last)) < 0)
+                return r;
+        if (ev->seq > 0 && (r = team_json_add(o, "prev", json_object_new_string(ev->prev))) < 0)
                 return r;
         if (cut)
                 return team_json_add(o, "truncated", json_object_new_boolean(1));
@@ -139,7 +159,7 @@ int team_audit_event_to_json(const struct team_audit_event *ev, char **out, size
         r = build_object(ev, o);
         if (r < 0)
                 goto out;
-        r = team_json_to_text(o, SIZE_MAX, out, len);
+        r = team_audit_canonical(o, SIZE_MAX, out, len);
 out:
         json_object_put(o);
         return r;
@@ -170,6 +190,20 @@ static const struct field_def text_fields[] = {
         { "tty", F_TEXT, EV_FIELD(tty) },
         { "rhost", F_TEXT, EV_FIELD(rhost) },
         { "message", F_MESSAGE, EV_FIELD(message) },
+        { "approvers", F_TEXT, EV_FIELD(approvers) },
+        { "ticket", F_TEXT, EV_FIELD(ticket) },
+        { "host_key", F_TEXT, EV_FIELD(host_key) },
+        { "signature", F_TEXT, EV_FIELD(signature) },
+};
+
+static const struct {
+        const char *key;
+        size_t offset;  /* of the uint64_t in team_audit_event */
+} count_fields[] = {
+        { "seq", EV_FIELD(seq) },
+        { "dropped_count", EV_FIELD(dropped_count) },
+        { "dropped_first", EV_FIELD(dropped_first) },
+        { "dropped_last", EV_FIELD(dropped_last) },
 };
 
 static int read_text_field(const char *key, struct json_object *val, struct team_audit_event *ev, bool *known)
@@ -192,6 +226,7 @@ static int read_text_field(const char *key, struct json_object *val, struct team
         return 0;
 }
 
+
 static int read_int(struct json_object *val, int64_t min, int64_t max, int64_t *out)
 {
         if (!json_object_is_type(val, json_type_int))
@@ -203,6 +238,35 @@ static int read_int(struct json_object *val, int64_t min, int64_t max, int64_t *
         return 0;
 }
 
+static bool is_lower_hex(const char *s, size_t len)
+{
+        return strspn(s, "0123456789abcdef") == len;
+}
+
+static int read_chain_member(const char *key, struct json_object *val, struct team_audit_event *ev, bool *known)
+{
+        int64_t n = 0;
+        int r;
+
+        *known = true;
+        for (size_t i = 0; i < sizeof(count_fields) / sizeof(count_fields[0]); i++)
+                if (strcmp(key, count_fields[i].key) == 0) {
+                        r = read_int(val, 1, (int64_t)TEAM_AUDIT_MAX_SEQ, &n);
+                        *(uint64_t *)((char *)ev + count_fields[i].offset) = (uint64_t)n;
+                        return r;
+                }
+        if (strcmp(key, "prev") == 0) {
+                if (!json_object_is_type(val, json_type_string) ||
+                    json_object_get_string_len(val) != TEAM_AUDIT_HASH_HEX ||
+                    !is_lower_hex(json_object_get_string(val), TEAM_AUDIT_HASH_HEX))
+                        return -EBADMSG;
+                memcpy(ev->prev, json_object_get_string(val), TEAM_AUDIT_HASH_HEX + 1);
+                return 0;
+        }
+        *known = false;
+        return 0;
+}
+
 static int read_member(const char *key, struct json_object *val, struct team_audit_event_parsed *p,
                        unsigned *seen)
 {
@@ -211,6 +275,9 @@ static int read_member(const char *key, struct json_object *val, struct team_aud
         int64_t n = 0;
         int r = read_text_field(key, val, ev, &known);
 
+        if (r < 0 || known)
+                return r;
+        r = read_chain_member(key, val, ev, &known);
         if (r < 0 || known)
                 return r;
         if (strcmp(key, "v") == 0)
@@ -268,7 +335,8 @@ int team_audit_event_from_json(const char *json, size_t len, struct team_audit_e
                 if (r < 0)
                         goto fail;
         }
-        if (seen != 7) {
+        /* A chained event has both its seq and its prev. */
+        if (seen != 7 || (out->ev.seq > 0) != (out->ev.prev[0] != '\0')) {
                 r = -EBADMSG;
                 goto fail;
         }

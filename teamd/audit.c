@@ -16,7 +16,7 @@
 #include "protocol.h"
 #include "teamd.h"
 
-static int record(const struct team_audit_event *ev, void *userdata)
+static int record(struct team_audit_event *ev, void *userdata)
 {
         struct teamd *d = userdata;
 

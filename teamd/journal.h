@@ -37,8 +37,9 @@ typedef void (*team_journal_sink_fn)(enum team_event_type type, const struct tea
  * reported at LOG_ALERT and the journald entry is still written. Returns 1
  * when it took the event into an open transaction and will write the
  * journald entry itself (team_journal_audit) once that commits, so that
- * journald never shows an event whose state change was rolled back. */
-typedef int (*team_journal_recorder_fn)(const struct team_audit_event *ev, void *userdata);
+ * journald never shows an event whose state change was rolled back. It
+ * gives ev its place in the host's chain (seq, prev, hash). */
+typedef int (*team_journal_recorder_fn)(struct team_audit_event *ev, void *userdata);
 
 /* NULL turns the mirror off. */
 void team_journal_set_mirror(FILE *f);

@@ -25,14 +25,14 @@
 
 
 static const char *const ob_sql[OB__MAX] = {
-        [OB_INSERT] = "INSERT INTO outbox (id, type, time_usec, bytes, json) VALUES (?1, ?2, ?3, ?4, ?5)",
+        [OB_INSERT] = "INSERT INTO outbox (id, type, time_usec, bytes, json, host_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         [OB_STATS] = "SELECT events, bytes, evicted_total, dead_total,"
                      " (SELECT coalesce(max(last_delivery_usec), 0) FROM outbox_sinks),"
                      " (SELECT coalesce(min(time_usec), 0) FROM outbox WHERE seq = (SELECT min(seq) FROM outbox))"
                      " FROM outbox_stats WHERE k = 1",
         /* The newest AuditOutboxFull is never evicted by the bound; a new
          * one replaces it (its counts are cumulative). */
-        [OB_OLDEST] = "SELECT seq, id, bytes FROM outbox WHERE type != ?2 ORDER BY seq LIMIT ?1",
+        [OB_OLDEST] = "SELECT seq, id, bytes, coalesce(host_seq, 0) FROM outbox WHERE type != ?2 ORDER BY seq LIMIT ?1",
         [OB_EVICT_UPTO] = "DELETE FROM outbox WHERE seq <= ?1 AND type != ?2",
         [OB_DROP_ALERTS] = "DELETE FROM outbox WHERE type = ?1",
         [OB_EVICTED_ADD] = "UPDATE outbox_stats SET evicted_total = evicted_total + ?1 WHERE k = 1",
@@ -57,6 +57,17 @@ static const char *const ob_sql[OB__MAX] = {
         /* The store runs with synchronous=FULL; see outbox_append(). */
         [OB_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
         [OB_SYNC_FULL] = "PRAGMA synchronous = FULL",
+        [OB_CHAIN_GET] = "SELECT seq, head, pend_count, pend_first, pend_last, decl_count, decl_first, decl_last"
+                         " FROM audit_chain WHERE k = 1",
+        [OB_CHAIN_SET] = "UPDATE audit_chain SET seq = ?1, head = ?2 WHERE k = 1",
+        /* Every SET expression sees the old row. */
+        [OB_CHAIN_PEND] = "UPDATE audit_chain SET pend_count = pend_count + ?1,"
+                          " pend_first = CASE WHEN pend_first = 0 THEN ?2 ELSE pend_first END,"
+                          " pend_last = CASE WHEN ?3 > pend_last THEN ?3 ELSE pend_last END WHERE k = 1",
+        [OB_CHAIN_DECLARE] = "UPDATE audit_chain SET decl_count = ?1, decl_first = ?2, decl_last = ?3,"
+                             " pend_count = 0, pend_first = 0, pend_last = 0 WHERE k = 1",
+        [OB_ALERT_SEQS] = "SELECT count(*), coalesce(min(host_seq), 0), coalesce(max(host_seq), 0) FROM outbox"
+                          " WHERE type = ?1",
 };
 
 
@@ -175,6 +186,9 @@ int outbox_open(struct grant_store *store, uint64_t max_events, uint64_t max_byt
         r = outbox_begin(ob);
         if (r == 0)
                 r = sinks_sync(ob);
+        /* Drops a killed teamd did not declare yet: the next append does. */
+        if (r == 0)
+                r = outbox_chain_pending_drops(ob, &ob->evicted_pending);
         if (r == 0)
                 r = outbox_commit(ob);
         else
@@ -323,7 +337,7 @@ static int read_stats(struct outbox *ob, struct outbox_stats *st)
  * of `need_bytes` fit. Returns how many were evicted via *n. */
 static int evict_oldest(struct outbox *ob, uint64_t need_events, uint64_t need_bytes, uint64_t *n)
 {
-        uint64_t events, bytes, k = 0;
+        uint64_t events, bytes, k = 0, hs_first = 0, hs_last = 0;
         int64_t upto = -1;
         sqlite3_stmt *s;
         int r, rc;
@@ -348,6 +362,11 @@ static int evict_oldest(struct outbox *ob, uint64_t need_events, uint64_t need_b
                 const char *id = (const char *)sqlite3_column_text(s, 1);
 
                 upto = sqlite3_column_int64(s, 0);
+                if (sqlite3_column_int64(s, 3) > 0) {
+                        hs_last = (uint64_t)sqlite3_column_int64(s, 3);
+                        if (hs_first == 0)
+                                hs_first = hs_last;
+                }
                 if (id) {
                         if (ob->evicted_pending + k == 0)
                                 snprintf(ob->evicted_first, sizeof(ob->evicted_first), "%s", id);
@@ -369,23 +388,45 @@ static int evict_oldest(struct outbox *ob, uint64_t need_events, uint64_t need_b
         s = ob_stmt(ob, OB_EVICTED_ADD);
         sqlite3_bind_int64(s, 1, (int64_t)k);
         r = ob_exec(s);
+        if (r == 0)
+                r = outbox_chain_dropped(ob, k, hs_first, hs_last);
         if (r < 0)
                 return r;
         *n = k;
         return 0;
 }
 
-static int insert_json(struct outbox *ob, const struct team_audit_event *ev, const char *json, size_t len)
+/* The row of a sealed event; the chain head moves to it. */
+static int insert_row(struct outbox *ob, const struct team_audit_event *ev, const char *json, size_t len)
 {
         char idbuf[SD_ID128_STRING_MAX];
         sqlite3_stmt *s = ob_stmt(ob, OB_INSERT);
+        int r;
 
         sqlite3_bind_text(s, 1, sd_id128_to_string(ev->id, idbuf), 32, SQLITE_TRANSIENT);
         sqlite3_bind_int(s, 2, (int)ev->type);
         sqlite3_bind_int64(s, 3, ev->time_usec);
         sqlite3_bind_int64(s, 4, (int64_t)len);
         sqlite3_bind_text(s, 5, json, (int)len, SQLITE_STATIC);
-        return ob_exec(s);
+        sqlite3_bind_int64(s, 6, (int64_t)ev->seq);
+        r = ob_exec(s);
+        if (r == 0)
+                r = outbox_chain_advance(ob, ev);
+        return r;
+}
+
+/* Seals ev into the chain and inserts its row. */
+static int insert_event(struct outbox *ob, struct team_audit_event *ev)
+{
+        char *json = NULL;
+        size_t len = 0;
+        int r;
+
+        r = outbox_chain_seal(ob, ev, &json, &len);
+        if (r == 0)
+                r = insert_row(ob, ev, json, len);
+        free(json);
+        return r;
 }
 
 /* Builds the AuditOutboxFull event of the evictions not yet announced. */
@@ -409,6 +450,17 @@ void outbox_full_alert_prepare(struct outbox *ob)
         ob->alert_due = true;
 }
 
+/* The message once the chain says what the alert declares. */
+void outbox_full_alert_describe(struct outbox *ob)
+{
+        size_t n = strlen(ob->alert_message);
+
+        if (ob->alert.dropped_count > 0)
+                snprintf(ob->alert_message + n, sizeof(ob->alert_message) - n, "; the chain: dropped %llu events, seq %llu..%llu",
+                         (unsigned long long)ob->alert.dropped_count, (unsigned long long)ob->alert.dropped_first,
+                         (unsigned long long)ob->alert.dropped_last);
+}
+
 /* After the commit: the AuditOutboxFull entry goes to journald. */
 static void announce(struct outbox *ob)
 {
@@ -420,17 +472,29 @@ static void announce(struct outbox *ob)
         ob->last_alert_usec = outbox_now_usec();
 }
 
-/* Appends ev, applying the full policy; in the caller's transaction. */
+/* Room the bound makes for an AuditOutboxFull before it is built (its
+ * JSON is about 700 bytes). */
+#define FULL_ALERT_ROOM 2048
+
 /* The announcement is an event in the outbox too, so the sinks learn of
- * the gap; it replaces the previous one still waiting there. */
-static int insert_full_alert(struct outbox *ob, size_t room_for)
+ * the gap; it replaces the previous one still waiting there, and declares
+ * in the chain what it and the replaced ones dropped. */
+static int insert_full_alert(struct outbox *ob)
 {
-        char *alert_json = NULL;
-        size_t alert_len = 0;
-        uint64_t evicted = 0;
+        uint64_t evicted = 0, n_replaced, rmin, rmax;
         sqlite3_stmt *s;
         int r;
 
+        s = ob_stmt(ob, OB_ALERT_SEQS);
+        sqlite3_bind_int(s, 1, TEAM_EVENT_AUDIT_OUTBOX_FULL);
+        if (sqlite3_step(s) != SQLITE_ROW) {
+                sqlite3_reset(s);
+                return -EIO;
+        }
+        n_replaced = (uint64_t)sqlite3_column_int64(s, 0);
+        rmin = (uint64_t)sqlite3_column_int64(s, 1);
+        rmax = (uint64_t)sqlite3_column_int64(s, 2);
+        sqlite3_reset(s);
         s = ob_stmt(ob, OB_DROP_ALERTS);
         sqlite3_bind_int(s, 1, TEAM_EVENT_AUDIT_OUTBOX_FULL);
         r = ob_exec(s);
@@ -443,40 +507,46 @@ static int insert_full_alert(struct outbox *ob, size_t room_for)
                 if (r < 0)
                         return r;
         }
-        outbox_full_alert_prepare(ob);
-        r = team_audit_event_to_json(&ob->alert, &alert_json, &alert_len);
+        r = evict_oldest(ob, 1, FULL_ALERT_ROOM, &evicted);
         if (r < 0)
                 return r;
-        r = evict_oldest(ob, 2, room_for + alert_len, &evicted);
-        if (r == 0 && evicted > 0) {
-                ob->evicted_pending += evicted;
-                outbox_full_alert_prepare(ob);
-                free(alert_json);
-                alert_json = NULL;
-                r = team_audit_event_to_json(&ob->alert, &alert_json, &alert_len);
-        }
+        ob->evicted_pending += evicted;
+        outbox_full_alert_prepare(ob);
+        r = outbox_chain_declare(ob, &ob->alert, n_replaced, rmin, rmax);
         if (r == 0)
-                r = insert_json(ob, &ob->alert, alert_json, alert_len);
-        free(alert_json);
+                outbox_full_alert_describe(ob);
+        if (r == 0)
+                r = insert_event(ob, &ob->alert);
         return r;
 }
 
-static int append_in_tx(struct outbox *ob, const struct team_audit_event *ev, const char *json, size_t len)
+/* Seals ev into the chain, makes room, inserts it, and announces evictions
+ * when due; in the caller's transaction. *json: ev's JSON (malloc'd). */
+static int append_in_tx(struct outbox *ob, struct team_audit_event *ev, char **json, size_t *len)
 {
         uint64_t evicted = 0;
         int r;
 
-        r = evict_oldest(ob, 1, len, &evicted);
+        *json = NULL;
+        r = outbox_chain_seal(ob, ev, json, len);
+        if (r == 0)
+                r = evict_oldest(ob, 1, *len, &evicted);
+        if (r == 0)
+                r = insert_row(ob, ev, *json, *len);
         if (r < 0)
-                return r;
+                goto fail;
         ob->evicted_pending += evicted;
         if (ob->evicted_pending > 0 && !ob->alert_due &&
             outbox_now_usec() - ob->last_alert_usec >= FULL_ALERT_INTERVAL_USEC) {
-                r = insert_full_alert(ob, len);
+                r = insert_full_alert(ob);
                 if (r < 0)
-                        return r;
+                        goto fail;
         }
-        return insert_json(ob, ev, json, len);
+        return 0;
+fail:
+        free(*json);
+        *json = NULL;
+        return r;
 }
 
 /* An event that comes with a state change commits in the caller's
@@ -487,22 +557,19 @@ static int append_in_tx(struct outbox *ob, const struct team_audit_event *ev, co
  * loses nothing, and it reaches the disk at the next synced commit or
  * outbox_sync() (teamd: within a second). An fsync per decision would cost
  * about 200 µs on the disks we measured (docs/performance.md). */
-int outbox_append(struct outbox *ob, const struct team_audit_event *ev)
+int outbox_append(struct outbox *ob, struct team_audit_event *ev)
 {
         bool own = !outbox_in_any_tx(ob);
         char *json = NULL;
         size_t len = 0;
-        int r;
+        int r = 0;
 
-        r = team_audit_event_to_json(ev, &json, &len);
-        if (r < 0)
-                return r;
         if (own) {
                 r = outbox_begin_unsynced(ob);
                 if (r < 0)
                         goto out;
         }
-        r = append_in_tx(ob, ev, json, len);
+        r = append_in_tx(ob, ev, &json, &len);
         if (own) {
                 if (r == 0)
                         r = outbox_commit(ob);
@@ -514,7 +581,7 @@ out:
         return r;
 }
 
-int outbox_record(struct outbox *ob, const struct team_audit_event *ev)
+int outbox_record(struct outbox *ob, struct team_audit_event *ev)
 {
         char *json = NULL;
         size_t len = 0;
@@ -522,9 +589,7 @@ int outbox_record(struct outbox *ob, const struct team_audit_event *ev)
 
         if (!outbox_in_any_tx(ob))
                 return outbox_append(ob, ev);
-        r = team_audit_event_to_json(ev, &json, &len);
-        if (r == 0)
-                r = append_in_tx(ob, ev, json, len);
+        r = append_in_tx(ob, ev, &json, &len);
         if (r == 0)
                 r = outbox_pending_add(ob, json, len);
         free(json);

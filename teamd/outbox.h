@@ -73,6 +73,14 @@ void outbox_close(struct outbox *ob);
  * carry as TEAM_HOST; copied. */
 int outbox_set_host(struct outbox *ob, const char *host);
 
+/* Signs an AuditCheckpoint once the outbox has given it its seq and prev:
+ * sets ev->host_key and ev->signature (owned by the signer, valid until
+ * the next call). 0 or -errno (the checkpoint is then not written). */
+typedef int (*outbox_signer_fn)(struct team_audit_event *ev, void *userdata);
+void outbox_set_signer(struct outbox *ob, outbox_signer_fn fn, void *userdata);
+/* The chain head: the last sequence number given and its hash. */
+int outbox_chain_head(struct outbox *ob, uint64_t *seq, char hash[static TEAM_AUDIT_HASH_HEX + 1]);
+
 /* The shared transaction (BEGIN IMMEDIATE / COMMIT / ROLLBACK) on the
  * database the grant store writes too. */
 int outbox_begin(struct outbox *ob);
@@ -86,10 +94,11 @@ int outbox_commit(struct outbox *ob);
 void outbox_rollback(struct outbox *ob);
 
 /* Appends one event inside the caller's transaction (or its own when none is
- * open). Applies the full policy first. In its own transaction the commit
+ * open), giving it its place in the host's chain (ev->seq, prev, hash are
+ * set). Applies the full policy first. In its own transaction the commit
  * is not fsynced (a teamd crash loses nothing; power loss may lose what
  * the next outbox_sync() has not yet written): see outbox.c. */
-int outbox_append(struct outbox *ob, const struct team_audit_event *ev);
+int outbox_append(struct outbox *ob, struct team_audit_event *ev);
 /* outbox_append() for teamd's journal (team_journal_recorder_fn): 0 when the
  * event committed in its own transaction (the caller writes the journald
  * entry now), 1 when it joined an open transaction: its journald entry is
@@ -97,7 +106,7 @@ int outbox_append(struct outbox *ob, const struct team_audit_event *ev);
  * and never if it rolls back. An event that cannot be appended to an open
  * transaction dooms it: its COMMIT becomes a ROLLBACK and fails, so a state
  * change never commits without its event (an alert says so). */
-int outbox_record(struct outbox *ob, const struct team_audit_event *ev);
+int outbox_record(struct outbox *ob, struct team_audit_event *ev);
 /* Puts every committed event on disk (a passive WAL checkpoint); nothing to
  * do when every commit since the last call was synced. teamd calls it
  * every second (audit.c) and at exit. */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "audit_chain.h"
 #include "journal.h"
 #include "outbox_private.h"
 
@@ -30,7 +31,11 @@ static void pending_flush(struct outbox *ob)
         for (size_t i = 0; i < ob->n_pending; i++) {
                 struct team_audit_event_parsed p;
 
-                if (team_audit_event_from_json(ob->pending[i], strlen(ob->pending[i]), &p) == 0) {
+                size_t len = strlen(ob->pending[i]);
+
+                if (team_audit_event_from_json(ob->pending[i], len, &p) == 0) {
+                        if (team_audit_hash(ob->pending[i], len, p.ev.hash) < 0)
+                                p.ev.hash[0] = '\0';
                         team_journal_audit(&p.ev);
                         team_audit_event_parsed_clear(&p);
                 } else {

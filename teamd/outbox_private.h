@@ -33,6 +33,11 @@ enum ob_stmt {
         OB_ROLLBACK,
         OB_SYNC_NORMAL,
         OB_SYNC_FULL,
+        OB_CHAIN_GET,
+        OB_CHAIN_SET,
+        OB_CHAIN_PEND,
+        OB_CHAIN_DECLARE,
+        OB_ALERT_SEQS,
         OB__MAX
 };
 
@@ -50,12 +55,14 @@ struct outbox {
         int64_t last_alert_usec;
         bool alert_due;                 /* announce after the commit */
         struct team_audit_event alert;
-        char alert_message[256];
+        char alert_message[512];
         char *host;                     /* outbox_set_host() */
         bool unsynced;                  /* commits without fsync since the last outbox_sync() */
         char **pending;                 /* JSON of events whose journald entry waits for the commit */
         bool doomed;                    /* an event of the open transaction could not be recorded */
         size_t n_pending, cap_pending;
+        outbox_signer_fn signer;        /* outbox_set_signer() */
+        void *signer_userdata;
 };
 
 /* The outbox tables: one of store_db.c's migrations.
@@ -82,9 +89,41 @@ struct outbox {
         " UPDATE outbox_stats SET events = events - 1, bytes = bytes - old.bytes WHERE k = 1;" \
         " DELETE FROM outbox_acks WHERE seq = old.seq; END;"
 
+/* The host's chain (outbox_chain.c; docs/audit.md "The chain"): one row
+ * with the last sequence number and its hash, the dropped events not yet
+ * declared by an AuditOutboxFull (pend_*), and the range the newest one
+ * declared (decl_*). Each outbox row carries its host_seq. */
+#define CHAIN_SCHEMA_SQL \
+        "CREATE TABLE audit_chain (k INTEGER PRIMARY KEY CHECK (k = 1), seq INTEGER NOT NULL, head TEXT NOT NULL," \
+        " pend_count INTEGER NOT NULL DEFAULT 0, pend_first INTEGER NOT NULL DEFAULT 0," \
+        " pend_last INTEGER NOT NULL DEFAULT 0, decl_count INTEGER NOT NULL DEFAULT 0," \
+        " decl_first INTEGER NOT NULL DEFAULT 0, decl_last INTEGER NOT NULL DEFAULT 0);" \
+        "INSERT INTO audit_chain (k, seq, head) VALUES (1, 0," \
+        " '0000000000000000000000000000000000000000000000000000000000000000');" \
+        "ALTER TABLE outbox ADD COLUMN host_seq INTEGER;"
+
+/* Gives ev the next sequence number and the chain head as prev (and, for
+ * an AuditCheckpoint, the signer's key and signature), then its JSON in
+ * *json (malloc'd) and its hash in ev->hash; outbox_chain_advance() makes
+ * it the head once its row is in. Inside the open transaction. */
+int outbox_chain_seal(struct outbox *ob, struct team_audit_event *ev, char **json, size_t *len);
+int outbox_chain_advance(struct outbox *ob, const struct team_audit_event *ev);
+/* The bound evicted count events, host_seq first..last (0: rows from
+ * before the chain). */
+int outbox_chain_dropped(struct outbox *ob, uint64_t count, uint64_t first, uint64_t last);
+/* Fills alert->dropped_* with what it declares: the drops not yet declared,
+ * plus, when it replaces n_replaced undelivered AuditOutboxFull events
+ * (host_seq rmin..rmax), those and what the newest of them declared. */
+int outbox_chain_declare(struct outbox *ob, struct team_audit_event *alert, uint64_t n_replaced, uint64_t rmin,
+                         uint64_t rmax);
+/* Dropped events not yet declared (after a crash: announced at open). */
+int outbox_chain_pending_drops(struct outbox *ob, uint64_t *count);
+
 /* Builds the AuditOutboxFull event for the evictions not yet announced; it
  * goes to journald after the next commit. */
 void outbox_full_alert_prepare(struct outbox *ob);
+/* Adds the declared "dropped N events, seq A..B" to its message. */
+void outbox_full_alert_describe(struct outbox *ob);
 /* The event id of the row seq. */
 int outbox_seq_event_id(struct outbox *ob, int64_t seq, char id[static SD_ID128_STRING_MAX]);
 

@@ -64,6 +64,8 @@ static const char *const migrations[] = {
          * use a session runs under instead of a grant, once per use. */
         ("ALTER TABLE sessions ADD COLUMN breakglass_id TEXT;"
          "CREATE UNIQUE INDEX sessions_breakglass ON sessions (breakglass_id) WHERE breakglass_id IS NOT NULL;"),
+        /* 6 -> 7, the host's audit chain (teamd/audit/outbox_chain.c). */
+        CHAIN_SCHEMA_SQL,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
