@@ -70,6 +70,8 @@ static const struct field response_fields[] = {
         { "audit_evicted", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(audit_evicted), OP(TEAM_OP_STATUS), 0 },
         { "audit_dead", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(audit_dead), OP(TEAM_OP_STATUS), 0 },
         { "audit_last_delivery", FT_TIME, 0, 0, RSP(audit_last_delivery), OP(TEAM_OP_STATUS), 0 },
+        { "audit_host_key", FT_STR, TEAM_MAX_HOST_KEY, 0, RSP(audit_host_key), OP(TEAM_OP_STATUS), 0 },
+        { "audit_seq", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(audit_seq), OP(TEAM_OP_STATUS), 0 },
         { "sessions", FT_LIST, 0, 0, RSP(sessions), OP(TEAM_OP_STATUS) | OP(TEAM_OP_SESSIONS), OP(TEAM_OP_SESSIONS) },
         { "sessions_total", FT_COUNT, TEAM_MAX_COUNT, 0, RSP(sessions_total), OP(TEAM_OP_SESSIONS), 0 },
 };
@@ -448,6 +450,7 @@ void team_response_clear(struct team_response *resp)
         free(resp->session_id);
         free(resp->host_id);
         free(resp->audit_sinks);
+        free(resp->audit_host_key);
         free(resp->api_problem);
         for (i = 0; resp->grants && i < resp->n_grants; i++) {
                 free(resp->grants[i].id);

@@ -41,6 +41,7 @@
 #define TEAM_MAX_WAIT 3600
 #define TEAM_MAX_COUNT INT64_C(1000000000000) /* counters in status */
 #define TEAM_MAX_SINKS 128                       /* "cloudtrail,cloudwatch" */
+#define TEAM_MAX_HOST_KEY 64                     /* base64url of 32 bytes: 43 */
 
 enum team_op {
         TEAM_OP_CHECK = 0,         /* pam_team account phase */
@@ -164,6 +165,8 @@ struct team_response {
         int64_t audit_evicted;      /* evicted by the full policy, ever */
         int64_t audit_dead;         /* dead-lettered by a sink, ever */
         int64_t audit_last_delivery; /* last successful delivery, UTC epoch seconds; 0 never */
+        char *audit_host_key;       /* the key signing audit checkpoints: base64url, raw Ed25519 */
+        int64_t audit_seq;          /* the audit chain's last sequence number */
         /* sessions; status (the caller's own, optional) */
         size_t n_sessions;
         struct team_session_summary *sessions;

@@ -59,6 +59,7 @@ static const struct config_key teamd_keys[] = {
         { "aws", "credentials_file", CONFIG_PATH, K(aws_credentials_file), 2, PATH_MAX - 1 },
         { "aws", "imds_endpoint", CONFIG_URL, K(aws_imds_endpoint), 8, 2048 },
         { "audit", "ship_timeout", CONFIG_DURATION, K(ship_timeout), 1, 300 },
+        { "audit", "checkpoint_interval", CONFIG_DURATION, K(checkpoint_interval), 1, 86400 },
         { "teamd", "exempt_users", CONFIG_NAME_LIST, K(exempt_users), 1, EXEMPT_MAX },
         { "teamd", "exempt_groups", CONFIG_NAME_LIST, K(exempt_groups), 1, EXEMPT_MAX },
         { "teamd", "breakglass_spool", CONFIG_PATH, K(breakglass_spool), 2, PATH_MAX - 1 },
@@ -81,6 +82,7 @@ static int set_defaults(struct teamd_config *cfg)
         cfg->max_grants = MAX_GRANTS_DEFAULT;
         cfg->fail_open_after = FAIL_OPEN_AFTER_DEFAULT;
         cfg->ship_timeout = 10;
+        cfg->checkpoint_interval = 300;
         cfg->outbox_max_events = OUTBOX_MAX_EVENTS_DEFAULT;
         cfg->outbox_max_bytes = OUTBOX_MAX_BYTES_DEFAULT;
         cfg->session_grace = 5;

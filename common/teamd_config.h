@@ -51,6 +51,9 @@ struct teamd_config {
          * undelivered events are evicted with an alert) */
         uint64_t outbox_max_events;     /* default 1000000 */
         uint64_t outbox_max_bytes;      /* default 1 GiB */
+        /* [audit] checkpoint_interval: seconds between signed checkpoints
+         * of the host's audit chain (teamd/audit/checkpoint.c), default 300 */
+        uint64_t checkpoint_interval;
         /* [aws] */
         char *aws_profile;              /* "profile"; default AWS_PROFILE, then "default" */
         char *aws_credentials_file;     /* "credentials_file"; default ~/.aws/credentials */

@@ -76,6 +76,9 @@ static void print_audit(const struct team_response *r, int64_t now)
                 }
         }
         printf("\n");
+        if (r->audit_host_key)
+                printf("         chain at seq %lld, checkpoints signed by ed25519:%s\n", (long long)r->audit_seq,
+                       r->audit_host_key);
         if (r->audit_evicted > 0 || r->audit_dead > 0)
                 printf("         %lld evicted (outbox full), %lld dead-lettered; see journalctl -t teamd -p alert\n",
                        (long long)r->audit_evicted, (long long)r->audit_dead);

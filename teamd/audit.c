@@ -11,6 +11,7 @@
 #include <systemd/sd-event.h>
 
 #include "audit.h"
+#include "audit/checkpoint.h"
 #include "journal.h"
 #include "outbox.h"
 #include "protocol.h"
@@ -26,6 +27,7 @@ static int record(struct team_audit_event *ev, void *userdata)
 int teamd_audit_start(struct teamd *d)
 {
         const char *sinks[3];
+        char err[512];
         size_t n = 0;
         int r;
 
@@ -41,7 +43,10 @@ int teamd_audit_start(struct teamd *d)
         if (r < 0)
                 return r;
         team_journal_set_recorder(record, d);
-        return 0;
+        r = audit_checkpoints_open(d, &d->checkpoints, err, sizeof(err));
+        if (r < 0)
+                teamd_log(LOG_ERR, "audit: host key: %s", err[0] ? err : strerror(-r));
+        return r;
 }
 
 #define SYNC_INTERVAL_USEC (1000 * 1000)
@@ -64,16 +69,44 @@ static int on_sync(sd_event_source *s, uint64_t usec, void *userdata)
 
 int teamd_audit_attach(struct teamd *d)
 {
+        int r;
+
         /* Floating: the loop owns it and frees it with itself. */
-        return sd_event_add_time_relative(d->event, NULL, CLOCK_MONOTONIC, SYNC_INTERVAL_USEC, 100 * 1000, on_sync,
-                                          d);
+        r = sd_event_add_time_relative(d->event, NULL, CLOCK_MONOTONIC, SYNC_INTERVAL_USEC, 100 * 1000, on_sync, d);
+        if (r >= 0 && d->checkpoints)
+                r = audit_checkpoints_attach(d->checkpoints);
+        return r;
 }
 
 void teamd_audit_stop(struct teamd *d)
 {
+        /* The chain's last word before teamd goes: everything up to here
+         * is signed. */
+        outbox_declare_drops(d->outbox);
+        if (d->checkpoints && d->outbox)
+                audit_checkpoint_write(d->checkpoints, "shutdown");
+        audit_checkpoints_free(d->checkpoints);
+        d->checkpoints = NULL;
         team_journal_set_recorder(NULL, NULL);
         outbox_close(d->outbox);
         d->outbox = NULL;
+}
+
+static int chain_status(struct teamd *d, struct team_response *resp)
+{
+        char head[TEAM_AUDIT_HASH_HEX + 1];
+        uint64_t seq = 0;
+        int r = outbox_chain_head(d->outbox, &seq, head);
+
+        if (r < 0)
+                return r;
+        resp->audit_seq = (int64_t)seq;
+        if (d->checkpoints) {
+                resp->audit_host_key = strdup(audit_checkpoints_public_key(d->checkpoints));
+                if (!resp->audit_host_key)
+                        return -ENOMEM;
+        }
+        return 0;
 }
 
 int teamd_audit_status(struct teamd *d, struct team_response *resp)
@@ -100,7 +133,7 @@ int teamd_audit_status(struct teamd *d, struct team_response *resp)
         resp->audit_evicted = (int64_t)st.evicted_total;
         resp->audit_dead = (int64_t)st.dead_total;
         resp->audit_last_delivery = st.last_delivery_usec / 1000000;
-        return 0;
+        return chain_status(d, resp);
 }
 
 static int audit_begin(struct teamd *d, bool synced)

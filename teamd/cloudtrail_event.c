@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include "audit_event.h"
 #include "cloudtrail_event.h"
 #include "json_util.h"
 
@@ -43,8 +44,9 @@ static int add_str(struct json_object *o, const char *key, const char *val, size
         return team_json_add(o, key, json_object_new_string_len(val, (int)utf8_cut(val, strlen(val), max)));
 }
 
-/* Copies the named members of ev (when present, any JSON type) into o. */
-static int copy_members(struct json_object *o, struct json_object *ev, const char *const *keys)
+/* Copies the named members of ev (when present, any JSON type) into o,
+ * strings cut at max bytes. */
+static int copy_members_max(struct json_object *o, struct json_object *ev, const char *const *keys, size_t max)
 {
         for (; *keys; keys++) {
                 struct json_object *v;
@@ -52,12 +54,17 @@ static int copy_members(struct json_object *o, struct json_object *ev, const cha
                 if (!json_object_object_get_ex(ev, *keys, &v) || !v)
                         continue;
                 if (json_object_is_type(v, json_type_string)) {
-                        if (add_str(o, *keys, json_object_get_string(v), CT_MAX_STRING) < 0)
+                        if (add_str(o, *keys, json_object_get_string(v), max) < 0)
                                 return -ENOMEM;
                 } else if (team_json_add(o, *keys, json_object_get(v)) < 0)
                         return -ENOMEM;
         }
         return 0;
+}
+
+static int copy_members(struct json_object *o, struct json_object *ev, const char *const *keys)
+{
+        return copy_members_max(o, ev, keys, CT_MAX_STRING);
 }
 
 /* eventTime: the event's own time, whole seconds, UTC. */
@@ -111,7 +118,8 @@ static int add_object(struct json_object *rec, const char *key, struct json_obje
 {
         struct json_object *o = json_object_new_object();
 
-        if (!o || copy_members(o, ev, keys) < 0) {
+        /* The message may be 2 KiB; the object's own limit is far above. */
+        if (!o || copy_members_max(o, ev, keys, TEAM_AUDIT_MAX_MESSAGE) < 0) {
                 json_object_put(o);
                 return -ENOMEM;
         }
@@ -123,8 +131,12 @@ static int build(struct json_object *rec, struct json_object *ev, const char *ac
         static const char *const req_keys[] = { "role", "grant_id", "request_id", "service", "tty", "rhost",
                                                  "reason", NULL };
         static const char *const resp_keys[] = { "decision", "outcome", NULL };
+        /* With the parts above, every member of the event: team-audit
+         * rebuilds it from the record (docs/audit.md). */
         static const char *const extra_keys[] = { "v", "host", "message", "message_id", "priority", "time",
-                                                   "truncated", NULL };
+                                                   "truncated", "time_usec", "seq", "prev", "approvers", "ticket",
+                                                   "dropped_count", "dropped_first", "dropped_last", "host_key",
+                                                   "signature", NULL };
         const char *type = get_str(ev, "type"), *id = get_str(ev, "id"), *outcome = get_str(ev, "outcome");
         const char *rhost = get_str(ev, "rhost");
         char when[32];

@@ -203,6 +203,27 @@ fail:
 }
 
 static void announce(struct outbox *ob);
+static int insert_full_alert(struct outbox *ob);
+
+void outbox_declare_drops(struct outbox *ob)
+{
+        if (!ob || ob->in_tx || ob->evicted_pending == 0)
+                return;
+        /* Nothing may be evicted unannounced, and the chain says what
+         * went: the episode's AuditOutboxFull goes into the outbox (the
+         * commit announces it to journald). */
+        if (outbox_begin(ob) == 0) {
+                if (insert_full_alert(ob) == 0)
+                        (void)outbox_commit(ob);
+                else
+                        outbox_rollback(ob);
+        }
+        if (ob->evicted_pending > 0) {
+                /* The outbox would not take it: journald at least. */
+                outbox_full_alert_prepare(ob);
+                announce(ob);
+        }
+}
 
 void outbox_close(struct outbox *ob)
 {
@@ -210,14 +231,9 @@ void outbox_close(struct outbox *ob)
                 return;
         if (ob->in_tx)
                 outbox_rollback(ob);
+        outbox_declare_drops(ob);
         outbox_hooks_remove(ob);
         (void)outbox_sync(ob);
-        if (ob->evicted_pending > 0) {
-                /* Nothing may be evicted unannounced: the last episode's
-                 * count goes to journald now. */
-                outbox_full_alert_prepare(ob);
-                announce(ob);
-        }
         for (int i = 0; i < OB__MAX; i++)
                 sqlite3_finalize(ob->stmt[i]);
         free(ob->host);

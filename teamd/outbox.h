@@ -68,6 +68,9 @@ struct outbox_stats {
  * kept up to the bound, for the record and for `teamctl audit tail`). */
 int outbox_open(struct grant_store *store, uint64_t max_events, uint64_t max_bytes,
                 const char *const *sinks, struct outbox **out);
+/* Declares evictions not yet announced: an AuditOutboxFull in the outbox
+ * (and so in the chain), then journald; outbox_close does it too. */
+void outbox_declare_drops(struct outbox *ob);
 void outbox_close(struct outbox *ob);
 /* The host_id the outbox's own events (AuditOutboxFull, AuditDeadLetter)
  * carry as TEAM_HOST; copied. */

@@ -19,6 +19,7 @@
 #define TEAMD_CONN_TIMEOUT_USEC (5ULL * 1000 * 1000)
 
 struct api_probe;
+struct audit_checkpoints;
 struct audit_shipping;
 struct bg_ship;
 struct conn;
@@ -44,6 +45,7 @@ struct teamd {
         struct conn *conns;              /* open connections (conn.c) */
         int64_t ended_seen_until;        /* GrantExpired events emitted up to here */
         struct outbox *outbox;           /* the audit outbox (audit.c, outbox.c) */
+        struct audit_checkpoints *checkpoints; /* signed chain checkpoints (audit/checkpoint.c) */
         struct audit_shipping *shipping; /* outbox -> AWS sinks (shipper_setup.c); NULL: no sink */
         struct relay *relay;             /* request relay (relay.c) */
         struct bg_ship *bg_ship;         /* break-glass spool (breakglass_ship.c) */

@@ -136,6 +136,7 @@ types = {  # name: (MESSAGE_ID, PRIORITY)
     "SessionWarned": ("48bf6ae4ca6f4f47828e2b92e426fb47", 5),
     "SessionExtended": ("98b819bc45164ff39dac4fbca59c41a5", 6),
     "SessionEndFailed": ("88142d17d958490d8bb7bc3cd85dcb2d", 1),
+    "AuditCheckpoint": ("ef66100c43e8462abf983b1621d0c67f", 6),
 }
 entries = [json.loads(l) for l in open(tmp + "/journal.json") if l.strip()]
 events = [e for e in entries if e.get("TEAM_EVENT")]
@@ -224,12 +225,47 @@ for e in run1:
 if len(outbox1) != len(run1):
     fail("outbox holds %d events, journald %d from the first teamd" % (len(outbox1), len(run1)))
 
+# The chain: every teamd event carries its seq, prev and hash in journald;
+# the outbox JSON is canonical and hashes to TEAM_HASH; prev links them.
+import hashlib
+by_seq = {}
+for e in mine:
+    if not e.get("TEAM_SEQ", "").isdigit() or not re.fullmatch(r"[0-9a-f]{64}", e.get("TEAM_HASH", "")):
+        fail("%s %s has no chain fields" % (e["TEAM_EVENT"], e["TEAM_EVENT_ID"]))
+        continue
+    by_seq.setdefault(int(e["TEAM_SEQ"]), []).append(e)
+for seq, es in by_seq.items():
+    if len(es) != 1:
+        fail("seq %d given to %d events" % (seq, len(es)))
+    prev = by_seq.get(seq - 1)
+    want = prev[0]["TEAM_HASH"] if prev else ("0" * 64 if seq == 1 else None)
+    if want and es[0].get("TEAM_PREV") != want:
+        fail("seq %d: TEAM_PREV does not link to seq %d" % (seq, seq - 1))
+if sorted(by_seq) != list(range(1, len(by_seq) + 1)):
+    fail("the chain in journald has gaps: %s" % sorted(by_seq))
+for e in run1:
+    r = outbox1.get(e["TEAM_EVENT_ID"])
+    if not r:
+        continue
+    j = json.loads(r["json"])
+    canon = json.dumps(j, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if canon != r["json"]:
+        fail("outbox JSON is not in canonical form: %s" % r["json"])
+    if hashlib.sha256(canon.encode()).hexdigest() != e.get("TEAM_HASH"):
+        fail("%s: the canonical form does not hash to TEAM_HASH" % e["TEAM_EVENT_ID"])
+if not any(e["TEAM_EVENT"] == "AuditCheckpoint" and e.get("TEAM_REASON") == "shutdown"
+           and e.get("TEAM_SIGNATURE") and e.get("TEAM_HOST_KEY") for e in run1):
+    fail("no signed AuditCheckpoint at teamd's shutdown")
+
 # Run 2: bounded, newest kept, the alert among them.
 outbox2 = json.load(open(tmp + "/outbox2.json"))
 if len(outbox2) > 11:
     fail("outbox holds %d events with outbox_max_events = 10" % len(outbox2))
 if not any(json.loads(r["json"])["type"] == "AuditOutboxFull" for r in outbox2):
     fail("no AuditOutboxFull event in the outbox")
+full2 = [json.loads(r["json"]) for r in outbox2 if json.loads(r["json"])["type"] == "AuditOutboxFull"]
+if full2 and not (full2[-1].get("dropped_count", 0) > 0 and full2[-1].get("dropped_first", 0) >= 1):
+    fail("the AuditOutboxFull in the outbox declares no dropped seq range: %s" % full2[-1])
 
 # journalctl -x: the catalog's Subject with the fields filled in.
 catalog = {}

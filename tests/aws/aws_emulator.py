@@ -22,7 +22,7 @@ issuance) is written as JSON to --state after every request.
 
 Usage: aws_emulator.py --port-file F --state F [--script LIST]
        [--static-key AKID:SECRET] [--temp-lifetime S] [--ecs-token T]
-       [--region R] [--account A]
+       [--region R] [--account A] [--events-out FILE]
 """
 import argparse
 import base64
@@ -396,7 +396,14 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 ok.append({"id": e["id"], "eventID": str(uuid.uuid4())})
         names = {e["id"]: e["_name"] for e in events}
+        data = {e["id"]: e["eventData"] for e in events}
         with LOCK:
+            if ARGS.events_out and ok:
+                # What a CloudTrail Lake query of eventData returns, one row
+                # per line (docs/audit.md): re-sends included, as Lake keeps them.
+                with open(ARGS.events_out, "a") as f:
+                    for e in ok:
+                        f.write(json.dumps([{"eventData": data[e["id"]]}]) + "\n")
             for e in ok:
                 STATE["accepted"][e["id"]] = STATE["accepted"].get(e["id"], 0) + 1
                 name = names[e["id"]]
@@ -445,6 +452,7 @@ def main():
                     help="processes accepting on the one socket (benchmarks: Python's GIL would be the bottleneck); "
                          "worker N>0 writes its state to STATE.wN")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--events-out", default="", help="append every accepted eventData to this file (JSON lines)")
     ARGS = ap.parse_args()
     SCRIPT = [m for m in ARGS.script.split(",") if m]
     loader = botocore.loaders.Loader()
