@@ -82,6 +82,10 @@ int outbox_chain_seal(struct outbox *ob, struct team_audit_event *ev, char **jso
                 return -ERANGE;
         ev->seq = row.seq + 1;
         memcpy(ev->prev, row.head, sizeof(ev->prev));
+        /* The chain is the outbox's, one per host: every link names it, or
+         * a verifier that follows a host's chain sees holes. */
+        if (ob->host)
+                ev->host = ob->host;
         if (ev->type == TEAM_EVENT_AUDIT_CHECKPOINT) {
                 r = ob->signer ? ob->signer(ev, ob->signer_userdata) : -ENOKEY;
                 if (r < 0)

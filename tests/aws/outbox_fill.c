@@ -4,10 +4,11 @@
  * prints each event id on stdout. teamd may be running (sqlite WAL, busy
  * timeout): events then "flow" while it ships.
  *
- *   outbox_fill STATE_DIR N [--batch K] [--sink NAME]... [--reason-bytes B]
+ *   outbox_fill STATE_DIR N [--batch K] [--sink NAME]... [--reason-bytes B] [--host H]
  *
  * Events are ElevationDenied/ElevationAllowed for users u0..u99, in
- * transactions of K (default 1000). */
+ * transactions of K (default 1000), of host H (default "emulated-host";
+ * give teamd's own to keep one host per audit chain). */
 #include "config.h"
 
 #include <errno.h>
@@ -22,9 +23,9 @@
 #include "parse.h"
 
 
-static int fill(struct outbox *ob, uint64_t n, uint64_t batch, const char *reason)
+static int fill(struct outbox *ob, uint64_t n, uint64_t batch, const char *reason, const char *host)
 {
-        char user[16], host[] = "emulated-host", idbuf[SD_ID128_STRING_MAX];
+        char user[16], idbuf[SD_ID128_STRING_MAX];
         int r = 0;
 
         for (uint64_t i = 0; i < n && r == 0; i++) {
@@ -66,10 +67,11 @@ int main(int argc, char **argv)
         struct grant_store *store = NULL;
         struct outbox *ob = NULL;
         char err[512] = "", *reason = NULL;
+        const char *host = "emulated-host";
         int r;
 
         if (argc < 3 || parse_uint(argv[2], 1, 100000000, &n) < 0) {
-                fprintf(stderr, "usage: outbox_fill STATE_DIR N [--batch K] [--sink NAME]... [--reason-bytes B]\n");
+                fprintf(stderr, "usage: outbox_fill STATE_DIR N [--batch K] [--sink NAME]... [--reason-bytes B] [--host H]\n");
                 return 2;
         }
         for (int i = 3; i + 1 < argc; i += 2) {
@@ -77,6 +79,10 @@ int main(int argc, char **argv)
                         continue;
                 if (strcmp(argv[i], "--reason-bytes") == 0 && parse_uint(argv[i + 1], 0, 1000, &reason_bytes) == 0)
                         continue;
+                if (strcmp(argv[i], "--host") == 0) {
+                        host = argv[i + 1];
+                        continue;
+                }
                 if (strcmp(argv[i], "--sink") == 0 && n_sinks < 4) {
                         sinks[n_sinks++] = argv[i + 1];
                         continue;
@@ -97,7 +103,9 @@ int main(int argc, char **argv)
         if (r == 0)
                 r = outbox_open(store, OUTBOX_DEFAULT_MAX_EVENTS * 2, OUTBOX_DEFAULT_MAX_BYTES * 2, sinks, &ob);
         if (r == 0)
-                r = fill(ob, n, batch, reason ? reason : "INC-4711 disk full");
+                r = outbox_set_host(ob, host);
+        if (r == 0)
+                r = fill(ob, n, batch, reason ? reason : "INC-4711 disk full", host);
         if (r < 0)
                 fprintf(stderr, "outbox_fill: %s\n", err[0] ? err : strerror(-r));
         outbox_close(ob);
