@@ -90,14 +90,35 @@ static void reject(const struct teamd *d, const struct grant_intake *in, struct 
                            out->why);
 }
 
+/* "bob, carol": whole names only, as many as fit. */
+static const char *join_approvers(const struct team_grant *g, char *buf, size_t len)
+{
+        size_t n = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < g->n_apr; i++) {
+                int k = snprintf(buf + n, len - n, "%s%s", i ? ", " : "", g->apr[i]);
+
+                if (k < 0 || (size_t)k >= len - n) {
+                        buf[n] = '\0';
+                        break;
+                }
+                n += (size_t)k;
+        }
+        return buf[0] ? buf : NULL;
+}
+
 static void received(const struct teamd *d, const struct grant_intake *in, struct grant_intake_result *out)
 {
         const struct team_grant *g = &out->grant;
         struct team_event_fields f;
-        char until[64];
+        char until[64], approvers[1024];
 
         out->outcome = GRANT_INTAKE_STORED;
         event_fields(d, in, g, g->rsn, &f);
+        /* Who approved it reaches every sink with the grant id, so one
+         * query joins what was allowed to who asked, why and who agreed. */
+        f.approvers = join_approvers(g, approvers, sizeof(approvers));
         decide_format_time(g->exp, until, sizeof(until));
         team_journal_event(TEAM_EVENT_GRANT_RECEIVED, &f, "grant %s for %s as %s until %s received from %s", g->jti,
                            g->sub, g->role, until, origin_name(in->origin));

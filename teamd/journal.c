@@ -270,6 +270,7 @@ void team_journal_event(enum team_event_type type, const struct team_event_field
         ev.tty = f->tty;
         ev.rhost = f->rhost;
         ev.peer_pid = f->peer_pid;
+        ev.approvers = f->approvers;
         ev.message = msg;
         if (recorder_fn) {
                 r = recorder_fn(&ev, recorder_userdata);

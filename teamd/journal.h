@@ -28,6 +28,7 @@ struct team_event_fields {
         const char *tty;
         const char *rhost;
         pid_t peer_pid;         /* 0: absent */
+        const char *approvers;  /* "bob, carol": who approved the grant */
 };
 
 typedef void (*team_journal_sink_fn)(enum team_event_type type, const struct team_event_fields *f,
