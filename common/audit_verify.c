@@ -249,7 +249,7 @@ static size_t report_host(struct team_audit_verifier *v, struct link *l, size_t 
 {
         struct host_report h = { .out = out, .host = l[0].host };
         const struct link *last = NULL, *checkpoint = NULL;
-        size_t unique = 0, resent = 0, bad_sigs = 0;
+        size_t unique = 0, resent = 0;
 
         qsort(l, n, sizeof(*l), by_host_seq);
         for (size_t i = 1; i < n; i++)
@@ -292,7 +292,6 @@ static size_t report_host(struct team_audit_verifier *v, struct link *l, size_t 
                 else if (!last && e->seq == 1 && strcmp(e->prev, TEAM_AUDIT_CHAIN_GENESIS) != 0)
                         say(&h, true, "edited: seq 1 (at %zu) does not start from the genesis prev", e->where);
                 if (e->checkpoint < 0) {
-                        bad_sigs++;
                         say(&h, true, "checkpoint seq %llu (at %zu): the signature does not verify%s",
                             (unsigned long long)e->seq, e->where, v->opt.host_key ? " with the given key" : "");
                 } else if (e->checkpoint > 0) {
@@ -310,7 +309,6 @@ static size_t report_host(struct team_audit_verifier *v, struct link *l, size_t 
                 h.host[0] ? h.host : "(no host)", (unsigned long long)l[0].seq, (unsigned long long)last->seq, unique,
                 resent, checkpoint ? (unsigned long long)checkpoint->seq : 0ULL,
                 h.problems ? "NOT VERIFIED" : "verified");
-        (void)bad_sigs;
         return h.problems;
 }
 

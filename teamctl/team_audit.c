@@ -31,7 +31,8 @@ static void usage(FILE *f)
               f);
 }
 
-/* The raw Ed25519 public key in a PEM file (what `teamctl status` shows). */
+/* The raw Ed25519 public key in a PEM file (teamctl status shows the same
+ * key as base64url; docs/audit.md turns one into the other). */
 static int read_key(const char *path, uint8_t key[static ED25519_KEY_LEN])
 {
         FILE *f = fopen(path, "re");

@@ -152,7 +152,7 @@ static void count_add(struct field_list *l, const char *key, uint64_t n)
         field_add(l, key, num);
 }
 
-/* The chain (docs/audit.md): enough for `teamctl audit verify` to follow
+/* The chain (docs/audit.md): enough for a reader of the journal to follow
  * it through journald, and the grant context. */
 static void chain_fields_add(struct field_list *l, const struct team_audit_event *ev)
 {
