@@ -316,7 +316,9 @@ size_t team_audit_verifier_report(struct team_audit_verifier *v, FILE *out)
 {
         size_t problems = v->unreadable;
 
-        qsort(v->links, v->n, sizeof(*v->links), by_host_order);
+        /* qsort's array may not be NULL, even for no elements. */
+        if (v->n > 0)
+                qsort(v->links, v->n, sizeof(*v->links), by_host_order);
         for (size_t i = 0; i < v->n;) {
                 size_t j = i;
 
