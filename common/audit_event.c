@@ -65,6 +65,10 @@ static const struct event_info events[TEAM_EVENT__MAX] = {
                 SD_ID128_MAKE(88,14,2d,17,d9,58,49,0d,8b,b7,bc,3c,d8,5d,cb,2d), LOG_ALERT, true },
         [TEAM_EVENT_AUDIT_CHECKPOINT] = { "AuditCheckpoint",
                 SD_ID128_MAKE(ef,66,10,0c,43,e8,46,2a,bf,98,3b,16,21,d0,c6,7f), LOG_INFO, false },
+        [TEAM_EVENT_SESSION_COMMAND] = { "SessionCommand",
+                SD_ID128_MAKE(5b,3f,9a,71,c2,0d,4e,88,a6,1b,e4,37,90,dc,52,af), LOG_INFO, false },
+        [TEAM_EVENT_SESSION_COMMANDS_SUMMARISED] = { "SessionCommandsSummarised",
+                SD_ID128_MAKE(c4,72,0e,5d,19,b8,4f,03,8e,6a,d1,f5,27,4c,b9,60), LOG_NOTICE, false },
 };
 
 static const struct event_info *event_info(enum team_event_type t)

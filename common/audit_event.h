@@ -13,6 +13,7 @@
  * filters and the message catalog rely on them. Append new types only. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -44,6 +45,9 @@ enum team_event_type {
         TEAM_EVENT_SESSION_END_FAILED,
         /* the chain */
         TEAM_EVENT_AUDIT_CHECKPOINT,
+        /* what ran under each grant */
+        TEAM_EVENT_SESSION_COMMAND,
+        TEAM_EVENT_SESSION_COMMANDS_SUMMARISED,
         TEAM_EVENT__MAX
 };
 
@@ -61,6 +65,17 @@ int team_event_from_name(const char *name, enum team_event_type *t);
 #define TEAM_AUDIT_MAX_SEQ 9007199254740991ULL
 /* A SHA-256 in lowercase hex. */
 #define TEAM_AUDIT_HASH_HEX 64
+
+/* A program executed in an elevated session (SessionCommand). argv is
+ * escaped (proc_exec.h): one line of printable text. */
+struct team_audit_command {
+        bool present;
+        int64_t pid, ppid;
+        int64_t uid, euid;
+        const char *exe;
+        const char *cwd;
+        const char *argv;
+};
 
 /* One event. Strings are borrowed (NULL: absent, omitted from journald and
  * JSON). */
@@ -85,6 +100,12 @@ struct team_audit_event {
          * the approvers (comma-separated) and the request's ticket. */
         const char *approvers;
         const char *ticket;
+        /* The elevated session it happened in (session events). */
+        const char *session_id;
+        /* SessionCommand: the program. SessionCommandsSummarised: how many
+         * executions it stands for (counted, not recorded one by one). */
+        struct team_audit_command command;
+        uint64_t summarised;
         /* The host's chain (docs/audit.md "The chain"), set by the outbox
          * when the event is appended: its sequence number (0: not chained)
          * and the SHA-256 (hex) of the previous event's canonical form. */

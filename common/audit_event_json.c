@@ -98,6 +98,33 @@ static int add_count(struct json_object *obj, const char *key, uint64_t n)
         return team_json_add(obj, key, json_object_new_int64((int64_t)n));
 }
 
+/* A number of a command: omitted when negative (unknown: the process
+ * ended before it could be read). */
+static int add_id(struct json_object *o, const char *key, int64_t v, int64_t max)
+{
+        if (v < 0)
+                return 0;
+        if (v > max)
+                return -ERANGE;
+        return team_json_add(o, key, json_object_new_int64(v));
+}
+
+static int add_command(struct json_object *o, const struct team_audit_command *c, bool *cut)
+{
+        int r;
+
+        if (!c->present)
+                return 0;
+        if (c->pid < 1)
+                return -ERANGE;
+        if ((r = add_id(o, "pid", c->pid, INT32_MAX)) < 0 || (r = add_id(o, "ppid", c->ppid, INT32_MAX)) < 0 ||
+            (r = add_id(o, "uid", c->uid, UINT32_MAX)) < 0 || (r = add_id(o, "euid", c->euid, UINT32_MAX)) < 0 ||
+            (r = add_text(o, "exe", c->exe, TEAM_AUDIT_MAX_FIELD, cut)) < 0 ||
+            (r = add_text(o, "cwd", c->cwd, TEAM_AUDIT_MAX_FIELD, cut)) < 0)
+                return r;
+        return add_text(o, "argv", c->argv, TEAM_AUDIT_MAX_MESSAGE, cut);
+}
+
 static int build_object(const struct team_audit_event *ev, struct json_object *o)
 {
         char idbuf[SD_ID128_STRING_MAX], midbuf[SD_ID128_STRING_MAX], tbuf[64];
@@ -134,6 +161,8 @@ static int build_object(const struct team_audit_event *ev, struct json_object *o
             (r = add_text(o, "ticket", ev->ticket, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
             (r = add_text(o, "host_key", ev->host_key, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
             (r = add_text(o, "signature", ev->signature, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
+            (r = add_text(o, "session_id", ev->session_id, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
+            (r = add_command(o, &ev->command, &cut)) < 0 || (r = add_count(o, "summarised", ev->summarised)) < 0 ||
             (r = add_count(o, "seq", ev->seq)) < 0 || (r = add_count(o, "dropped_count", ev->dropped_count)) < 0 ||
             (r = add_count(o, "dropped_first", ev->dropped_first)) < 0 ||
             (r = add_count(o, "dropped_last", ev->dropped_last)) < 0)
@@ -194,6 +223,10 @@ static const struct field_def text_fields[] = {
         { "ticket", F_TEXT, EV_FIELD(ticket) },
         { "host_key", F_TEXT, EV_FIELD(host_key) },
         { "signature", F_TEXT, EV_FIELD(signature) },
+        { "session_id", F_TEXT, EV_FIELD(session_id) },
+        { "exe", F_TEXT, EV_FIELD(command.exe) },
+        { "cwd", F_TEXT, EV_FIELD(command.cwd) },
+        { "argv", F_MESSAGE, EV_FIELD(command.argv) },
 };
 
 static const struct {
@@ -204,7 +237,37 @@ static const struct {
         { "dropped_count", EV_FIELD(dropped_count) },
         { "dropped_first", EV_FIELD(dropped_first) },
         { "dropped_last", EV_FIELD(dropped_last) },
+        { "summarised", EV_FIELD(summarised) },
 };
+
+static int read_int(struct json_object *val, int64_t min, int64_t max, int64_t *out);
+
+/* SessionCommand's numbers; uid 0 is root, so these are not counts. */
+static const struct {
+        const char *key;
+        size_t offset;  /* of the int64_t in team_audit_event */
+        int64_t min, max;
+} command_numbers[] = {
+        { "pid", EV_FIELD(command.pid), 1, INT32_MAX },
+        { "ppid", EV_FIELD(command.ppid), 0, INT32_MAX },
+        { "uid", EV_FIELD(command.uid), 0, UINT32_MAX },
+        { "euid", EV_FIELD(command.euid), 0, UINT32_MAX },
+};
+
+static int read_command_number(const char *key, struct json_object *val, struct team_audit_event *ev,
+                               unsigned *seen, bool *known)
+{
+        for (size_t i = 0; i < sizeof(command_numbers) / sizeof(command_numbers[0]); i++)
+                if (strcmp(key, command_numbers[i].key) == 0) {
+                        *known = true;
+                        *seen |= 8u << i;
+                        ev->command.present = true;
+                        return read_int(val, command_numbers[i].min, command_numbers[i].max,
+                                        (int64_t *)((char *)ev + command_numbers[i].offset));
+                }
+        *known = false;
+        return 0;
+}
 
 static int read_text_field(const char *key, struct json_object *val, struct team_audit_event *ev, bool *known)
 {
@@ -280,6 +343,9 @@ static int read_member(const char *key, struct json_object *val, struct team_aud
         r = read_chain_member(key, val, ev, &known);
         if (r < 0 || known)
                 return r;
+        r = read_command_number(key, val, ev, seen, &known);
+        if (r < 0 || known)
+                return r;
         if (strcmp(key, "v") == 0)
                 return read_int(val, 1, 1, &n);
         if (strcmp(key, "id") == 0) {
@@ -325,6 +391,7 @@ int team_audit_event_from_json(const char *json, size_t len, struct team_audit_e
         int r;
 
         memset(out, 0, sizeof(*out));
+        out->ev.command.ppid = out->ev.command.uid = out->ev.command.euid = -1;
         if (len > TEAM_AUDIT_MAX_JSON)
                 return -EBADMSG;
         r = team_json_parse_object(json, len, JSON_MAX_DEPTH, &root, &why);
@@ -335,8 +402,10 @@ int team_audit_event_from_json(const char *json, size_t len, struct team_audit_e
                 if (r < 0)
                         goto fail;
         }
-        /* A chained event has both its seq and its prev. */
-        if (seen != 7 || (out->ev.seq > 0) != (out->ev.prev[0] != '\0')) {
+        /* A chained event has both its seq and its prev; a command has
+         * its pid. */
+        if ((seen & 7) != 7 || ((seen >> 3) != 0 && !(seen & 8)) ||
+            (!out->ev.command.present && (out->ev.command.exe || out->ev.command.cwd || out->ev.command.argv)) || (out->ev.seq > 0) != (out->ev.prev[0] != '\0')) {
                 r = -EBADMSG;
                 goto fail;
         }

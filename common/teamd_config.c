@@ -67,6 +67,9 @@ static const struct config_key teamd_keys[] = {
         { "sessions", "warn_before", CONFIG_LIST, K(warn_before), 1, TEAMD_WARN_BEFORE_MAX },
         { "sessions", "grace", CONFIG_DURATION, K(session_grace), 0, 300 },
         { "sessions", "hold", CONFIG_NAME, K(session_hold), 1, 16 },
+        { "sessions", "record_commands", CONFIG_BOOL, K(record_commands), 0, 0 },
+        { "sessions", "commands_per_second", CONFIG_UINT, K(commands_per_second), 1, 100000 },
+        { "sessions", "commands_max", CONFIG_UINT, K(commands_max), 0, 100000000 },
 };
 #define N_KEYS (sizeof(teamd_keys) / sizeof(teamd_keys[0]))
 
@@ -86,6 +89,9 @@ static int set_defaults(struct teamd_config *cfg)
         cfg->outbox_max_events = OUTBOX_MAX_EVENTS_DEFAULT;
         cfg->outbox_max_bytes = OUTBOX_MAX_BYTES_DEFAULT;
         cfg->session_grace = 5;
+        cfg->record_commands = true;
+        cfg->commands_per_second = 20;
+        cfg->commands_max = 10000;
         cfg->warn_before_secs[0] = 300;
         cfg->warn_before_secs[1] = 60;
         cfg->n_warn_before = 2;

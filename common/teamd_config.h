@@ -72,6 +72,10 @@ struct teamd_config {
         char **warn_before;             /* seconds before the end, as given */
         uint64_t session_grace;         /* "grace": SIGTERM -> SIGKILL, seconds */
         char *session_hold;             /* "hold": auto (default), scope, cgroup, tree */
+        /* what runs in them (teamd/session_exec.c) */
+        bool record_commands;           /* default yes */
+        uint64_t commands_per_second;   /* SessionCommand events per session per second */
+        uint64_t commands_max;          /* SessionCommand events per session */
         /* derived from the above by the loader */
         bool on_expiry_warn;
         uint64_t warn_before_secs[TEAMD_WARN_BEFORE_MAX]; /* descending */

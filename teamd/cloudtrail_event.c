@@ -128,15 +128,16 @@ static int add_object(struct json_object *rec, const char *key, struct json_obje
 
 static int build(struct json_object *rec, struct json_object *ev, const char *account_id, const char *user_agent)
 {
-        static const char *const req_keys[] = { "role", "grant_id", "request_id", "service", "tty", "rhost",
-                                                 "reason", NULL };
+        static const char *const req_keys[] = { "role", "grant_id", "request_id", "session_id", "service", "tty",
+                                                 "rhost", "reason", "exe", "argv", "cwd", "pid", "ppid", "uid",
+                                                 "euid", NULL };
         static const char *const resp_keys[] = { "decision", "outcome", NULL };
         /* With the parts above, every member of the event: team-audit
          * rebuilds it from the record (docs/audit.md). */
         static const char *const extra_keys[] = { "v", "host", "message", "message_id", "priority", "time",
                                                    "truncated", "time_usec", "seq", "prev", "approvers", "ticket",
                                                    "dropped_count", "dropped_first", "dropped_last", "host_key",
-                                                   "signature", NULL };
+                                                   "signature", "summarised", NULL };
         const char *type = get_str(ev, "type"), *id = get_str(ev, "id"), *outcome = get_str(ev, "outcome");
         const char *rhost = get_str(ev, "rhost");
         char when[32];

@@ -16,7 +16,7 @@
 
 #include "journal.h"
 
-#define MAX_FIELDS 32
+#define MAX_FIELDS 48
 #define MAX_MESSAGE 2048
 
 static FILE *mirror_stream;
@@ -138,6 +138,14 @@ static void mirror_event(const struct team_audit_event *ev)
                 fprintf(f, " TEAM_PEER_PID=%ld", (long)ev->peer_pid);
         if (ev->seq > 0)
                 fprintf(f, " TEAM_SEQ=%llu", (unsigned long long)ev->seq);
+        mirror_field(f, "TEAM_SESSION_ID", ev->session_id);
+        if (ev->command.present) {
+                fprintf(f, " TEAM_PID=%lld", (long long)ev->command.pid);
+                mirror_field(f, "TEAM_EXE", ev->command.exe);
+                mirror_field(f, "TEAM_ARGV", ev->command.argv);
+        }
+        if (ev->summarised > 0)
+                fprintf(f, " TEAM_SUMMARISED=%llu", (unsigned long long)ev->summarised);
         fputs("]\n", f);
         fflush(f);
 }
@@ -160,6 +168,8 @@ static void chain_fields_add(struct field_list *l, const struct team_audit_event
 
         field_add(l, "TEAM_APPROVERS", ev->approvers);
         field_add(l, "TEAM_TICKET", ev->ticket);
+        field_add(l, "TEAM_SESSION_ID", ev->session_id);
+        count_add(l, "TEAM_SUMMARISED", ev->summarised);
         if (ev->seq == 0)
                 return;
         count_add(l, "TEAM_SEQ", ev->seq);
@@ -173,6 +183,32 @@ static void chain_fields_add(struct field_list *l, const struct team_audit_event
         count_add(l, "TEAM_DROPPED_LAST", ev->dropped_last);
         field_add(l, "TEAM_HOST_KEY", ev->host_key);
         field_add(l, "TEAM_SIGNATURE", ev->signature);
+}
+
+/* SessionCommand: the program, as its own fields. */
+/* SessionCommand: the program, as its own fields (a negative id: not
+ * known, omitted). */
+static void id_add(struct field_list *l, const char *key, int64_t v)
+{
+        char num[32];
+
+        if (v < 0)
+                return;
+        snprintf(num, sizeof(num), "%lld", (long long)v);
+        field_add(l, key, num);
+}
+
+static void command_fields_add(struct field_list *l, const struct team_audit_command *c)
+{
+        if (!c->present)
+                return;
+        id_add(l, "TEAM_PID", c->pid);
+        id_add(l, "TEAM_PPID", c->ppid);
+        id_add(l, "TEAM_UID", c->uid);
+        id_add(l, "TEAM_EUID", c->euid);
+        field_add(l, "TEAM_EXE", c->exe);
+        field_add(l, "TEAM_CWD", c->cwd);
+        field_add(l, "TEAM_ARGV", c->argv);
 }
 
 static void journal_send_event(const struct team_audit_event *ev)
@@ -205,6 +241,7 @@ static void journal_send_event(const struct team_audit_event *ev)
                 field_add(&l, "TEAM_PEER_PID", num);
         }
         chain_fields_add(&l, ev);
+        command_fields_add(&l, &ev->command);
         if (l.failed)
                 /* Out of memory: still leave a trace, without the fields. */
                 sd_journal_print(LOG_ERR, "%s %s: %s (fields lost: out of memory)", team_event_name(ev->type),
@@ -271,6 +308,10 @@ void team_journal_event(enum team_event_type type, const struct team_event_field
         ev.rhost = f->rhost;
         ev.peer_pid = f->peer_pid;
         ev.approvers = f->approvers;
+        ev.session_id = f->session_id;
+        if (f->command)
+                ev.command = *f->command;
+        ev.summarised = f->summarised;
         ev.message = msg;
         if (recorder_fn) {
                 r = recorder_fn(&ev, recorder_userdata);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -29,6 +30,9 @@ struct team_event_fields {
         const char *rhost;
         pid_t peer_pid;         /* 0: absent */
         const char *approvers;  /* "bob, carol": who approved the grant */
+        const char *session_id; /* the elevated session it happened in */
+        const struct team_audit_command *command; /* SessionCommand */
+        uint64_t summarised;    /* SessionCommandsSummarised: executions counted */
 };
 
 typedef void (*team_journal_sink_fn)(enum team_event_type type, const struct team_event_fields *f,

@@ -23,6 +23,7 @@
 #include "listen.h"
 #include "maintenance.h"
 #include "relay.h"
+#include "session_exec.h"
 #include "session_watch.h"
 #include "shipper.h"
 #include "sync.h"
@@ -185,6 +186,8 @@ static int setup_loop(struct teamd *d, const struct teamd_listeners *l)
         if (r >= 0)
                 r = session_watch_start(d);
         if (r >= 0)
+                r = session_exec_start(d);
+        if (r >= 0)
                 r = audit_shipping_start(d->event, &d->cfg, d->outbox, &d->shipping);
         if (r >= 0 && d->cfg.url) {
                 d->api_state = TEAM_API_UNREACHABLE;
@@ -216,6 +219,7 @@ static void teardown(struct teamd *d, struct teamd_listeners *l)
         teamd_conn_close_all(d);
         bg_ship_free(d->bg_ship);
         relay_free(d->relay);
+        session_exec_stop(d);
         session_watch_stop(d);
         sync_free(d->sync);
         api_probe_free(d->probe);

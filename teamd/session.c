@@ -9,6 +9,7 @@
 #include "audit.h"
 #include "check.h"
 #include "journal.h"
+#include "session_exec.h"
 #include "session_watch.h"
 
 /* A session opens only under the same decision a check would give now; it
@@ -51,6 +52,7 @@ int teamd_handle_session_open(struct teamd *d, const struct teamd_peer *peer, co
         r = grant_store_session_open(d->store, &info, teamd_now(), &id);
         if (r == 0) {
                 teamd_event_fields(d, peer, req, &ev.result, &f);
+                f.session_id = id;
                 team_journal_event(TEAM_EVENT_SESSION_OPENED, &f, "%s: %s session %s opened for %s under %s",
                                    req->service ? req->service : "?", req->role, id, req->user,
                                    info.grant_id ? info.grant_id : ev.result.fail_open ? "fail-open" : "an exemption");
@@ -61,6 +63,14 @@ int teamd_handle_session_open(struct teamd *d, const struct teamd_peer *peer, co
         /* Held before the answer: the caller forks the elevated command
          * only after session open returns, so every child is born held. */
         session_watch_opened(d, id, peer->pid, ev.result.grant ? ev.result.grant->exp : 0);
+        session_exec_track_leader(d,
+                                  &(struct session_exec_who){
+                                          .id = id, .grant_id = info.grant_id,
+                                          .request_id = ev.result.grant ? ev.result.grant->req : NULL,
+                                          .user = req->user, .role = req->role, .service = req->service,
+                                          .tty = req->tty, .rhost = req->rhost,
+                                  },
+                                  peer->pid);
         r = teamd_response_decision(&ev.result, resp);
         if (r == 0) {
                 resp->session_id = id;
@@ -92,6 +102,7 @@ int teamd_handle_session_close(struct teamd *d, const struct teamd_peer *peer, c
                 f.service = row.service;
                 f.tty = row.tty;
                 f.rhost = row.rhost;
+                f.session_id = row.id;
                 team_journal_event(TEAM_EVENT_SESSION_CLOSED, &f, "%s: %s session %s closed for %s after %llds",
                                    row.service ? row.service : "?", row.role, row.id, row.user,
                                    (long long)(row.closed_at - row.opened_at));

@@ -12,6 +12,7 @@
 #include "journal.h"
 #include "proc_tree.h"
 #include "session_breakglass.h"
+#include "session_exec.h"
 #include "session_watch.h"
 
 int session_breakglass_adopt(struct teamd *d, const struct team_bg_record *rec)
@@ -25,6 +26,7 @@ int session_breakglass_adopt(struct teamd *d, const struct team_bg_record *rec)
                 .tty = rec->tty, .rhost = rec->rhost, .peer_pid = rec->pid, .reason = "break-glass",
         };
         char until[64];
+        struct session_row row = { .id = NULL };
         char *id = NULL;
         int r;
 
@@ -58,6 +60,9 @@ int session_breakglass_adopt(struct teamd *d, const struct team_bg_record *rec)
                 return r;
         }
         session_watch_adopted(d, id, rec->pid, rec->window_end);
+        if (grant_store_session_get(d->store, id, &row) == 0)
+                session_exec_track_row(d, &row);
+        session_row_clear(&row);
         free(id);
         return 0;
 }

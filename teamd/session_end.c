@@ -117,7 +117,7 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
-static int hold_of(const struct session_row *row, struct session_hold *h)
+int session_row_hold(const struct session_row *row, struct session_hold *h)
 {
         *h = (struct session_hold){
                 .kind = session_hold_from_name(row->hold), .leader = row->pid, .leader_start = row->leader_start,
@@ -149,7 +149,7 @@ int session_end_begin(struct teamd *d, struct session_ending **list, const struc
         e->reason = strdup(reason);
         r = e->reason ? grant_store_session_get(d->store, row->id, &e->row) : -ENOMEM;
         if (r == 0)
-                r = hold_of(&e->row, &e->hold);
+                r = session_row_hold(&e->row, &e->hold);
         if (r < 0)
                 goto fail;
         r = session_hold_procs(&e->hold, &e->procs, &e->n_procs);

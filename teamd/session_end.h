@@ -16,6 +16,11 @@
 
 struct session_ending;
 struct session_row;
+struct session_hold;
+
+/* How the store says row's session is held (a row from before sessions
+ * were held, with a known leader: its tree). Clear h after use. */
+int session_row_hold(const struct session_row *row, struct session_hold *h);
 
 /* Starts ending row's session (re-read from the store); the ending joins
  * *list and leaves it when done. */

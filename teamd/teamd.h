@@ -26,6 +26,7 @@ struct conn;
 struct outbox;
 struct relay;
 struct session_watch;
+struct session_exec;
 struct sync;
 
 struct teamd {
@@ -50,6 +51,7 @@ struct teamd {
         struct relay *relay;             /* request relay (relay.c) */
         struct bg_ship *bg_ship;         /* break-glass spool (breakglass_ship.c) */
         struct session_watch *watch;     /* ending elevated sessions (session_watch.c) */
+        struct session_exec *exec;       /* what runs in them (session_exec.c); NULL: not recorded */
 };
 
 /* Wall clock, UTC epoch seconds. */

@@ -43,9 +43,11 @@ sshd_release_privsep_dir() {
         fi
 }
 
-# sshd_service_install USER ROLE: keys, the PAM service, the privsep dir.
+# sshd_service_install USER ROLE [session]: keys, the PAM service, the
+# privsep dir; with "session", the session phase is pam_team's too.
 sshd_service_install() {
-        local pamfile
+        local pamfile session="optional pam_permit.so"
+        [ "${3:-}" = session ] && session="required $PAM_TEAM_SO role=$2 socket=$TEAM_SOCK"
         SSHD_USER=$1
         SSHD_NAME=sshd-teamtest$$
         SSHD_LOG=$TEAM_TMP/sshd.log
@@ -71,7 +73,7 @@ auth     required pam_deny.so
 account  required $PAM_TEAM_SO role=$2 socket=$TEAM_SOCK
 account  required pam_permit.so
 password required pam_deny.so
-session  optional pam_permit.so
+session  $session
 EOPAM
         fixture_on_cleanup stop_sshd
 }
