@@ -137,6 +137,8 @@ types = {  # name: (MESSAGE_ID, PRIORITY)
     "SessionExtended": ("98b819bc45164ff39dac4fbca59c41a5", 6),
     "SessionEndFailed": ("88142d17d958490d8bb7bc3cd85dcb2d", 1),
     "AuditCheckpoint": ("ef66100c43e8462abf983b1621d0c67f", 6),
+    "SessionCommand": ("5b3f9a71c20d4e88a61be43790dc52af", 6),
+    "SessionCommandsSummarised": ("c4720e5d19b84f038e6ad1f5274cb960", 5),
 }
 entries = [json.loads(l) for l in open(tmp + "/journal.json") if l.strip()]
 events = [e for e in entries if e.get("TEAM_EVENT")]
