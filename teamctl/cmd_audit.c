@@ -14,7 +14,9 @@
 #include <systemd/sd-journal.h>
 
 #include "audit_event.h"
+#include "journal_entry.h"
 #include "parse.h"
+#include "printable.h"
 #include "teamctl.h"
 
 #define TAIL_DEFAULT 10
@@ -24,17 +26,22 @@ struct tail_options {
         uint64_t lines;
         bool follow;
         const char *directory;
+        const char *session_id;
         bool types[TEAM_EVENT__MAX];
         bool any_type;
 };
 
 void cmd_audit_help(void)
 {
-        printf("Usage: teamctl [--json] audit tail [-n N] [--no-follow] [--type EVENT]... [--directory DIR]\n"
+        printf("Usage: teamctl [--json] audit tail [-n N] [--no-follow] [--type EVENT]... [--session ID]\n"
+               "                                  [--directory DIR]\n"
                "\n"
                "Shows the last N (default %d) audit events of this host from journald, then\n"
                "follows new ones until interrupted (--no-follow: stop after the last one).\n"
                "--type limits to one event type (repeatable; e.g. ElevationDenied).\n"
+               "--session limits to one elevated session's events: opened, each command\n"
+               "run in it, summaries, warnings, how it ended (teamctl session show ID\n"
+               "prints its whole timeline).\n"
                "--json prints each event in its JSON form (docs/audit.md), one per line.\n"
                "--directory reads a journal directory instead of the system journal.\n"
                "Only root may read the audit trail.\n"
@@ -43,93 +50,26 @@ void cmd_audit_help(void)
                TAIL_DEFAULT);
 }
 
-/* The value of FIELD in the current entry, NUL-terminated in buf, or NULL. */
-static const char *entry_field(sd_journal *j, const char *field, char *buf, size_t size)
-{
-        const void *data;
-        size_t len, flen = strlen(field);
-
-        if (sd_journal_get_data(j, field, &data, &len) < 0 || len <= flen + 1)
-                return NULL;
-        len -= flen + 1;
-        if (len >= size)
-                len = size - 1;
-        memcpy(buf, (const char *)data + flen + 1, len);
-        buf[len] = '\0';
-        return buf;
-}
-
-struct entry_text {
-        char event[64], id[64], user[TEAM_AUDIT_MAX_FIELD + 1], role[TEAM_AUDIT_MAX_FIELD + 1],
-                host[TEAM_AUDIT_MAX_FIELD + 1], grant_id[TEAM_AUDIT_MAX_FIELD + 1],
-                request_id[TEAM_AUDIT_MAX_FIELD + 1], decision[64], reason[TEAM_AUDIT_MAX_FIELD + 1],
-                service[TEAM_AUDIT_MAX_FIELD + 1], tty[TEAM_AUDIT_MAX_FIELD + 1], rhost[TEAM_AUDIT_MAX_FIELD + 1],
-                pid[32], outcome[32], message[TEAM_AUDIT_MAX_MESSAGE + 1];
-};
-
-/* The current entry as an event whose strings point into t. */
-static int entry_event(sd_journal *j, struct entry_text *t, struct team_audit_event *ev)
-{
-        uint64_t usec = 0, pid;
-        const char *s;
-
-        memset(ev, 0, sizeof(*ev));
-        s = entry_field(j, "TEAM_EVENT", t->event, sizeof(t->event));
-        if (!s || team_event_from_name(s, &ev->type) < 0)
-                return -ENOENT;
-        s = entry_field(j, "TEAM_EVENT_ID", t->id, sizeof(t->id));
-        if (!s || sd_id128_from_string(s, &ev->id) < 0)
-                ev->id = SD_ID128_NULL; /* entries from before event ids */
-        if (sd_journal_get_realtime_usec(j, &usec) >= 0)
-                ev->time_usec = (int64_t)usec;
-        ev->user = entry_field(j, "TEAM_USER", t->user, sizeof(t->user));
-        ev->role = entry_field(j, "TEAM_ROLE", t->role, sizeof(t->role));
-        ev->host = entry_field(j, "TEAM_HOST", t->host, sizeof(t->host));
-        ev->grant_id = entry_field(j, "TEAM_GRANT_ID", t->grant_id, sizeof(t->grant_id));
-        ev->request_id = entry_field(j, "TEAM_REQUEST_ID", t->request_id, sizeof(t->request_id));
-        ev->decision = entry_field(j, "TEAM_DECISION", t->decision, sizeof(t->decision));
-        ev->reason = entry_field(j, "TEAM_REASON", t->reason, sizeof(t->reason));
-        ev->service = entry_field(j, "TEAM_SERVICE", t->service, sizeof(t->service));
-        ev->tty = entry_field(j, "TEAM_TTY", t->tty, sizeof(t->tty));
-        ev->rhost = entry_field(j, "TEAM_RHOST", t->rhost, sizeof(t->rhost));
-        ev->outcome = entry_field(j, "TEAM_OUTCOME", t->outcome, sizeof(t->outcome));
-        ev->message = entry_field(j, "MESSAGE", t->message, sizeof(t->message));
-        s = entry_field(j, "TEAM_PEER_PID", t->pid, sizeof(t->pid));
-        if (s && parse_uint(s, 1, INT32_MAX, &pid) == 0)
-                ev->peer_pid = (pid_t)pid;
-        return 0;
-}
-
-/* Text for a terminal: control characters become '?'. */
-static void put_clean(const char *s)
-{
-        for (; s && *s; s++)
-                putchar(((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
-}
-
 static void print_text(const struct team_audit_event *ev)
 {
-        time_t secs = (time_t)(ev->time_usec / 1000000);
-        char when[64] = "?";
-        struct tm tm;
+        char when[64];
 
-        if (localtime_r(&secs, &tm))
-                strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+        journal_entry_when(ev, when, sizeof(when));
         printf("%s  %-17s ", when, team_event_name(ev->type));
-        put_clean(ev->message);
+        journal_entry_put_clean(ev->message);
         putchar('\n');
 }
 
 static int print_entry(sd_journal *j, bool json)
 {
-        struct entry_text *t = malloc(sizeof(*t));
+        struct journal_entry *t = malloc(sizeof(*t));
         struct team_audit_event ev;
         char *text = NULL;
         int r;
 
         if (!t)
                 return -ENOMEM;
-        r = entry_event(j, t, &ev);
+        r = journal_entry_event(j, t, &ev);
         if (r == 0) {
                 if (!json) {
                         print_text(&ev);
@@ -147,18 +87,13 @@ static int print_entry(sd_journal *j, bool json)
 
 static int add_matches(sd_journal *j, const struct tail_options *o)
 {
-        char m[64], id[SD_ID128_STRING_MAX];
-        int r;
+        char m[TEAM_AUDIT_MAX_FIELD + 32];
+        int r = journal_entry_match_audit(j, o->any_type ? o->types : NULL);
 
-        for (unsigned i = 0; i < TEAM_EVENT__MAX; i++) {
-                if (o->any_type && !o->types[i])
-                        continue;
-                snprintf(m, sizeof(m), "MESSAGE_ID=%s", sd_id128_to_string(team_event_message_id(i), id));
-                r = sd_journal_add_match(j, m, 0);
-                if (r < 0)
-                        return r;
-        }
-        return sd_journal_add_match(j, "SYSLOG_IDENTIFIER=teamd", 0);
+        if (r < 0 || !o->session_id)
+                return r;
+        snprintf(m, sizeof(m), "TEAM_SESSION_ID=%s", o->session_id);
+        return sd_journal_add_match(j, m, 0);
 }
 
 static int tail(const struct tail_options *o, bool json)
@@ -166,7 +101,7 @@ static int tail(const struct tail_options *o, bool json)
         sd_journal *j = NULL;
         int r;
 
-        r = o->directory ? sd_journal_open_directory(&j, o->directory, 0) : sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+        r = journal_entry_open(o->directory, &j);
         if (r < 0) {
                 fprintf(stderr, "teamctl: audit tail: cannot open the journal: %s\n", strerror(-r));
                 return TEAMCTL_EXIT_UNAVAILABLE;
@@ -228,6 +163,13 @@ static int parse_tail_args(int argc, char **argv, struct tail_options *o, bool *
                         }
                         o->types[type] = true;
                         o->any_type = true;
+                        i++;
+                } else if (strcmp(a, "--session") == 0 && v) {
+                        if (!team_text_is_printable(v, strlen(v)) || strlen(v) > TEAM_AUDIT_MAX_FIELD) {
+                                fprintf(stderr, "teamctl: audit tail: --session wants a session id (teamctl sessions)\n");
+                                return TEAMCTL_EXIT_USAGE;
+                        }
+                        o->session_id = v;
                         i++;
                 } else if (strcmp(a, "--directory") == 0 && v) {
                         o->directory = v;

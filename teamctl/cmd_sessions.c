@@ -26,12 +26,19 @@ void cmd_sessions_help(void)
 void cmd_session_help(void)
 {
         printf("Usage: teamctl session end ID\n"
+               "       teamctl [--json] session show ID [--directory DIR]\n"
                "\n"
-               "Ends the open elevated session ID now (root), as teamd ends one whose\n"
+               "end: ends the open elevated session ID now (root), as teamd ends one whose\n"
                "grant ended: SIGHUP and SIGTERM, then SIGKILL after [sessions] grace.\n"
                "The end is audited (SessionTerminated, with who asked).\n"
                "\n"
-               "Exit status: 0 ok, 1 refused (not open, or being ended), 2 usage, 69 teamd unreachable.\n");
+               "show: the session's timeline from journald (root): who asked and why, who\n"
+               "approved, when it opened, each program run in it, what was only counted,\n"
+               "and how it ended. --json prints the events in their JSON form.\n"
+               "--directory reads a journal directory instead of the system journal.\n"
+               "\n"
+               "Exit status: 0 ok, 1 refused (not open, or being ended; show: no such\n"
+               "session in the journal), 2 usage, 69 teamd or the journal unreachable.\n");
 }
 
 /* What the session runs under: its grant, or "break-glass USEID". */
@@ -137,8 +144,14 @@ int cmd_session(struct teamctl *t, int argc, char **argv)
                 cmd_session_help();
                 return TEAMCTL_EXIT_OK;
         }
+        if (argc >= 2 && strcmp(argv[0], "show") == 0) {
+                if (argc == 2)
+                        return cmd_session_show(t, argv[1], NULL);
+                if (argc == 4 && strcmp(argv[2], "--directory") == 0)
+                        return cmd_session_show(t, argv[1], argv[3]);
+        }
         if (argc != 2 || strcmp(argv[0], "end") != 0) {
-                fprintf(stderr, "teamctl: usage: teamctl session end ID\n");
+                fprintf(stderr, "teamctl: usage: teamctl session end ID | session show ID [--directory DIR]\n");
                 return TEAMCTL_EXIT_USAGE;
         }
         req.session_id = argv[1];

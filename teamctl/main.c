@@ -25,7 +25,7 @@ static const struct verb verbs[] = {
           false },
         { "grant", cmd_grant, cmd_grant_help, "grant add FILE|-: hand a signed grant to teamd (root)", false },
         { "sessions", cmd_sessions, cmd_sessions_help, "the open elevated sessions on this host (root)", false },
-        { "session", cmd_session, cmd_session_help, "session end ID: end an open elevated session now (root)", false },
+        { "session", cmd_session, cmd_session_help, "session end ID | show ID: end an open elevated session now, or show its timeline (root)", false },
         { "audit", cmd_audit, cmd_audit_help, "audit tail: this host's audit events from journald (root)", false },
         { "request", cmd_request, cmd_request_help, "ask team-server for a role on a host", true },
         { "list", cmd_list, cmd_list_help, "requests you filed, and pending ones you may decide", true },

@@ -58,6 +58,9 @@ int cmd_status(struct teamctl *t, int argc, char **argv);
 int cmd_audit(struct teamctl *t, int argc, char **argv);
 int cmd_sessions(struct teamctl *t, int argc, char **argv);
 int cmd_session(struct teamctl *t, int argc, char **argv);
+/* teamctl session show ID (cmd_session_show.c); directory: a journal
+ * directory, NULL for the system journal. */
+int cmd_session_show(struct teamctl *t, const char *id, const char *directory);
 void cmd_sessions_help(void);
 void cmd_session_help(void);
 struct team_response;

@@ -47,6 +47,7 @@ int session_breakglass_adopt(struct teamd *d, const struct team_bg_record *rec)
         decide_format_time(rec->window_end, until, sizeof(until));
         teamd_audit_begin(d);
         r = grant_store_session_open(d->store, &info, rec->time_usec / 1000000, &id);
+        f.session_id = id;
         if (r == 0)
                 team_journal_event(TEAM_EVENT_SESSION_OPENED, &f,
                                    "%s: %s session %s opened for %s under break-glass use %s, window until %s",

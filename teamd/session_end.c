@@ -63,7 +63,7 @@ static void finish(struct session_ending *e, size_t remaining)
         struct team_event_fields f = {
                 .user = e->row.user, .role = e->row.role, .host = d->cfg.host_id, .grant_id = e->row.grant_id,
                 .service = e->row.service, .tty = e->row.tty, .rhost = e->row.rhost, .peer_pid = e->row.pid,
-                .reason = e->reason,
+                .reason = e->reason, .session_id = e->row.id,
         };
         int64_t now = teamd_now();
         double took = (double)(mono_usec() - e->began) / 1e6;

@@ -44,6 +44,7 @@ static void fields_of(const struct teamd *d, const struct session_row *row, stru
         *f = (struct team_event_fields){
                 .user = row->user, .role = row->role, .host = d->cfg.host_id, .grant_id = row->grant_id,
                 .service = row->service, .tty = row->tty, .rhost = row->rhost, .peer_pid = row->pid,
+                .session_id = row->id,
         };
 }
 

@@ -201,6 +201,25 @@ print("journal: sudo, script, background and ssh commands recorded; make: %d rec
       % (recorded, summarised), file=sys.stderr)
 EOPY
 
+step "teamctl session show and audit tail --session: the sudo session's timeline"
+sid=$(journalctl --no-pager -q -o cat --output-fields=TEAM_SESSION_ID SYSLOG_IDENTIFIER=teamd \
+        TEAM_EVENT=SessionOpened TEAM_GRANT_ID="cmd-sudo-$tag")
+[ -n "$sid" ] || fixture_fail "no session id for the sudo session"
+out=$("$TEAMCTL_BIN" session show "$sid" 2>&1) || fixture_fail "teamctl session show: $out"
+fixture_log "$out"
+check_contains "session show" "$out" "^session $sid: $user as sudo on $TEAM_HOST"
+check_contains "session show" "$out" "^grant cmd-sudo-$tag, request [^:]*: asked for \"test\""
+check_contains "session show" "$out" "SessionOpened: "
+check_contains "session show" "$out" "pid [0-9]+ parent [0-9]+ uid 0 euid 0 in [^:]*: /bin/sleep 0\\.2$tag\$"
+check_contains "session show" "$out" "SessionClosed: "
+out=$("$TEAMCTL_BIN" audit tail --no-follow -n 1000 --session "$sid" 2>&1) || fixture_fail "teamctl audit tail: $out"
+check_contains "audit tail --session" "$out" "SessionCommand +session $sid: $user ran /bin/sh $script"
+if printf '%s\n' "$out" | grep -v " session $sid" | grep -q .; then
+        fixture_fail "audit tail --session shows events of other sessions: $out"
+fi
+"$TEAMCTL_BIN" session show "no-such-session-$tag" >/dev/null 2>&1 \
+        && fixture_fail "session show of an unknown session succeeded"
+
 step "team-audit verify over the emulator's events"
 out=$("$top_builddir/teamctl/team-audit" verify --any-order "$TEAM_TMP/emu-events.jsonl" 2>&1) \
         || fixture_fail "team-audit verify: $out"
