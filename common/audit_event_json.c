@@ -65,7 +65,8 @@ static int add_text(struct json_object *obj, const char *key, const char *value,
         char *t;
         int r;
 
-        if (!value)
+        /* Absent and empty are one (journald cannot tell them apart). */
+        if (!value || !*value)
                 return 0;
         t = text_bounded(value, max, cut);
         if (!t)

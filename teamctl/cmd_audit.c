@@ -46,7 +46,14 @@ void cmd_audit_help(void)
                "--directory reads a journal directory instead of the system journal.\n"
                "Only root may read the audit trail.\n"
                "\n"
-               "Exit status: 0 ok, 1 refused, 2 usage, 69 journal unavailable.\n",
+               "Usage: teamctl audit verify [--directory DIR]\n"
+               "\n"
+               "Checks this host's audit chain in journald: every chained event rebuilt from\n"
+               "its entry and hashed, gaps, edits, forks, checkpoint signatures (with the key\n"
+               "teamd announces), events after the last checkpoint (docs/audit.md).\n"
+               "\n"
+               "Exit status: 0 ok (verify: every chain verified), 1 refused (verify: a\n"
+               "problem found), 2 usage, 69 journal unavailable.\n",
                TAIL_DEFAULT);
 }
 
@@ -191,8 +198,10 @@ int cmd_audit(struct teamctl *t, int argc, char **argv)
         bool json = t->json;
         int r;
 
+        if (argc >= 1 && strcmp(argv[0], "verify") == 0)
+                return cmd_audit_verify(t, argc - 1, argv + 1);
         if (argc < 1 || strcmp(argv[0], "tail") != 0) {
-                fprintf(stderr, "teamctl: audit: the verb is 'audit tail' (see teamctl help audit)\n");
+                fprintf(stderr, "teamctl: audit: the verbs are 'audit tail' and 'audit verify' (see teamctl help audit)\n");
                 return TEAMCTL_EXIT_USAGE;
         }
         r = parse_tail_args(argc - 1, argv + 1, &o, &json);

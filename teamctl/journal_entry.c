@@ -114,6 +114,30 @@ int journal_entry_event(sd_journal *j, struct journal_entry *t, struct team_audi
         return 0;
 }
 
+void journal_entry_chain(sd_journal *j, struct journal_entry *t, struct team_audit_event *ev)
+{
+        static const char *const dropped[3] = { "TEAM_DROPPED_COUNT", "TEAM_DROPPED_FIRST", "TEAM_DROPPED_LAST" };
+        uint64_t *counts[3] = { &ev->dropped_count, &ev->dropped_first, &ev->dropped_last };
+        char prev[TEAM_AUDIT_HASH_HEX + 2];
+        int64_t n = 0;
+
+        number(j, "TEAM_SEQ", t->seq, sizeof(t->seq), TEAM_AUDIT_MAX_SEQ, &n);
+        ev->seq = (uint64_t)n;
+        if (field(j, "TEAM_PREV", prev, sizeof(prev)) && strlen(prev) == TEAM_AUDIT_HASH_HEX)
+                memcpy(ev->prev, prev, TEAM_AUDIT_HASH_HEX + 1);
+        number(j, "TEAM_TIME_USEC", t->time_usec, sizeof(t->time_usec), INT64_MAX, &ev->time_usec);
+        for (int i = 0; i < 3; i++) {
+                n = 0;
+                number(j, dropped[i], t->dropped[i], sizeof(t->dropped[i]), TEAM_AUDIT_MAX_SEQ, &n);
+                *counts[i] = (uint64_t)n;
+        }
+        ev->ticket = FIELD(j, "TEAM_TICKET", t, ticket);
+        ev->host_key = FIELD(j, "TEAM_HOST_KEY", t, host_key);
+        ev->signature = FIELD(j, "TEAM_SIGNATURE", t, signature);
+        if (!FIELD(j, "TEAM_HASH", t, hash) || strlen(t->hash) != TEAM_AUDIT_HASH_HEX)
+                t->hash[0] = '\0';
+}
+
 void journal_entry_put_clean(const char *s)
 {
         for (; s && *s; s++)

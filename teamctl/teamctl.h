@@ -56,6 +56,8 @@ int breakglass_uses(struct teamctl *t, int argc, char **argv);
 int breakglass_acknowledge(struct teamctl *t, int argc, char **argv);
 int cmd_status(struct teamctl *t, int argc, char **argv);
 int cmd_audit(struct teamctl *t, int argc, char **argv);
+/* teamctl audit verify (cmd_audit_verify.c). */
+int cmd_audit_verify(struct teamctl *t, int argc, char **argv);
 int cmd_sessions(struct teamctl *t, int argc, char **argv);
 int cmd_session(struct teamctl *t, int argc, char **argv);
 /* teamctl session show ID (cmd_session_show.c); directory: a journal

@@ -220,6 +220,33 @@ fi
 "$TEAMCTL_BIN" session show "no-such-session-$tag" >/dev/null 2>&1 \
         && fixture_fail "session show of an unknown session succeeded"
 
+step "teamctl audit verify: the chain in journald holds; a forged entry breaks it"
+out=$("$TEAMCTL_BIN" --config "$TEAM_CONF" audit verify 2>&1) || fixture_fail "teamctl audit verify: $out"
+fixture_log "$out"
+check_contains "audit verify" "$out" "$TEAM_HOST: seq 1\\.\\.[0-9]+, .*: verified"
+seq=$(journalctl --no-pager -q -o cat --output-fields=TEAM_SEQ SYSLOG_IDENTIFIER=teamd \
+        TEAM_EVENT=SessionCommand TEAM_GRANT_ID="cmd-ssh-$tag" | head -n 1)
+prev=$(journalctl --no-pager -q -o cat --output-fields=TEAM_PREV SYSLOG_IDENTIFIER=teamd TEAM_SEQ="$seq" | head -n 1)
+logger --journald <<EOJ || fixture_fail "logger --journald"
+SYSLOG_IDENTIFIER=teamd
+MESSAGE_ID=5b3f9a71c20d4e88a61be43790dc52af
+MESSAGE=session forged: $user ran /bin/true
+TEAM_EVENT=SessionCommand
+TEAM_EVENT_ID=0123456789abcdef0123456789abcdef
+TEAM_OUTCOME=success
+TEAM_HOST=$TEAM_HOST
+TEAM_USER=$user
+TEAM_SEQ=$seq
+TEAM_PREV=$prev
+TEAM_TIME_USEC=1
+TEAM_PID=4242
+TEAM_ARGV=/bin/true
+EOJ
+wait_journal "the forged entry" TEAM_EVENT_ID=0123456789abcdef0123456789abcdef
+out=$("$TEAMCTL_BIN" --config "$TEAM_CONF" audit verify 2>&1) && fixture_fail "teamctl audit verify passed a forged entry: $out"
+check_contains "audit verify of a forged entry" "$out" "seq $seq"
+fixture_log "audit verify on the forged entry: $(printf '%s\n' "$out" | grep -m1 "seq $seq")"
+
 step "team-audit verify over the emulator's events"
 out=$("$top_builddir/teamctl/team-audit" verify --any-order "$TEAM_TMP/emu-events.jsonl" 2>&1) \
         || fixture_fail "team-audit verify: $out"
