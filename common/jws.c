@@ -67,6 +67,7 @@ void team_grant_clear(struct team_grant *g)
         free(g->req);
         free_strv(g->apr, g->n_apr);
         free(g->rsn);
+        free(g->tkt);
         memset(g, 0, sizeof(*g));
 }
 
@@ -109,6 +110,16 @@ static int get_string(json_object *obj, const char *key, size_t max, bool nonemp
         if (!json_object_object_get_ex(obj, key, &v))
                 return -EBADMSG;
         return dup_string(v, max, nonempty, token, out);
+}
+
+/* A claim older grants do not have: absent leaves *out NULL. */
+static int get_optional_string(json_object *obj, const char *key, size_t max, char **out)
+{
+        json_object *v = NULL;
+
+        if (!json_object_object_get_ex(obj, key, &v))
+                return 0;
+        return dup_string(v, max, false, false, out);
 }
 
 /* A JSON array of min..max_n strings (or, with allow_single, one string). */
@@ -176,7 +187,8 @@ static int parse_claims(json_object *c, struct team_grant *g)
             (r = get_time(c, "iat", &g->iat)) < 0 ||
             (r = get_string(c, "req", TEAM_MAX_ID, true, true, &g->req)) < 0 ||
             (r = get_strv(c, "apr", false, 0, TEAM_JWS_MAX_APR, TEAM_MAX_USER, &g->apr, &g->n_apr)) < 0 ||
-            (r = get_string(c, "rsn", TEAM_MAX_REASON, false, false, &g->rsn)) < 0)
+            (r = get_string(c, "rsn", TEAM_MAX_REASON, false, false, &g->rsn)) < 0 ||
+            (r = get_optional_string(c, "tkt", TEAM_JWS_MAX_TICKET, &g->tkt)) < 0)
                 return r;
         if (g->exp <= g->nbf)
                 return -EBADMSG;

@@ -10,6 +10,8 @@
 
 #define TEAM_JWS_MAX_AUD 32
 #define TEAM_JWS_MAX_APR 32
+/* A ticket claim: the same bound team-server puts on a request's ticket. */
+#define TEAM_JWS_MAX_TICKET 128
 #define TEAM_KEYRING_MAX_KEYS 64
 
 struct team_grant {
@@ -24,6 +26,7 @@ struct team_grant {
         char **apr;         /* approvers */
         size_t n_apr;
         char *rsn;          /* reason */
+        char *tkt;          /* the request's ticket (may be NULL) */
 };
 void team_grant_clear(struct team_grant *g);
 

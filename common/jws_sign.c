@@ -285,7 +285,7 @@ static int build_claims(const struct team_grant *c, json_object **out)
             (r = add_int(o, "iat", c->iat)) < 0 ||
             (r = add_string(o, "req", c->req)) < 0 ||
             (r = add_strv(o, "apr", c->apr, c->n_apr, false)) < 0 ||
-            (r = add_string(o, "rsn", c->rsn)) < 0) {
+            (r = add_string(o, "rsn", c->rsn)) < 0 || (r = add_string(o, "tkt", c->tkt)) < 0) {
                 json_object_put(o);
                 return r;
         }

@@ -59,6 +59,7 @@ int lc_issue_grant(struct lc_txn *t, struct srv_request *r, const char *actor, c
         claims = (struct team_grant){
                 .jti = gid, .sub = r->user, .aud = aud, .n_aud = 1, .role = r->role, .nbf = g.nbf, .exp = g.exp,
                 .iat = t->now, .req = r->id, .apr = apr, .n_apr = n_apr, .rsn = r->reason,
+                .tkt = r->ticket,
         };
         ret = srv_signer_sign(t->lc->signer, &claims, &jws);
         if (ret < 0)

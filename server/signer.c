@@ -177,7 +177,7 @@ static bool text_ok(const char *t, size_t max)
  * (common/claim_text.h), so that no grant is signed that hosts refuse. */
 static bool claims_text_ok(const struct team_grant *c)
 {
-        if (!text_ok(c->sub, TEAM_MAX_USER) || !text_ok(c->rsn, TEAM_MAX_REASON))
+        if (!text_ok(c->sub, TEAM_MAX_USER) || !text_ok(c->rsn, TEAM_MAX_REASON) || !text_ok(c->tkt, TEAM_JWS_MAX_TICKET))
                 return false;
         for (size_t i = 0; c->apr && i < c->n_apr; i++)
                 if (!text_ok(c->apr[i], TEAM_MAX_USER))

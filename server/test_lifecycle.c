@@ -185,7 +185,8 @@ static enum lc_status status_of(struct fixture *f, const char *id, struct srv_re
         return st;
 }
 
-static void verify_jws(struct fixture *f, const char *jws, const char *sub, const char *host)
+/* ticket: the tkt claim the grant must carry (NULL: none). */
+static void verify_jws(struct fixture *f, const char *jws, const char *sub, const char *host, const char *ticket)
 {
         struct team_keyring *kr = team_keyring_new();
         const struct srv_public_key *keys;
@@ -197,6 +198,10 @@ static void verify_jws(struct fixture *f, const char *jws, const char *sub, cons
         assert_int_equal(n, 1);
         assert_int_equal(team_keyring_add_pem(kr, keys[0].kid, keys[0].pem, strlen(keys[0].pem)), 0);
         assert_int_equal(team_jws_verify(jws, strlen(jws), kr, &pol, &g), TEAM_JWS_OK);
+        if (ticket)
+                assert_string_equal(g.tkt, ticket);
+        else
+                assert_null(g.tkt);
         team_grant_clear(&g);
         team_keyring_free(kr);
 }
@@ -223,7 +228,7 @@ static void test_quorum(void **state)
         assert_non_null(r.grant);
         assert_int_equal(r.grant->nbf, T0);
         assert_int_equal(r.grant->exp, T0 + 3600);
-        verify_jws(f, r.grant->jws, "alice", "web1");
+        verify_jws(f, r.grant->jws, "alice", "web1", NULL);
         o = lc_request_to_json(f->lc, &r);
         assert_string_equal(json_object_get_string(json_object_object_get(o, "status")), "active");
         assert_int_equal(json_object_array_length(json_object_object_get(o, "decisions")), 2);
@@ -451,10 +456,16 @@ static void test_policy_checks(void **state)
 {
         struct fixture *f = *state;
         char id[SRV_ID_LEN + 1];
+        struct srv_request r;
 
         assert_int_equal(file_req(f, &alice, "ticket", "web1", 600, NULL, 0, id), -EINVAL);
         assert_int_equal(file_req(f, &alice, "ticket", "web1", 600, "CHG-1", 0, id), -EINVAL);
         assert_int_equal(file_req(f, &alice, "ticket", "web1", 600, "INC-12", 0, id), 0);
+        /* The request's ticket is the grant's tkt claim. */
+        assert_int_equal(decide(f, &bob, id, true), 0);
+        assert_int_equal(status_of(f, id, &r), LC_STATUS_ACTIVE);
+        verify_jws(f, r.grant->jws, "alice", "web1", "INC-12");
+        srv_request_clear(&r);
         assert_int_equal(file_req(f, &carol, "sudo", "web1", 600, NULL, 0, id), -EPERM);   /* requester_groups */
         assert_int_equal(file_req(f, &alice, "sudo", "db1", 600, NULL, 0, id), -EPERM);    /* host_groups */
         assert_int_equal(file_req(f, &alice, "sudo", "web", 600, NULL, 0, id), 0);         /* a group */

@@ -119,6 +119,7 @@ static void received(const struct teamd *d, const struct grant_intake *in, struc
         /* Who approved it reaches every sink with the grant id, so one
          * query joins what was allowed to who asked, why and who agreed. */
         f.approvers = join_approvers(g, approvers, sizeof(approvers));
+        f.ticket = g->tkt;
         decide_format_time(g->exp, until, sizeof(until));
         team_journal_event(TEAM_EVENT_GRANT_RECEIVED, &f, "grant %s for %s as %s until %s received from %s", g->jti,
                            g->sub, g->role, until, origin_name(in->origin));

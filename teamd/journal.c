@@ -308,6 +308,7 @@ void team_journal_event(enum team_event_type type, const struct team_event_field
         ev.rhost = f->rhost;
         ev.peer_pid = f->peer_pid;
         ev.approvers = f->approvers;
+        ev.ticket = f->ticket;
         ev.session_id = f->session_id;
         if (f->command)
                 ev.command = *f->command;

@@ -30,6 +30,7 @@ struct team_event_fields {
         const char *rhost;
         pid_t peer_pid;         /* 0: absent */
         const char *approvers;  /* "bob, carol": who approved the grant */
+        const char *ticket;     /* the request's ticket (the grant's tkt) */
         const char *session_id; /* the elevated session it happened in */
         const struct team_audit_command *command; /* SessionCommand */
         uint64_t summarised;    /* SessionCommandsSummarised: executions counted */

@@ -5,7 +5,7 @@
  *   team-sign-grant keygen --private FILE --public FILE
  *   team-sign-grant sign --key FILE --kid KID --sub USER --aud A[,B] --role ROLE
  *        [--nbf T] [--exp T | --for DUR] [--iat T] [--jti ID] [--req ID]
- *        [--apr a,b] [--reason TEXT]
+ *        [--apr a,b] [--reason TEXT] [--ticket T]
  *   team-sign-grant raw --key FILE --header JSON --payload JSON
  *
  * T is epoch seconds, "now", "now+DUR" or "now-DUR"; DUR is 90, 90s, 15m,
@@ -33,7 +33,7 @@ static int usage(void)
                 "usage: " PROG " keygen --private FILE --public FILE\n"
                 "       " PROG " sign --key FILE --kid KID --sub USER --aud A[,B] --role ROLE\n"
                 "            [--nbf T] [--exp T | --for DUR] [--iat T] [--jti ID] [--req ID]\n"
-                "            [--apr a,b] [--reason TEXT]\n"
+                "            [--apr a,b] [--reason TEXT] [--ticket T]\n"
                 "       " PROG " raw --key FILE --header JSON --payload JSON\n"
                 "T: epoch seconds, now, now+DUR, now-DUR; DUR: 90, 90s, 15m, 2h, 1d\n");
         return 2;
@@ -166,7 +166,7 @@ static int cmd_keygen(int argc, char **argv)
 }
 
 struct sign_args {
-        const char *key, *kid, *sub, *aud, *role, *nbf, *exp, *dur, *iat, *jti, *req, *apr, *reason;
+        const char *key, *kid, *sub, *aud, *role, *nbf, *exp, *dur, *iat, *jti, *req, *apr, *reason, *ticket;
 };
 
 static int parse_sign_args(int argc, char **argv, struct sign_args *a)
@@ -178,7 +178,8 @@ static int parse_sign_args(int argc, char **argv, struct sign_args *a)
                 { "exp", required_argument, NULL, 'e' }, { "for", required_argument, NULL, 'f' },
                 { "iat", required_argument, NULL, 'i' }, { "jti", required_argument, NULL, 'j' },
                 { "req", required_argument, NULL, 'q' }, { "apr", required_argument, NULL, 'A' },
-                { "reason", required_argument, NULL, 'R' }, { NULL, 0, NULL, 0 },
+                { "reason", required_argument, NULL, 'R' }, { "ticket", required_argument, NULL, 'T' },
+                { NULL, 0, NULL, 0 },
         };
         int c;
 
@@ -197,6 +198,7 @@ static int parse_sign_args(int argc, char **argv, struct sign_args *a)
                 case 'q': a->req = optarg; break;
                 case 'A': a->apr = optarg; break;
                 case 'R': a->reason = optarg; break;
+                case 'T': a->ticket = optarg; break;
                 default: return -EINVAL;
                 }
         }
@@ -246,7 +248,8 @@ static int fill_strings(const struct sign_args *a, struct team_grant *g)
         g->sub = strdup(a->sub);
         g->role = strdup(a->role);
         g->rsn = strdup(a->reason ? a->reason : "test");
-        if (!g->sub || !g->role || !g->rsn)
+        g->tkt = a->ticket ? strdup(a->ticket) : NULL;
+        if (!g->sub || !g->role || !g->rsn || (a->ticket && !g->tkt))
                 return -ENOMEM;
         r = a->jti ? ((g->jti = strdup(a->jti)) ? 0 : -ENOMEM) : random_uuid(&g->jti);
         if (r == 0)

@@ -47,7 +47,7 @@ teamd_pid=$TEAMD_PID
 user=auditee$$
 ask "{\"v\":1,\"op\":\"check\",\"user\":\"$user\",\"role\":\"sudo\",\"service\":\"sudo\",\"tty\":\"/dev/pts/4\"}" \
         | grep -q '"deny"' || fixture_fail "check without a grant was not denied"
-token=$(sign_grant "$user" sudo --for 1h --jti "g-$$" --apr bob,carol) || fixture_fail "team-sign-grant"
+token=$(sign_grant "$user" sudo --for 1h --jti "g-$$" --apr bob,carol --ticket INC-4242) || fixture_fail "team-sign-grant"
 for again in "" " (again: no second GrantReceived)"; do
         printf '%s\n' "$token" | "$TEAMCTL_BIN" --config "$TEAM_CONF" grant add - >&2 \
                 || fixture_fail "grant add$again"
@@ -197,7 +197,8 @@ def expect(label, name, **want):
 expect("start", "DaemonStarted")
 expect("no grant", "ElevationDenied", TEAM_USER=user, TEAM_DECISION="deny", TEAM_TTY="/dev/pts/4",
        TEAM_OUTCOME="failure", TEAM_PEER_PID=None)
-expect("grant", "GrantReceived", TEAM_USER=user, TEAM_GRANT_ID=None, TEAM_APPROVERS="bob, carol")
+expect("grant", "GrantReceived", TEAM_USER=user, TEAM_GRANT_ID=None, TEAM_APPROVERS="bob, carol",
+       TEAM_TICKET="INC-4242")
 expect("other host", "GrantRejected", TEAM_OUTCOME="failure", TEAM_REASON=None)
 expect("allowed", "ElevationAllowed", TEAM_USER=user, TEAM_DECISION="allow", TEAM_RHOST="198.51.100.2",
        TEAM_OUTCOME="success")
