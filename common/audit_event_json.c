@@ -60,7 +60,36 @@ static char *text_bounded(const char *s, size_t max, bool *cut)
         return out;
 }
 
-static int add_text(struct json_object *obj, const char *key, const char *value, size_t max, bool *cut)
+/* An event's members, collected in any order and then added to its JSON
+ * object sorted by key. Keys are string literals. */
+#define MAX_MEMBERS 48
+
+struct member {
+        const char *key;
+        struct json_object *val;
+};
+
+struct members {
+        size_t n;
+        struct member m[MAX_MEMBERS];
+};
+
+/* Takes val (NULL: out of memory). */
+static int member_add(struct members *l, const char *key, struct json_object *val)
+{
+        if (!val)
+                return -ENOMEM;
+        if (l->n >= MAX_MEMBERS) {
+                json_object_put(val);
+                return -E2BIG;
+        }
+        l->m[l->n].key = key;
+        l->m[l->n].val = val;
+        l->n++;
+        return 0;
+}
+
+static int add_text(struct members *obj, const char *key, const char *value, size_t max, bool *cut)
 {
         char *t;
         int r;
@@ -71,7 +100,7 @@ static int add_text(struct json_object *obj, const char *key, const char *value,
         t = text_bounded(value, max, cut);
         if (!t)
                 return -ENOMEM;
-        r = team_json_add(obj, key, json_object_new_string(t));
+        r = member_add(obj, key, json_object_new_string(t));
         free(t);
         return r;
 }
@@ -90,27 +119,27 @@ static int format_time(int64_t usec, char *buf, size_t len)
 }
 
 /* A count or sequence number: omitted when 0. */
-static int add_count(struct json_object *obj, const char *key, uint64_t n)
+static int add_count(struct members *obj, const char *key, uint64_t n)
 {
         if (n == 0)
                 return 0;
         if (n > TEAM_AUDIT_MAX_SEQ)
                 return -ERANGE;
-        return team_json_add(obj, key, json_object_new_int64((int64_t)n));
+        return member_add(obj, key, json_object_new_int64((int64_t)n));
 }
 
 /* A number of a command: omitted when negative (unknown: the process
  * ended before it could be read). */
-static int add_id(struct json_object *o, const char *key, int64_t v, int64_t max)
+static int add_id(struct members *o, const char *key, int64_t v, int64_t max)
 {
         if (v < 0)
                 return 0;
         if (v > max)
                 return -ERANGE;
-        return team_json_add(o, key, json_object_new_int64(v));
+        return member_add(o, key, json_object_new_int64(v));
 }
 
-static int add_command(struct json_object *o, const struct team_audit_command *c, bool *cut)
+static int add_command(struct members *o, const struct team_audit_command *c, bool *cut)
 {
         int r;
 
@@ -126,7 +155,7 @@ static int add_command(struct json_object *o, const struct team_audit_command *c
         return add_text(o, "argv", c->argv, TEAM_AUDIT_MAX_MESSAGE, cut);
 }
 
-static int build_object(const struct team_audit_event *ev, struct json_object *o)
+static int build_object(const struct team_audit_event *ev, struct members *o)
 {
         char idbuf[SD_ID128_STRING_MAX], midbuf[SD_ID128_STRING_MAX], tbuf[64];
         bool cut = false;
@@ -135,14 +164,14 @@ static int build_object(const struct team_audit_event *ev, struct json_object *o
         r = format_time(ev->time_usec, tbuf, sizeof(tbuf));
         if (r < 0)
                 return r;
-        if ((r = team_json_add(o, "v", json_object_new_int(1))) < 0 ||
-            (r = team_json_add(o, "id", json_object_new_string(sd_id128_to_string(ev->id, idbuf)))) < 0 ||
-            (r = team_json_add(o, "type", json_object_new_string(team_event_name(ev->type)))) < 0 ||
-            (r = team_json_add(o, "time", json_object_new_string(tbuf))) < 0 ||
-            (r = team_json_add(o, "time_usec", json_object_new_int64(ev->time_usec))) < 0 ||
-            (r = team_json_add(o, "message_id",
+        if ((r = member_add(o, "v", json_object_new_int(1))) < 0 ||
+            (r = member_add(o, "id", json_object_new_string(sd_id128_to_string(ev->id, idbuf)))) < 0 ||
+            (r = member_add(o, "type", json_object_new_string(team_event_name(ev->type)))) < 0 ||
+            (r = member_add(o, "time", json_object_new_string(tbuf))) < 0 ||
+            (r = member_add(o, "time_usec", json_object_new_int64(ev->time_usec))) < 0 ||
+            (r = member_add(o, "message_id",
                                json_object_new_string(sd_id128_to_string(team_event_message_id(ev->type), midbuf)))) < 0 ||
-            (r = team_json_add(o, "priority", json_object_new_int(team_event_priority(ev->type)))) < 0 ||
+            (r = member_add(o, "priority", json_object_new_int(team_event_priority(ev->type)))) < 0 ||
             (r = add_text(o, "outcome", team_audit_event_outcome(ev), TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
             (r = add_text(o, "user", ev->user, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
             (r = add_text(o, "role", ev->role, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
@@ -155,7 +184,7 @@ static int build_object(const struct team_audit_event *ev, struct json_object *o
             (r = add_text(o, "tty", ev->tty, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
             (r = add_text(o, "rhost", ev->rhost, TEAM_AUDIT_MAX_FIELD, &cut)) < 0)
                 return r;
-        if (ev->peer_pid > 0 && (r = team_json_add(o, "peer_pid", json_object_new_int64(ev->peer_pid))) < 0)
+        if (ev->peer_pid > 0 && (r = member_add(o, "peer_pid", json_object_new_int64(ev->peer_pid))) < 0)
                 return r;
         if ((r = add_text(o, "message", ev->message, TEAM_AUDIT_MAX_MESSAGE, &cut)) < 0 ||
             (r = add_text(o, "approvers", ev->approvers, TEAM_AUDIT_MAX_FIELD, &cut)) < 0 ||
@@ -168,29 +197,52 @@ static int build_object(const struct team_audit_event *ev, struct json_object *o
             (r = add_count(o, "dropped_first", ev->dropped_first)) < 0 ||
             (r = add_count(o, "dropped_last", ev->dropped_last)) < 0)
                 return r;
-        if (ev->seq > 0 && (r = team_json_add(o, "prev", json_object_new_string(ev->prev))) < 0)
+        if (ev->seq > 0 && (r = member_add(o, "prev", json_object_new_string(ev->prev))) < 0)
                 return r;
         if (cut)
-                return team_json_add(o, "truncated", json_object_new_boolean(1));
+                return member_add(o, "truncated", json_object_new_boolean(1));
         return 0;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+        return strcmp(((const struct member *)a)->key, ((const struct member *)b)->key);
 }
 
 int team_audit_event_to_json(const struct team_audit_event *ev, char **out, size_t *len)
 {
-        struct json_object *o;
+        struct members l = { .n = 0 };
+        struct json_object *o = NULL;
+        size_t i;
         int r;
 
         *out = NULL;
         if (!team_event_name(ev->type))
                 return -EINVAL;
-        o = json_object_new_object();
-        if (!o)
-                return -ENOMEM;
-        r = build_object(ev, o);
+        r = build_object(ev, &l);
         if (r < 0)
                 goto out;
-        r = team_audit_canonical(o, SIZE_MAX, out, len);
+        /* Added in key order, the object serialises in its canonical form
+         * (audit_chain.h): no sorted copy of it is needed. */
+        qsort(l.m, l.n, sizeof(l.m[0]), key_cmp);
+        o = json_object_new_object();
+        if (!o) {
+                r = -ENOMEM;
+                goto out;
+        }
+        for (i = 0; i < l.n; i++) {
+                if (json_object_object_add_ex(o, l.m[i].key, l.m[i].val,
+                                              JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                l.m[i].val = NULL;
+        }
+        if (r == 0)
+                r = team_json_to_text(o, SIZE_MAX, out, len);
 out:
+        for (i = 0; i < l.n; i++)
+                json_object_put(l.m[i].val);
         json_object_put(o);
         return r;
 }

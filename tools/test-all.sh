@@ -27,7 +27,7 @@ done
 remove_made_roots() {
         local r
         [ "${TEAM_NSPAWN_KEEP:-0}" = 1 ] && return 0
-        for r in "${nspawn_roots[@]}"; do rm -rf "$r" "$r.lock" "$r".tmp.*; done
+        for r in "${nspawn_roots[@]}"; do rm -rf "$r" "$r.lock" "$r.boot.lock" "$r".tmp.*; done
 }
 trap remove_made_roots EXIT
 passed=0 failed=0 skipped=0

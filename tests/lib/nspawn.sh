@@ -69,12 +69,24 @@ nspawn_debootstrap() {
                 bookworm "$1" http://deb.debian.org/debian >/dev/null 2>&1 || skip "debootstrap failed"
 }
 
+# nspawn_claim ROOT: one test at a time uses a root. Tests that share it
+# (each installs its build into it, and nspawn keeps per-machine state
+# named after it) wait for each other on ROOT.boot.lock, held until the
+# test exits.
+NSPAWN_BOOT_LOCK=
+nspawn_claim() {
+        [ -n "$NSPAWN_BOOT_LOCK" ] && return 0
+        exec {NSPAWN_BOOT_LOCK}>"$1.boot.lock" || fail "cannot open $1.boot.lock"
+        flock -x "$NSPAWN_BOOT_LOCK" || fail "cannot lock $1.boot.lock"
+}
+
 # nspawn_install_teamd ROOT HOST_ID: this build's teamd, teamctl,
 # team-sign-grant, units and pam_team.so in ROOT (overwriting the last
 # run's), a fresh state and /etc/team with host_id HOST_ID, teamd enabled,
 # and a signing key: /root/k.key signs, /etc/team/keys/k1.pem verifies.
 nspawn_install_teamd() {
         local root=$1
+        nspawn_claim "$root"
         install -D -m 0755 "$top_builddir/teamd/teamd" "$root/usr/local/sbin/teamd"
         install -D -m 0755 "$top_builddir/teamctl/teamctl" "$root/usr/local/bin/teamctl"
         install -D -m 0755 "$top_builddir/tools/team-sign-grant" "$root/usr/local/bin/team-sign-grant"
@@ -163,6 +175,7 @@ nspawn_cleanup() {
 # nspawn_boot ROOT: the container shares this machine's network.
 nspawn_boot() {
         local i state=
+        nspawn_claim "$1"
         NSPAWN_LOG=$(mktemp "/tmp/${0##*/}.XXXXXX") || fail "mktemp"
         trap nspawn_cleanup EXIT
         systemd-nspawn -D "$1" --register=no --keep-unit --boot --console=pipe >"$NSPAWN_LOG" 2>&1 &
@@ -173,7 +186,8 @@ nspawn_boot() {
                 sleep 0.1
         done
         [ -n "$NSPAWN_PID1" ] || fail "the container did not start"
-        for ((i = 0; i < 300; i++)); do
+        # A loaded machine boots slowly: two minutes.
+        for ((i = 0; i < 1200; i++)); do
                 state=$(ct systemctl is-system-running 2>/dev/null)
                 case $state in running | degraded) return 0 ;; esac
                 sleep 0.1
