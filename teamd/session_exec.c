@@ -55,6 +55,7 @@ struct exec_capture {
 
 struct session_exec {
         struct teamd *d;
+        bool unavailable_said;          /* the kernel's events cannot be had: logged once */
         struct exec_capture *captured;
         size_t n_captured, cap_captured;
         int fd;
@@ -294,6 +295,48 @@ static const struct proc_event_handlers handlers = {
         .exit = on_exit_event,
 };
 
+static int on_io(sd_event_source *src, int fd, uint32_t revents, void *userdata);
+
+/* Subscribed only while a session is followed: a host without elevated
+ * sessions sends teamd none of its forks. Subscribing is synchronous, so
+ * a leader registered before pam_team is answered misses none of its
+ * forks. */
+static int subscribe(struct session_exec *x)
+{
+        int r;
+
+        if (x->fd >= 0)
+                return 0;
+        r = proc_events_open(&x->fd);
+        if (r >= 0) {
+                r = sd_event_add_io(x->d->event, &x->io, x->fd, EPOLLIN, on_io, x);
+                if (r < 0) {
+                        proc_events_close(x->fd);
+                        x->fd = -1;
+                }
+        }
+        if (r < 0 && !x->unavailable_said) {
+                teamd_log(LOG_WARNING, "the commands run in elevated sessions are not recorded: the kernel's"
+                          " process events are not available (%s; teamd needs CAP_NET_ADMIN in the host's"
+                          " network namespace)", strerror(-r));
+                x->unavailable_said = true;
+        }
+        return r;
+}
+
+static void unsubscribe_if_idle(struct session_exec *x)
+{
+        for (uint32_t i = 0; i < x->n_s; i++)
+                if (x->s[i])
+                        return;
+        if (x->fd < 0)
+                return;
+        x->io = sd_event_source_disable_unref(x->io);
+        proc_events_close(x->fd);
+        x->fd = -1;
+        pid_map_free(&x->pids);
+}
+
 /* The session's processes, as its holder sees them now. */
 static void reseed(struct session_exec *x, uint32_t slot, const struct session_row *row)
 {
@@ -363,6 +406,7 @@ static int on_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
         }
         flush_captured(x);
         tx_end(x);
+        unsubscribe_if_idle(x);
         return 0;
 }
 
@@ -374,6 +418,7 @@ static int on_tick(sd_event_source *src, uint64_t usec, void *userdata)
                 if (x->s[i])
                         summarise(x, x->s[i]);
         tx_end(x);
+        unsubscribe_if_idle(x);
         return 0;
 }
 
@@ -385,12 +430,17 @@ static int dup_or_null(const char *in, char **out)
         return 0;
 }
 
-/* A new session in a free slot; -ENOMEM. */
+/* A new session in a free slot; -ENOMEM, or why the kernel's events
+ * cannot be had. */
 static int add_session(struct session_exec *x, const struct session_exec_who *w, uint32_t *slot_out)
 {
-        struct exec_session *s = calloc(1, sizeof(*s));
+        struct exec_session *s;
         uint32_t slot = 0;
+        int r = subscribe(x);
 
+        if (r < 0)
+                return r;
+        s = calloc(1, sizeof(*s));
         if (!s || dup_or_null(w->id, &s->id) < 0 || dup_or_null(w->grant_id, &s->grant_id) < 0 ||
             dup_or_null(w->request_id, &s->request_id) < 0 || dup_or_null(w->breakglass_id, &s->breakglass_id) < 0 ||
             dup_or_null(w->user, &s->user) < 0 || dup_or_null(w->role, &s->role) < 0 ||
@@ -423,7 +473,7 @@ void session_exec_track_leader(struct teamd *d, const struct session_exec_who *w
         if (!x || leader <= 1)
                 return;
         if (add_session(x, who, &slot) < 0) {
-                teamd_log(LOG_ERR, "session %s: its commands cannot be recorded: out of memory", who->id);
+                teamd_log(LOG_ERR, "session %s: its commands are not recorded", who->id);
                 return;
         }
         follow(x, leader, 0, slot);
@@ -460,7 +510,7 @@ void session_exec_track_row(struct teamd *d, const struct session_row *row)
                 .user = row->user, .role = row->role, .service = row->service, .tty = row->tty, .rhost = row->rhost,
         };
         if (add_session(x, &who, &slot) < 0) {
-                teamd_log(LOG_ERR, "session %s: its commands cannot be recorded: out of memory", row->id);
+                teamd_log(LOG_ERR, "session %s: its commands are not recorded", row->id);
                 free(req);
                 return;
         }
@@ -468,6 +518,8 @@ void session_exec_track_row(struct teamd *d, const struct session_row *row)
         reseed(x, slot, row);
         if (x->s[slot]->n_pids == 0)
                 finish(x, slot);
+        tx_end(x);
+        unsubscribe_if_idle(x);
 }
 
 static void track_open_sessions(struct teamd *d)
@@ -493,24 +545,19 @@ int session_exec_start(struct teamd *d)
         if (!x)
                 return -ENOMEM;
         x->d = d;
-        r = proc_events_open(&x->fd);
-        if (r < 0) {
-                teamd_log(LOG_WARNING, "the commands run in elevated sessions are not recorded: the kernel's"
-                          " process events are not available (%s; teamd needs CAP_NET_ADMIN in the host's"
-                          " network namespace)", strerror(-r));
+        x->fd = -1;
+        /* Said at start, not at the first session: whether commands are
+         * recorded is the operator's to know before anyone elevates. */
+        if (subscribe(x) < 0) {
                 free(x);
                 return 0;
         }
-        r = sd_event_add_io(d->event, &x->io, x->fd, EPOLLIN, on_io, x);
-        if (r >= 0)
-                r = sd_event_add_time_relative(d->event, &x->tick, CLOCK_MONOTONIC, SUMMARY_USEC, 10 * 1000, on_tick,
-                                               x);
+        unsubscribe_if_idle(x);
+        r = sd_event_add_time_relative(d->event, &x->tick, CLOCK_MONOTONIC, SUMMARY_USEC, 10 * 1000, on_tick, x);
         if (r >= 0)
                 r = sd_event_source_set_enabled(x->tick, SD_EVENT_OFF);
         if (r < 0) {
-                sd_event_source_disable_unref(x->io);
                 sd_event_source_disable_unref(x->tick);
-                proc_events_close(x->fd);
                 free(x);
                 return r;
         }
@@ -530,10 +577,8 @@ void session_exec_stop(struct teamd *d)
                         finish(x, i);
         tx_end(x);
         free(x->captured);
-        sd_event_source_disable_unref(x->io);
+        unsubscribe_if_idle(x);
         sd_event_source_disable_unref(x->tick);
-        proc_events_close(x->fd);
-        pid_map_free(&x->pids);
         free(x->s);
         free(x);
         d->exec = NULL;
