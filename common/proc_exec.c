@@ -76,9 +76,10 @@ int proc_text_escape(const char *raw, size_t len, bool nul_separated, char **out
         o = buf;
         if (!nul_separated) {
                 o = put_word(o, raw, len);
-        } else {
-                /* A cmdline ends in a NUL; words are between them. */
-                if (len > 0 && raw[len - 1] == '\0')
+        } else if (len > 0) {
+                /* A cmdline ends in a NUL; words are between them. An
+                 * empty cmdline has no word, "\0" one empty word. */
+                if (raw[len - 1] == '\0')
                         len--;
                 for (size_t i = 0; i <= len; i++) {
                         if (i < len && raw[i] != '\0')
@@ -88,8 +89,6 @@ int proc_text_escape(const char *raw, size_t len, bool nul_separated, char **out
                         o = put_word(o, raw + start, i - start);
                         start = i + 1;
                 }
-                if (len == 0)
-                        o = buf;
         }
         *o = '\0';
         *out = buf;

@@ -17,6 +17,8 @@
 
 #include "api_probe.h"
 #include "audit.h"
+#include "audit/checkpoint.h"
+#include "audit/checkpoint_report.h"
 #include "breakglass_ship.h"
 #include "conn.h"
 #include "journal.h"
@@ -181,6 +183,8 @@ static int setup_loop(struct teamd *d, const struct teamd_listeners *l)
                 r = teamd_audit_attach(d);
         if (r >= 0)
                 r = relay_start(d, &d->relay);
+        if (r >= 0 && (d->checkpoint_report = checkpoint_report_new(d)))
+                audit_checkpoints_set_listener(d->checkpoints, checkpoint_report_send, d->checkpoint_report);
         if (r >= 0)
                 r = bg_ship_start(d, &d->bg_ship);
         if (r >= 0)
@@ -218,6 +222,9 @@ static void teardown(struct teamd *d, struct teamd_listeners *l)
 {
         teamd_conn_close_all(d);
         bg_ship_free(d->bg_ship);
+        audit_checkpoints_set_listener(d->checkpoints, NULL, NULL);
+        checkpoint_report_free(d->checkpoint_report);
+        d->checkpoint_report = NULL;
         relay_free(d->relay);
         session_exec_stop(d);
         session_watch_stop(d);

@@ -18,23 +18,25 @@
  * second; each event is a 76-byte datagram plus the kernel's overhead. */
 #define RCVBUF_BYTES (8 * 1024 * 1024)
 
+/* nlmsghdr, cn_msg, op, back to back. (A struct holding a cn_msg, which
+ * ends in a flexible array, before another member is a GNU extension that
+ * clang refuses under -Werror.) */
+#define SUBSCRIBE_LEN NLMSG_LENGTH(sizeof(struct cn_msg) + sizeof(enum proc_cn_mcast_op))
+
 static int subscribe(int fd, enum proc_cn_mcast_op op)
 {
-        struct {
-                struct nlmsghdr nl;
-                struct cn_msg cn;
-                enum proc_cn_mcast_op op;
-        } __attribute__((packed)) msg;
+        struct nlmsghdr nl = { .nlmsg_len = SUBSCRIBE_LEN, .nlmsg_type = NLMSG_DONE, .nlmsg_pid = 0 };
+        struct cn_msg cn = { .id = { .idx = CN_IDX_PROC, .val = CN_VAL_PROC }, .len = sizeof(op) };
+        union {
+                struct nlmsghdr align;
+                unsigned char bytes[SUBSCRIBE_LEN];
+        } msg;
 
         memset(&msg, 0, sizeof(msg));
-        msg.nl.nlmsg_len = sizeof(msg);
-        msg.nl.nlmsg_type = NLMSG_DONE;
-        msg.nl.nlmsg_pid = 0;
-        msg.cn.id.idx = CN_IDX_PROC;
-        msg.cn.id.val = CN_VAL_PROC;
-        msg.cn.len = sizeof(msg.op);
-        msg.op = op;
-        if (send(fd, &msg, sizeof(msg), 0) != (ssize_t)sizeof(msg))
+        memcpy(msg.bytes, &nl, sizeof(nl));
+        memcpy(msg.bytes + NLMSG_HDRLEN, &cn, sizeof(cn));
+        memcpy(msg.bytes + NLMSG_HDRLEN + sizeof(cn), &op, sizeof(op));
+        if (send(fd, msg.bytes, sizeof(msg.bytes), 0) != (ssize_t)sizeof(msg.bytes))
                 return -errno;
         return 0;
 }

@@ -27,6 +27,7 @@ struct outbox;
 struct relay;
 struct session_watch;
 struct session_exec;
+struct checkpoint_report;
 struct sync;
 
 struct teamd {
@@ -47,6 +48,7 @@ struct teamd {
         int64_t ended_seen_until;        /* GrantExpired events emitted up to here */
         struct outbox *outbox;           /* the audit outbox (audit.c, outbox.c) */
         struct audit_checkpoints *checkpoints; /* signed chain checkpoints (audit/checkpoint.c) */
+        struct checkpoint_report *checkpoint_report; /* them to team-server; NULL: no central API */
         struct audit_shipping *shipping; /* outbox -> AWS sinks (shipper_setup.c); NULL: no sink */
         struct relay *relay;             /* request relay (relay.c) */
         struct bg_ship *bg_ship;         /* break-glass spool (breakglass_ship.c) */

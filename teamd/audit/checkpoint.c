@@ -31,6 +31,14 @@ struct audit_checkpoints {
         char *public_b64;
         char *signature_b64;            /* of the last checkpoint signed */
         sd_event_source *timer;
+        /* Told of each checkpoint once it is recorded (team-server's
+         * report); NULL: nobody. */
+        audit_checkpoint_listener_fn listener;
+        void *listener_data;
+        /* The last checkpoint signed, as chained: what the report sends
+         * once team_journal_event() has recorded it. */
+        struct team_audit_event signed_ev;
+        char *signed_message;
 };
 
 /* A new key, written with O_EXCL so that two teamds never make two. */
@@ -133,6 +141,10 @@ static int sign(struct team_audit_event *ev, void *userdata)
                 return r;
         ev->host_key = c->public_b64;
         ev->signature = c->signature_b64;
+        free(c->signed_message);
+        c->signed_ev = *ev;
+        c->signed_message = ev->message ? strdup(ev->message) : NULL;
+        c->signed_ev.message = c->signed_message;
         return 0;
 }
 
@@ -176,7 +188,15 @@ void audit_checkpoint_write(struct audit_checkpoints *c, const char *why)
 {
         struct team_event_fields f = { .host = c->d->cfg.host_id, .reason = why };
 
+        c->signed_ev.seq = 0;
         team_journal_event(TEAM_EVENT_AUDIT_CHECKPOINT, &f, "signed checkpoint of the audit chain (%s)", why);
+        /* Recorded and signed: team-server gets it too, but not at
+         * shutdown (the loop ends before an answer could come). */
+        if (c->signed_ev.seq > 0 && strcmp(why, "shutdown") != 0 && c->listener) {
+                c->signed_ev.host = c->d->cfg.host_id;
+                c->signed_ev.reason = why;
+                c->listener(&c->signed_ev, c->listener_data);
+        }
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -187,6 +207,14 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
         if (sd_event_source_set_time_relative(s, c->d->cfg.checkpoint_interval * 1000000ULL) >= 0)
                 return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         return 0;
+}
+
+void audit_checkpoints_set_listener(struct audit_checkpoints *c, audit_checkpoint_listener_fn fn, void *userdata)
+{
+        if (!c)
+                return;
+        c->listener = fn;
+        c->listener_data = userdata;
 }
 
 int audit_checkpoints_attach(struct audit_checkpoints *c)
@@ -207,6 +235,7 @@ void audit_checkpoints_free(struct audit_checkpoints *c)
         if (c->d->outbox)
                 outbox_set_signer(c->d->outbox, NULL, NULL);
         sd_event_source_unref(c->timer);
+        free(c->signed_message);
         EVP_PKEY_free(c->key);
         free(c->public_b64);
         free(c->signature_b64);
