@@ -78,6 +78,9 @@ static int print_entry(sd_journal *j, bool json)
                 return -ENOMEM;
         r = journal_entry_event(j, t, &ev);
         if (r == 0) {
+                /* With its chain members, a line team-audit verifies. */
+                if (json)
+                        journal_entry_chain(j, t, &ev);
                 if (!json) {
                         print_text(&ev);
                 } else {

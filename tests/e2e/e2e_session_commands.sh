@@ -223,6 +223,10 @@ fi
 step "teamctl audit verify: the chain in journald holds; a forged entry breaks it"
 out=$("$TEAMCTL_BIN" --config "$TEAM_CONF" audit verify 2>&1) || fixture_fail "teamctl audit verify: $out"
 fixture_log "$out"
+"$TEAMCTL_BIN" --json audit tail --no-follow -n 100000 >"$TEAM_TMP/tail.jsonl" || fixture_fail "audit tail --json"
+out=$("$top_builddir/teamctl/team-audit" verify "$TEAM_TMP/tail.jsonl" 2>&1) \
+        || fixture_fail "team-audit verify over teamctl --json audit tail: $out"
+check_contains "team-audit over audit tail --json" "$out" "$TEAM_HOST: seq 1\\.\\.[0-9]+, .*: verified"
 check_contains "audit verify" "$out" "$TEAM_HOST: seq 1\\.\\.[0-9]+, .*: verified"
 seq=$(journalctl --no-pager -q -o cat --output-fields=TEAM_SEQ SYSLOG_IDENTIFIER=teamd \
         TEAM_EVENT=SessionCommand TEAM_GRANT_ID="cmd-ssh-$tag" | head -n 1)
