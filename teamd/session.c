@@ -63,14 +63,7 @@ int teamd_handle_session_open(struct teamd *d, const struct teamd_peer *peer, co
         /* Held before the answer: the caller forks the elevated command
          * only after session open returns, so every child is born held. */
         session_watch_opened(d, id, peer->pid, ev.result.grant ? ev.result.grant->exp : 0);
-        session_exec_track_leader(d,
-                                  &(struct session_exec_who){
-                                          .id = id, .grant_id = info.grant_id,
-                                          .request_id = ev.result.grant ? ev.result.grant->req : NULL,
-                                          .user = req->user, .role = req->role, .service = req->service,
-                                          .tty = req->tty, .rhost = req->rhost,
-                                  },
-                                  peer->pid);
+        session_exec_track_leader(d, id, ev.result.grant ? ev.result.grant->req : NULL, &info);
         r = teamd_response_decision(&ev.result, resp);
         if (r == 0) {
                 resp->session_id = id;

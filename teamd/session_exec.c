@@ -432,7 +432,8 @@ static int dup_or_null(const char *in, char **out)
 
 /* A new session in a free slot; -ENOMEM, or why the kernel's events
  * cannot be had. */
-static int add_session(struct session_exec *x, const struct session_exec_who *w, uint32_t *slot_out)
+static int add_session(struct session_exec *x, const char *id, const char *request_id,
+                       const struct session_info *w, uint32_t *slot_out)
 {
         struct exec_session *s;
         uint32_t slot = 0;
@@ -441,8 +442,8 @@ static int add_session(struct session_exec *x, const struct session_exec_who *w,
         if (r < 0)
                 return r;
         s = calloc(1, sizeof(*s));
-        if (!s || dup_or_null(w->id, &s->id) < 0 || dup_or_null(w->grant_id, &s->grant_id) < 0 ||
-            dup_or_null(w->request_id, &s->request_id) < 0 || dup_or_null(w->breakglass_id, &s->breakglass_id) < 0 ||
+        if (!s || dup_or_null(id, &s->id) < 0 || dup_or_null(w->grant_id, &s->grant_id) < 0 ||
+            dup_or_null(request_id, &s->request_id) < 0 || dup_or_null(w->breakglass_id, &s->breakglass_id) < 0 ||
             dup_or_null(w->user, &s->user) < 0 || dup_or_null(w->role, &s->role) < 0 ||
             dup_or_null(w->service, &s->service) < 0 || dup_or_null(w->tty, &s->tty) < 0 ||
             dup_or_null(w->rhost, &s->rhost) < 0)
@@ -465,18 +466,19 @@ nomem:
         return -ENOMEM;
 }
 
-void session_exec_track_leader(struct teamd *d, const struct session_exec_who *who, pid_t leader)
+void session_exec_track_leader(struct teamd *d, const char *id, const char *request_id,
+                               const struct session_info *info)
 {
         struct session_exec *x = d->exec;
         uint32_t slot;
 
-        if (!x || leader <= 1)
+        if (!x || info->pid <= 1)
                 return;
-        if (add_session(x, who, &slot) < 0) {
-                teamd_log(LOG_ERR, "session %s: its commands are not recorded", who->id);
+        if (add_session(x, id, request_id, info, &slot) < 0) {
+                teamd_log(LOG_ERR, "session %s: its commands are not recorded", id);
                 return;
         }
-        follow(x, leader, 0, slot);
+        follow(x, info->pid, 0, slot);
 }
 
 /* The request id of the session's grant (the grant row has it). */
@@ -498,18 +500,18 @@ static char *request_of(struct teamd *d, const struct session_row *row)
 void session_exec_track_row(struct teamd *d, const struct session_row *row)
 {
         struct session_exec *x = d->exec;
-        struct session_exec_who who;
+        struct session_info info;
         char *req;
         uint32_t slot;
 
         if (!x)
                 return;
         req = request_of(d, row);
-        who = (struct session_exec_who){
-                .id = row->id, .grant_id = row->grant_id, .request_id = req, .breakglass_id = row->breakglass_id,
-                .user = row->user, .role = row->role, .service = row->service, .tty = row->tty, .rhost = row->rhost,
+        info = (struct session_info){
+                .grant_id = row->grant_id, .user = row->user, .role = row->role, .service = row->service,
+                .tty = row->tty, .rhost = row->rhost, .pid = row->pid, .breakglass_id = row->breakglass_id,
         };
-        if (add_session(x, &who, &slot) < 0) {
+        if (add_session(x, row->id, req, &info, &slot) < 0) {
                 teamd_log(LOG_ERR, "session %s: its commands are not recorded", row->id);
                 free(req);
                 return;

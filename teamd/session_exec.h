@@ -23,28 +23,18 @@
 
 #include "teamd.h"
 
+struct session_info;
 struct session_row;
-
-/* Who a session is, for its SessionCommand events. */
-struct session_exec_who {
-        const char *id;
-        const char *grant_id;
-        const char *request_id;
-        const char *breakglass_id;
-        const char *user;
-        const char *role;
-        const char *service;
-        const char *tty;
-        const char *rhost;
-};
 
 /* Subscribes to the kernel's events and follows the sessions that are
  * open. Without CAP_NET_ADMIN (or [sessions] record_commands = no) it
  * logs why and records nothing; teamd runs on. */
 int session_exec_start(struct teamd *d);
 void session_exec_stop(struct teamd *d);
-/* A session that just opened, whose leader has not forked yet. */
-void session_exec_track_leader(struct teamd *d, const struct session_exec_who *who, pid_t leader);
+/* Session id that just opened as info says (info->pid: its leader,
+ * which has not forked yet), under the grant of request_id (may be NULL). */
+void session_exec_track_leader(struct teamd *d, const char *id, const char *request_id,
+                               const struct session_info *info);
 /* A session whose processes may already run (adopted, or found open at
  * start): its held processes are followed from now. */
 void session_exec_track_row(struct teamd *d, const struct session_row *row);
