@@ -67,9 +67,11 @@ static void on_rollback(void *userdata)
 {
         struct outbox *ob = userdata;
 
-        /* The state change did not happen; neither did its event. */
+        /* The state change did not happen; neither did its event, nor
+         * the chain's step. */
         pending_clear(ob);
         ob->doomed = false;
+        ob->chain_cached = false;
 }
 
 void outbox_hooks_install(struct outbox *ob)

@@ -61,6 +61,12 @@ struct outbox {
         char **pending;                 /* JSON of events whose journald entry waits for the commit */
         bool doomed;                    /* an event of the open transaction could not be recorded */
         size_t n_pending, cap_pending;
+        /* The chain's seq and head as this connection sees them (its own
+         * open transaction included), so that an event costs no read of
+         * the chain row; any rollback forgets them (on_rollback). */
+        bool chain_cached;
+        uint64_t chain_seq;
+        char chain_head[TEAM_AUDIT_HASH_HEX + 1];
         outbox_signer_fn signer;        /* outbox_set_signer() */
         void *signer_userdata;
 };

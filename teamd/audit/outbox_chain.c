@@ -75,13 +75,18 @@ int outbox_chain_seal(struct outbox *ob, struct team_audit_event *ev, char **jso
         int r;
 
         *json = NULL;
-        r = chain_read(ob, &row);
-        if (r < 0)
-                return r;
-        if (row.seq >= TEAM_AUDIT_MAX_SEQ)
+        if (!ob->chain_cached) {
+                r = chain_read(ob, &row);
+                if (r < 0)
+                        return r;
+                ob->chain_seq = row.seq;
+                memcpy(ob->chain_head, row.head, sizeof(ob->chain_head));
+                ob->chain_cached = true;
+        }
+        if (ob->chain_seq >= TEAM_AUDIT_MAX_SEQ)
                 return -ERANGE;
-        ev->seq = row.seq + 1;
-        memcpy(ev->prev, row.head, sizeof(ev->prev));
+        ev->seq = ob->chain_seq + 1;
+        memcpy(ev->prev, ob->chain_head, sizeof(ev->prev));
         /* The chain is the outbox's, one per host: every link names it, or
          * a verifier that follows a host's chain sees holes. */
         if (ob->host)
@@ -105,9 +110,19 @@ int outbox_chain_advance(struct outbox *ob, const struct team_audit_event *ev)
 {
         sqlite3_stmt *s = ob_stmt(ob, OB_CHAIN_SET);
 
+        int r;
+
         sqlite3_bind_int64(s, 1, (int64_t)ev->seq);
         sqlite3_bind_text(s, 2, ev->hash, TEAM_AUDIT_HASH_HEX, SQLITE_STATIC);
-        return ob_exec(s);
+        r = ob_exec(s);
+        if (r < 0) {
+                ob->chain_cached = false;
+                return r;
+        }
+        ob->chain_seq = ev->seq;
+        memcpy(ob->chain_head, ev->hash, sizeof(ob->chain_head));
+        ob->chain_cached = true;
+        return 0;
 }
 
 int outbox_chain_dropped(struct outbox *ob, uint64_t count, uint64_t first, uint64_t last)
