@@ -8,7 +8,8 @@
  *   rotate-token NAME             a new token; the old one stops working
  *
  * A new token is printed once, as the last line of standard output; only
- * its SHA-256 is stored. */
+ * its SHA-256 is stored. admin host-key (a host's audit key) is in
+ * admin_host_key.c, admin migrate in admin_migrate.c. */
 #include "config.h"
 
 #include <errno.h>
@@ -38,6 +39,7 @@ static int usage(void)
                         "       team-server [--config FILE] admin user|host remove NAME\n"
                         "       team-server [--config FILE] admin user|host set-groups NAME a,b\n"
                         "       team-server [--config FILE] admin user|host rotate-token NAME\n"
+                        "       team-server [--config FILE] admin host-key HOST [KEY | --clear]\n"
                         "       team-server admin migrate --from sqlite:PATH --to postgresql://...\n");
         return 2;
 }
@@ -262,15 +264,36 @@ static int become_database_owner(const char *database)
         return 0;
 }
 
+int admin_open_store(const struct server_config *cfg, struct srv_store **out)
+{
+        char err[512] = "";
+        int r;
+
+        *out = NULL;
+        r = srv_store_is_pg(cfg->database) ? 0
+            : become_database_owner(cfg->database + (strncmp(cfg->database, "sqlite:", 7) == 0 ? 7 : 0));
+        if (r < 0) {
+                fprintf(stderr, "team-server: cannot become the owner of %s's directory: %s\n", cfg->database,
+                        strerror(-r));
+                return r;
+        }
+        r = srv_store_open(cfg->database, 1, out, err, sizeof(err));
+        if (r < 0)
+                fprintf(stderr, "team-server: %s\n", err[0] ? err : strerror(-r));
+        return r;
+}
+
 int admin_main(const struct server_config *cfg, int argc, char **argv)
 {
         struct srv_store *store = NULL;
         struct admin_args a;
-        char **groups = NULL, err[512] = "";
+        char **groups = NULL;
         int r, status = 1;
 
         if (argc >= 2 && strcmp(argv[1], "migrate") == 0)
                 return admin_migrate_main(argc - 1, argv + 1);
+        if (argc >= 2 && strcmp(argv[1], "host-key") == 0)
+                return admin_host_key_main(cfg, argc - 1, argv + 1);
         if (parse_admin_args(argc, argv, &a) < 0)
                 return usage();
         if (a.name && !is_valid_token_name(a.name, SRV_MAX_NAME)) {
@@ -283,18 +306,8 @@ int admin_main(const struct server_config *cfg, int argc, char **argv)
                 fprintf(stderr, "team-server: groups: give up to %d names separated by commas\n", ADMIN_MAX_GROUPS);
                 return 2;
         }
-        r = srv_store_is_pg(cfg->database) ? 0
-            : become_database_owner(cfg->database + (strncmp(cfg->database, "sqlite:", 7) == 0 ? 7 : 0));
-        if (r < 0) {
-                fprintf(stderr, "team-server: cannot become the owner of %s's directory: %s\n", cfg->database,
-                        strerror(-r));
+        if (admin_open_store(cfg, &store) < 0)
                 goto out;
-        }
-        r = srv_store_open(cfg->database, 1, &store, err, sizeof(err));
-        if (r < 0) {
-                fprintf(stderr, "team-server: %s\n", err[0] ? err : strerror(-r));
-                goto out;
-        }
         r = run(store, &a, groups);
         if (r < 0)
                 report_error(&a, r);

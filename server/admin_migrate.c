@@ -4,10 +4,11 @@
  * by row with every key kept (identities with their token hashes,
  * requests, decisions, grants and revocations, the feed with its sequence
  * numbers so hosts keep their cursors, audit, the webhook queue,
- * break-glass uses), in one transaction. A row already there is left as
- * it is (ON CONFLICT DO NOTHING), so running it again changes nothing;
- * at the end every table's count must be equal on both sides, or the
- * transaction is rolled back. Both schemas are brought to the latest
+ * break-glass uses, the hosts' audit checkpoints and keys), in one
+ * transaction. A row already there is left as it is (ON CONFLICT DO
+ * NOTHING), so running it again changes nothing; at the end every
+ * table's count must be equal on both sides, or the transaction is
+ * rolled back. Both schemas are brought to the latest
  * version first by opening them as stores. */
 #include "config.h"
 
@@ -66,6 +67,10 @@ static const struct table tables[] = {
           { T("id"), T("host"), { "user", "user_name", C_TEXT }, T("role"), T("service"), T("tty"), T("rhost"),
             I("used_at"), I("window_end"), I("slot"), I("received_at"), T("ack_by"), I("ack_at"),
             T("ack_comment") } },
+        { "host_checkpoints", NULL,
+          { T("host"), I("seq"), T("head"), I("time_usec"), I("received_at"), T("host_key"), I("key_by_admin"),
+            I("key_at"), I("stop_alerted_at"), T("conflict"), I("conflict_seq"), T("conflict_head"),
+            T("conflict_key"), I("conflict_time_usec"), I("conflict_at"), I("conflicts") } },
 };
 #undef T
 #undef I

@@ -6,8 +6,11 @@
  *
  * Signals are blocked in every thread and taken by sigtimedwait() in the
  * main thread: SIGTERM/SIGINT stop (new connections refused, every held
- * long-poll answered, then the daemon stopped); the wait times out every
- * EXPIRE_INTERVAL seconds to expire pending requests past their TTL. */
+ * long-poll answered, then the daemon stopped); the wait times out for
+ * the background sweeps: pending requests past their TTL every
+ * EXPIRE_INTERVAL seconds, hosts whose audit checkpoints stopped every
+ * checkpoint_sweep_interval() (server/checkpoints.h). Both are safe with
+ * several instances on one database: each change is claimed by one. */
 #include "config.h"
 
 #include <errno.h>
@@ -24,6 +27,8 @@
 #include <curl/curl.h>
 #include <systemd/sd-daemon.h>
 
+#include "checkpoints.h"
+#include "clock.h"
 #include "feed.h"
 #include "http.h"
 #include "lifecycle.h"
@@ -39,7 +44,7 @@
 
 #define EXPIRE_INTERVAL 15
 /* PostgreSQL connections beyond one per HTTP thread: the webhook senders,
- * the expiry sweep. */
+ * the expiry and checkpoint sweeps. */
 #define DB_SPARE_CONNECTIONS 4
 #define DRAIN_MS 3000
 
@@ -49,6 +54,7 @@ static void usage(FILE *f)
                    "       team-server [--config FILE] admin user add NAME [--groups a,b]\n"
                    "       team-server [--config FILE] admin host add ID [--groups a,b]\n"
                    "       team-server [--config FILE] admin user|host list|remove|set-groups|rotate-token ...\n"
+                   "       team-server [--config FILE] admin host-key HOST [KEY | --clear]\n"
                    "       team-server admin migrate --from sqlite:PATH --to postgresql://...\n"
                    "\n"
                    "The TEAM central approval API.\n"
@@ -165,8 +171,57 @@ static void stop(struct running *s)
         server_config_free(&s->cfg);
 }
 
+static uint64_t monotonic_s(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec;
+}
+
+/* The background sweeps, each on its own period. */
+struct sweeps {
+        uint64_t next_expire, next_checkpoints;
+        unsigned checkpoint_period;     /* 0: no checkpoint sweep */
+};
+
+static void sweeps_init(struct sweeps *w, const struct server_config *cfg)
+{
+        uint64_t now = monotonic_s();
+
+        w->checkpoint_period = cfg->checkpoint_alert_after ? checkpoint_sweep_interval(cfg->checkpoint_alert_after)
+                                                           : 0;
+        w->next_expire = now + EXPIRE_INTERVAL;
+        w->next_checkpoints = now + w->checkpoint_period;
+}
+
+/* Runs what is due; returns the seconds until the next one is. */
+static time_t sweeps_run(struct sweeps *w, struct running *s)
+{
+        uint64_t now = monotonic_s(), next;
+
+        if (now >= w->next_expire) {
+                lc_expire_due(s->lc);
+                w->next_expire = now + EXPIRE_INTERVAL;
+        }
+        if (w->checkpoint_period && now >= w->next_checkpoints) {
+                struct checkpoint_ctx ctx = {
+                        .store = s->store, .webhook = s->webhook, .alert_after = s->cfg.checkpoint_alert_after,
+                };
+
+                checkpoint_sweep(&ctx, srv_now(), NULL);
+                w->next_checkpoints = now + w->checkpoint_period;
+        }
+        next = w->next_expire;
+        if (w->checkpoint_period && w->next_checkpoints < next)
+                next = w->next_checkpoints;
+        return next > now ? (time_t)(next - now) : 1;
+}
+
 static int serve(struct running *s)
 {
+        struct sweeps w;
+        time_t wait_s = 1;
         sigset_t set;
         int sig;
 
@@ -175,14 +230,14 @@ static int serve(struct running *s)
         sigemptyset(&set);
         sigaddset(&set, SIGTERM);
         sigaddset(&set, SIGINT);
+        sweeps_init(&w, &s->cfg);
         for (;;) {
-                struct timespec ts = { EXPIRE_INTERVAL, 0 };
+                struct timespec ts = { wait_s, 0 };
 
                 sig = sigtimedwait(&set, NULL, &ts);
                 if (sig == SIGTERM || sig == SIGINT)
                         break;
-                if (sig < 0 && errno == EAGAIN)
-                        lc_expire_due(s->lc);
+                wait_s = sweeps_run(&w, s);
         }
         sd_notify(0, "STOPPING=1\nSTATUS=stopping");
         fprintf(stderr, "team-server: %s, stopping\n", strsignal(sig));

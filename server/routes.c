@@ -14,6 +14,7 @@ const struct http_route server_routes[] = {
         { "POST", "/v1/grants/{}/revoke", HTTP_AUTH_TOKEN, route_grants_revoke, "grants_revoke" },
         { "POST", "/v1/grants/{}/extend", HTTP_AUTH_TOKEN, route_grants_extend, "grants_extend" },
         { "GET", "/v1/hosts/{}/grants", HTTP_AUTH_TOKEN, route_hosts_feed, "hosts_feed" },
+        { "POST", "/v1/hosts/{}/checkpoints", HTTP_AUTH_TOKEN, route_hosts_checkpoint, "hosts_checkpoint" },
         { "POST", "/v1/breakglass", HTTP_AUTH_TOKEN, route_breakglass_report, "breakglass_report" },
         { "GET", "/v1/breakglass", HTTP_AUTH_TOKEN, route_breakglass_list, "breakglass_list" },
         { "POST", "/v1/breakglass/{}/acknowledge", HTTP_AUTH_TOKEN, route_breakglass_ack, "breakglass_ack" },
@@ -25,6 +26,6 @@ const size_t server_n_routes = sizeof(server_routes) / sizeof(server_routes[0]);
 
 const char *const server_route_names[] = {
         "requests_create", "requests_list", "requests_get", "requests_approve", "requests_deny",
-        "requests_cancel", "grants_revoke", "grants_extend", "hosts_feed", "breakglass_report", "breakglass_list",
-        "breakglass_ack", "keys", "healthz", "metrics",
+        "requests_cancel", "grants_revoke", "grants_extend", "hosts_feed", "hosts_checkpoint",
+        "breakglass_report", "breakglass_list", "breakglass_ack", "keys", "healthz", "metrics",
 };

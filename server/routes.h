@@ -24,7 +24,7 @@ struct server_app {
         struct feed *feed;
         struct rate_limit *request_rate;  /* POST /v1/requests per identity; NULL = no limit */
         const struct srv_policy *policy;  /* who approves a role (break-glass review) */
-        struct webhook *webhook;          /* break-glass notifications */
+        struct webhook *webhook;          /* break-glass and checkpoint notifications */
 };
 
 extern const struct http_route server_routes[];
@@ -55,6 +55,7 @@ enum http_result route_requests_cancel(struct http_req *req);
 enum http_result route_grants_revoke(struct http_req *req);
 enum http_result route_grants_extend(struct http_req *req);
 enum http_result route_hosts_feed(struct http_req *req);
+enum http_result route_hosts_checkpoint(struct http_req *req);
 enum http_result route_breakglass_report(struct http_req *req);
 enum http_result route_breakglass_list(struct http_req *req);
 enum http_result route_breakglass_ack(struct http_req *req);

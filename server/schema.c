@@ -125,6 +125,26 @@ static const struct migration migrations[] = {
           "  ack_at INTEGER NOT NULL DEFAULT 0,"
           "  ack_comment TEXT);"
           "CREATE INDEX breakglass_uses_open ON breakglass_uses(ack_at, used_at);" },
+        /* The last signed audit checkpoint of each host (server/checkpoints.c). */
+        { 3,
+          "CREATE TABLE host_checkpoints ("
+          "  host TEXT PRIMARY KEY NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,"
+          "  seq INTEGER NOT NULL DEFAULT 0,"
+          "  head TEXT,"
+          "  time_usec INTEGER NOT NULL DEFAULT 0,"
+          "  received_at INTEGER NOT NULL DEFAULT 0,"
+          "  host_key TEXT,"
+          "  key_by_admin INTEGER NOT NULL DEFAULT 0,"
+          "  key_at INTEGER NOT NULL DEFAULT 0,"
+          "  stop_alerted_at INTEGER NOT NULL DEFAULT 0,"
+          "  conflict TEXT,"
+          "  conflict_seq INTEGER NOT NULL DEFAULT 0,"
+          "  conflict_head TEXT,"
+          "  conflict_key TEXT,"
+          "  conflict_time_usec INTEGER NOT NULL DEFAULT 0,"
+          "  conflict_at INTEGER NOT NULL DEFAULT 0,"
+          "  conflicts INTEGER NOT NULL DEFAULT 0);"
+          "CREATE INDEX host_checkpoints_stale ON host_checkpoints(stop_alerted_at, received_at);" },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -3,10 +3,11 @@
  *
  * common/config_parser refuses sections it does not know, and [webhook
  * NAME] sections have free names. So the text is split by lines first:
- * the [server] view keeps every line except those of webhook sections
- * (blanked, so line numbers stay right), and each webhook section is
- * parsed on its own with its header rewritten to "[webhook]". Both go
- * through the same key table machinery, with its checks and messages. */
+ * the main view ([server], [audit]) keeps every line except those of
+ * webhook sections (blanked, so line numbers stay right), and each
+ * webhook section is parsed on its own with its header rewritten to
+ * "[webhook]". Both go through the same key table machinery, with its
+ * checks and messages. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -39,6 +40,8 @@ static const struct config_key server_keys[] = {
         { "server", "max_connections_per_address", CONFIG_UINT, K(max_connections_per_address), 0, 1000000 },
         { "server", "max_long_polls", CONFIG_UINT, K(max_long_polls), 1, 1000000 },
         { "server", "request_rate_limit", CONFIG_UINT, K(request_rate_limit), 0, 1000000 },
+        { "audit", "checkpoint_alert_after", CONFIG_DURATION, K(checkpoint_alert_after), 0,
+          SERVER_MAX_CHECKPOINT_ALERT_AFTER },
 };
 #define N_SERVER_KEYS (sizeof(server_keys) / sizeof(server_keys[0]))
 
@@ -80,6 +83,7 @@ static int set_defaults(struct server_config *cfg)
         cfg->threads = SERVER_DEFAULT_THREADS;
         cfg->max_connections_per_address = SERVER_DEFAULT_MAX_PER_ADDRESS;
         cfg->request_rate_limit = SERVER_DEFAULT_REQUEST_RATE;
+        cfg->checkpoint_alert_after = SERVER_DEFAULT_CHECKPOINT_ALERT_AFTER;
         if (!cfg->listen || !cfg->database || !cfg->signing_keys || !cfg->policy)
                 return -ENOMEM;
         return 0;

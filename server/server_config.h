@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* team-server.conf: [server] keys through common/config_parser.h's table,
+/* team-server.conf: [server] and [audit] keys through common/config_parser.h's table,
  * plus any number of [webhook NAME] sections (see team-server.conf(5)). */
 #pragma once
 
@@ -22,6 +22,8 @@
 #define SERVER_DEFAULT_HEADER_TIMEOUT 10
 #define SERVER_DEFAULT_MAX_PER_ADDRESS 256
 #define SERVER_DEFAULT_REQUEST_RATE 30
+#define SERVER_DEFAULT_CHECKPOINT_ALERT_AFTER 900
+#define SERVER_MAX_CHECKPOINT_ALERT_AFTER (30ULL * 24 * 3600)
 #define SERVER_MAX_WEBHOOKS 16
 #define SERVER_WEBHOOK_NAME_MAX 64
 
@@ -49,6 +51,9 @@ struct server_config {
         uint64_t max_connections_per_address; /* 0: no limit (behind a load balancer) */
         uint64_t max_long_polls;    /* feed requests held at once (default: what anonymous and the API leave) */
         uint64_t request_rate_limit; /* requests filed per identity per minute; 0: no limit */
+        /* [audit]: seconds without a host's signed audit checkpoint
+         * before an alert (server/checkpoints.h); 0: no such alert. */
+        uint64_t checkpoint_alert_after;
 
         struct webhook_config *webhooks;
         size_t n_webhooks;

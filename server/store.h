@@ -202,6 +202,35 @@ struct srv_breakglass_use {
 void srv_breakglass_use_clear(struct srv_breakglass_use *u);
 void srv_breakglass_list_free(struct srv_breakglass_use *list, size_t n);
 
+/* ---- audit checkpoints of hosts (server/checkpoints.c) ---- */
+
+/* What the server keeps of one host's signed audit checkpoints
+ * (docs/audit.md "Checkpoints"): the last one accepted, the key they must
+ * be signed with, and the last one refused. */
+struct srv_checkpoint {
+        char *host;
+        int64_t seq;                  /* of the last accepted checkpoint; 0: none yet (a key set by an admin) */
+        char *head;                   /* its prev, the chain head it signs (64 hex); NULL while seq is 0 */
+        int64_t time_usec;            /* its time_usec (the host's clock) */
+        int64_t received_at;          /* when it was accepted (the server's clock); 0 while seq is 0 */
+        char *host_key;               /* base64url of the raw Ed25519 key; NULL: none registered */
+        bool key_by_admin;            /* set by team-server admin host-key, not trust on first use */
+        int64_t key_at;               /* when the key was registered */
+        int64_t stop_alerted_at;      /* when "checkpoints stopped" was raised; 0: not since received_at */
+        /* The last checkpoint refused since the last accepted one (all
+         * zero / NULL when none was): */
+        char *conflict;               /* "chain_fork" or "key_mismatch" */
+        int64_t conflict_seq;
+        char *conflict_head;
+        char *conflict_key;
+        int64_t conflict_time_usec;
+        int64_t conflict_at;
+        int64_t conflicts;            /* refused since the last accepted one */
+};
+void srv_checkpoint_clear(struct srv_checkpoint *c);
+void srv_checkpoint_list_free(struct srv_checkpoint *list, size_t n);
+#define SRV_CHECKPOINT_LIST_MAX 1000  /* records one stale scan returns */
+
 /* ---- the interface ---- */
 
 struct srv_store;
@@ -291,6 +320,29 @@ struct srv_store_ops {
                                size_t *n);
         int (*breakglass_ack)(struct srv_store *s, const char *id, const char *by, int64_t at, const char *comment);
 
+        /* -- audit checkpoints of hosts (server/checkpoints.c) -- */
+        /* The host's record; -ENOENT if there is none. Inside a
+         * transaction the row stays locked until it ends (PostgreSQL: FOR
+         * UPDATE; sqlite: the store's lock), so that the instances decide
+         * on one host's checkpoints one at a time. */
+        int (*checkpoint_get)(struct srv_store *s, const char *host, struct srv_checkpoint *out);
+        /* Writes every field of c: a new record when create (-EEXIST when
+         * the host has one: another instance was first), else replacing
+         * the host's record (-ENOENT when there is none). The host must
+         * exist (hosts); removing the host removes its record. */
+        int (*checkpoint_put)(struct srv_store *s, const struct srv_checkpoint *c, bool create);
+        /* Forgets the host's record; -ENOENT if there is none. */
+        int (*checkpoint_delete)(struct srv_store *s, const char *host);
+        /* Records with seq > 0, received_at <= before and no stop alert
+         * raised, oldest first, at most max (<= SRV_CHECKPOINT_LIST_MAX). */
+        int (*checkpoint_stale)(struct srv_store *s, int64_t before, size_t max, struct srv_checkpoint **out,
+                                size_t *n);
+        /* One conditional update: stop_alerted_at = at only while the
+         * record still has this received_at and no stop alert. 0: this
+         * caller raised it; -ENOENT: another instance did, or a checkpoint
+         * came meanwhile. */
+        int (*checkpoint_mark_stopped)(struct srv_store *s, const char *host, int64_t received_at, int64_t at);
+
         /* -- several instances on one database -- */
         /* Calls fn(aud, ctx) from a thread of the store's when another
          * instance (or this one) appended a feed entry for aud, and
@@ -362,6 +414,21 @@ static inline int srv_store_identity_set_groups(struct srv_store *s, bool host, 
 static inline int srv_store_identity_set_token(struct srv_store *s, bool host, const char *name,
                                                const uint8_t h[SRV_TOKEN_HASH_LEN])
 { return s->ops->identity_set_token(s, host, name, h); }
+
+static inline int srv_store_audit_append(struct srv_store *s, struct srv_audit_record *a)
+{ return s->ops->audit_append(s, a); }
+static inline int srv_store_checkpoint_get(struct srv_store *s, const char *host, struct srv_checkpoint *out)
+{ return s->ops->checkpoint_get(s, host, out); }
+static inline int srv_store_checkpoint_put(struct srv_store *s, const struct srv_checkpoint *c, bool create)
+{ return s->ops->checkpoint_put(s, c, create); }
+static inline int srv_store_checkpoint_delete(struct srv_store *s, const char *host)
+{ return s->ops->checkpoint_delete(s, host); }
+static inline int srv_store_checkpoint_stale(struct srv_store *s, int64_t before, size_t max,
+                                             struct srv_checkpoint **out, size_t *n)
+{ return s->ops->checkpoint_stale(s, before, max, out, n); }
+static inline int srv_store_checkpoint_mark_stopped(struct srv_store *s, const char *host, int64_t received_at,
+                                                    int64_t at)
+{ return s->ops->checkpoint_mark_stopped(s, host, received_at, at); }
 
 static inline int srv_store_feed_subscribe(struct srv_store *s, void (*fn)(const char *aud, void *ctx), void *ctx)
 { return s->ops->feed_subscribe ? s->ops->feed_subscribe(s, fn, ctx) : 0; }

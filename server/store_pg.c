@@ -338,6 +338,11 @@ static const struct srv_store_ops pg_ops = {
         .breakglass_insert = pg_breakglass_insert,
         .breakglass_list = pg_breakglass_list,
         .breakglass_ack = pg_breakglass_ack,
+        .checkpoint_get = pg_checkpoint_get,
+        .checkpoint_put = pg_checkpoint_put,
+        .checkpoint_delete = pg_checkpoint_delete,
+        .checkpoint_stale = pg_checkpoint_stale,
+        .checkpoint_mark_stopped = pg_checkpoint_mark_stopped,
         .feed_subscribe = pg_feed_subscribe,
 };
 

@@ -159,3 +159,9 @@ int pg_webhook_head(struct srv_store *s, const char *target, struct srv_webhook_
 int pg_breakglass_insert(struct srv_store *s, const struct srv_breakglass_use *u);
 int pg_breakglass_list(struct srv_store *s, bool all, size_t max, struct srv_breakglass_use **out, size_t *n);
 int pg_breakglass_ack(struct srv_store *s, const char *id, const char *by, int64_t at, const char *comment);
+/* store_pg_checkpoint.c */
+int pg_checkpoint_get(struct srv_store *s, const char *host, struct srv_checkpoint *out);
+int pg_checkpoint_put(struct srv_store *s, const struct srv_checkpoint *c, bool create);
+int pg_checkpoint_delete(struct srv_store *s, const char *host);
+int pg_checkpoint_stale(struct srv_store *s, int64_t before, size_t max, struct srv_checkpoint **out, size_t *n);
+int pg_checkpoint_mark_stopped(struct srv_store *s, const char *host, int64_t received_at, int64_t at);

@@ -141,6 +141,26 @@ static const struct pg_migration migrations[] = {
           "  ack_at bigint NOT NULL DEFAULT 0,"
           "  ack_comment text);"
           "CREATE INDEX breakglass_uses_open ON breakglass_uses(ack_at, used_at);" },
+        /* The last signed audit checkpoint of each host (server/checkpoints.c). */
+        { 2,
+          "CREATE TABLE host_checkpoints ("
+          "  host text PRIMARY KEY REFERENCES hosts(id) ON DELETE CASCADE,"
+          "  seq bigint NOT NULL DEFAULT 0,"
+          "  head text,"
+          "  time_usec bigint NOT NULL DEFAULT 0,"
+          "  received_at bigint NOT NULL DEFAULT 0,"
+          "  host_key text,"
+          "  key_by_admin boolean NOT NULL DEFAULT false,"
+          "  key_at bigint NOT NULL DEFAULT 0,"
+          "  stop_alerted_at bigint NOT NULL DEFAULT 0,"
+          "  conflict text,"
+          "  conflict_seq bigint NOT NULL DEFAULT 0,"
+          "  conflict_head text,"
+          "  conflict_key text,"
+          "  conflict_time_usec bigint NOT NULL DEFAULT 0,"
+          "  conflict_at bigint NOT NULL DEFAULT 0,"
+          "  conflicts bigint NOT NULL DEFAULT 0);"
+          "CREATE INDEX host_checkpoints_stale ON host_checkpoints(stop_alerted_at, received_at);" },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

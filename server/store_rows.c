@@ -201,3 +201,23 @@ void srv_webhook_job_clear(struct srv_webhook_job *j)
         free(j->last_error);
         memset(j, 0, sizeof(*j));
 }
+
+void srv_checkpoint_clear(struct srv_checkpoint *c)
+{
+        if (!c)
+                return;
+        free(c->host);
+        free(c->head);
+        free(c->host_key);
+        free(c->conflict);
+        free(c->conflict_head);
+        free(c->conflict_key);
+        memset(c, 0, sizeof(*c));
+}
+
+void srv_checkpoint_list_free(struct srv_checkpoint *list, size_t n)
+{
+        for (size_t i = 0; list && i < n; i++)
+                srv_checkpoint_clear(&list[i]);
+        free(list);
+}

@@ -403,6 +403,11 @@ static const struct srv_store_ops sqlite_ops = {
         .breakglass_insert = sq_breakglass_insert,
         .breakglass_list = sq_breakglass_list,
         .breakglass_ack = sq_breakglass_ack,
+        .checkpoint_get = sq_checkpoint_get,
+        .checkpoint_put = sq_checkpoint_put,
+        .checkpoint_delete = sq_checkpoint_delete,
+        .checkpoint_stale = sq_checkpoint_stale,
+        .checkpoint_mark_stopped = sq_checkpoint_mark_stopped,
 };
 
 /* Creates the file 0600 (or checks an existing one is not group/world

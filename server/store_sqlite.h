@@ -84,3 +84,9 @@ int sq_groups_insert(struct sqlite_store *s, bool host, const char *name, char *
 int sq_breakglass_insert(struct srv_store *s, const struct srv_breakglass_use *u);
 int sq_breakglass_list(struct srv_store *s, bool all, size_t max, struct srv_breakglass_use **out, size_t *n);
 int sq_breakglass_ack(struct srv_store *s, const char *id, const char *by, int64_t at, const char *comment);
+/* store_sqlite_checkpoint.c */
+int sq_checkpoint_get(struct srv_store *s, const char *host, struct srv_checkpoint *out);
+int sq_checkpoint_put(struct srv_store *s, const struct srv_checkpoint *c, bool create);
+int sq_checkpoint_delete(struct srv_store *s, const char *host);
+int sq_checkpoint_stale(struct srv_store *s, int64_t before, size_t max, struct srv_checkpoint **out, size_t *n);
+int sq_checkpoint_mark_stopped(struct srv_store *s, const char *host, int64_t received_at, int64_t at);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* team-server.conf: [server] keys, defaults, listen parsing and the
- * [webhook NAME] sections, with line numbers in every refusal. */
+/* team-server.conf: [server] and [audit] keys, defaults, listen parsing
+ * and the [webhook NAME] sections, with line numbers in every refusal. */
 #include "config.h"
 
 #include <errno.h>
@@ -42,11 +42,38 @@ static void test_defaults(void **state)
         assert_int_equal(cfg.max_connections_per_address, 256);
         assert_int_equal(cfg.request_rate_limit, 30);
         assert_int_equal(cfg.max_long_polls, 16384 - 4096 - 2048);
+        assert_int_equal(cfg.checkpoint_alert_after, 900);
         server_config_free(&cfg);
         /* A short connection_timeout pulls the default header deadline below it. */
         assert_int_equal(parse("[server]\nmax_wait = 2\nconnection_timeout = 5\n", &cfg, err, sizeof(err)), 0);
         assert_int_equal(cfg.header_timeout, 4);
         server_config_free(&cfg);
+}
+
+/* [audit] checkpoint_alert_after: a duration, 0 disables, bounded, next
+ * to webhook sections; a bad value names file, line and key. */
+static void test_audit_section(void **state)
+{
+        struct server_config cfg;
+        char err[512] = "";
+
+        (void)state;
+        assert_int_equal(parse("[webhook a]\nurl = https://h.example/x\n[audit]\ncheckpoint_alert_after = 15m\n",
+                               &cfg, err, sizeof(err)), 0);
+        assert_int_equal(cfg.checkpoint_alert_after, 900);
+        assert_int_equal(cfg.n_webhooks, 1);
+        server_config_free(&cfg);
+        assert_int_equal(parse("[audit]\ncheckpoint_alert_after = 0\n", &cfg, err, sizeof(err)), 0);
+        assert_int_equal(cfg.checkpoint_alert_after, 0);
+        server_config_free(&cfg);
+        assert_int_equal(parse("[audit]\ncheckpoint_alert_after = 2\n", &cfg, err, sizeof(err)), 0);
+        assert_int_equal(cfg.checkpoint_alert_after, 2);
+        server_config_free(&cfg);
+        assert_int_equal(parse("[server]\n\n[audit]\ncheckpoint_alert_after = 400d\n", &cfg, err, sizeof(err)),
+                         -EINVAL);
+        assert_non_null(strstr(err, "t.conf:4: [audit] checkpoint_alert_after"));
+        assert_int_equal(parse("[audit]\ncheckpoint_interval = 5\n", &cfg, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "checkpoint_interval"));
 }
 
 static void test_full(void **state)
@@ -165,6 +192,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_full),
+                cmocka_unit_test(test_audit_section),
                 cmocka_unit_test(test_refusals),
                 cmocka_unit_test(test_load_file),
         };

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the store (server/store_sqlite*.c, schema.c; with
  * TEAM_TEST_STORE=postgresql server/store_pg*.c, see
- * tests/lib/test_store_backend.h) and the clock's offset file
- * (server/clock_fake.c). */
+ * tests/lib/test_store_backend.h), the hosts' checkpoint records among
+ * them, and the clock's offset file (server/clock_fake.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -255,6 +255,128 @@ static void test_pg_webhook_lease(void **state)
         srv_store_close(a);
 }
 
+/* The hosts' checkpoint records: create once, replace, the stale scan,
+ * the one-winner stop claim, delete, and removal with the host. */
+static void test_checkpoint_rows(void **state)
+{
+        struct fixture *f = *state;
+        struct srv_store *s = open_ok(f);
+        uint8_t hash[SRV_TOKEN_HASH_LEN];
+        struct srv_host h = { .id = (char *)"web1", .created_at = 1 };
+        struct srv_checkpoint c = {
+                .host = (char *)"web1", .seq = 42, .head = (char *)"ab12", .time_usec = 1700000000123456,
+                .received_at = 100, .host_key = (char *)"KEY'; DROP TABLE hosts; --", .key_at = 90,
+                .conflict = (char *)"chain_fork", .conflict_seq = 7, .conflict_head = (char *)"cd34",
+                .conflict_key = (char *)"OTHER", .conflict_time_usec = 5, .conflict_at = 95, .conflicts = 2,
+        };
+        struct srv_checkpoint got, *list = NULL;
+        size_t n = 0;
+
+        memset(hash, 0x11, sizeof(hash));
+        assert_int_equal(srv_store_host_add(s, &h, hash), 0);
+        assert_int_equal(srv_store_checkpoint_get(s, "web1", &got), -ENOENT);
+        assert_int_equal(srv_store_checkpoint_put(s, &c, false), -ENOENT);   /* nothing to replace */
+        assert_int_equal(srv_store_checkpoint_put(s, &c, true), 0);
+        assert_int_equal(srv_store_checkpoint_put(s, &c, true), -EEXIST);    /* another instance was first */
+        srv_store_close(s);
+        s = open_ok(f);                      /* durable */
+        assert_int_equal(srv_store_checkpoint_get(s, "web1", &got), 0);
+        assert_int_equal(got.seq, 42);
+        assert_string_equal(got.head, "ab12");
+        assert_true(got.time_usec == 1700000000123456);
+        assert_int_equal(got.received_at, 100);
+        assert_string_equal(got.host_key, "KEY'; DROP TABLE hosts; --");
+        assert_false(got.key_by_admin);
+        assert_int_equal(got.key_at, 90);
+        assert_int_equal(got.stop_alerted_at, 0);
+        assert_string_equal(got.conflict, "chain_fork");
+        assert_int_equal(got.conflict_seq, 7);
+        assert_string_equal(got.conflict_head, "cd34");
+        assert_string_equal(got.conflict_key, "OTHER");
+        assert_int_equal(got.conflict_time_usec, 5);
+        assert_int_equal(got.conflict_at, 95);
+        assert_int_equal(got.conflicts, 2);
+        srv_checkpoint_clear(&got);
+
+        c.seq = 43;
+        c.key_by_admin = true;
+        c.conflict = c.conflict_head = c.conflict_key = NULL;
+        c.conflicts = 0;
+        assert_int_equal(srv_store_checkpoint_put(s, &c, false), 0);
+        assert_int_equal(srv_store_checkpoint_get(s, "web1", &got), 0);
+        assert_int_equal(got.seq, 43);
+        assert_true(got.key_by_admin);
+        assert_null(got.conflict);
+        assert_null(got.conflict_key);
+        srv_checkpoint_clear(&got);
+
+        assert_int_equal(srv_store_checkpoint_stale(s, 99, 0, &list, &n), 0);    /* received at 100 */
+        assert_int_equal(n, 0);
+        srv_checkpoint_list_free(list, n);
+        assert_int_equal(srv_store_checkpoint_stale(s, 100, 0, &list, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(list[0].host, "web1");
+        srv_checkpoint_list_free(list, n);
+        assert_int_equal(srv_store_checkpoint_mark_stopped(s, "web1", 99, 200), -ENOENT);  /* a newer one came */
+        assert_int_equal(srv_store_checkpoint_mark_stopped(s, "web1", 100, 200), 0);
+        assert_int_equal(srv_store_checkpoint_mark_stopped(s, "web1", 100, 201), -ENOENT); /* raised once */
+        assert_int_equal(srv_store_checkpoint_stale(s, 1000, 0, &list, &n), 0);
+        assert_int_equal(n, 0);
+        srv_checkpoint_list_free(list, n);
+        assert_int_equal(srv_store_checkpoint_get(s, "web1", &got), 0);
+        assert_int_equal(got.stop_alerted_at, 200);
+        srv_checkpoint_clear(&got);
+
+        assert_int_equal(srv_store_checkpoint_delete(s, "web1"), 0);
+        assert_int_equal(srv_store_checkpoint_delete(s, "web1"), -ENOENT);
+        c.seq = 0;                           /* a key an admin set, no checkpoint yet: never stale */
+        c.received_at = 0;
+        assert_int_equal(srv_store_checkpoint_put(s, &c, true), 0);
+        assert_int_equal(srv_store_checkpoint_stale(s, 1000, 0, &list, &n), 0);
+        assert_int_equal(n, 0);
+        srv_checkpoint_list_free(list, n);
+        assert_int_equal(srv_store_identity_remove(s, true, "web1"), 0);     /* the record goes with the host */
+        assert_int_equal(srv_store_checkpoint_get(s, "web1", &got), -ENOENT);
+        c.host = (char *)"nosuch";
+        assert_true(srv_store_checkpoint_put(s, &c, true) < 0);               /* hosts only */
+        srv_store_close(s);
+}
+
+/* Two instances sweep the same stale record: one wins the claim. */
+static void test_pg_checkpoint_claim(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t hash[SRV_TOKEN_HASH_LEN];
+        struct srv_host h = { .id = (char *)"web1", .created_at = 1 };
+        struct srv_checkpoint c = { .host = (char *)"web1", .seq = 5, .head = (char *)"ab", .received_at = 10,
+                                    .host_key = (char *)"K", .key_at = 10 };
+        struct srv_checkpoint *la = NULL, *lb = NULL;
+        size_t na = 0, nb = 0;
+        struct srv_store *a, *b;
+        int ra, rb;
+
+        if (!test_backend_is_pg())
+                skip();
+        a = open_ok(f);
+        b = open_ok(f);
+        memset(hash, 0x22, sizeof(hash));
+        assert_int_equal(srv_store_host_add(a, &h, hash), 0);
+        assert_int_equal(srv_store_checkpoint_put(a, &c, true), 0);
+        assert_int_equal(srv_store_checkpoint_put(b, &c, true), -EEXIST);
+        assert_int_equal(srv_store_checkpoint_stale(a, 20, 0, &la, &na), 0);
+        assert_int_equal(srv_store_checkpoint_stale(b, 20, 0, &lb, &nb), 0);
+        assert_int_equal(na, 1);
+        assert_int_equal(nb, 1);
+        ra = srv_store_checkpoint_mark_stopped(a, la[0].host, la[0].received_at, 30);
+        rb = srv_store_checkpoint_mark_stopped(b, lb[0].host, lb[0].received_at, 31);
+        assert_true((ra == 0) != (rb == 0));
+        assert_true(ra == -ENOENT || rb == -ENOENT);
+        srv_checkpoint_list_free(la, na);
+        srv_checkpoint_list_free(lb, nb);
+        srv_store_close(a);
+        srv_store_close(b);
+}
+
 struct worker {
         struct srv_store *s;
         int base;
@@ -387,7 +509,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         const struct CMUnitTest tests[] = {
                 T(test_reopen_and_mode), T(test_refusals), T(test_pg_refusals), T(test_webhook_queue),
-                T(test_pg_webhook_lease),
+                T(test_pg_webhook_lease), T(test_checkpoint_rows), T(test_pg_checkpoint_claim),
                 T(test_threads),         T(test_clock_offset),     T(test_signer_rotation),
         };
 #undef T

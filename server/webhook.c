@@ -201,26 +201,32 @@ void webhook_stop(struct webhook *w)
         free(w);
 }
 
-int webhook_enqueue(struct webhook *w, const struct webhook_event *ev)
+/* The bodies of ev, one per target, formatted before any transaction. */
+static int format_bodies(struct webhook *w, const struct webhook_event *ev, char ***out)
 {
-        char **bodies;
-        size_t i;
+        char **bodies = calloc(w->n_targets, sizeof(*bodies));
         int r = 0;
 
-        if (!w || w->n_targets == 0)
-                return 0;
-        bodies = calloc(w->n_targets, sizeof(*bodies));
+        *out = NULL;
         if (!bodies)
                 return -ENOMEM;
-        /* Format first, outside the transaction. */
-        for (i = 0; i < w->n_targets && r == 0; i++)
+        for (size_t i = 0; i < w->n_targets && r == 0; i++)
                 r = webhook_format_body(w->targets[i].format, ev, &bodies[i]);
-        if (r < 0)
-                goto out;
-        r = srv_store_begin(w->store);
-        if (r < 0)
-                goto out;
-        for (i = 0; i < w->n_targets; i++) {
+        if (r < 0) {
+                for (size_t i = 0; i < w->n_targets; i++)
+                        free(bodies[i]);
+                free(bodies);
+                return r;
+        }
+        *out = bodies;
+        return 0;
+}
+
+static int append_jobs(struct webhook *w, const struct webhook_event *ev, char **bodies)
+{
+        int r = 0;
+
+        for (size_t i = 0; i < w->n_targets && r == 0; i++) {
                 struct srv_webhook_job job = {
                         .target = w->targets[i].name,
                         .event = (char *)ev->type,
@@ -230,22 +236,65 @@ int webhook_enqueue(struct webhook *w, const struct webhook_event *ev)
                 };
 
                 r = srv_store_webhook_enqueue(w->store, &job);
-                if (r < 0) {
-                        srv_store_rollback(w->store);
-                        goto out;
-                }
         }
-        r = srv_store_commit(w->store);
-        if (r < 0)
-                goto out;
+        return r;
+}
+
+static void free_bodies(struct webhook *w, char **bodies)
+{
+        for (size_t i = 0; bodies && i < w->n_targets; i++)
+                free(bodies[i]);
+        free(bodies);
+}
+
+void webhook_wake(struct webhook *w)
+{
+        if (!w || w->n_targets == 0)
+                return;
         pthread_mutex_lock(&w->lock);
         w->generation++;
         pthread_cond_broadcast(&w->wake);
         pthread_mutex_unlock(&w->lock);
+}
+
+int webhook_enqueue_in(struct webhook *w, const struct webhook_event *ev)
+{
+        char **bodies = NULL;
+        int r;
+
+        if (!w || w->n_targets == 0)
+                return 0;
+        r = format_bodies(w, ev, &bodies);
+        if (r == 0)
+                r = append_jobs(w, ev, bodies);
+        free_bodies(w, bodies);
+        return r;
+}
+
+int webhook_enqueue(struct webhook *w, const struct webhook_event *ev)
+{
+        char **bodies = NULL;
+        int r;
+
+        if (!w || w->n_targets == 0)
+                return 0;
+        /* Format first, outside the transaction. */
+        r = format_bodies(w, ev, &bodies);
+        if (r < 0)
+                return r;
+        r = srv_store_begin(w->store);
+        if (r < 0)
+                goto out;
+        r = append_jobs(w, ev, bodies);
+        if (r < 0) {
+                srv_store_rollback(w->store);
+                goto out;
+        }
+        r = srv_store_commit(w->store);
+        if (r == 0)
+                webhook_wake(w);
 out:
-        for (i = 0; i < w->n_targets; i++)
-                free(bodies[i]);
-        free(bodies);
+        free_bodies(w, bodies);
         return r;
 }
 

@@ -53,6 +53,14 @@ void webhook_on_event(const struct lc_notice *n, void *ctx);
  * store transaction, then wakes the senders. 0 or -errno. */
 int webhook_enqueue(struct webhook *w, const struct webhook_event *ev);
 
+/* The same inside the caller's store transaction (no begin or commit
+ * here), so that a job is queued exactly when what it reports is
+ * committed; call webhook_wake() after the commit. 0 or -errno; NULL w or
+ * no webhook: 0. */
+int webhook_enqueue_in(struct webhook *w, const struct webhook_event *ev);
+/* Tells the senders new jobs are committed. NULL-safe. */
+void webhook_wake(struct webhook *w);
+
 /* Jobs in the queue (all webhooks, failed ones included): for /metrics. */
 int webhook_queue_depth(struct webhook *w, uint64_t *out);
 

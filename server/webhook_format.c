@@ -235,6 +235,13 @@ static int view_init(struct view *v, enum webhook_format f, const struct webhook
         return 0;
 }
 
+/* The events about a host's audit checkpoints: no request behind them,
+ * so a chat shows the host and what happened instead. */
+static bool is_host_alert(const struct view *v)
+{
+        return strncmp(v->type, "host.", 5) == 0;
+}
+
 /* One-line summary (already escaped parts; the glue has no markup). */
 static char *summary(const struct webhook_event *ev, const struct view *v)
 {
@@ -252,6 +259,14 @@ static char *summary(const struct webhook_event *ev, const struct view *v)
         else if (strcmp(ev->type, WEBHOOK_EVENT_BREAKGLASS) == 0)
                 r = asprintf(&s, "BREAK-GLASS used on %s by %s (%s) %s; review: teamctl breakglass acknowledge %s",
                              v->host, v->user, v->role, v->reason, v->id);
+        else if (strcmp(ev->type, WEBHOOK_EVENT_CHECKPOINTS_STOPPED) == 0)
+                r = asprintf(&s, "AUDIT: checkpoints of host %s stopped: %s", v->host, v->reason);
+        else if (strcmp(ev->type, WEBHOOK_EVENT_CHECKPOINTS_RESUMED) == 0)
+                r = asprintf(&s, "Audit checkpoints of host %s resumed: %s", v->host, v->reason);
+        else if (strcmp(ev->type, WEBHOOK_EVENT_CHAIN_FORK) == 0)
+                r = asprintf(&s, "AUDIT CHAIN FORK on host %s: %s", v->host, v->reason);
+        else if (strcmp(ev->type, WEBHOOK_EVENT_KEY_MISMATCH) == 0)
+                r = asprintf(&s, "AUDIT KEY MISMATCH on host %s: %s", v->host, v->reason);
         else if (strcmp(ev->type, WEBHOOK_EVENT_REVOKED) == 0)
                 r = asprintf(&s, "%s revoked %s on %s for %s", v->actor, v->role, v->host, v->user);
         else
@@ -351,9 +366,13 @@ static int slack_fill(struct json_object *root, const struct view *v, const char
         if (!(b = add_obj(blocks, NULL)) || put_str(b, "type", "section") < 0 ||
             !(fields = add_arr(b, "fields")))
                 return -ENOMEM;
-        if (slack_field(fields, "Request", v->id) < 0 || slack_field(fields, "Status", v->status) < 0 ||
-            slack_field(fields, "Reason", v->reason) < 0 || slack_field(fields, "Ticket", v->ticket) < 0)
+        if (is_host_alert(v)) {
+                if (slack_field(fields, "Host", v->host) < 0 || slack_field(fields, "Details", v->reason) < 0)
+                        return -ENOMEM;
+        } else if (slack_field(fields, "Request", v->id) < 0 || slack_field(fields, "Status", v->status) < 0 ||
+                   slack_field(fields, "Reason", v->reason) < 0 || slack_field(fields, "Ticket", v->ticket) < 0) {
                 return -ENOMEM;
+        }
         if (v->grant[0] && slack_field(fields, "Grant", v->grant) < 0)
                 return -ENOMEM;
         if (v->comment[0] && slack_field(fields, "Comment", v->comment) < 0)
@@ -397,10 +416,15 @@ static int teams_fill(struct json_object *root, const struct view *v, const char
         if (!(fs = add_obj(body, NULL)) || put_str(fs, "type", "FactSet") < 0 ||
             !(facts = add_arr(fs, "facts")))
                 return -ENOMEM;
-        if (teams_fact(facts, "Request", v->id) < 0 || teams_fact(facts, "Status", v->status) < 0 ||
-            teams_fact(facts, "Reason", v->reason) < 0 || teams_fact(facts, "Ticket", v->ticket) < 0 ||
-            teams_fact(facts, "Event", v->type) < 0)
+        if (is_host_alert(v)) {
+                if (teams_fact(facts, "Host", v->host) < 0 || teams_fact(facts, "Details", v->reason) < 0 ||
+                    teams_fact(facts, "Event", v->type) < 0)
+                        return -ENOMEM;
+        } else if (teams_fact(facts, "Request", v->id) < 0 || teams_fact(facts, "Status", v->status) < 0 ||
+                   teams_fact(facts, "Reason", v->reason) < 0 || teams_fact(facts, "Ticket", v->ticket) < 0 ||
+                   teams_fact(facts, "Event", v->type) < 0) {
                 return -ENOMEM;
+        }
         if (v->grant[0] && teams_fact(facts, "Grant", v->grant) < 0)
                 return -ENOMEM;
         if (v->comment[0] && teams_fact(facts, "Comment", v->comment) < 0)

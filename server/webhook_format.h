@@ -26,6 +26,14 @@ enum webhook_format {
 #define WEBHOOK_EVENT_DENIED   "request.denied"
 #define WEBHOOK_EVENT_REVOKED  "grant.revoked"
 #define WEBHOOK_EVENT_BREAKGLASS "breakglass.used"
+/* A host's signed audit checkpoints (server/checkpoints.h): none for
+ * [audit] checkpoint_alert_after, coming again after that alert, one that
+ * contradicts the recorded chain, one signed with another key. Their
+ * "request" object describes the host's checkpoint, not a request. */
+#define WEBHOOK_EVENT_CHECKPOINTS_STOPPED "host.checkpoints_stopped"
+#define WEBHOOK_EVENT_CHECKPOINTS_RESUMED "host.checkpoints_resumed"
+#define WEBHOOK_EVENT_CHAIN_FORK "host.chain_fork"
+#define WEBHOOK_EVENT_KEY_MISMATCH "host.key_mismatch"
 
 struct webhook_event {
         const char *type;                  /* one of WEBHOOK_EVENT_* (or another dotted name) */

@@ -197,6 +197,40 @@ static void test_json(void **state)
         free(body);
 }
 
+/* A host's checkpoint alert: no request behind it; the chat shows the
+ * host and what happened, the reason sanitized and escaped. */
+static void test_host_alerts(void **state)
+{
+        static const char *const types[] = { WEBHOOK_EVENT_CHECKPOINTS_STOPPED, WEBHOOK_EVENT_CHECKPOINTS_RESUMED,
+                                             WEBHOOK_EVENT_CHAIN_FORK, WEBHOOK_EVENT_KEY_MISMATCH };
+        struct json_object *req = json_tokener_parse(
+                "{\"host\":\"web1\",\"event\":\"HostChainFork\",\"reason\":\"seq 7 <!here> behind seq 9\","
+                "\"checkpoint\":{\"seq\":7},\"recorded\":{\"seq\":9}}");
+
+        (void)state;
+        assert_non_null(req);
+        for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+                struct webhook_event ev = { .type = types[i], .actor = "host:web1", .at = 5, .request = req };
+                char *slack = NULL, *teams = NULL, *json = NULL;
+
+                assert_int_equal(webhook_format_body(WEBHOOK_FORMAT_SLACK, &ev, &slack), 0);
+                assert_non_null(strstr(slack, "host web1"));
+                assert_non_null(strstr(slack, "&lt;!here&gt;"));
+                assert_null(strstr(slack, "<!here>"));
+                assert_non_null(strstr(slack, "*Host*"));
+                assert_null(strstr(slack, "*Request*"));
+                assert_int_equal(webhook_format_body(WEBHOOK_FORMAT_TEAMS, &ev, &teams), 0);
+                assert_non_null(strstr(teams, "\"Details\""));
+                assert_int_equal(webhook_format_body(WEBHOOK_FORMAT_JSON, &ev, &json), 0);
+                assert_non_null(strstr(json, types[i]));
+                assert_non_null(strstr(json, "\"recorded\":{\"seq\":9}"));
+                free(slack);
+                free(teams);
+                free(json);
+        }
+        json_object_put(req);
+}
+
 static void test_bad_input(void **state)
 {
         struct webhook_event ev = { .type = WEBHOOK_EVENT_CREATED };
@@ -259,6 +293,7 @@ int main(void)
                 cmocka_unit_test(test_slack_events),
                 cmocka_unit_test(test_teams),
                 cmocka_unit_test(test_json),
+                cmocka_unit_test(test_host_alerts),
                 cmocka_unit_test(test_bad_input),
                 cmocka_unit_test(test_empty_request),
                 cmocka_unit_test(test_backoff),
