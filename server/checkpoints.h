@@ -31,14 +31,11 @@
 #include <stdint.h>
 
 #include "audit_event.h"
+#include "checkpoint_body.h"
 #include "store.h"
 
 struct webhook;
 
-/* Bytes of a checkpoint body: the audit event codec's bound. */
-#define CHECKPOINT_MAX_BODY TEAM_AUDIT_MAX_JSON
-/* base64url of a raw Ed25519 public key (32 bytes), without the NUL. */
-#define CHECKPOINT_KEY_LEN 43
 
 struct checkpoint_ctx {
         struct srv_store *store;
@@ -46,13 +43,6 @@ struct checkpoint_ctx {
         uint64_t alert_after;           /* seconds; 0: no stop alert */
 };
 
-/* The body of POST /v1/hosts/{host}/checkpoints: the strict event reader,
- * then type AuditCheckpoint, host equal to host, seq > 0 with its prev,
- * host_key and signature present, and the signature valid for the key it
- * carries. 0; -EBADMSG (err names what is wrong); -EKEYREJECTED (the
- * signature does not verify); -ENOMEM. Clear *out either way. */
-int checkpoint_parse(const char *body, size_t len, const char *host, struct team_audit_event_parsed *out,
-                     char *err, size_t errlen);
 
 enum checkpoint_outcome {
         CHECKPOINT_RECORDED = 0,        /* newer than the record (or the first): it is the record now */
@@ -86,10 +76,6 @@ int checkpoint_sweep(const struct checkpoint_ctx *ctx, int64_t now, size_t *rais
 /* How often to sweep: a quarter of alert_after, 1 to 60 seconds. */
 unsigned checkpoint_sweep_interval(uint64_t alert_after);
 
-/* A key as an admin gives it: base64url of the 32 raw bytes (no padding),
- * optionally after "ed25519:" (what teamctl status shows). Copies the
- * canonical form into out; -EINVAL otherwise. */
-int checkpoint_key_parse(const char *text, char out[static CHECKPOINT_KEY_LEN + 1]);
 /* team-server admin host-key: registers key (NULL: forgets the host's
  * key and its recorded checkpoint, so that its next checkpoint starts
  * over with trust on first use). Setting keeps the recorded checkpoint
