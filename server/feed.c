@@ -256,16 +256,6 @@ void feed_shutdown(struct feed *f)
         pthread_mutex_unlock(&f->lock);
 }
 
-bool feed_stopping(struct feed *f)
-{
-        bool s;
-
-        pthread_mutex_lock(&f->lock);
-        s = f->stopping;
-        pthread_mutex_unlock(&f->lock);
-        return s;
-}
-
 uint64_t feed_open_count(struct feed *f)
 {
         uint64_t n;

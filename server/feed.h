@@ -50,7 +50,6 @@ void feed_notify(struct feed *f, const char *aud);
 void feed_notify_or_all(const char *aud, void *ctx);
 /* Resumes everything, refuses new waits. */
 void feed_shutdown(struct feed *f);
-bool feed_stopping(struct feed *f);
 uint64_t feed_open_count(struct feed *f);
 
 /* Feed requests between their first handler call and the end of their

@@ -95,17 +95,6 @@ enum lc_status lc_request_status(const struct srv_request *r, int64_t now)
         }
 }
 
-static const char *const event_names[LC_EVENT__MAX] = {
-        [LC_EVENT_REQUEST_CREATED] = "RequestCreated",     [LC_EVENT_REQUEST_DECIDED] = "RequestDecided",
-        [LC_EVENT_REQUEST_CANCELLED] = "RequestCancelled", [LC_EVENT_REQUEST_EXPIRED] = "RequestExpired",
-        [LC_EVENT_GRANT_ISSUED] = "GrantIssued",           [LC_EVENT_GRANT_REVOKED] = "GrantRevoked",
-};
-
-const char *lc_event_name(enum lc_event e)
-{
-        return (unsigned)e < LC_EVENT__MAX ? event_names[e] : "unknown";
-}
-
 int lc_error_http_status(int r)
 {
         switch (r) {

@@ -78,7 +78,6 @@ enum lc_event {
         LC_EVENT_GRANT_REVOKED,       /* new feed entry: wake long-polls */
         LC_EVENT__MAX
 };
-const char *lc_event_name(enum lc_event e);     /* "RequestCreated", ... (also TEAM_EVENT) */
 
 struct lc_notice {
         enum lc_event event;

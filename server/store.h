@@ -62,8 +62,6 @@ enum srv_request_state {
         SRV_REQ_REVOKED,              /* its grant was revoked */
         SRV_REQ__MAX
 };
-const char *srv_request_state_name(enum srv_request_state s);        /* "pending", ... */
-int srv_request_state_from_name(const char *name, enum srv_request_state *out);
 
 enum srv_decision_kind {
         SRV_DECISION_APPROVE = 0,
@@ -435,7 +433,6 @@ static inline int srv_store_feed_subscribe(struct srv_store *s, void (*fn)(const
 
 /* NULL-terminated string lists (NULL-safe). */
 void srv_strv_free(char **v);
-char **srv_strv_dup(const char *const *v);
 size_t srv_strv_len(const char *const *v);
 bool srv_strv_contains(const char *const *v, const char *s);
 bool srv_strv_intersects(const char *const *a, const char *const *b);

@@ -10,26 +10,6 @@
 
 #include "store.h"
 
-static const char *const state_names[SRV_REQ__MAX] = {
-        [SRV_REQ_PENDING] = "pending",     [SRV_REQ_APPROVED] = "approved", [SRV_REQ_DENIED] = "denied",
-        [SRV_REQ_CANCELLED] = "cancelled", [SRV_REQ_EXPIRED] = "expired",   [SRV_REQ_REVOKED] = "revoked",
-};
-
-const char *srv_request_state_name(enum srv_request_state s)
-{
-        return (unsigned)s < SRV_REQ__MAX ? state_names[s] : "unknown";
-}
-
-int srv_request_state_from_name(const char *name, enum srv_request_state *out)
-{
-        for (unsigned i = 0; name && i < SRV_REQ__MAX; i++)
-                if (strcmp(name, state_names[i]) == 0) {
-                        *out = (enum srv_request_state)i;
-                        return 0;
-                }
-        return -EINVAL;
-}
-
 void srv_strv_free(char **v)
 {
         for (size_t i = 0; v && v[i]; i++)
@@ -44,23 +24,6 @@ size_t srv_strv_len(const char *const *v)
         while (v && v[n])
                 n++;
         return n;
-}
-
-char **srv_strv_dup(const char *const *v)
-{
-        size_t n = srv_strv_len(v);
-        char **d = calloc(n + 1, sizeof(*d));
-
-        if (!d)
-                return NULL;
-        for (size_t i = 0; i < n; i++) {
-                d[i] = strdup(v[i]);
-                if (!d[i]) {
-                        srv_strv_free(d);
-                        return NULL;
-                }
-        }
-        return d;
 }
 
 int srv_strv_to_json(const char *const *v, char **out)

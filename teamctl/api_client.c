@@ -163,11 +163,6 @@ void api_client_free(struct api_client *c)
         free(c);
 }
 
-const char *api_client_server(const struct api_client *c)
-{
-        return c->base;
-}
-
 /* Strict JSON: one object, nothing after it. NULL when it is not. */
 static struct json_object *parse_object(const char *data, size_t len)
 {

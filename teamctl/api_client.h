@@ -34,6 +34,3 @@ void api_client_free(struct api_client *c);
  * garbage -> 69. */
 int api_call(struct api_client *c, const char *method, const char *path, struct json_object *body,
              struct json_object **out, char *err, size_t errlen);
-
-/* The server URL in use (for messages). */
-const char *api_client_server(const struct api_client *c);

@@ -35,7 +35,6 @@ struct lane {
         bool backing_off;
         unsigned attempt;           /* consecutive failed rounds */
         size_t batch_limit;         /* lowered while splitting an invalid batch */
-        struct shipper_stats stats;
 };
 
 struct shipper {
@@ -107,17 +106,12 @@ static bool batch_record(struct batch *b)
 
                 if (it->verdict == SINK_DELIVERED && seqs)
                         seqs[k++] = it->entry->seq;
-                else if (it->verdict == SINK_DEAD) {
-                        if (outbox_dead_letter(l->sh->ob, l->sink->name, it->entry->seq, it->code, it->message) == 0)
-                                l->stats.dead++;
-                } else if (it->code[0]) {
+                else if (it->verdict == SINK_DEAD)
+                        outbox_dead_letter(l->sh->ob, l->sink->name, it->entry->seq, it->code, it->message);
+                else if (it->code[0])
                         failed = true;
-                        l->stats.retried++;
-                }
         }
-        if (k > 0 && outbox_ack(l->sh->ob, l->sink->name, seqs, k) == 0)
-                l->stats.delivered += k;
-        else if (k > 0)
+        if (k > 0 && outbox_ack(l->sh->ob, l->sink->name, seqs, k) < 0)
                 teamd_log(LOG_ERR, "audit shipper %s: cannot record %zu deliveries (they will be sent again)",
                           l->sink->name, k);
         free(seqs);
@@ -130,10 +124,9 @@ static void on_sink_done(int err, long retry_after_s, bool throttled, void *user
         struct lane *l = b->lane;
         bool failed = batch_record(b);
 
-        if (err == -EBADMSG && b->n == 1 &&
-            outbox_dead_letter(l->sh->ob, l->sink->name, b->entries[0].seq, b->items[0].code,
-                               b->items[0].message) == 0)
-                l->stats.dead++;
+        if (err == -EBADMSG && b->n == 1)
+                outbox_dead_letter(l->sh->ob, l->sink->name, b->entries[0].seq, b->items[0].code,
+                                   b->items[0].message);
         if (err == -EBADMSG) {
                 /* split until the bad event is alone */
                 if (b->n > 1)
@@ -193,7 +186,6 @@ static int lane_send_one(struct lane *l, struct batch *b)
                 b->items[i].entry = &b->entries[i];
         b->busy = true;
         l->n_busy++;
-        l->stats.batches++;
         r = l->sink->send(l->sink, b->items, b->n, on_sink_done, b);
         if (r < 0) {
                 teamd_log(LOG_WARNING, "audit shipper %s: cannot send: %s", l->sink->name, strerror(-r));
@@ -276,35 +268,4 @@ void shipper_free(struct shipper *sh)
         }
         sd_event_unref(sh->event);
         free(sh);
-}
-
-void shipper_kick(struct shipper *sh)
-{
-        if (!sh)
-                return;
-        for (size_t i = 0; i < sh->n_lanes; i++) {
-                struct lane *l = &sh->lanes[i];
-
-                if (l->n_busy < l->max_inflight && !l->backing_off)
-                        lane_schedule(l, 0);
-        }
-}
-
-void shipper_get_stats(const struct shipper *sh, struct shipper_stats *st)
-{
-        memset(st, 0, sizeof(*st));
-        for (size_t i = 0; sh && i < sh->n_lanes; i++) {
-                st->delivered += sh->lanes[i].stats.delivered;
-                st->retried += sh->lanes[i].stats.retried;
-                st->dead += sh->lanes[i].stats.dead;
-                st->batches += sh->lanes[i].stats.batches;
-        }
-}
-
-bool shipper_idle(const struct shipper *sh)
-{
-        for (size_t i = 0; sh && i < sh->n_lanes; i++)
-                if (sh->lanes[i].n_busy || sh->lanes[i].backing_off)
-                        return false;
-        return true;
 }

@@ -13,7 +13,7 @@
  * An event id never changes, so a retry after a crash or a lost answer
  * sends the same id again (at least once; CloudTrail uses the id to
  * de-duplicate). When the outbox is empty each lane looks again every
- * second, or at once after shipper_kick(). */
+ * second. */
 #pragma once
 
 #include <stddef.h>
@@ -29,19 +29,9 @@ struct shipper;
 #define SHIPPER_BACKOFF_FIRST_USEC (1000ULL * 1000)
 #define SHIPPER_BACKOFF_MAX_USEC (300ULL * 1000 * 1000)
 
-struct shipper_stats {
-        uint64_t delivered, retried, dead, batches;
-};
-
 /* Takes ownership of the sinks (freed by shipper_free). */
 int shipper_new(sd_event *event, struct outbox *ob, struct sink **sinks, size_t n_sinks, struct shipper **out);
 void shipper_free(struct shipper *sh);
-/* New events are in the outbox: idle lanes look now. */
-void shipper_kick(struct shipper *sh);
-/* Sums over every lane. */
-void shipper_get_stats(const struct shipper *sh, struct shipper_stats *st);
-/* True when no lane has a batch in flight or waiting for retry. */
-bool shipper_idle(const struct shipper *sh);
 
 /* Setup from teamd.conf (shipper_setup.c). */
 struct teamd_config;
@@ -56,4 +46,3 @@ size_t shipper_sink_names(const struct teamd_config *cfg, const char *names[3]);
 int audit_shipping_start(sd_event *event, const struct teamd_config *cfg, struct outbox *ob,
                          struct audit_shipping **out);
 void audit_shipping_free(struct audit_shipping *a);
-struct shipper *audit_shipping_shipper(struct audit_shipping *a);

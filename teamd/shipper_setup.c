@@ -42,11 +42,6 @@ void audit_shipping_free(struct audit_shipping *a)
         free(a);
 }
 
-struct shipper *audit_shipping_shipper(struct audit_shipping *a)
-{
-        return a ? a->shipper : NULL;
-}
-
 int audit_shipping_start(sd_event *event, const struct teamd_config *cfg, struct outbox *ob,
                          struct audit_shipping **out)
 {

@@ -34,8 +34,6 @@ struct sync {
         unsigned poll_wait;             /* wait of the poll in flight */
         uint64_t poll_started;          /* CLOCK_MONOTONIC usec */
         char problem[256];              /* the last failure, to log changes only */
-        sync_change_fn on_change;
-        void *on_change_data;
 };
 
 static uint64_t now_usec(void)
@@ -141,8 +139,6 @@ static void succeeded(struct sync *s, const struct sync_counts *c)
         if (changed) {
                 teamd_update_status(s->d);
                 teamd_maintenance_reschedule(s->d);
-                if (s->on_change)
-                        s->on_change(s->d, s->on_change_data);
         }
         /* A server that answers a long poll at once with nothing new would
          * otherwise be polled in a tight loop. */
@@ -409,21 +405,3 @@ void sync_free(struct sync *s)
         free(s);
 }
 
-void sync_set_change_callback(struct sync *s, sync_change_fn fn, void *userdata)
-{
-        if (!s)
-                return;
-        s->on_change = fn;
-        s->on_change_data = userdata;
-}
-
-void sync_poll_now(struct sync *s)
-{
-        if (!s || s->batch)
-                return;
-        if (s->req) {
-                http_request_cancel(s->req);
-                s->req = NULL;
-        }
-        schedule(s, 0);
-}

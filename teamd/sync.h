@@ -33,14 +33,6 @@
 
 struct sync;
 
-/* Called after a feed answer stored new grants or revocations (e.g. the
- * request relay re-checks the requests it waits for). */
-typedef void (*sync_change_fn)(struct teamd *d, void *userdata);
-
 /* Starts syncing now (the first poll runs when the loop runs). */
 int sync_start(struct teamd *d, struct sync **out);
 void sync_free(struct sync *s);
-void sync_set_change_callback(struct sync *s, sync_change_fn fn, void *userdata);
-/* Ends the current backoff or long poll and polls at once (e.g. after the
- * relay filed a request). */
-void sync_poll_now(struct sync *s);
