@@ -25,7 +25,7 @@ set -u
 fixture_require_root
 fixture_require_programs python3 journalctl sqlite3
 EMIT=$top_builddir/tests/audit/emit_events
-PROTO=$top_srcdir/teamd/teamd_proto.py
+PROTO=$top_srcdir/tests/teamd/teamd_proto.py
 fixture_require_built "$EMIT" "$TEAMD_BIN" "$TEAMCTL_BIN" "$SIGNER_BIN"
 [ -d /var/lib/systemd/catalog ] || fixture_skip "no /var/lib/systemd/catalog to mount a private catalog on"
 journald_reexec_private "$0" "$@"

@@ -3,7 +3,7 @@
  *
  * Two modes, chosen by the first byte:
  *  - anything else: the input is a compact JWS, verified against the test
- *    key test-k1 (tests/unit/keys/). Reaches splitting, base64url, header
+ *    key test-k1 (tests/lib/keys/). Reaches splitting, base64url, header
  *    parsing and the signature check.
  *  - '{': the input is a payload (claims JSON); it is signed here with the
  *    test key and then verified, so claim parsing and policy, which a
@@ -20,7 +20,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* tests/unit/keys/test-k1.key and trusted/test-k1.pem: test keys only. */
+/* tests/lib/keys/test-k1.key and trusted/test-k1.pem: test keys only. */
 static const char test_k1_private[] =
         "-----BEGIN PRIVATE KEY-----\n"
         "MC4CAQAwBQYDK2VwBCIEID/PvFZ1WNq2roF9qdE+DTVdDUZm5syy7qdmpQLayOkD\n"

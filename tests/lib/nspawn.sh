@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # A real systemd as PID 1 in a systemd-nspawn container, for the tests of
-# the hardened units (teamd/test_systemd.sh, tests/server/test_server_systemd.sh).
+# the hardened units (tests/teamd/test_systemd.sh, tests/server/test_server_systemd.sh).
 # Root only; skips (77) without systemd-nspawn or the container root.
 #
 #   skip / fail MESSAGE             # exit 77 / exit 1
@@ -62,7 +62,7 @@ nspawn_base_root() {
 # and an sshd for the logind session test.
 nspawn_debootstrap() {
         [ "${TEAM_NSPAWN_BOOTSTRAP:-0}" = 1 ] ||
-                skip "no container root at ${TEAM_NSPAWN_ROOT:-/var/tmp/pam_team-nspawn-root} (TEAM_NSPAWN_BOOTSTRAP=1 teamd/test_systemd.sh makes one)"
+                skip "no container root at ${TEAM_NSPAWN_ROOT:-/var/tmp/pam_team-nspawn-root} (TEAM_NSPAWN_BOOTSTRAP=1 tests/teamd/test_systemd.sh makes one)"
         command -v debootstrap >/dev/null 2>&1 || skip "debootstrap is missing"
         debootstrap --variant=minbase \
                 --include=systemd,systemd-sysv,dbus,libpam-systemd,libcurl4,libsqlite3-0,libjson-c5,libinih1,libssl3,openssh-server \

@@ -32,7 +32,7 @@ root=$work/root
 # copy of the root is removed.
 run_test() {
 cp -a "$base" "$root" || fail "copy of $base"
-# teamd/test_systemd.sh installs a build into the shared root and boots
+# tests/teamd/test_systemd.sh installs a build into the shared root and boots
 # it there: the packages must meet a root without any of that.
 rm -rf "$root/usr/local/sbin/teamd" "$root/usr/local/bin/teamctl" "$root/usr/local/bin/team-sign-grant" \
         "$root/usr/local/lib/security" "$root/etc/systemd/system/teamd.service" \

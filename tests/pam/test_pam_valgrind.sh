@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The module's allow, deny and error paths under valgrind: no invalid
 # access, no definite leak (libpam loads the built .so into the test);
-# and the module's pure parts (tests/pam/test_pam_internals) the same way.
+# and the module's pure parts (pam_team/test_pam_internals) the same way.
 bin="${top_builddir:-.}/tests/pam/test_pam_account"
 so="${top_builddir:-.}/pam_team/.libs/pam_team.so"
 
@@ -34,7 +34,7 @@ for pattern in 'teamd_allow_valid_grant' 'teamd_deny_no_grant' 'fake_*'; do
         valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
                 --trace-children=no "$bin" "$pattern" || status=1
 done
-internals="${top_builddir:-.}/tests/pam/test_pam_internals"
+internals="${top_builddir:-.}/pam_team/test_pam_internals"
 if [ -x "$internals" ]; then
         echo "test_pam_valgrind: test_pam_internals"
         valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \

@@ -6,7 +6,7 @@
 # that local users together cannot stop pam_team's prompt (which waits
 # through the root socket) for everyone else. Real teamd relaying to a
 # real team-server on loopback; the waits are raw protocol frames
-# (teamd/teamd_proto.py) on the user socket as each user, and on the root
+# (tests/teamd/teamd_proto.py) on the user socket as each user, and on the root
 # socket as pam_team sends them. Root only (skips with 77 otherwise).
 set -u
 
@@ -16,7 +16,7 @@ set -u
 fixture_require_root
 fixture_require_programs python3 setpriv useradd userdel
 fixture_require_built "$SERVER_BIN"
-PROTO=$top_srcdir/teamd/teamd_proto.py
+PROTO=$top_srcdir/tests/teamd/teamd_proto.py
 # the system's python3 (one under root's home is not for other users)
 SYS_PY=$(PATH=/usr/bin:/bin command -v python3) || fixture_skip "needs /usr/bin/python3"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# The container root that teamd/test_systemd.sh and
+# The container root that tests/teamd/test_systemd.sh and
 # tests/server/test_server_systemd.sh share: two tests making it at once
 # fill it once (the second waits for the first), a maker that fails or is
 # killed leaves no directory under the root's name, two tests that boot the
@@ -55,7 +55,7 @@ awk '{ print $1 }' "$work/holds" | tr '\n' ' ' | grep -qx 'start end start end '
 # make orders the two container tests by their real log files.
 mk=$top_builddir/Makefile
 [ -f "$mk" ] || skip "no Makefile in $top_builddir"
-rule=$(grep -E '^tests/server/test_server_systemd[^:]*: *teamd/test_systemd' "$mk") ||
+rule=$(grep -E '^tests/server/test_server_systemd[^:]*: *tests/teamd/test_systemd' "$mk") ||
         fail "no ordering rule for the container tests in $mk"
 # shellcheck disable=SC2016 # $(TEST_LOGS) is for make
 logs=" $(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" -f Makefile -f - print-test-logs <<<'print-test-logs: ; @echo $(TEST_LOGS)') "

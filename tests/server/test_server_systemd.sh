@@ -9,7 +9,7 @@
 # journaled, SIGTERM stops it with exit 0, a bad config exits 78 without a
 # restart loop, and systemd-analyze security rates the unit <= 2.5.
 #
-# Needs root, systemd-nspawn and the Debian root of teamd/test_systemd.sh
+# Needs root, systemd-nspawn and the Debian root of tests/teamd/test_systemd.sh
 # ($TEAM_NSPAWN_ROOT, default /var/tmp/pam_team-nspawn-root); this test
 # works on its own copy ($TEAM_SERVER_NSPAWN_ROOT, default
 # /var/tmp/team-server-nspawn-root, made once) plus libmicrohttpd from

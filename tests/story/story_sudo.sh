@@ -127,7 +127,7 @@ out=$(run_sudo_as "$user" id -u); rc=$?
 step "RequestSubmitted records what teamd saw of the requester (process, tty), and marks what it only claimed"
 grep -Eq "RequestSubmitted: request $req3 .*TEAM_SERVICE=teamctl( |\])" "$TEAMD_LOG" \
         || fixture_fail "RequestSubmitted of $req3 does not name the requesting process: $(grep "$req3" "$TEAMD_LOG" | head -n 1)"
-out=$(runuser -u "$user" -- /usr/bin/python3 "$top_srcdir/teamd/teamd_proto.py" "$TEAM_USER_SOCK" \
+out=$(runuser -u "$user" -- /usr/bin/python3 "$top_srcdir/tests/teamd/teamd_proto.py" "$TEAM_USER_SOCK" \
         '{"v":1,"op":"request","role":"sudo","duration":300,"reason":"claims","service":"sshd","tty":"/dev/pts/99","rhost":"10.9.9.9"}' 2>&1)
 req4=$(printf '%s' "$out" | grep -oE 'r_[0-9a-f]{16}' | head -n 1)
 [ -n "$req4" ] || fixture_fail "a raw request on the user socket was not filed: $out"

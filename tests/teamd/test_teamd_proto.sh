@@ -16,7 +16,7 @@ fi
 . "$top_srcdir/tests/lib/teamd_fixture.sh"
 fixture_require_built
 fixture_require_programs python3 runuser setpriv
-PROTO=$top_srcdir/teamd/teamd_proto.py
+PROTO=$top_srcdir/tests/teamd/teamd_proto.py
 # Other users run it too: the system's python, not one under root's home.
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/unit/jws_fixture.h"
+#include "tests/lib/jws_fixture.h"
 #include "teamd/audit.h"
 #include "teamd/journal.h"
 #include "teamd/maintenance.h"

@@ -9,7 +9,7 @@
 #include "jws_fixture.h"
 
 #ifndef TEST_KEYS_DIR
-#define TEST_KEYS_DIR "tests/unit/keys"
+#define TEST_KEYS_DIR "tests/lib/keys"
 #endif
 
 EVP_PKEY *k1, *k2;
@@ -110,7 +110,7 @@ int jws_fixture_setup(void **state)
         const char *top = getenv("top_srcdir");
 
         if (top && *top)
-                snprintf(keys_dir, sizeof(keys_dir), "%s/tests/unit/keys", top);
+                snprintf(keys_dir, sizeof(keys_dir), "%s/tests/lib/keys", top);
         else
                 snprintf(keys_dir, sizeof(keys_dir), "%s", TEST_KEYS_DIR);
         k1 = load_priv("test-k1.key");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Shared by the grant unit tests: the fixed test keys of tests/unit/keys/
+/* Shared by the grant unit tests: the fixed test keys of tests/lib/keys/
  * (generated once with `openssl genpkey -algorithm ed25519`; found via
  * $top_srcdir or TEST_KEYS_DIR), a keyring holding both, and default claims
  * and policy. */
@@ -24,7 +24,7 @@ extern char *pem1, *pem2, *pem_p256;      /* public keys; p256 is not Ed25519 */
 /* cmocka group setup/teardown. */
 int jws_fixture_setup(void **state);
 int jws_fixture_teardown(void **state);
-/* A file below tests/unit/keys/, malloc'd and NUL-terminated, or NULL. */
+/* A file below tests/lib/keys/, malloc'd and NUL-terminated, or NULL. */
 char *jws_fixture_slurp(const char *name);
 
 /* jti g-1, sub alice, aud web1, role sudo, nbf NOW, exp NOW+HOUR, iat NOW,
