@@ -14,7 +14,7 @@ cd "$top"
 install_deps test || exit 1
 
 jobs=$(nproc 2>/dev/null || echo 2)
-# teamd/test_systemd.sh boots a real systemd in a container; let it make
+# tests/teamd/test_systemd.sh boots a real systemd in a container; let it make
 # its Debian root once (about two minutes, cached in /var/tmp). A root this
 # run made (about 260 MB each) is removed at the end unless
 # TEAM_NSPAWN_KEEP=1; one that was already there is a cache and stays.
