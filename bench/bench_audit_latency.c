@@ -164,6 +164,7 @@ int main(int argc, char **argv)
                 bench_samples_init(&s[m], o.iterations);
         /* As teamd.conf would have it on an AWS host: one sink, default bound. */
         d.cfg.host_id = (char *)BENCH_HOST;
+        d.cfg.state_dir = dir;  /* the audit key is made there */
         d.cfg.cloudtrail_channel_arn = (char *)"arn:aws:cloudtrail:us-east-1:123456789012:channel/bench";
         d.cfg.outbox_max_events = OUTBOX_DEFAULT_MAX_EVENTS;
         d.cfg.outbox_max_bytes = OUTBOX_DEFAULT_MAX_BYTES;

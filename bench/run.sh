@@ -159,6 +159,15 @@ report() {
                 echo bench_session_end >>"$failed"
         fi
         echo
+        echo "## Commands recorded in sessions (real sudo; \`make -j2\` of this project inside an elevated session vs outside)"
+        echo
+        local cmd_args=(--header)
+        [ "$quick" = 0 ] || cmd_args+=(--quick)
+        if ! "$top/bench/bench_session_commands.sh" "${cmd_args[@]}"; then
+                echo "| bench_session_commands | failed, see stderr | | | | |"
+                echo bench_session_commands >>"$failed"
+        fi
+        echo
         echo "## Audit shipping (outbox -> local CloudTrail Lake emulator)"
         echo
         local ship_args=()
