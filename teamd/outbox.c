@@ -25,7 +25,8 @@
 
 
 static const char *const ob_sql[OB__MAX] = {
-        [OB_INSERT] = "INSERT INTO outbox (id, type, time_usec, bytes, json, host_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        [OB_INSERT] = "INSERT INTO outbox (id, type, time_usec, bytes, json, host_seq, host_hash)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         [OB_STATS] = "SELECT events, bytes, evicted_total, dead_total,"
                      " (SELECT coalesce(max(last_delivery_usec), 0) FROM outbox_sinks),"
                      " (SELECT coalesce(min(time_usec), 0) FROM outbox WHERE seq = (SELECT min(seq) FROM outbox))"
@@ -57,9 +58,15 @@ static const char *const ob_sql[OB__MAX] = {
         /* The store runs with synchronous=FULL; see outbox_append(). */
         [OB_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
         [OB_SYNC_FULL] = "PRAGMA synchronous = FULL",
-        [OB_CHAIN_GET] = "SELECT seq, head, pend_count, pend_first, pend_last, decl_count, decl_first, decl_last"
-                         " FROM audit_chain WHERE k = 1",
-        [OB_CHAIN_SET] = "UPDATE audit_chain SET seq = ?1, head = ?2 WHERE k = 1",
+        /* The head is the newest chained row's, or audit_chain's once
+         * that row is gone (CHAIN_HEAD_IN_ROWS_SQL). */
+        /* Changes when another connection committed (not for our own). */
+        [OB_DATA_VERSION] = "PRAGMA data_version",
+        [OB_CHAIN_GET] = "SELECT CASE WHEN o.host_seq > c.seq THEN o.host_seq ELSE c.seq END,"
+                         " CASE WHEN o.host_seq > c.seq THEN o.host_hash ELSE c.head END,"
+                         " c.pend_count, c.pend_first, c.pend_last, c.decl_count, c.decl_first, c.decl_last"
+                         " FROM audit_chain c LEFT JOIN (SELECT host_seq, host_hash FROM outbox"
+                         " WHERE host_hash IS NOT NULL ORDER BY seq DESC LIMIT 1) o ON 1 WHERE c.k = 1",
         /* Every SET expression sees the old row. */
         [OB_CHAIN_PEND] = "UPDATE audit_chain SET pend_count = pend_count + ?1,"
                           " pend_first = CASE WHEN pend_first = 0 THEN ?2 ELSE pend_first END,"
@@ -425,9 +432,10 @@ static int insert_row(struct outbox *ob, const struct team_audit_event *ev, cons
         sqlite3_bind_int64(s, 4, (int64_t)len);
         sqlite3_bind_text(s, 5, json, (int)len, SQLITE_STATIC);
         sqlite3_bind_int64(s, 6, (int64_t)ev->seq);
+        sqlite3_bind_text(s, 7, ev->hash, TEAM_AUDIT_HASH_HEX, SQLITE_STATIC);
         r = ob_exec(s);
         if (r == 0)
-                r = outbox_chain_advance(ob, ev);
+                outbox_chain_advance(ob, ev);
         return r;
 }
 

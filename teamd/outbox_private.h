@@ -34,7 +34,7 @@ enum ob_stmt {
         OB_SYNC_NORMAL,
         OB_SYNC_FULL,
         OB_CHAIN_GET,
-        OB_CHAIN_SET,
+        OB_DATA_VERSION,
         OB_CHAIN_PEND,
         OB_CHAIN_DECLARE,
         OB_ALERT_SEQS,
@@ -63,8 +63,11 @@ struct outbox {
         size_t n_pending, cap_pending;
         /* The chain's seq and head as this connection sees them (its own
          * open transaction included), so that an event costs no read of
-         * the chain row; any rollback forgets them (on_rollback). */
+         * the chain; any rollback forgets them (on_rollback), and so does a
+         * commit of another connection (another process appending to the
+         * outbox), which changes chain_data_version. */
         bool chain_cached;
+        int64_t chain_data_version;
         uint64_t chain_seq;
         char chain_head[TEAM_AUDIT_HASH_HEX + 1];
         outbox_signer_fn signer;        /* outbox_set_signer() */
@@ -108,12 +111,23 @@ struct outbox {
         " '0000000000000000000000000000000000000000000000000000000000000000');" \
         "ALTER TABLE outbox ADD COLUMN host_seq INTEGER;"
 
+/* The chain's head lives in the newest chained outbox row (host_seq and
+ * its host_hash), written with the row: an event's commit touches no page
+ * for the chain. audit_chain takes a row's seq and hash when the row is
+ * deleted (acknowledged, evicted, dead-lettered) while it is the newest
+ * deleted, so the head survives an empty outbox. */
+#define CHAIN_HEAD_IN_ROWS_SQL \
+        "ALTER TABLE outbox ADD COLUMN host_hash TEXT;" \
+        "CREATE TRIGGER outbox_chain_kept AFTER DELETE ON outbox" \
+        " WHEN old.host_hash IS NOT NULL AND old.host_seq > (SELECT seq FROM audit_chain WHERE k = 1) BEGIN" \
+        " UPDATE audit_chain SET seq = old.host_seq, head = old.host_hash WHERE k = 1; END;"
+
 /* Gives ev the next sequence number and the chain head as prev (and, for
  * an AuditCheckpoint, the signer's key and signature), then its JSON in
  * *json (malloc'd) and its hash in ev->hash; outbox_chain_advance() makes
  * it the head once its row is in. Inside the open transaction. */
 int outbox_chain_seal(struct outbox *ob, struct team_audit_event *ev, char **json, size_t *len);
-int outbox_chain_advance(struct outbox *ob, const struct team_audit_event *ev);
+void outbox_chain_advance(struct outbox *ob, const struct team_audit_event *ev);
 /* The bound evicted count events, host_seq first..last (0: rows from
  * before the chain). */
 int outbox_chain_dropped(struct outbox *ob, uint64_t count, uint64_t first, uint64_t last);

@@ -66,6 +66,8 @@ static const char *const migrations[] = {
          "CREATE UNIQUE INDEX sessions_breakglass ON sessions (breakglass_id) WHERE breakglass_id IS NOT NULL;"),
         /* 6 -> 7, the host's audit chain (teamd/audit/outbox_chain.c). */
         CHAIN_SCHEMA_SQL,
+        /* 7 -> 8, its head kept in the newest outbox row. */
+        CHAIN_HEAD_IN_ROWS_SQL,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -80,7 +80,7 @@ static void creates_private_file_with_schema(void **state)
         assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-        assert_int_equal(sqlite3_column_int(q, 0), 7); /* migrations: schema, sync, audit outbox, tombstones, held sessions, break-glass sessions, audit chain */
+        assert_int_equal(sqlite3_column_int(q, 0), 8); /* migrations: schema, sync, audit outbox, tombstones, held sessions, break-glass sessions, audit chain, chain head in the rows */
         sqlite3_finalize(q);
         assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_step(q), SQLITE_ROW);

@@ -2,8 +2,9 @@
 /* The host's audit chain, kept in the outbox's database (audit_chain, one
  * row) and advanced in the transaction that writes each outbox row, so a
  * crash or kill -9 can neither fork it (two events with one seq) nor leave
- * a gap: a rolled-back event gives its seq back. See docs/audit.md, "The
- * chain". */
+ * a gap: a rolled-back event gives its seq back. The head is the newest
+ * chained outbox row's (seq, hash), audit_chain's once the outbox no
+ * longer holds it. See docs/audit.md, "The chain". */
 #include "config.h"
 
 #include <errno.h>
@@ -69,16 +70,36 @@ int outbox_chain_head(struct outbox *ob, uint64_t *seq, char hash[static TEAM_AU
         return 0;
 }
 
+/* Inside a write transaction nobody else can commit, so an unchanged
+ * version means the cached head is still the head. */
+static int data_version(struct outbox *ob, int64_t *out)
+{
+        sqlite3_stmt *s = ob_stmt(ob, OB_DATA_VERSION);
+        int rc = sqlite3_step(s), r = 0;
+
+        if (rc == SQLITE_ROW)
+                *out = sqlite3_column_int64(s, 0);
+        else
+                r = store_errno(rc) ?: -EIO;
+        sqlite3_reset(s);
+        return r;
+}
+
 int outbox_chain_seal(struct outbox *ob, struct team_audit_event *ev, char **json, size_t *len)
 {
         struct chain_row row;
+        int64_t version = 0;
         int r;
 
         *json = NULL;
-        if (!ob->chain_cached) {
+        r = data_version(ob, &version);
+        if (r < 0)
+                return r;
+        if (!ob->chain_cached || version != ob->chain_data_version) {
                 r = chain_read(ob, &row);
                 if (r < 0)
                         return r;
+                ob->chain_data_version = version;
                 ob->chain_seq = row.seq;
                 memcpy(ob->chain_head, row.head, sizeof(ob->chain_head));
                 ob->chain_cached = true;
@@ -106,23 +127,14 @@ int outbox_chain_seal(struct outbox *ob, struct team_audit_event *ev, char **jso
         return r;
 }
 
-int outbox_chain_advance(struct outbox *ob, const struct team_audit_event *ev)
+/* The row just inserted holds the new head (CHAIN_HEAD_IN_ROWS_SQL): only
+ * the cache moves. A rollback forgets the cache, and the head is read
+ * again from what the database kept. */
+void outbox_chain_advance(struct outbox *ob, const struct team_audit_event *ev)
 {
-        sqlite3_stmt *s = ob_stmt(ob, OB_CHAIN_SET);
-
-        int r;
-
-        sqlite3_bind_int64(s, 1, (int64_t)ev->seq);
-        sqlite3_bind_text(s, 2, ev->hash, TEAM_AUDIT_HASH_HEX, SQLITE_STATIC);
-        r = ob_exec(s);
-        if (r < 0) {
-                ob->chain_cached = false;
-                return r;
-        }
         ob->chain_seq = ev->seq;
         memcpy(ob->chain_head, ev->hash, sizeof(ob->chain_head));
         ob->chain_cached = true;
-        return 0;
 }
 
 int outbox_chain_dropped(struct outbox *ob, uint64_t count, uint64_t first, uint64_t last)
