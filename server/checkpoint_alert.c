@@ -19,6 +19,7 @@
 #include <systemd/sd-journal.h>
 
 #include "checkpoint_alert.h"
+#include "json_util.h"
 #include "webhook.h"
 #include "webhook_format.h"
 
@@ -132,20 +133,11 @@ static void compose_reason(struct checkpoint_alert *a)
         }
 }
 
-/* Builders: each new node goes to its parent at once, so freeing the
- * root frees everything on any error path. */
-static int put(json_object *o, const char *key, json_object *v)
-{
-        if (!v || json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
+/* Builders: each new node goes to its parent at once (team_json_add), so
+ * freeing the root frees everything on any error path. */
 static int put_str(json_object *o, const char *key, const char *v)
 {
-        return v ? put(o, key, json_object_new_string(v)) : 0;
+        return v ? team_json_add(o, key, json_object_new_string(v)) : 0;
 }
 
 /* The webhook's "request" member: the host's checkpoint, not a request. */
@@ -161,24 +153,24 @@ static json_object *payload(const struct checkpoint_alert *a)
         r = r ?: put_str(o, "event", events[a->event].name);
         r = r ?: put_str(o, "reason", a->reason);
         if (r == 0 && a->ev) {
-                r = put(o, "checkpoint", c = json_object_new_object());
-                r = r ?: put(c, "seq", json_object_new_int64((int64_t)a->ev->seq));
+                r = team_json_add(o, "checkpoint", c = json_object_new_object());
+                r = r ?: team_json_add(c, "seq", json_object_new_int64((int64_t)a->ev->seq));
                 r = r ?: put_str(c, "prev", a->ev->prev);
-                r = r ?: put(c, "time_usec", json_object_new_int64(a->ev->time_usec));
+                r = r ?: team_json_add(c, "time_usec", json_object_new_int64(a->ev->time_usec));
                 r = r ?: put_str(c, "host_key", a->ev->host_key);
         }
         if (r == 0 && rec) {
-                r = put(o, "recorded", c = json_object_new_object());
-                r = r ?: put(c, "seq", json_object_new_int64(rec->seq));
+                r = team_json_add(o, "recorded", c = json_object_new_object());
+                r = r ?: team_json_add(c, "seq", json_object_new_int64(rec->seq));
                 r = r ?: put_str(c, "prev", rec->head);
-                r = r ?: put(c, "time_usec", json_object_new_int64(rec->time_usec));
-                r = r ?: put(c, "received_at", json_object_new_int64(rec->received_at));
+                r = r ?: team_json_add(c, "time_usec", json_object_new_int64(rec->time_usec));
+                r = r ?: team_json_add(c, "received_at", json_object_new_int64(rec->received_at));
         }
         if (r == 0 && a->recorded && a->recorded->host_key)
                 r = put_str(o, "registered_key", a->recorded->host_key);
         if (r == 0 && a->event == CP_EVENT_STOPPED) {
-                r = put(o, "alert_after", json_object_new_int64((int64_t)a->alert_after));
-                r = r ?: put(o, "silent_for", json_object_new_int64(rec ? a->at - rec->received_at : 0));
+                r = team_json_add(o, "alert_after", json_object_new_int64((int64_t)a->alert_after));
+                r = r ?: team_json_add(o, "silent_for", json_object_new_int64(rec ? a->at - rec->received_at : 0));
         }
         if (r < 0) {
                 json_object_put(o);

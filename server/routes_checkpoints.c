@@ -13,16 +13,8 @@
 #include "checkpoint_alert.h"
 #include "checkpoints.h"
 #include "clock.h"
+#include "json_util.h"
 #include "routes.h"
-
-static int put(json_object *o, const char *key, json_object *v)
-{
-        if (!v || json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
-}
 
 /* 409: the refusal, with what the server keeps, so teamd can log both. */
 static enum http_result reply_refused(struct http_req *req, const struct team_audit_event *ev,
@@ -43,16 +35,16 @@ static enum http_result reply_refused(struct http_req *req, const struct team_au
                          "host-key)", (unsigned long long)ev->seq);
         if (!o)
                 return http_reply_error(req, 500, "internal", "out of memory");
-        r = put(o, "error", json_object_new_string(fork ? "chain_fork" : "key_mismatch"));
-        r = r ?: put(o, "message", json_object_new_string(msg));
-        r = r ?: put(o, "seq", json_object_new_int64((int64_t)ev->seq));
-        r = r ?: put(o, "recorded_seq", json_object_new_int64(res->recorded_seq));
+        r = team_json_add(o, "error", json_object_new_string(fork ? "chain_fork" : "key_mismatch"));
+        r = r ?: team_json_add(o, "message", json_object_new_string(msg));
+        r = r ?: team_json_add(o, "seq", json_object_new_int64((int64_t)ev->seq));
+        r = r ?: team_json_add(o, "recorded_seq", json_object_new_int64(res->recorded_seq));
         if (r == 0 && res->recorded_head[0])
-                r = put(o, "recorded_prev", json_object_new_string(res->recorded_head));
+                r = team_json_add(o, "recorded_prev", json_object_new_string(res->recorded_head));
         if (r == 0 && res->recorded_seq > 0)
-                r = put(o, "recorded_time_usec", json_object_new_int64(res->recorded_time_usec));
+                r = team_json_add(o, "recorded_time_usec", json_object_new_int64(res->recorded_time_usec));
         if (r == 0 && res->registered_key[0])
-                r = put(o, "registered_key", json_object_new_string(res->registered_key));
+                r = team_json_add(o, "registered_key", json_object_new_string(res->registered_key));
         if (r < 0) {
                 json_object_put(o);
                 return http_reply_error(req, 500, "internal", "out of memory");
@@ -64,8 +56,8 @@ static enum http_result reply_ok(struct http_req *req, const struct team_audit_e
 {
         json_object *o = json_object_new_object();
 
-        if (!o || put(o, "ok", json_object_new_boolean(1)) < 0 ||
-            put(o, "seq", json_object_new_int64((int64_t)ev->seq)) < 0) {
+        if (!o || team_json_add(o, "ok", json_object_new_boolean(1)) < 0 ||
+            team_json_add(o, "seq", json_object_new_int64((int64_t)ev->seq)) < 0) {
                 json_object_put(o);
                 return http_reply_error(req, 500, "internal", "out of memory");
         }

@@ -58,10 +58,10 @@ static const char *const ob_sql[OB__MAX] = {
         /* The store runs with synchronous=FULL; see outbox_append(). */
         [OB_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
         [OB_SYNC_FULL] = "PRAGMA synchronous = FULL",
-        /* The head is the newest chained row's, or audit_chain's once
-         * that row is gone (CHAIN_HEAD_IN_ROWS_SQL). */
         /* Changes when another connection committed (not for our own). */
         [OB_DATA_VERSION] = "PRAGMA data_version",
+        /* The head is the newest chained row's, or audit_chain's once
+         * that row is gone (CHAIN_HEAD_IN_ROWS_SQL). */
         [OB_CHAIN_GET] = "SELECT CASE WHEN o.host_seq > c.seq THEN o.host_seq ELSE c.seq END,"
                          " CASE WHEN o.host_seq > c.seq THEN o.host_hash ELSE c.head END,"
                          " c.pend_count, c.pend_first, c.pend_last, c.decl_count, c.decl_first, c.decl_last"

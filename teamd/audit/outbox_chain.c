@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The host's audit chain, kept in the outbox's database (audit_chain, one
- * row) and advanced in the transaction that writes each outbox row, so a
- * crash or kill -9 can neither fork it (two events with one seq) nor leave
- * a gap: a rolled-back event gives its seq back. The head is the newest
+/* The host's audit chain, kept in the outbox's database and advanced in
+ * the transaction that writes each outbox row, so a crash or kill -9 can
+ * neither fork it (two events with one seq) nor leave a gap: a
+ * rolled-back event gives its seq back. The head is the newest
  * chained outbox row's (seq, hash), audit_chain's once the outbox no
  * longer holds it. See docs/audit.md, "The chain". */
 #include "config.h"
