@@ -61,6 +61,14 @@ void teamd_conn_on_delivery(struct conn *c, teamd_conn_delivery_fn done, void *u
         done(true, ud);
 }
 
+/* The bench records each event in its own transaction (record() below):
+ * no group ever holds an answer. */
+void teamd_conn_release_held(struct teamd *d, int recorded)
+{
+        (void)d;
+        (void)recorded;
+}
+
 struct options {
         uint64_t iterations;
         const char *dir;        /* parent of the state directory */

@@ -12,6 +12,7 @@
 
 #include "audit.h"
 #include "audit/checkpoint.h"
+#include "conn.h"
 #include "journal.h"
 #include "outbox.h"
 #include "protocol.h"
@@ -20,8 +21,26 @@
 static int record(struct team_audit_event *ev, void *userdata)
 {
         struct teamd *d = userdata;
+        int r;
 
-        return d->outbox ? outbox_record(d->outbox, ev) : 0;
+        if (!d->outbox)
+                return 0;
+        r = outbox_record(d->outbox, ev);
+        /* A group waits for the loop to have nothing else ready. */
+        if (outbox_group_open(d->outbox) && d->audit_group_end)
+                (void)sd_event_source_set_enabled(d->audit_group_end, SD_EVENT_ONESHOT);
+        return r;
+}
+
+/* Every answer held for the group may go now, or must become an error. */
+static void on_group_done(int r, void *userdata)
+{
+        struct teamd *d = userdata;
+
+        if (r < 0)
+                teamd_log(LOG_ALERT, "audit: a group of events could not be committed (%s); the answers waiting for it become errors",
+                          strerror(-r));
+        teamd_conn_release_held(d, r);
 }
 
 int teamd_audit_start(struct teamd *d)
@@ -67,10 +86,41 @@ static int on_sync(sd_event_source *s, uint64_t usec, void *userdata)
         return r;
 }
 
+static int on_group_end(sd_event_source *s, void *userdata)
+{
+        struct teamd *d = userdata;
+
+        teamd_audit_flush(d);
+        return 0;
+}
+
+void teamd_audit_flush(struct teamd *d)
+{
+        if (d->outbox)
+                (void)outbox_group_commit(d->outbox);
+}
+
+bool teamd_audit_group_open(const struct teamd *d)
+{
+        return outbox_group_open(d->outbox);
+}
+
 int teamd_audit_attach(struct teamd *d)
 {
         int r;
 
+        /* The group ends when nothing of higher priority is ready: every
+         * check that arrived in this turn of the loop is in it. */
+        r = sd_event_add_defer(d->event, &d->audit_group_end, on_group_end, d);
+        if (r >= 0)
+                r = sd_event_source_set_priority(d->audit_group_end, SD_EVENT_PRIORITY_IDLE);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(d->audit_group_end, SD_EVENT_OFF);
+        if (r < 0)
+                return r;
+        /* Groups from here on: every one now has its end scheduled. */
+        if (d->outbox)
+                outbox_set_group(d->outbox, on_group_done, d);
         /* Floating: the loop owns it and frees it with itself. */
         r = sd_event_add_time_relative(d->event, NULL, CLOCK_MONOTONIC, SYNC_INTERVAL_USEC, 100 * 1000, on_sync, d);
         if (r >= 0 && d->checkpoints)
@@ -80,6 +130,8 @@ int teamd_audit_attach(struct teamd *d)
 
 void teamd_audit_stop(struct teamd *d)
 {
+        teamd_audit_flush(d);
+        d->audit_group_end = sd_event_source_disable_unref(d->audit_group_end);
         /* The chain's last word before teamd goes: everything up to here
          * is signed. */
         outbox_declare_drops(d->outbox);

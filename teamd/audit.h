@@ -8,8 +8,14 @@
  *     team_journal_event(TEAM_EVENT_..., &f, "...");
  *     r = teamd_audit_end(d, r);      (commit when r == 0, else roll back)
  *
- * and answers its caller only after that. */
+ * and answers its caller only after that.
+ *
+ * An event that comes alone (a PAM decision) joins the group of this turn
+ * of the loop (outbox_set_group): answers built while a group is open are
+ * held by the connection until it commits (teamd_conn_release_held). */
 #pragma once
+
+#include <stdbool.h>
 
 struct teamd;
 struct team_response;
@@ -19,7 +25,8 @@ struct team_response;
 int teamd_audit_start(struct teamd *d);
 void teamd_audit_stop(struct teamd *d);
 /* On d->event: puts the outbox's unsynced commits on disk every second
- * (outbox_sync). */
+ * (outbox_sync), and turns group commit on, each group ending when the
+ * loop has nothing of higher priority ready. */
 int teamd_audit_attach(struct teamd *d);
 
 /* 0, or -errno when no transaction could be opened (the change then runs
@@ -32,6 +39,13 @@ int teamd_audit_begin_unsynced(struct teamd *d);
 /* Commits when r >= 0 (returns r, or the commit's error), rolls back
  * otherwise (returns r). A no-op without an open transaction. */
 int teamd_audit_end(struct teamd *d, int r);
+
+/* Commits the open group of lone events, if any, and releases the answers
+ * that waited for it: before a transaction the outbox does not see (the
+ * grant sync's own), and at shutdown. */
+void teamd_audit_flush(struct teamd *d);
+/* Whether an answer built now must wait for a group's commit. */
+bool teamd_audit_group_open(const struct teamd *d);
 
 /* The outbox's part of `teamctl status` (root): sinks, depth, evicted,
  * dead-lettered, last delivery. */

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "conn.h"
 #include "dispatch.h"
 #include "journal.h"
@@ -38,7 +39,10 @@ struct conn {
         /* A request answered later (teamd_conn_defer). */
         bool deferred;
         bool packed;       /* the request was packed: so is the answer */
-        enum team_op op;
+        /* The answer waits for the commit of the audit group that holds
+         * its event (teamd_conn_release_held). */
+        bool held;
+        enum team_op op;   /* the op answered */
         teamd_conn_gone_fn gone;
         void *gone_ud;
         /* Told whether the answer reached the client's socket. */
@@ -147,15 +151,67 @@ static int answer(struct conn *c, const char *payload, size_t len)
                 op = req.op;
                 if (teamd_dispatch(c->d, &c->peer, &req, &resp) == TEAMD_DEFERRED) {
                         c->deferred = true;
-                        c->op = op;
                         r = TEAMD_DEFERRED;
                 }
         }
+        c->op = op;
         if (r == 0)
                 r = build_answer(c, op, &resp);
         team_request_clear(&req);
         team_response_clear(&resp);
         return r;
+}
+
+/* An error answer instead of the one built: the client must never be left
+ * with a closed connection and no word (the module then denies). */
+static int build_error_answer(struct conn *c, const char *error)
+{
+        struct team_response err = { .ok = false, .error = (char *)error };
+
+        free(c->out);
+        c->out = NULL;
+        c->out_len = c->out_off = 0;
+        return build_answer(c, c->op, &err);
+}
+
+/* The answer goes out now, or once the audit group holding its event has
+ * committed: nobody is told of a decision the record could still lose. */
+static int start_sending(struct conn *c)
+{
+        if (teamd_audit_group_open(c->d)) {
+                /* The source stays as it is (no epoll_ctl): with the
+                 * request read, only a hang-up can wake it meanwhile. */
+                c->held = true;
+                return 0;
+        }
+        return sd_event_source_set_io_events(c->io, EPOLLOUT);
+}
+
+static int release(struct conn *c, int recorded)
+{
+        int r = 0;
+
+        c->held = false;
+        if (recorded < 0)
+                r = build_error_answer(c, "teamd could not record the decision in its audit trail; try again");
+        if (r >= 0)
+                r = sd_event_source_set_io_events(c->io, EPOLLOUT);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(c->io, SD_EVENT_ON);
+        return r;
+}
+
+void teamd_conn_release_held(struct teamd *d, int recorded)
+{
+        struct conn *next;
+
+        for (struct conn *c = d->conns; c; c = next) {
+                next = c->next;
+                if (c->held && release(c, recorded) < 0) {
+                        teamd_log(LOG_ERR, "cannot answer pid %ld", (long)c->peer.pid);
+                        conn_free(c);
+                }
+        }
 }
 
 static int on_writable(struct conn *c)
@@ -177,6 +233,13 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         struct conn *c = userdata;
         int r;
 
+        if (c->held) {
+                /* Woken before the group committed: a hang-up ends it; a
+                 * half-close or more bytes wait, unread, for the answer. */
+                if ((revents & (EPOLLHUP | EPOLLERR)) || sd_event_source_set_enabled(c->io, SD_EVENT_OFF) < 0)
+                        goto close;
+                return 0;
+        }
         if (c->deferred) {
                 /* Waiting for a late answer: the client may only hang up. */
                 char b;
@@ -205,9 +268,11 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                         teamd_log(LOG_ERR, "cannot answer pid %ld: %s", (long)c->peer.pid, strerror(-r));
                         goto close;
                 }
-                r = sd_event_source_set_io_events(c->io, EPOLLOUT);
+                r = start_sending(c);
                 if (r < 0)
                         goto close;
+                if (c->held)
+                        return 0;
         }
         r = on_writable(c);
         if (r == 0)
@@ -276,14 +341,11 @@ void teamd_conn_answer(struct conn *c, const struct team_response *resp)
         c->gone = NULL;
         r = build_answer(c, c->op, resp);
         if (r < 0) {
-                /* Never leave the client with a closed connection and no word. */
-                struct team_response err = { .ok = false, .error = (char *)"teamd could not encode its answer" };
-
                 teamd_log(LOG_ERR, "cannot encode the answer to pid %ld: %s", (long)c->peer.pid, strerror(-r));
-                r = build_answer(c, c->op, &err);
+                r = build_error_answer(c, "teamd could not encode its answer");
         }
         if (r >= 0)
-                r = sd_event_source_set_io_events(c->io, EPOLLOUT);
+                r = start_sending(c);
         if (r < 0) {
                 teamd_log(LOG_ERR, "cannot answer pid %ld: %s", (long)c->peer.pid, strerror(-r));
                 conn_free(c);

@@ -30,3 +30,7 @@ void teamd_conn_answer(struct conn *c, const struct team_response *resp);
  * Called exactly once; the audit of a decision waits for it. */
 typedef void (*teamd_conn_delivery_fn)(bool delivered, void *ud);
 void teamd_conn_on_delivery(struct conn *c, teamd_conn_delivery_fn done, void *ud);
+
+/* After the audit group's commit (audit.c): every answer held for it goes
+ * out, or becomes an error when recorded < 0 (the group rolled back). */
+void teamd_conn_release_held(struct teamd *d, int recorded);

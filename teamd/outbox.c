@@ -214,6 +214,7 @@ static int insert_full_alert(struct outbox *ob);
 
 void outbox_declare_drops(struct outbox *ob)
 {
+        (void)outbox_group_commit(ob);
         if (!ob || ob->in_tx || ob->evicted_pending == 0)
                 return;
         /* Nothing may be evicted unannounced, and the chain says what
@@ -236,6 +237,7 @@ void outbox_close(struct outbox *ob)
 {
         if (!ob)
                 return;
+        (void)outbox_group_commit(ob);
         if (ob->in_tx)
                 outbox_rollback(ob);
         outbox_declare_drops(ob);
@@ -269,6 +271,9 @@ int outbox_begin(struct outbox *ob)
 {
         int r;
 
+        /* Lone events recorded before this transaction commit first, in
+         * their own group: the chain keeps the order things happened. */
+        (void)outbox_group_commit(ob);
         if (outbox_in_any_tx(ob))
                 return -EBUSY;
         r = ob_exec(ob_stmt(ob, OB_BEGIN));
@@ -291,6 +296,7 @@ int outbox_begin_unsynced(struct outbox *ob)
 {
         int r;
 
+        (void)outbox_group_commit(ob);
         if (outbox_in_any_tx(ob))
                 return -EBUSY;
         r = ob_exec(ob_stmt(ob, OB_SYNC_NORMAL));
@@ -611,7 +617,7 @@ int outbox_record(struct outbox *ob, struct team_audit_event *ev)
         size_t len = 0;
         int r;
 
-        if (!outbox_in_any_tx(ob))
+        if (!outbox_in_any_tx(ob) && outbox_group_join(ob) < 0)
                 return outbox_append(ob, ev);
         r = append_in_tx(ob, ev, &json, &len);
         if (r == 0)
@@ -626,6 +632,7 @@ int outbox_record(struct outbox *ob, struct team_audit_event *ev)
                           team_event_name(ev->type) ? team_event_name(ev->type) : "?",
                           sd_id128_to_string(ev->id, (char[SD_ID128_STRING_MAX]){ 0 }), strerror(-r));
         }
+        outbox_group_count(ob);
         return 1;
 }
 
@@ -633,6 +640,7 @@ int outbox_sync(struct outbox *ob)
 {
         int rc;
 
+        (void)outbox_group_commit(ob);
         if (!ob->unsynced || outbox_in_any_tx(ob))
                 return 0;
         /* A passive checkpoint syncs the WAL first (synchronous=FULL), then

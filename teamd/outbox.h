@@ -27,6 +27,7 @@
  * All functions return 0 or -errno. Single-threaded (teamd's event loop). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -110,6 +111,19 @@ int outbox_append(struct outbox *ob, struct team_audit_event *ev);
  * transaction dooms it: its COMMIT becomes a ROLLBACK and fails, so a state
  * change never commits without its event (an alert says so). */
 int outbox_record(struct outbox *ob, struct team_audit_event *ev);
+/* Group commit (audit/outbox_group.c). With done set, an event recorded
+ * while no transaction is open (outbox_record) opens a group instead of
+ * committing alone; later lone events join it. The group commits at
+ * outbox_group_commit(), when it is full, or before any other transaction
+ * of the outbox begins; done(r) follows every group's end: 0 committed,
+ * -errno rolled back (its events are lost: whoever waited for them must
+ * not report success). NULL turns groups off (the default). */
+typedef void (*outbox_group_done_fn)(int r, void *userdata);
+void outbox_set_group(struct outbox *ob, outbox_group_done_fn done, void *userdata);
+bool outbox_group_open(const struct outbox *ob);
+/* Commits the open group, if any (0 then); the commit's result otherwise. */
+int outbox_group_commit(struct outbox *ob);
+
 /* Puts every committed event on disk (a passive WAL checkpoint); nothing to
  * do when every commit since the last call was synced. teamd calls it
  * every second (audit.c) and at exit. */

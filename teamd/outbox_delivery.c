@@ -40,6 +40,9 @@ int outbox_fetch_batch(struct outbox *ob, const char *sink, int64_t after_seq, s
         sqlite3_stmt *s;
         int r = 0, rc;
 
+        /* Only committed events leave the host: a group that rolled back
+         * after its rows were shipped would fork the chain at the sink. */
+        (void)outbox_group_commit(ob);
         *entries = NULL;
         *n = 0;
         if (!sink || !outbox_sink_known(ob, sink) || max_events == 0 || max_events > 100000)

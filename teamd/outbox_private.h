@@ -72,7 +72,23 @@ struct outbox {
         char chain_head[TEAM_AUDIT_HASH_HEX + 1];
         outbox_signer_fn signer;        /* outbox_set_signer() */
         void *signer_userdata;
+        /* Group commit (audit/outbox_group.c): the open transaction is a
+         * group of lone events, committed by outbox_group_commit(). */
+        bool in_group;
+        unsigned group_events;
+        outbox_group_done_fn group_done; /* NULL: no groups, a lone event commits at once */
+        void *group_userdata;
 };
+
+/* A group commits once it holds this many events, so that a steady stream
+ * of checks cannot hold its first answers back for long. */
+#define OUTBOX_GROUP_MAX_EVENTS 64
+
+/* Opens a group (an unsynced transaction) unless one is open; -EBUSY when
+ * groups are off or another transaction is open (the event joins that). */
+int outbox_group_join(struct outbox *ob);
+/* One more event in the open group; commits it when full. */
+void outbox_group_count(struct outbox *ob);
 
 /* The outbox tables: one of store_db.c's migrations.
  *   outbox        the events still owed to some sink (seq never reused)

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <json.h>
 
+#include "audit.h"
 #include "decide.h"
 #include "grant_intake.h"
 #include "journal.h"
@@ -228,7 +229,12 @@ static int step_slice(struct sync_batch *b, struct json_object *array, size_t *n
         size_t n = json_object_array_length(array);
         size_t end = *next + SYNC_SLICE_GRANTS < n ? *next + SYNC_SLICE_GRANTS : n;
         uint64_t deadline = mono_usec() + SYNC_SLICE_USEC;
-        int r = sync_store_begin_unsynced(b->d->store);
+        int r;
+
+        /* The store's own transaction: lone events recorded before it
+         * commit first (the connection holds one transaction at a time). */
+        teamd_audit_flush(b->d);
+        r = sync_store_begin_unsynced(b->d->store);
 
         for (; r == 0 && *next < end; (*next)++) {
                 r = apply(b, *next, now);
@@ -246,7 +252,10 @@ static int step_slice(struct sync_batch *b, struct json_object *array, size_t *n
 /* The cursor, in a transaction synced to disk with every slice before it. */
 static int step_final(struct sync_batch *b)
 {
-        int r = sync_store_begin(b->d->store);
+        int r;
+
+        teamd_audit_flush(b->d);
+        r = sync_store_begin(b->d->store);
 
         if (r == 0)
                 r = sync_store_set_cursor(b->d->store, b->a.cursor);

@@ -48,6 +48,7 @@ struct teamd {
         int64_t ended_seen_until;        /* GrantExpired events emitted up to here */
         struct outbox *outbox;           /* the audit outbox (audit.c, outbox.c) */
         struct audit_checkpoints *checkpoints; /* signed chain checkpoints (audit/checkpoint.c) */
+        sd_event_source *audit_group_end; /* commits the loop turn's group of events (audit.c) */
         struct checkpoint_report *checkpoint_report; /* them to team-server; NULL: no central API */
         struct audit_shipping *shipping; /* outbox -> AWS sinks (shipper_setup.c); NULL: no sink */
         struct relay *relay;             /* request relay (relay.c) */

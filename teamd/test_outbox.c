@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the audit outbox (teamd/outbox*.c) on a temporary grant
  * store: order, per-sink acks, dead letters, the bound and its alert,
- * transactions, persistence across reopen. */
+ * transactions, group commit, persistence across reopen. */
 #include "config.h"
 
 #include <errno.h>
@@ -332,6 +332,128 @@ static void unrecordable_event_rolls_the_change_back(void **state)
         assert_int_equal(n, 1);
 }
 
+/* Group commit: what each group's end reported. */
+struct group_log {
+        int ends, last_r;
+};
+
+static void on_group_done(int r, void *userdata)
+{
+        struct group_log *g = userdata;
+
+        g->ends++;
+        g->last_r = r;
+}
+
+static void record_lone(struct outbox *ob, enum team_event_type type, int expect)
+{
+        struct team_audit_event ev;
+
+        assert_int_equal(team_audit_event_init(&ev, TEAM_EVENT_ELEVATION_ALLOWED), 0);
+        ev.type = type;
+        ev.user = "kim";
+        ev.message = "grouped";
+        assert_int_equal(outbox_record(ob, &ev), expect);
+}
+
+/* Lone events share one transaction; nothing of it is visible to another
+ * reader, nor in journald, before the group commits. */
+static void lone_events_share_a_group(void **state)
+{
+        struct fixture *f = *state;
+        struct group_log g = { 0 };
+        char path[128];
+        sqlite3 *other;
+        sqlite3_stmt *st;
+        uint64_t depth;
+
+        assert_int_equal(outbox_open(f->s, 1000, 1 << 20, one_sink, &f->ob), 0);
+        outbox_set_group(f->ob, on_group_done, &g);
+        for (int i = 0; i < 3; i++)
+                record_lone(f->ob, TEAM_EVENT_ELEVATION_ALLOWED, 1);
+        assert_true(outbox_group_open(f->ob));
+        assert_int_equal(seen.n_allowed, 0);
+        snprintf(path, sizeof(path), "%s/grants.db", f->dir);
+        assert_int_equal(sqlite3_open_v2(path, &other, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(other, "SELECT count(*) FROM outbox", -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(st, 0), 0);
+        sqlite3_reset(st);
+        assert_int_equal(outbox_group_commit(f->ob), 0);
+        assert_false(outbox_group_open(f->ob));
+        assert_int_equal(g.ends, 1);
+        assert_int_equal(g.last_r, 0);
+        assert_int_equal(seen.n_allowed, 3);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(st, 0), 3);
+        sqlite3_finalize(st);
+        sqlite3_close(other);
+        /* nothing open: committing again is a no-op */
+        assert_int_equal(outbox_group_commit(f->ob), 0);
+        assert_int_equal(g.ends, 1);
+        assert_int_equal(outbox_depth(f->ob, &depth, NULL), 0);
+        assert_int_equal(depth, 3);
+}
+
+/* A transaction of its own commits the group before it begins (the chain
+ * keeps the order things happened), and a full group commits by itself. */
+static void group_ends_before_a_transaction_and_when_full(void **state)
+{
+        struct fixture *f = *state;
+        struct group_log g = { 0 };
+        struct outbox_entry *e = NULL;
+        size_t n;
+
+        assert_int_equal(outbox_open(f->s, 1000, 1 << 20, one_sink, &f->ob), 0);
+        outbox_set_group(f->ob, on_group_done, &g);
+        record_lone(f->ob, TEAM_EVENT_ELEVATION_ALLOWED, 1);
+        assert_int_equal(outbox_begin(f->ob), 0);
+        assert_int_equal(g.ends, 1);
+        assert_int_equal(seen.n_allowed, 1);
+        record_lone(f->ob, TEAM_EVENT_ELEVATION_DENIED, 1);     /* joins this one, not a group */
+        assert_false(outbox_group_open(f->ob));
+        assert_int_equal(outbox_commit(f->ob), 0);
+        assert_int_equal(outbox_fetch_batch(f->ob, "cloudtrail", 0, 10, 1 << 20, &e, &n), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(e[0].type, TEAM_EVENT_ELEVATION_ALLOWED);
+        assert_int_equal(e[1].type, TEAM_EVENT_ELEVATION_DENIED);
+        assert_true(e[0].seq < e[1].seq);
+        outbox_entries_free(e, n);
+        g.ends = 0;
+        for (int i = 0; i < 200; i++)
+                record_lone(f->ob, TEAM_EVENT_ELEVATION_ALLOWED, 1);
+        assert_true(g.ends >= 200 / 64);
+        assert_int_equal(g.last_r, 0);
+        outbox_close(f->ob);    /* commits the rest */
+        f->ob = NULL;
+        assert_int_equal(seen.n_allowed, 201);
+}
+
+/* An event that cannot be recorded dooms its group: every event of it is
+ * rolled back and the end says so, for the waiters to answer an error. */
+static void doomed_group_reports_its_failure(void **state)
+{
+        struct fixture *f = *state;
+        struct group_log g = { 0 };
+        uint64_t depth;
+
+        assert_int_equal(outbox_open(f->s, 1000, 1 << 20, one_sink, &f->ob), 0);
+        outbox_set_group(f->ob, on_group_done, &g);
+        record_lone(f->ob, TEAM_EVENT_ELEVATION_ALLOWED, 1);
+        record_lone(f->ob, TEAM_EVENT__MAX, 1);                 /* cannot be written */
+        assert_true(outbox_group_commit(f->ob) < 0);
+        assert_int_equal(g.ends, 1);
+        assert_true(g.last_r < 0);
+        assert_int_equal(seen.n_allowed, 0);
+        assert_int_equal(outbox_depth(f->ob, &depth, NULL), 0);
+        assert_int_equal(depth, 0);
+        /* the next group is not doomed */
+        record_lone(f->ob, TEAM_EVENT_ELEVATION_ALLOWED, 1);
+        assert_int_equal(outbox_group_commit(f->ob), 0);
+        assert_int_equal(g.last_r, 0);
+        assert_int_equal(seen.n_allowed, 1);
+}
+
 static void survives_reopen(void **state)
 {
         struct fixture *f = *state;
@@ -387,6 +509,9 @@ int main(void)
                 cmocka_unit_test_setup_teardown(rollback_takes_the_event_back, setup, teardown),
                 cmocka_unit_test_setup_teardown(journal_entry_waits_for_the_commit, setup, teardown),
                 cmocka_unit_test_setup_teardown(unrecordable_event_rolls_the_change_back, setup, teardown),
+                cmocka_unit_test_setup_teardown(lone_events_share_a_group, setup, teardown),
+                cmocka_unit_test_setup_teardown(group_ends_before_a_transaction_and_when_full, setup, teardown),
+                cmocka_unit_test_setup_teardown(doomed_group_reports_its_failure, setup, teardown),
                 cmocka_unit_test_setup_teardown(survives_reopen, setup, teardown),
                 cmocka_unit_test_setup_teardown(bad_arguments, setup, teardown),
         };

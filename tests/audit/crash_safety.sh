@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Crash safety, the outbox side: 10,000 PAM decisions (checks, and every
 # 10th a session_open, which changes state) flow through teamd's root socket
-# while teamd is killed with SIGKILL at random moments and restarted. An
-# event is committed to the outbox before teamd writes its journald entry
-# (mirrored on stderr with its TEAM_EVENT_ID) and before it answers, so:
+# from 16 callers at once, while teamd is killed with SIGKILL at random
+# moments and restarted. An event is committed to the outbox (alone or in
+# its loop turn's group) before teamd writes its journald entry (mirrored
+# on stderr with its TEAM_EVENT_ID) and before it answers, so:
 #  - every decision that got an answer has an event whose id is known;
 #  - every event id teamd ever logged is delivered at least once to the
 #    CloudTrail Lake emulator (tests/aws) or, without botocore, is still in
@@ -39,7 +40,10 @@ start_teamd || fixture_fail "teamd did not start"
 user=crash$$
 grant_for "$user" sudo --for 1h || fixture_fail "grant add"
 
-python3 "$top_srcdir/tests/audit/pam_load.py" "$TEAM_SOCK" "$user" "$N" "t$$" 4 \
+# 16 callers at once: decisions that arrive together share one group
+# commit (teamd/audit/outbox_group.c), and a kill must cost none whose
+# answer went out.
+python3 "$top_srcdir/tests/audit/pam_load.py" "$TEAM_SOCK" "$user" "$N" "t$$" 16 \
         >"$TEAM_TMP/answered" 2>"$TEAM_TMP/load.err" &
 loader=$!
 fixture_on_cleanup kill "$loader"
