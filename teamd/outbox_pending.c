@@ -26,20 +26,22 @@ static void pending_clear(struct outbox *ob)
         ob->n_pending = 0;
 }
 
+/* A pending entry: the event's hash (TEAM_AUDIT_HASH_HEX hex digits and a
+ * NUL, as the chain gave it), then its JSON. */
+#define PENDING_JSON_OFFSET (TEAM_AUDIT_HASH_HEX + 1)
+
 static void pending_flush(struct outbox *ob)
 {
         for (size_t i = 0; i < ob->n_pending; i++) {
+                const char *json = ob->pending[i] + PENDING_JSON_OFFSET;
                 struct team_audit_event_parsed p;
 
-                size_t len = strlen(ob->pending[i]);
-
-                if (team_audit_event_from_json(ob->pending[i], len, &p) == 0) {
-                        if (team_audit_hash(ob->pending[i], len, p.ev.hash) < 0)
-                                p.ev.hash[0] = '\0';
+                if (team_audit_event_from_json(json, strlen(json), &p) == 0) {
+                        memcpy(p.ev.hash, ob->pending[i], PENDING_JSON_OFFSET);
                         team_journal_audit(&p.ev);
                         team_audit_event_parsed_clear(&p);
                 } else {
-                        teamd_log(LOG_ERR, "audit: committed event not readable for journald: %s", ob->pending[i]);
+                        teamd_log(LOG_ERR, "audit: committed event not readable for journald: %s", json);
                 }
         }
         pending_clear(ob);
@@ -92,7 +94,8 @@ void outbox_hooks_remove(struct outbox *ob)
         sqlite3_wal_autocheckpoint(ob->db, AUTOCHECKPOINT_FRAMES); /* sqlite's own hook back */
 }
 
-int outbox_pending_add(struct outbox *ob, const char *json, size_t len)
+int outbox_pending_add(struct outbox *ob, const char *json, size_t len,
+                       const char hash[static TEAM_AUDIT_HASH_HEX + 1])
 {
         char *copy;
 
@@ -105,9 +108,13 @@ int outbox_pending_add(struct outbox *ob, const char *json, size_t len)
                 ob->pending = v;
                 ob->cap_pending = cap;
         }
-        copy = strndup(json, len);
+        copy = malloc(PENDING_JSON_OFFSET + len + 1);
         if (!copy)
                 return -ENOMEM;
+        memcpy(copy, hash, PENDING_JSON_OFFSET);
+        copy[TEAM_AUDIT_HASH_HEX] = '\0';
+        memcpy(copy + PENDING_JSON_OFFSET, json, len);
+        copy[PENDING_JSON_OFFSET + len] = '\0';
         ob->pending[ob->n_pending++] = copy;
         return 0;
 }

@@ -174,4 +174,7 @@ bool outbox_in_any_tx(const struct outbox *ob);
 /* The commit and rollback hooks (outbox_pending.c). */
 void outbox_hooks_install(struct outbox *ob);
 void outbox_hooks_remove(struct outbox *ob);
-int outbox_pending_add(struct outbox *ob, const char *json, size_t len);
+/* An event whose journald entry waits for the commit: its JSON and the
+ * hash the chain gave it (kept, so that the commit need not hash again). */
+int outbox_pending_add(struct outbox *ob, const char *json, size_t len,
+                       const char hash[static TEAM_AUDIT_HASH_HEX + 1]);
