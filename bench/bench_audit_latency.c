@@ -31,8 +31,8 @@
 #include "check.h"
 #include "conn.h"
 #include "grant_store.h"
-#include "journal.h"
-#include "outbox.h"
+#include "audit/journal.h"
+#include "audit/outbox.h"
 #include "teamd.h"
 
 #define BENCH_USER "bench-allow"

@@ -159,7 +159,7 @@ struct team_response {
         char *approvers;         /* request: who may approve, for display */
         int64_t request_expires; /* request: end of the pending time */
         bool ticket_required;    /* refused: the role needs a ticket */
-        /* status on the root socket: the audit outbox (teamd/outbox.h) */
+        /* status on the root socket: the audit outbox (teamd/audit/outbox.h) */
         char *audit_sinks;          /* "cloudtrail,cloudwatch", "" for none; NULL: not told */
         int64_t audit_depth;        /* events not yet delivered to every sink */
         int64_t audit_evicted;      /* evicted by the full policy, ever */

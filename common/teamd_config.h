@@ -33,7 +33,7 @@ struct teamd_config {
         char *token_file;
         char *ca_file;
         uint64_t fail_open_after;       /* seconds unreachable before failmode=safe may allow, default 60 */
-        /* [audit] sinks (teamd/shipper.c). A sink is on when its
+        /* [audit] sinks (teamd/audit/shipper.c). A sink is on when its
          * required keys are set: CloudTrail Lake needs
          * cloudtrail_channel_arn, CloudWatch Logs needs cloudwatch_log_group
          * and cloudwatch_log_stream. Regions default to AWS_REGION, then
@@ -47,7 +47,7 @@ struct teamd_config {
         char *cloudwatch_region;
         char *cloudwatch_endpoint;      /* override */
         char *account_id;               /* recipientAccountId; IMDS when unset */
-        /* [audit] the outbox bound (teamd/outbox.h: when full, the oldest
+        /* [audit] the outbox bound (teamd/audit/outbox.h: when full, the oldest
          * undelivered events are evicted with an alert) */
         uint64_t outbox_max_events;     /* default 1000000 */
         uint64_t outbox_max_bytes;      /* default 1 GiB */

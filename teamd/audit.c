@@ -13,8 +13,8 @@
 #include "audit.h"
 #include "audit/checkpoint.h"
 #include "conn.h"
-#include "journal.h"
-#include "outbox.h"
+#include "audit/journal.h"
+#include "audit/outbox.h"
 #include "protocol.h"
 #include "teamd.h"
 

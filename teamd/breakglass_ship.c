@@ -21,10 +21,10 @@
 #include "breakglass_spool.h"
 #include "decide.h"
 #include "http_client.h"
-#include "journal.h"
-#include "outbox.h"
+#include "audit/journal.h"
+#include "audit/outbox.h"
 #include "read_bounded.h"
-#include "relay_private.h"
+#include "relay/relay_private.h"
 #include "session_breakglass.h"
 
 struct bg_ship {

@@ -10,7 +10,7 @@
 #include "check.h"
 #include "conn.h"
 #include "exempt.h"
-#include "journal.h"
+#include "audit/journal.h"
 #include "parse.h"
 
 int teamd_evaluate(struct teamd *d, const struct team_request *req, struct evaluation *ev)

@@ -5,7 +5,7 @@
 
 #include "decide.h"
 #include "dispatch.h"
-#include "journal.h"
+#include "audit/journal.h"
 
 struct evaluation {
         struct grant_row *rows;

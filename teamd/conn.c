@@ -21,7 +21,7 @@
 #include "audit.h"
 #include "conn.h"
 #include "dispatch.h"
-#include "journal.h"
+#include "audit/journal.h"
 #include "protocol.h"
 
 #define ACCEPT_BURST 16

@@ -10,7 +10,7 @@
 #include <syslog.h>
 
 #include "dispatch.h"
-#include "journal.h"
+#include "audit/journal.h"
 
 typedef int (*handler_fn)(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
                           struct team_response *resp);

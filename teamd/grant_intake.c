@@ -10,7 +10,7 @@
 #include "audit.h"
 #include "decide.h"
 #include "grant_intake.h"
-#include "journal.h"
+#include "audit/journal.h"
 #include "maintenance.h"
 
 static const char *origin_name(enum grant_origin o)

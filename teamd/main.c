@@ -15,20 +15,20 @@
 #include <curl/curl.h>
 #include <systemd/sd-daemon.h>
 
-#include "api_probe.h"
+#include "sync/api_probe.h"
 #include "audit.h"
 #include "audit/checkpoint.h"
 #include "audit/checkpoint_report.h"
 #include "breakglass_ship.h"
 #include "conn.h"
-#include "journal.h"
+#include "audit/journal.h"
 #include "listen.h"
 #include "maintenance.h"
-#include "relay.h"
+#include "relay/relay.h"
 #include "session_exec.h"
 #include "session_watch.h"
-#include "shipper.h"
-#include "sync.h"
+#include "audit/shipper.h"
+#include "sync/sync.h"
 #include "teamd.h"
 
 struct options {
@@ -36,26 +36,6 @@ struct options {
         bool config_given;
         bool foreground;
 };
-
-int64_t teamd_now(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec;
-}
-
-void teamd_update_status(struct teamd *d)
-{
-        uint64_t n = 0;
-
-        if (grant_store_count_current(d->store, teamd_now(), &n) < 0)
-                n = 0;
-        sd_notifyf(0, "STATUS=%llu grants, api %s", (unsigned long long)n,
-                   d->api_since == 0 && d->api_state == TEAM_API_UNREACHABLE
-                           ? "not probed yet"
-                           : team_api_state_to_string(d->api_state));
-}
 
 static void usage(FILE *f)
 {

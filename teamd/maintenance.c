@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "decide.h"
-#include "journal.h"
+#include "audit/journal.h"
 #include "maintenance.h"
 
 static sd_event_source *maintenance_timer;

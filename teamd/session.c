@@ -8,7 +8,7 @@
 
 #include "audit.h"
 #include "check.h"
-#include "journal.h"
+#include "audit/journal.h"
 #include "session_exec.h"
 #include "session_watch.h"
 

@@ -9,7 +9,7 @@
 
 #include "audit.h"
 #include "decide.h"
-#include "journal.h"
+#include "audit/journal.h"
 #include "proc_tree.h"
 #include "session_breakglass.h"
 #include "session_exec.h"

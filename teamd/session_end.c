@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "audit.h"
-#include "journal.h"
+#include "audit/journal.h"
 #include "session_end.h"
 #include "session_hold.h"
 

@@ -13,7 +13,7 @@
 #include <linux/netlink.h>
 
 #include "audit.h"
-#include "journal.h"
+#include "audit/journal.h"
 #include "pid_map.h"
 #include "proc_events.h"
 #include "proc_exec.h"

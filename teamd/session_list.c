@@ -11,7 +11,7 @@
 #include <syslog.h>
 
 #include "dispatch.h"
-#include "journal.h"
+#include "audit/journal.h"
 #include "session_list.h"
 #include "session_watch.h"
 

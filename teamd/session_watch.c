@@ -11,7 +11,7 @@
 
 #include "audit.h"
 #include "decide.h"
-#include "journal.h"
+#include "audit/journal.h"
 #include "session_cgroup.h"
 #include "session_end.h"
 #include "session_hold.h"

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "dispatch.h"
-#include "relay.h"
+#include "relay/relay.h"
 #include "status.h"
 #include "session_list.h"
 

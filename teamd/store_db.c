@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "grant_store_private.h"
-#include "outbox_private.h"
+#include "audit/outbox_private.h"
 
 #define BUSY_TIMEOUT_MS 2000
 
@@ -29,14 +29,14 @@ static const char *const migrations[] = {
         " id TEXT PRIMARY KEY NOT NULL, grant_id TEXT, user TEXT NOT NULL,"
         " role TEXT NOT NULL, service TEXT, tty TEXT, rhost TEXT, pid INTEGER,"
         " opened_at INTEGER NOT NULL, closed_at INTEGER);",
-        /* 1 -> 2, grant sync (teamd/sync_store.c): the feed cursor, and the
+        /* 1 -> 2, grant sync (teamd/sync/sync_store.c): the feed cursor, and the
          * ids of revoked grants (kept until the grant's exp, or 30 days when
          * it was never stored) so that a replayed feed never brings one back. */
         "CREATE TABLE sync_state (name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);"
         "CREATE TABLE revoked (id TEXT PRIMARY KEY NOT NULL, keep_until INTEGER NOT NULL,"
         " received_at INTEGER NOT NULL);"
         "CREATE INDEX revoked_keep_until ON revoked (keep_until);",
-        /* 2 -> 3, the audit outbox (teamd/outbox.c). */
+        /* 2 -> 3, the audit outbox (teamd/audit/outbox.c). */
         OUTBOX_SCHEMA_SQL,
         /* 3 -> 4, tombstones: a revoked id also names the user and role it
          * was for (when known), so that a revocation is a cached "no" that

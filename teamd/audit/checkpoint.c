@@ -16,9 +16,9 @@
 
 #include "audit_chain.h"
 #include "checkpoint.h"
-#include "journal.h"
+#include "audit/journal.h"
 #include "jws.h"
-#include "outbox.h"
+#include "audit/outbox.h"
 #include "teamd.h"
 
 #define KEY_FILE "audit_key.pem"

@@ -10,8 +10,8 @@
 
 #include "checkpoint_report.h"
 #include "http_client.h"
-#include "journal.h"
-#include "relay_private.h"
+#include "audit/journal.h"
+#include "relay/relay_private.h"
 #include "teamd.h"
 
 struct checkpoint_report {

@@ -14,7 +14,7 @@
 
 #include "audit_chain.h"
 #include "grant_store_private.h"
-#include "outbox_private.h"
+#include "audit/outbox_private.h"
 
 struct chain_row {
         uint64_t seq;

@@ -13,7 +13,7 @@
 
 #include <errno.h>
 
-#include "outbox_private.h"
+#include "audit/outbox_private.h"
 
 void outbox_set_group(struct outbox *ob, outbox_group_done_fn done, void *userdata)
 {

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "audit_event.h"
-#include "journal.h"
+#include "audit/journal.h"
 
 static int emit(const char *marker, enum team_event_type t)
 {

@@ -18,8 +18,8 @@
 #include <syslog.h>
 
 #include "grant_store.h"
-#include "journal.h"
-#include "outbox.h"
+#include "audit/journal.h"
+#include "audit/outbox.h"
 #include "parse.h"
 
 

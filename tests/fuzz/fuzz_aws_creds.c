@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Fuzz target: the AWS credentials parsers of teamd (teamd/aws_creds_parse.c):
+/* Fuzz target: the AWS credentials parsers of teamd (teamd/audit/aws_creds_parse.c):
  * the shared credentials file (first byte 'f'; the profile is "default" or,
  * after a second byte '!', "audit"), the ECS/IMDS JSON answer (first byte
  * 'j') and ISO 8601 times (anything else). Properties: no crash or leak;
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws_creds.h"
+#include "audit/aws_creds.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

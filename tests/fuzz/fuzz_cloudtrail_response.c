@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: the CloudTrail Lake PutAuditEvents answer parser
- * (common/cloudtrail_response.c), success and error bodies.
+ * (teamd/audit/cloudtrail_response.c), success and error bodies.
  * Properties: no crash or leak; a refusal says why and leaves no entries;
  * what is accepted honours the model (at most 100 entries per list, valid
  * ids, no id twice, NUL-terminated bounded strings). */
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cloudtrail_response.h"
+#include "audit/cloudtrail_response.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

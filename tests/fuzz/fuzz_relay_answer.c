@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: what teamd's request relay does with team-server's answers
- * (teamd/relay_json.c): a request object (POST /v1/requests, GET
+ * (teamd/relay/relay_json.c): a request object (POST /v1/requests, GET
  * /v1/requests/{id}) and an error body. Properties: no crash or leak; and
  * whatever the parser keeps can be sent on in a protocol answer, because
  * teamd's late answer to pam_team or teamctl must never fail to encode:
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "protocol.h"
-#include "teamd/relay_private.h"
+#include "teamd/relay/relay_private.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
