@@ -368,28 +368,65 @@ int srv_store_open(const char *database, unsigned connections, struct srv_store 
 /* A PostgreSQL URI for messages: any password replaced by "***". */
 void srv_store_redact_uri(const char *uri, char *out, size_t outlen);
 
-/* Thin wrappers so callers read naturally. */
+/* Thin wrappers so callers read naturally, in the order of the ops: every
+ * caller goes through them, never through s->ops directly. */
 static inline void srv_store_close(struct srv_store *s) { if (s) s->ops->close(s); }
 static inline int srv_store_begin(struct srv_store *s) { return s->ops->begin(s); }
 static inline int srv_store_commit(struct srv_store *s) { return s->ops->commit(s); }
 static inline void srv_store_rollback(struct srv_store *s) { s->ops->rollback(s); }
+
 static inline int srv_store_user_add(struct srv_store *s, const struct srv_user *u, const uint8_t h[SRV_TOKEN_HASH_LEN])
 { return s->ops->user_add(s, u, h); }
 static inline int srv_store_user_get(struct srv_store *s, const char *name, struct srv_user *out)
 { return s->ops->user_get(s, name, out); }
 static inline int srv_store_user_by_token(struct srv_store *s, const uint8_t h[SRV_TOKEN_HASH_LEN], struct srv_user *out)
 { return s->ops->user_by_token(s, h, out); }
+static inline int srv_store_users_in_groups(struct srv_store *s, const char *const *groups, char ***out)
+{ return s->ops->users_in_groups(s, groups, out); }
 static inline int srv_store_host_add(struct srv_store *s, const struct srv_host *x, const uint8_t h[SRV_TOKEN_HASH_LEN])
 { return s->ops->host_add(s, x, h); }
 static inline int srv_store_host_get(struct srv_store *s, const char *id, struct srv_host *out)
 { return s->ops->host_get(s, id, out); }
 static inline int srv_store_host_by_token(struct srv_store *s, const uint8_t h[SRV_TOKEN_HASH_LEN], struct srv_host *out)
 { return s->ops->host_by_token(s, h, out); }
+static inline int srv_store_group_has_hosts(struct srv_store *s, const char *group)
+{ return s->ops->group_has_hosts(s, group); }
+
+static inline int srv_store_request_insert(struct srv_store *s, const struct srv_request *r)
+{ return s->ops->request_insert(s, r); }
+static inline int srv_store_request_set_state(struct srv_store *s, const char *id, enum srv_request_state st,
+                                              int64_t at)
+{ return s->ops->request_set_state(s, id, st, at); }
+static inline int srv_store_request_get(struct srv_store *s, const char *id, struct srv_request *out)
+{ return s->ops->request_get(s, id, out); }
+static inline int srv_store_request_list(struct srv_store *s, const struct srv_request_filter *f,
+                                         struct srv_request **out, size_t *n)
+{ return s->ops->request_list(s, f, out, n); }
+static inline int srv_store_request_due(struct srv_store *s, int64_t now, char ***out)
+{ return s->ops->request_due(s, now, out); }
 static inline int srv_store_request_count(struct srv_store *s, enum srv_request_state st, uint64_t *out)
 { return s->ops->request_count(s, st, out); }
+static inline int srv_store_decision_insert(struct srv_store *s, const char *rid, const struct srv_decision *d)
+{ return s->ops->decision_insert(s, rid, d); }
+
+static inline int srv_store_grant_insert(struct srv_store *s, struct srv_grant *g)
+{ return s->ops->grant_insert(s, g); }
+static inline int srv_store_grant_get(struct srv_store *s, const char *id, struct srv_grant *out)
+{ return s->ops->grant_get(s, id, out); }
+static inline int srv_store_grant_revoke(struct srv_store *s, const char *id, int64_t at, const char *by,
+                                         const char *reason, int64_t *seq)
+{ return s->ops->grant_revoke(s, id, at, by, reason, seq); }
 static inline int srv_store_grant_count(struct srv_store *s, uint64_t *out) { return s->ops->grant_count(s, out); }
+
+static inline int srv_store_feed_since(struct srv_store *s, int64_t cursor, const char *const *auds, int64_t now,
+                                       struct srv_feed_entry **out, size_t *n, int64_t *last)
+{ return s->ops->feed_since(s, cursor, auds, now, out, n, last); }
+
+static inline int srv_store_audit_append(struct srv_store *s, struct srv_audit_record *a)
+{ return s->ops->audit_append(s, a); }
 static inline int srv_store_audit_list(struct srv_store *s, const char *rid, struct srv_audit_record **out, size_t *n)
 { return s->ops->audit_list(s, rid, out, n); }
+
 static inline int srv_store_webhook_enqueue(struct srv_store *s, struct srv_webhook_job *j)
 { return s->ops->webhook_enqueue(s, j); }
 static inline int srv_store_webhook_next_due(struct srv_store *s, int64_t now, struct srv_webhook_job *out)
@@ -400,6 +437,9 @@ static inline int srv_store_webhook_retry(struct srv_store *s, int64_t id, int64
 { return s->ops->webhook_retry(s, id, next_at, attempts, last_error); }
 static inline int srv_store_webhook_depth(struct srv_store *s, uint64_t *out) { return s->ops->webhook_depth(s, out); }
 static inline int srv_store_webhook_next_at(struct srv_store *s, int64_t *out) { return s->ops->webhook_next_at(s, out); }
+/* Whether the store keeps each target's jobs in order (webhook_head): the
+ * webhook sender refuses to start without it. */
+static inline bool srv_store_has_webhook_head(const struct srv_store *s) { return s->ops->webhook_head != NULL; }
 static inline int srv_store_webhook_head(struct srv_store *s, const char *target, struct srv_webhook_job *out)
 { return s->ops->webhook_head(s, target, out); }
 
@@ -413,8 +453,15 @@ static inline int srv_store_identity_set_token(struct srv_store *s, bool host, c
                                                const uint8_t h[SRV_TOKEN_HASH_LEN])
 { return s->ops->identity_set_token(s, host, name, h); }
 
-static inline int srv_store_audit_append(struct srv_store *s, struct srv_audit_record *a)
-{ return s->ops->audit_append(s, a); }
+static inline int srv_store_breakglass_insert(struct srv_store *s, const struct srv_breakglass_use *u)
+{ return s->ops->breakglass_insert(s, u); }
+static inline int srv_store_breakglass_list(struct srv_store *s, bool all, size_t max,
+                                            struct srv_breakglass_use **out, size_t *n)
+{ return s->ops->breakglass_list(s, all, max, out, n); }
+static inline int srv_store_breakglass_ack(struct srv_store *s, const char *id, const char *by, int64_t at,
+                                           const char *comment)
+{ return s->ops->breakglass_ack(s, id, by, at, comment); }
+
 static inline int srv_store_checkpoint_get(struct srv_store *s, const char *host, struct srv_checkpoint *out)
 { return s->ops->checkpoint_get(s, host, out); }
 static inline int srv_store_checkpoint_put(struct srv_store *s, const struct srv_checkpoint *c, bool create)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The sqlite store: opening, locking, helpers and identities. Requests,
- * grants and the feed are in store_sqlite_req.c; audit and the webhook
- * queue in store_sqlite_misc.c. Every statement is prepared with bound
- * parameters: no value is ever pasted into SQL text. */
+ * grants and the feed are in store_sqlite_req.c, audit in
+ * store_sqlite_misc.c, the webhook queue in store_sqlite_webhook.c. Every
+ * statement is prepared with bound parameters: no value is ever pasted
+ * into SQL text. */
 #include "config.h"
 
 #include <errno.h>
@@ -136,6 +137,26 @@ out:
                 srv_strv_free(v);
         else
                 *out = v;
+        return r;
+}
+
+int sq_count(struct sqlite_store *s, const char *sql, int has_param, int64_t param, uint64_t *out)
+{
+        sqlite3_stmt *st = NULL;
+        int r;
+
+        sq_lock(s);
+        r = sq_prepare(s, sql, &st);
+        if (r == 0) {
+                if (has_param)
+                        sqlite3_bind_int64(st, 1, param);
+                if (sqlite3_step(st) == SQLITE_ROW)
+                        *out = (uint64_t)sqlite3_column_int64(st, 0);
+                else
+                        r = -EIO;
+        }
+        sqlite3_finalize(st);
+        sq_unlock(s);
         return r;
 }
 
@@ -399,7 +420,7 @@ static const struct srv_store_ops sqlite_ops = {
         .webhook_retry = sq_webhook_retry,
         .webhook_depth = sq_webhook_depth,
         .webhook_next_at = sq_webhook_next_at,
-        .webhook_head = sq_webhook_head,        /* store_sqlite_webhook.c */
+        .webhook_head = sq_webhook_head,
         .breakglass_insert = sq_breakglass_insert,
         .breakglass_list = sq_breakglass_list,
         .breakglass_ack = sq_breakglass_ack,

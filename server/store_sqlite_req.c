@@ -296,39 +296,14 @@ int sq_request_due(struct srv_store *base, int64_t now, char ***out)
         return r;
 }
 
-static int count_query(struct sqlite_store *s, const char *sql, int has_param, int64_t param, uint64_t *out)
-{
-        sqlite3_stmt *st = NULL;
-        int r;
-
-        sq_lock(s);
-        r = sq_prepare(s, sql, &st);
-        if (r == 0) {
-                if (has_param)
-                        sqlite3_bind_int64(st, 1, param);
-                if (sqlite3_step(st) == SQLITE_ROW)
-                        *out = (uint64_t)sqlite3_column_int64(st, 0);
-                else
-                        r = -EIO;
-        }
-        sqlite3_finalize(st);
-        sq_unlock(s);
-        return r;
-}
-
 int sq_request_count(struct srv_store *s, enum srv_request_state state, uint64_t *out)
 {
-        return count_query(sq(s), "SELECT count(*) FROM requests WHERE state = ?1", 1, state, out);
+        return sq_count(sq(s), "SELECT count(*) FROM requests WHERE state = ?1", 1, state, out);
 }
 
 int sq_grant_count(struct srv_store *s, uint64_t *out)
 {
-        return count_query(sq(s), "SELECT count(*) FROM grants", 0, 0, out);
-}
-
-int sq_webhook_depth(struct srv_store *s, uint64_t *out)
-{
-        return count_query(sq(s), "SELECT count(*) FROM webhook_jobs", 0, 0, out);
+        return sq_count(sq(s), "SELECT count(*) FROM grants", 0, 0, out);
 }
 
 int sq_decision_insert(struct srv_store *base, const char *request_id, const struct srv_decision *d)

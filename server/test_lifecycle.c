@@ -76,7 +76,7 @@ static void add_user(struct fixture *f, const char *name, const char *const *gro
         struct srv_user u = { .name = (char *)name, .groups = (char **)groups, .created_at = T0 };
 
         memset(hash, tag, sizeof(hash));
-        assert_int_equal(f->store->ops->user_add(f->store, &u, hash), 0);
+        assert_int_equal(srv_store_user_add(f->store, &u, hash), 0);
 }
 
 static void add_host(struct fixture *f, const char *id, const char *const *groups, uint8_t tag)
@@ -85,7 +85,7 @@ static void add_host(struct fixture *f, const char *id, const char *const *group
         struct srv_host h = { .id = (char *)id, .groups = (char **)groups, .created_at = T0 };
 
         memset(hash, tag, sizeof(hash));
-        assert_int_equal(f->store->ops->host_add(f->store, &h, hash), 0);
+        assert_int_equal(srv_store_host_add(f->store, &h, hash), 0);
 }
 
 static int setup(void **state)

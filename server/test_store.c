@@ -389,8 +389,8 @@ static void *insert_many(void *arg)
         for (int i = 0; i < 200; i++) {
                 struct srv_audit_record a = { .at = i, .event = (char *)"X", .actor = (char *)"server" };
 
-                if (w->s->ops->begin(w->s) < 0 || w->s->ops->audit_append(w->s, &a) < 0 ||
-                    w->s->ops->commit(w->s) < 0)
+                if (srv_store_begin(w->s) < 0 || srv_store_audit_append(w->s, &a) < 0 ||
+                    srv_store_commit(w->s) < 0)
                         return (void *)1;
         }
         return NULL;
