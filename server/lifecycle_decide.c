@@ -39,8 +39,8 @@ int lc_issue_grant(struct lc_txn *t, struct srv_request *r, const char *actor, c
 {
         struct srv_store *s = t->lc->store;
         char gid[SRV_ID_LEN + 1];
-        char *apr[TEAM_JWS_MAX_APR + 1] = { 0 };
-        char *aud[1] = { r->host };
+        const char *apr[TEAM_JWS_MAX_APR + 1] = { 0 };
+        const char *aud[1] = { r->host };
         struct srv_grant g = { 0 };
         struct team_grant claims;
         size_t n_apr = 0;
@@ -51,7 +51,7 @@ int lc_issue_grant(struct lc_txn *t, struct srv_request *r, const char *actor, c
                 if (r->decisions[i].decision == SRV_DECISION_APPROVE)
                         apr[n_apr++] = r->decisions[i].by;
         if (n_apr == 0)
-                apr[n_apr++] = (char *)"auto";
+                apr[n_apr++] = "auto";
         ret = grant_times(t, r, &g.nbf, &g.exp, msg, msglen);
         ret = ret ?: lc_make_id("g", gid);
         if (ret < 0)
@@ -71,7 +71,7 @@ int lc_issue_grant(struct lc_txn *t, struct srv_request *r, const char *actor, c
         g.aud = r->host;
         g.iat = t->now;
         g.jws = jws;
-        g.kid = (char *)srv_signer_current_kid(t->lc->signer);
+        g.kid = srv_signer_current_kid(t->lc->signer);
         ret = srv_store_grant_insert(s, &g);
         ret = ret ?: srv_store_request_set_state(s, r->id, SRV_REQ_APPROVED, t->now);
         ret = ret ?: lc_txn_audit(t, LC_AUDIT_GRANT_ISSUED, actor, r, gid, r->reason);
@@ -102,7 +102,7 @@ static int decide_locked(struct lc_txn *t, const struct lc_caller *who, const ch
                          const char *comment, char *msg, size_t msglen)
 {
         struct srv_store *s = t->lc->store;
-        struct srv_decision d = { .by = (char *)who->name, .comment = (char *)comment, .at = t->now,
+        struct srv_decision d = { .by = who->name, .comment = comment, .at = t->now,
                                   .decision = approve ? SRV_DECISION_APPROVE : SRV_DECISION_DENY };
         char actor[SRV_MAX_NAME + 8];
         struct srv_request r;

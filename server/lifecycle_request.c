@@ -107,12 +107,12 @@ static int file_request(struct lc *lc, const struct lc_caller *who, const struct
                 goto out;
         in_txn = true;
         r = (struct srv_request){
-                .id = id, .state = SRV_REQ_PENDING, .role = (char *)in->role, .host = (char *)in->host,
-                .user = (char *)user, .filed_by = (char *)lc_actor(who, actor, sizeof(actor)),
-                .duration = in->duration, .reason = (char *)in->reason, .ticket = (char *)in->ticket,
+                .id = id, .state = SRV_REQ_PENDING, .role = in->role, .host = in->host,
+                .user = user, .filed_by = lc_actor(who, actor, sizeof(actor)),
+                .duration = in->duration, .reason = in->reason, .ticket = in->ticket,
                 .start_at = in->start_at, .created_at = t.now, .expires_at = t.now + (int64_t)rp->request_ttl,
                 .approvals_required = (int64_t)rp->approvals_required,
-                .denials_required = (int64_t)rp->denials_required, .extends = (char *)extends,
+                .denials_required = (int64_t)rp->denials_required, .extends = extends,
         };
         ret = srv_store_request_insert(lc->store, &r);
         ret = ret ?: lc_txn_audit(&t, LC_AUDIT_REQUEST_CREATED, actor, &r, extends, in->reason);

@@ -77,7 +77,7 @@ static json_object *use_json(const struct srv_breakglass_use *u)
 static void announce(struct server_app *app, const struct srv_breakglass_use *u, const char *actor)
 {
         struct srv_audit_record a = {
-                .at = u->received_at, .event = (char *)"BreakGlassUsed", .actor = (char *)actor,
+                .at = u->received_at, .event = "BreakGlassUsed", .actor = actor,
                 .user = u->user, .role = u->role, .host = u->host,
         };
         json_object *o = use_json(u);
@@ -94,7 +94,7 @@ static void announce(struct server_app *app, const struct srv_breakglass_use *u,
         }
         ev.comment = who;
         if (o) {
-                a.reason = (char *)json_object_get_string(json_object_object_get(o, "reason"));
+                a.reason = json_object_get_string(json_object_object_get(o, "reason"));
                 ev.request = o;
                 if (app->webhook && webhook_enqueue(app->webhook, &ev) < 0)
                         fprintf(stderr, "team-server: break-glass use %s: webhook not queued\n", u->id);
@@ -119,8 +119,8 @@ enum http_result route_breakglass_report(struct http_req *req)
                 return http_reply_error(req, 400, "bad_request", "not a break-glass use record");
         snprintf(id, sizeof(id), "b_%s", rec.id);
         u = (struct srv_breakglass_use){
-                .id = id, .host = req->who.name, .user = (char *)rec.user, .role = (char *)rec.role,
-                .service = (char *)rec.service, .tty = (char *)rec.tty, .rhost = (char *)rec.rhost,
+                .id = id, .host = req->who.name, .user = rec.user, .role = rec.role,
+                .service = rec.service, .tty = rec.tty, .rhost = rec.rhost,
                 .used_at = rec.time_usec / 1000000, .window_end = rec.window_end, .slot = rec.slot,
                 .received_at = srv_now(),
         };

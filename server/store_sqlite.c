@@ -61,6 +61,15 @@ int sq_col_dup(sqlite3_stmt *st, int i, char **out)
         return *out ? 0 : -ENOMEM;
 }
 
+int sq_col_str(sqlite3_stmt *st, int i, const char **out)
+{
+        char *s;
+        int r = sq_col_dup(st, i, &s);
+
+        *out = s;
+        return r;
+}
+
 int sq_step_done(struct sqlite_store *s, sqlite3_stmt *st)
 {
         int rc = sqlite3_step(st);
@@ -266,8 +275,8 @@ static int load_groups(struct sqlite_store *s, bool user, const char *name, char
 }
 
 /* by_hash: look up by token hash instead of name. */
-static int get_identity(struct srv_store *base, bool user, const char *name, const uint8_t *hash, char **out_name,
-                        char ***out_groups, int64_t *out_created)
+static int get_identity(struct srv_store *base, bool user, const char *name, const uint8_t *hash,
+                        const char **out_name, char ***out_groups, int64_t *out_created)
 {
         static const char *const sql[2][2] = {
                 { "SELECT id, created_at FROM hosts WHERE id = ?1",
@@ -293,14 +302,14 @@ static int get_identity(struct srv_store *base, bool user, const char *name, con
         if (r < 0)
                 goto out;
         *out_created = sqlite3_column_int64(st, 1);
-        r = sq_col_dup(st, 0, out_name);
+        r = sq_col_str(st, 0, out_name);
         if (r == 0)
                 r = load_groups(s, user, *out_name, out_groups);
 out:
         sqlite3_finalize(st);
         sq_unlock(s);
         if (r < 0) {
-                free(*out_name);
+                srv_str_free(*out_name);
                 *out_name = NULL;
         }
         return r;

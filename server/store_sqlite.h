@@ -30,6 +30,7 @@ void sq_unlock(struct sqlite_store *s);
 int sq_prepare(struct sqlite_store *s, const char *sql, sqlite3_stmt **st);
 int sq_bind_text(sqlite3_stmt *st, int i, const char *v);      /* NULL binds NULL */
 int sq_col_dup(sqlite3_stmt *st, int i, char **out);          /* NULL column -> NULL; -ENOMEM */
+int sq_col_str(sqlite3_stmt *st, int i, const char **out);    /* sq_col_dup into a row's (const) member */
 int sq_step_done(struct sqlite_store *s, sqlite3_stmt *st);   /* expects SQLITE_DONE; maps CONSTRAINT to -EEXIST */
 int sq_json_array(const char *const *v, char **out);          /* ["a","b"] for json_each() */
 int sq_step_changed(struct sqlite_store *s, sqlite3_stmt *st); /* sq_step_done, then -ENOENT if no row changed */

@@ -49,14 +49,14 @@ static int read_audit_row(sqlite3_stmt *st, void *elem, void *ctx)
         memset(a, 0, sizeof(*a));
         a->id = sqlite3_column_int64(st, 0);
         a->at = sqlite3_column_int64(st, 1);
-        r = r ?: sq_col_dup(st, 2, &a->event);
-        r = r ?: sq_col_dup(st, 3, &a->actor);
-        r = r ?: sq_col_dup(st, 4, &a->request_id);
-        r = r ?: sq_col_dup(st, 5, &a->grant_id);
-        r = r ?: sq_col_dup(st, 6, &a->user);
-        r = r ?: sq_col_dup(st, 7, &a->role);
-        r = r ?: sq_col_dup(st, 8, &a->host);
-        r = r ?: sq_col_dup(st, 9, &a->reason);
+        r = r ?: sq_col_str(st, 2, &a->event);
+        r = r ?: sq_col_str(st, 3, &a->actor);
+        r = r ?: sq_col_str(st, 4, &a->request_id);
+        r = r ?: sq_col_str(st, 5, &a->grant_id);
+        r = r ?: sq_col_str(st, 6, &a->user);
+        r = r ?: sq_col_str(st, 7, &a->role);
+        r = r ?: sq_col_str(st, 8, &a->host);
+        r = r ?: sq_col_str(st, 9, &a->reason);
         return r;
 }
 

@@ -49,10 +49,10 @@ static int read_job(sqlite3_stmt *st, struct srv_webhook_job *out)
         out->created_at = sqlite3_column_int64(st, 4);
         out->next_at = sqlite3_column_int64(st, 5);
         out->attempts = (unsigned)sqlite3_column_int64(st, 6);
-        r = r ?: sq_col_dup(st, 1, &out->target);
-        r = r ?: sq_col_dup(st, 2, &out->event);
-        r = r ?: sq_col_dup(st, 3, &out->body);
-        return r ?: sq_col_dup(st, 7, &out->last_error);
+        r = r ?: sq_col_str(st, 1, &out->target);
+        r = r ?: sq_col_str(st, 2, &out->event);
+        r = r ?: sq_col_str(st, 3, &out->body);
+        return r ?: sq_col_str(st, 7, &out->last_error);
 }
 
 int sq_webhook_next_due(struct srv_store *base, int64_t now, struct srv_webhook_job *out)

@@ -64,9 +64,9 @@ static struct srv_store *open_ok(struct fixture *f)
 static void test_reopen_and_mode(void **state)
 {
         struct fixture *f = *state;
-        static const char *const groups[] = { "sre", "x'; DROP TABLE users; --", NULL };
+        static char *groups[] = { "sre", "x'; DROP TABLE users; --", NULL };
         uint8_t hash[SRV_TOKEN_HASH_LEN];
-        struct srv_user u = { .name = (char *)"bob", .groups = (char **)groups, .created_at = 5 };
+        struct srv_user u = { .name = "bob", .groups = groups, .created_at = 5 };
         struct srv_user got;
         struct srv_store *s = open_ok(f);
         struct stat sb;

@@ -229,7 +229,7 @@ static int append_jobs(struct webhook *w, const struct webhook_event *ev, char *
         for (size_t i = 0; i < w->n_targets && r == 0; i++) {
                 struct srv_webhook_job job = {
                         .target = w->targets[i].name,
-                        .event = (char *)ev->type,
+                        .event = ev->type,
                         .body = bodies[i],
                         .created_at = ev->at,
                         .next_at = (int64_t)time(NULL),
