@@ -77,12 +77,12 @@ struct options {
 
 static int store_grant(struct grant_store *s)
 {
-        char *aud[] = { (char *)BENCH_HOST };
+        const char *aud[] = { BENCH_HOST };
         int64_t now = teamd_now();
         struct team_grant g = {
-                .jti = (char *)"bench-grant", .sub = (char *)BENCH_USER, .role = (char *)BENCH_ROLE,
+                .jti = "bench-grant", .sub = BENCH_USER, .role = BENCH_ROLE,
                 .aud = aud, .n_aud = 1, .nbf = now - 60, .exp = now + 86400, .iat = now - 60,
-                .req = (char *)"bench-request", .rsn = (char *)"benchmark",
+                .req = "bench-request", .rsn = "benchmark",
         };
 
         return grant_store_add(s, &g, "bench.jws.token", now);

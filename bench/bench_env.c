@@ -160,10 +160,10 @@ int bench_env_sign(struct bench_env *e, const char *user, const char *role, int6
 {
         int64_t now = (int64_t)time(NULL);
         char jti[64], req[64];
-        char *aud[] = { TEAMD_FIXTURE_HOST };
-        char *apr[] = { "bench-approver" };
+        const char *aud[] = { TEAMD_FIXTURE_HOST };
+        const char *apr[] = { "bench-approver" };
         struct team_grant g = {
-                .jti = jti, .sub = (char *)user, .aud = aud, .n_aud = 1, .role = (char *)role,
+                .jti = jti, .sub = user, .aud = aud, .n_aud = 1, .role = role,
                 .nbf = now - 60, .exp = now + secs, .iat = now - 60, .req = req,
                 .apr = apr, .n_apr = 1, .rsn = "benchmark",
         };
@@ -176,7 +176,7 @@ int bench_env_sign(struct bench_env *e, const char *user, const char *role, int6
 
 int bench_env_grant_add(struct bench_env *e, const char *jws)
 {
-        struct team_request req = { .op = TEAM_OP_GRANT_ADD, .jws = (char *)jws };
+        struct team_request req = { .op = TEAM_OP_GRANT_ADD, .jws = jws };
         struct team_response resp;
         struct team_frame_reader rd;
         const char *why = NULL;

@@ -55,8 +55,8 @@ out:
 
 static int sign_grant(struct jws_bench *b, int64_t now)
 {
-        char *aud[] = { "bench-host" };
-        char *apr[] = { "approver" };
+        const char *aud[] = { "bench-host" };
+        const char *apr[] = { "approver" };
         struct team_grant g = {
                 .jti = "7f8c1e52-5d59-4c1f-9a51-0d7c1e0e2b11",
                 .sub = "alice", .aud = aud, .n_aud = 1, .role = "sudo",

@@ -111,7 +111,7 @@ int bench_check_frame(const char *user, const char *role, const char *service,
 {
         struct team_request req = {
                 .op = TEAM_OP_CHECK,
-                .user = (char *)user, .role = (char *)role, .service = (char *)service,
+                .user = user, .role = role, .service = service,
         };
 
         return bench_request_frame(&req, frame, flen);

@@ -13,6 +13,7 @@
 #include <openssl/params.h>
 
 #include "breakglass_code.h"
+#include "unconst.h"
 
 static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -122,8 +123,8 @@ int team_bg_derive(const char *sym, const struct team_bg_kdf *kdf, uint8_t key[T
         uint64_t n = kdf->n;
         uint32_t r = kdf->r, p = kdf->p;
         OSSL_PARAM params[] = {
-                OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, (void *)sym, strlen(sym)),
-                OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)kdf->salt, TEAM_BG_SALT_LEN),
+                OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, team_unconst(sym), strlen(sym)),
+                OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, team_unconst(kdf->salt), TEAM_BG_SALT_LEN),
                 OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n),
                 OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &r),
                 OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_P, &p),

@@ -18,6 +18,7 @@
 #include "jws.h"
 #include "parse.h"
 #include "protocol.h"
+#include "unconst.h"
 
 #define ED25519_SIG_LEN 64
 #define ED25519_SIG_B64_LEN 86     /* ceil(64 * 4 / 3), unpadded */
@@ -46,28 +47,35 @@ const char *team_jws_result_to_string(enum team_jws_result r)
         return "unknown error";
 }
 
-static void free_strv(char **v, size_t n)
+static void free_strv(const char **v, size_t n)
 {
         if (!v)
                 return;
         for (size_t i = 0; i < n; i++)
-                free(v[i]);
+                free(team_unconst(v[i]));
         free(v);
+}
+
+/* A decoded (or team-sign-grant's) grant owns the strings its const
+ * members point at. */
+static void free_claim(const char *s)
+{
+        free(team_unconst(s));
 }
 
 void team_grant_clear(struct team_grant *g)
 {
         if (!g)
                 return;
-        free(g->kid);
-        free(g->jti);
-        free(g->sub);
+        free_claim(g->kid);
+        free_claim(g->jti);
+        free_claim(g->sub);
         free_strv(g->aud, g->n_aud);
-        free(g->role);
-        free(g->req);
+        free_claim(g->role);
+        free_claim(g->req);
         free_strv(g->apr, g->n_apr);
-        free(g->rsn);
-        free(g->tkt);
+        free_claim(g->rsn);
+        free_claim(g->tkt);
         memset(g, 0, sizeof(*g));
 }
 
@@ -103,31 +111,40 @@ static int dup_string(json_object *v, size_t max, bool nonempty, bool token, cha
         return *out ? 0 : -ENOMEM;
 }
 
-static int get_string(json_object *obj, const char *key, size_t max, bool nonempty, bool token, char **out)
+/* A string claim into a (const) member of the grant. */
+static int get_string(json_object *obj, const char *key, size_t max, bool nonempty, bool token, const char **out)
 {
         json_object *v = NULL;
+        char *s = NULL;
+        int r;
 
         if (!json_object_object_get_ex(obj, key, &v))
                 return -EBADMSG;
-        return dup_string(v, max, nonempty, token, out);
+        r = dup_string(v, max, nonempty, token, &s);
+        *out = s;
+        return r;
 }
 
 /* A claim older grants do not have: absent leaves *out NULL. */
-static int get_optional_string(json_object *obj, const char *key, size_t max, char **out)
+static int get_optional_string(json_object *obj, const char *key, size_t max, const char **out)
 {
         json_object *v = NULL;
+        char *s = NULL;
+        int r;
 
         if (!json_object_object_get_ex(obj, key, &v))
                 return 0;
-        return dup_string(v, max, false, false, out);
+        r = dup_string(v, max, false, false, &s);
+        *out = s;
+        return r;
 }
 
 /* A JSON array of min..max_n strings (or, with allow_single, one string). */
 static int get_strv(json_object *obj, const char *key, bool allow_single, size_t min_n, size_t max_n,
-                    size_t max_len, char ***out, size_t *n_out)
+                    size_t max_len, const char ***out, size_t *n_out)
 {
         json_object *v = NULL;
-        char **vec = NULL;
+        const char **vec = NULL;
         size_t n, i = 0;
         int r;
 
@@ -147,7 +164,10 @@ static int get_strv(json_object *obj, const char *key, bool allow_single, size_t
                 return -ENOMEM;
         for (i = 0; i < n; i++) {
                 json_object *e = json_object_is_type(v, json_type_array) ? json_object_array_get_idx(v, i) : v;
-                r = dup_string(e, max_len, true, false, &vec[i]);
+                char *s = NULL;
+
+                r = dup_string(e, max_len, true, false, &s);
+                vec[i] = s;
                 if (r < 0)
                         goto fail;
         }

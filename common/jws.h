@@ -14,19 +14,21 @@
 #define TEAM_JWS_MAX_TICKET 128
 #define TEAM_KEYRING_MAX_KEYS 64
 
+/* A view of borrowed strings when it is built to be signed; a verified
+ * grant owns its strings (team_grant_clear() frees them). */
 struct team_grant {
-        char *kid;
-        char *jti;          /* grant id */
-        char *sub;          /* user */
-        char **aud;         /* host ids / host groups; JSON string or array */
+        const char *kid;
+        const char *jti;        /* grant id */
+        const char *sub;        /* user */
+        const char **aud;       /* host ids / host groups; JSON string or array */
         size_t n_aud;
-        char *role;
+        const char *role;
         int64_t nbf, exp, iat;  /* UTC epoch seconds */
-        char *req;          /* request id */
-        char **apr;         /* approvers */
+        const char *req;        /* request id */
+        const char **apr;       /* approvers */
         size_t n_apr;
-        char *rsn;          /* reason */
-        char *tkt;          /* the request's ticket (may be NULL) */
+        const char *rsn;        /* reason */
+        const char *tkt;        /* the request's ticket (may be NULL) */
 };
 void team_grant_clear(struct team_grant *g);
 

@@ -247,7 +247,7 @@ static int add_int(json_object *o, const char *key, int64_t val)
         return team_json_add(o, key, json_object_new_int64(val));
 }
 
-static int add_strv(json_object *o, const char *key, char *const *vec, size_t n, bool single_as_string)
+static int add_strv(json_object *o, const char *key, const char *const *vec, size_t n, bool single_as_string)
 {
         json_object *arr;
 

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The one way numbers and durations enter the program (see parse.h). */
+/* The one way numbers and durations enter the program, and durations
+ * are shown (see parse.h). */
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -86,6 +89,20 @@ int parse_duration(const char *s, uint64_t min, uint64_t max, uint64_t *out)
                 return -ERANGE;
         *out = v;
         return 0;
+}
+
+void format_duration(int64_t s, const char *sep, char *buf, size_t len)
+{
+        if (s % 86400 == 0 && s >= 86400)
+                snprintf(buf, len, "%" PRId64 "d", s / 86400);
+        else if (s % 3600 == 0 && s >= 3600)
+                snprintf(buf, len, "%" PRId64 "h", s / 3600);
+        else if (s >= 3600)
+                snprintf(buf, len, "%" PRId64 "h%s%" PRId64 "m", s / 3600, sep, s % 3600 / 60);
+        else if (s % 60 == 0 && s >= 60)
+                snprintf(buf, len, "%" PRId64 "m", s / 60);
+        else
+                snprintf(buf, len, "%" PRId64 "s", s);
 }
 
 int parse_bool(const char *s, bool *out)

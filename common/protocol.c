@@ -421,20 +421,18 @@ int proto_walk_response(enum team_op op, const struct team_response *resp, const
         return walk_fields(&proto_response_table, op, resp, true, em, ctx);
 }
 
+/* Through the table, like the decoders that stored them: the struct's
+ * members are const (a view), the decoded strings they point at are ours. */
 void team_request_clear(struct team_request *req)
 {
         if (!req)
                 return;
-        free(req->user);
-        free(req->role);
-        free(req->service);
-        free(req->tty);
-        free(req->rhost);
-        free(req->session_id);
-        free(req->jws);
-        free(req->reason);
-        free(req->ticket);
-        free(req->request_id);
+        for (size_t i = 0; i < proto_request_table.n; i++) {
+                const struct field *f = &proto_request_table.fields[i];
+
+                if (f->type == FT_STR)
+                        free(*(char **)field_ptr(req, f));
+        }
         memset(req, 0, sizeof(*req));
 }
 

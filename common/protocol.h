@@ -62,27 +62,30 @@ enum team_op {
 const char *team_op_to_string(enum team_op op);
 int team_op_from_string(const char *s, enum team_op *out);
 
+/* Mostly a view: pam_team, teamctl and the tests point its strings at
+ * their own (borrowed, const) data to encode it. A decoded request owns
+ * its strings; team_request_clear() frees them through the field table. */
 struct team_request {
         enum team_op op;
         /* check, session_open, session_close */
-        char *user;
-        char *role;
-        char *service;
-        char *tty;        /* optional (NULL) */
-        char *rhost;      /* optional (NULL) */
-        bool failmode_safe; /* check: the PAM line says failmode=safe */
+        const char *user;
+        const char *role;
+        const char *service;
+        const char *tty;          /* optional (NULL) */
+        const char *rhost;        /* optional (NULL) */
+        bool failmode_safe;       /* check: the PAM line says failmode=safe */
         /* session_close, session_end: the id teamd returned from session_open */
-        char *session_id;
+        const char *session_id;
         /* grant_add: the compact JWS */
-        char *jws;
+        const char *jws;
         /* request: role (above), duration, reason, ticket; user only on the
          * root socket (the user socket takes it from SO_PEERCRED) */
-        int64_t duration;   /* seconds, 1..TEAM_MAX_DURATION */
-        char *reason;       /* optional */
-        char *ticket;       /* optional */
+        int64_t duration;         /* seconds, 1..TEAM_MAX_DURATION */
+        const char *reason;       /* optional */
+        const char *ticket;       /* optional */
         /* request_wait, request_cancel: the id "request" answered; how long to wait */
-        char *request_id;
-        int64_t timeout;    /* seconds, 1..TEAM_MAX_WAIT */
+        const char *request_id;
+        int64_t timeout;          /* seconds, 1..TEAM_MAX_WAIT */
 };
 
 enum team_decision {
@@ -197,7 +200,7 @@ int team_request_encode(const struct team_request *req, char **out, size_t *len)
 int team_request_decode(const char *buf, size_t len, struct team_request *out, const char **why);
 int team_response_encode(enum team_op op, const struct team_response *resp, char **out, size_t *len);
 int team_response_decode(enum team_op op, const char *buf, size_t len, struct team_response *out, const char **why);
-void team_request_clear(struct team_request *req);   /* frees members, NULL-safe */
+void team_request_clear(struct team_request *req);   /* frees a decoded request's strings, NULL-safe */
 void team_response_clear(struct team_response *resp);
 
 /* Framing. team_frame_build() prepends the header: *out is malloc'd,

@@ -339,7 +339,7 @@ static void test_wrong_aud(void **state)
 {
         struct team_jws_policy p = default_policy();
         struct team_grant c;
-        char *db[] = { "db1" }, *two[] = { "db1", "db" }, *grp[] = { "db1", "prod" }, *mine[] = { "x", "web1" };
+        const char *db[] = { "db1" }, *two[] = { "db1", "db" }, *grp[] = { "db1", "prod" }, *mine[] = { "x", "web1" };
         char *tok;
 
         default_claims(&c);

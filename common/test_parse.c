@@ -80,6 +80,28 @@ static void test_duration(void **state)
         assert_int_equal(parse_duration("18446744073709551615m", 0, UINT64_MAX, &v), -ERANGE);
 }
 
+/* The units parse_duration reads, back as text; sep only between hours
+ * and minutes. */
+static void test_format_duration(void **state)
+{
+        static const struct {
+                int64_t s;
+                const char *sep, *text;
+        } cases[] = {
+                { 172800, " ", "2d" }, { 7200, " ", "2h" }, { 9000, " ", "2h 30m" }, { 9000, "", "2h30m" },
+                { 90060, "", "25h1m" }, { 3601, " ", "1h 0m" }, { 2700, " ", "45m" }, { 90, " ", "90s" },
+                { 59, "", "59s" }, { 0, " ", "0s" }, { -3600, " ", "-3600s" },
+        };
+        char buf[32];
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                format_duration(cases[i].s, cases[i].sep, buf, sizeof(buf));
+                assert_string_equal(buf, cases[i].text);
+        }
+        format_duration(9000, " ", buf, 4);     /* truncated, still terminated */
+        assert_string_equal(buf, "2h ");
+}
+
 static void test_duration_bad(void **state)
 {
         static const char *const bad[] = { "", "s", "m", "-1", "-1s", " 1s", "1 s", "1x", "1ms", "1S", "1H", "+5m", "1.5h", "h1" };
@@ -139,6 +161,7 @@ int main(void)
                 cmocka_unit_test(test_uint_range),
                 cmocka_unit_test(test_duration),
                 cmocka_unit_test(test_duration_bad),
+                cmocka_unit_test(test_format_duration),
                 cmocka_unit_test(test_bool),
                 cmocka_unit_test(test_token_name),
         };

@@ -163,7 +163,7 @@ static void test_request_sessions(void **state)
 
 static void test_request_grant_add_status(void **state)
 {
-        char *jws = repeat('a', TEAM_MAX_JWS);
+        char *jws = repeat('a', TEAM_MAX_JWS), *long_jws;
         struct team_request add = { .op = TEAM_OP_GRANT_ADD, .jws = jws };
         struct team_request status = { .op = TEAM_OP_STATUS };
         struct team_request out;
@@ -186,9 +186,10 @@ static void test_request_grant_add_status(void **state)
         free(text);
         /* ... and over-long ones not at all */
         jws[0] = 'b';
-        add.jws = repeat('a', TEAM_MAX_JWS + 1);
+        long_jws = repeat('a', TEAM_MAX_JWS + 1);
+        add.jws = long_jws;
         assert_int_equal(team_request_encode(&add, &text, NULL), -EINVAL);
-        free(add.jws);
+        free(long_jws);
         free(jws);
 }
 

@@ -64,15 +64,15 @@ static int fill_request(pam_handle_t *pamh, const struct pam_team_args *args,
         }
         *req = (struct team_request){
                 .op = op,
-                .user = (char *)user,
-                .role = (char *)args->role,
-                .service = (char *)(service ? service : "unknown"),
-                .tty = (char *)item_text(pamh, PAM_TTY),
-                .rhost = (char *)item_text(pamh, PAM_RHOST),
+                .user = user,
+                .role = args->role,
+                .service = service ? service : "unknown",
+                .tty = item_text(pamh, PAM_TTY),
+                .rhost = item_text(pamh, PAM_RHOST),
                 .failmode_safe = args->failmode_safe,
         };
         if (strlen(req->service) > TEAM_MAX_SERVICE)
-                req->service = (char *)"unknown";
+                req->service = "unknown";
         if (req->tty && strlen(req->tty) > TEAM_MAX_TTY)
                 req->tty = NULL;
         if (req->rhost && strlen(req->rhost) > TEAM_MAX_RHOST)
@@ -267,7 +267,7 @@ PAM_TEAM_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc
         rc = fill_request(pamh, &args, TEAM_OP_SESSION_CLOSE, &req);
         if (rc != PAM_SUCCESS)
                 return PAM_SESSION_ERR;
-        req.session_id = (char *)id;
+        req.session_id = id;
         rc = PAM_SESSION_ERR;
         if (teamd_call(pamh, &args, &req, &resp, &why) < 0) {
                 pam_syslog(pamh, LOG_ERR, "session %s: close not recorded (%s)", (const char *)id, why);

@@ -203,7 +203,7 @@ out:
 static void cancel_request(pam_handle_t *pamh, int flags, const struct pam_team_args *args, const char *user,
                            const char *id, const char *clean_id)
 {
-        struct team_request req = { .op = TEAM_OP_REQUEST_CANCEL, .user = (char *)user, .request_id = (char *)id };
+        struct team_request req = { .op = TEAM_OP_REQUEST_CANCEL, .user = user, .request_id = id };
         struct team_response resp = { 0 };
         const char *why = NULL;
         int r;
@@ -236,7 +236,7 @@ static int wait_decision(pam_handle_t *pamh, int flags, const struct pam_team_ar
         format_left(args->wait_s, left, sizeof(left));
         say(pamh, flags, "pam_team: waiting up to %s for the approval (Ctrl-C gives up)...", left);
         for (;;) {
-                struct team_request req = { .op = TEAM_OP_REQUEST_WAIT, .user = (char *)user, .request_id = (char *)id };
+                struct team_request req = { .op = TEAM_OP_REQUEST_WAIT, .user = user, .request_id = id };
                 struct team_response resp = { 0 };
                 const char *why = NULL;
                 int r;

@@ -99,11 +99,11 @@ static int issue_token(struct srv_store *store, bool host, bool rotate, const ch
         if (rotate) {
                 r = srv_store_identity_set_token(store, host, name, hash);
         } else if (host) {
-                struct srv_host h = { .id = (char *)name, .groups = groups, .created_at = time(NULL) };
+                struct srv_host h = { .id = name, .groups = groups, .created_at = time(NULL) };
 
                 r = srv_store_host_add(store, &h, hash);
         } else {
-                struct srv_user u = { .name = (char *)name, .groups = groups, .created_at = time(NULL) };
+                struct srv_user u = { .name = name, .groups = groups, .created_at = time(NULL) };
 
                 r = srv_store_user_add(store, &u, hash);
         }

@@ -24,7 +24,7 @@ void identity_clear(struct identity *id)
 {
         if (!id)
                 return;
-        free(id->name);
+        srv_str_free(id->name);
         srv_strv_free(id->groups);
         memset(id, 0, sizeof(*id));
 }
@@ -100,7 +100,7 @@ static int fill_principal(struct identity *out, const char *kind)
 }
 
 /* Takes the store's name and groups over into out (leaving NULLs behind). */
-static int adopt(struct identity *out, enum identity_kind kind, const char *what, char **name, char ***groups)
+static int adopt(struct identity *out, enum identity_kind kind, const char *what, const char **name, char ***groups)
 {
         out->kind = kind;
         out->name = *name;

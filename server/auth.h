@@ -24,7 +24,7 @@ enum identity_kind {
 
 struct identity {
         enum identity_kind kind;
-        char *name;                  /* user name or host id */
+        const char *name;            /* user name or host id (owned: the store's row string) */
         char **groups;               /* NULL-terminated, never NULL once identified */
         char principal[SRV_MAX_NAME + 8]; /* "user:NAME" or "host:ID" */
 };

@@ -182,8 +182,8 @@ static json_object *payload(const struct checkpoint_alert *a)
 int checkpoint_alert_record(struct srv_store *store, struct webhook *w, struct checkpoint_alert *a)
 {
         struct srv_audit_record row = {
-                .at = a->at, .event = (char *)events[a->event].name, .actor = (char *)a->actor,
-                .host = (char *)a->host, .reason = a->reason,
+                .at = a->at, .event = events[a->event].name, .actor = a->actor,
+                .host = a->host, .reason = a->reason,
         };
         struct webhook_event wev = { .type = events[a->event].webhook, .actor = a->actor, .at = a->at };
         json_object *o;

@@ -72,9 +72,9 @@ static void accepted_record(struct srv_checkpoint *next, const struct srv_checkp
                             const struct team_audit_event *ev, int64_t now)
 {
         *next = (struct srv_checkpoint){
-                .host = (char *)host, .seq = (int64_t)ev->seq, .head = (char *)ev->prev,
+                .host = host, .seq = (int64_t)ev->seq, .head = ev->prev,
                 .time_usec = ev->time_usec, .received_at = now,
-                .host_key = rec && rec->host_key ? rec->host_key : (char *)ev->host_key,
+                .host_key = rec && rec->host_key ? rec->host_key : ev->host_key,
                 .key_by_admin = rec && rec->host_key && rec->key_by_admin,
                 .key_at = rec && rec->host_key ? rec->key_at : now,
         };
@@ -85,10 +85,10 @@ static void refused_record(struct srv_checkpoint *next, const struct srv_checkpo
                            const struct team_audit_event *ev, int64_t now)
 {
         *next = *rec;
-        next->conflict = (char *)kind;
+        next->conflict = kind;
         next->conflict_seq = (int64_t)ev->seq;
-        next->conflict_head = (char *)ev->prev;
-        next->conflict_key = (char *)ev->host_key;
+        next->conflict_head = ev->prev;
+        next->conflict_key = ev->host_key;
         next->conflict_time_usec = ev->time_usec;
         next->conflict_at = now;
         next->conflicts = rec->conflicts + 1;
@@ -261,8 +261,8 @@ int checkpoint_set_key(const struct checkpoint_ctx *ctx, const char *host, const
                 r = srv_store_checkpoint_delete(s, host);
         } else if (r == 0) {
                 a.event = CP_EVENT_KEY_SET;
-                next = have ? rec : (struct srv_checkpoint){ .host = (char *)host };
-                next.host_key = (char *)key;
+                next = have ? rec : (struct srv_checkpoint){ .host = host };
+                next.host_key = key;
                 next.key_by_admin = true;
                 next.key_at = now;
                 /* The admin has looked at the refusals. */

@@ -29,6 +29,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "parse.h"
+#include "unconst.h"
 
 #define TLS_FILE_MAX (256 * 1024)
 #define CONNECTION_MEMORY 16384
@@ -76,7 +77,7 @@ static enum http_result queue(struct http_req *req, unsigned status, const char 
         metrics_count_request(req->route ? req->route_index : SIZE_MAX, status);
         if (status >= 500) /* the path holds ids, never a secret */
                 fprintf(stderr, "team-server: %s %s answered %u\n", req->method, req->path, status);
-        resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+        resp = MHD_create_response_from_buffer(len, team_unconst(body), MHD_RESPMEM_MUST_COPY);
         if (!resp)
                 return HTTP_DONE;      /* MHD closes the connection without an answer */
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);

@@ -11,6 +11,7 @@
 
 #include "claim_text.h"
 #include "json_body.h"
+#include "json_util.h"
 #include "parse.h"
 
 #define BODY_MAX_DEPTH 4
@@ -102,57 +103,40 @@ static int check_field(const struct field *f, struct json_object *v, void *targe
         return check_string(f, v, out, err, errlen);
 }
 
-/* Parses the whole of body as one JSON object. */
-static int parse_object(const char *body, size_t len, struct json_object **out, char *err, size_t errlen)
+static bool is_blank(char c)
 {
-        struct json_tokener *tok = NULL;
-        struct json_object *obj = NULL;
-        size_t end;
-        int r = -EINVAL;
-
-        *out = NULL;
-        if (len > INT32_MAX || memchr(body, '\0', len)) {
-                snprintf(err, errlen, "the body is not JSON text");
-                return -EINVAL;
-        }
-        tok = json_tokener_new_ex(BODY_MAX_DEPTH);
-        if (!tok)
-                return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-        obj = json_tokener_parse_ex(tok, body, (int)len);
-        if (!obj || json_tokener_get_error(tok) != json_tokener_success) {
-                snprintf(err, errlen, "the body is not valid JSON (%s)",
-                         json_tokener_get_error(tok) == json_tokener_continue
-                                 ? "it ends too early"
-                                 : json_tokener_error_desc(json_tokener_get_error(tok)));
-                goto out;
-        }
-        for (end = json_tokener_get_parse_end(tok); end < len; end++)
-                if (!strchr(" \t\r\n", body[end])) {
-                        snprintf(err, errlen, "the body has bytes after the JSON object");
-                        goto out;
-                }
-        if (!json_object_is_type(obj, json_type_object)) {
-                snprintf(err, errlen, "the body must be a JSON object");
-                goto out;
-        }
-        *out = obj;
-        obj = NULL;
-        r = 0;
-out:
-        json_object_put(obj);
-        json_tokener_free(tok);
-        return r;
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
 static bool blank(const char *body, size_t len)
 {
-        size_t i;
-
-        for (i = 0; i < len; i++)
-                if (!strchr(" \t\r\n", body[i]) || body[i] == '\0')
+        for (size_t i = 0; i < len; i++)
+                if (!is_blank(body[i]))
                         return false;
         return true;
+}
+
+/* Parses the whole of body as one JSON object (team_json_parse_object's
+ * rules). White space may follow it: clients end bodies with a newline,
+ * and json-c stops reading at the closing brace. */
+static int parse_object(const char *body, size_t len, struct json_object **out, char *err, size_t errlen)
+{
+        const char *why = NULL;
+        int r;
+
+        *out = NULL;
+        if (len > INT32_MAX) {
+                snprintf(err, errlen, "the body is not JSON text");
+                return -EINVAL;
+        }
+        while (len > 0 && is_blank(body[len - 1]))
+                len--;
+        r = team_json_parse_object(body, len, BODY_MAX_DEPTH, out, &why);
+        if (r == -EBADMSG) {
+                snprintf(err, errlen, "the body is not one JSON object (%s)", why);
+                r = -EINVAL;
+        }
+        return r;
 }
 
 /* Checks body against fields, storing into target. On error target may

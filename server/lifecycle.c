@@ -227,7 +227,7 @@ int lc_txn_audit(struct lc_txn *t, const char *event, const char *actor, const s
         a->reason = dup_or_null(reason, &ret);
         if (ret < 0)
                 return ret;
-        return t->lc->store->ops->audit_append(t->lc->store, a);
+        return srv_store_audit_append(t->lc->store, a);
 }
 
 int lc_txn_note(struct lc_txn *t, enum lc_event ev, const char *request_id, const char *actor, const char *comment,
@@ -336,7 +336,7 @@ static void announce(struct lc *lc, const struct lc_note *note)
         struct srv_request r;
         struct lc_notice n;
 
-        if (lc->n_listeners == 0 || lc->store->ops->request_get(lc->store, note->request_id, &r) < 0)
+        if (lc->n_listeners == 0 || srv_store_request_get(lc->store, note->request_id, &r) < 0)
                 return;
         n = (struct lc_notice){ .event = note->event, .request = &r, .actor = note->actor,
                                 .comment = note->comment, .approve = note->approve, .feed_seq = note->seq };
@@ -365,12 +365,12 @@ static int expire_one(struct lc_txn *t, const char *id)
 {
         struct srv_store *s = t->lc->store;
         struct srv_request r;
-        int ret = s->ops->request_get(s, id, &r);
+        int ret = srv_store_request_get(s, id, &r);
 
         if (ret < 0)
                 return ret == -ENOENT ? 0 : ret;
         if (r.state == SRV_REQ_PENDING && r.expires_at <= t->now) {
-                ret = s->ops->request_set_state(s, id, SRV_REQ_EXPIRED, r.expires_at);
+                ret = srv_store_request_set_state(s, id, SRV_REQ_EXPIRED, r.expires_at);
                 ret = ret ?: lc_txn_audit(t, LC_AUDIT_REQUEST_EXPIRED, "server", &r, NULL, "request_ttl passed");
                 ret = ret ?: lc_txn_note(t, LC_EVENT_REQUEST_EXPIRED, id, "server", NULL, false, 0);
         }
@@ -384,7 +384,7 @@ int lc_expire_due(struct lc *lc)
         char **ids = NULL;
         int r;
 
-        r = lc->store->ops->request_due(lc->store, srv_now(), &ids);
+        r = srv_store_request_due(lc->store, srv_now(), &ids);
         if (r < 0 || !ids[0])
                 goto out;
         r = lc_txn_begin(lc, &t);

@@ -23,7 +23,7 @@ static int grant_times(struct lc_txn *t, const struct srv_request *r, int64_t *n
                 *exp = *nbf + r->duration;
                 return 0;
         }
-        ret = t->lc->store->ops->grant_get(t->lc->store, r->extends, &old);
+        ret = srv_store_grant_get(t->lc->store, r->extends, &old);
         if (ret < 0)
                 return ret;
         if (old.revoked_at || old.exp <= t->now)
@@ -39,8 +39,8 @@ int lc_issue_grant(struct lc_txn *t, struct srv_request *r, const char *actor, c
 {
         struct srv_store *s = t->lc->store;
         char gid[SRV_ID_LEN + 1];
-        char *apr[TEAM_JWS_MAX_APR + 1] = { 0 };
-        char *aud[1] = { r->host };
+        const char *apr[TEAM_JWS_MAX_APR + 1] = { 0 };
+        const char *aud[1] = { r->host };
         struct srv_grant g = { 0 };
         struct team_grant claims;
         size_t n_apr = 0;
@@ -51,7 +51,7 @@ int lc_issue_grant(struct lc_txn *t, struct srv_request *r, const char *actor, c
                 if (r->decisions[i].decision == SRV_DECISION_APPROVE)
                         apr[n_apr++] = r->decisions[i].by;
         if (n_apr == 0)
-                apr[n_apr++] = (char *)"auto";
+                apr[n_apr++] = "auto";
         ret = grant_times(t, r, &g.nbf, &g.exp, msg, msglen);
         ret = ret ?: lc_make_id("g", gid);
         if (ret < 0)
@@ -71,9 +71,9 @@ int lc_issue_grant(struct lc_txn *t, struct srv_request *r, const char *actor, c
         g.aud = r->host;
         g.iat = t->now;
         g.jws = jws;
-        g.kid = (char *)srv_signer_current_kid(t->lc->signer);
-        ret = s->ops->grant_insert(s, &g);
-        ret = ret ?: s->ops->request_set_state(s, r->id, SRV_REQ_APPROVED, t->now);
+        g.kid = srv_signer_current_kid(t->lc->signer);
+        ret = srv_store_grant_insert(s, &g);
+        ret = ret ?: srv_store_request_set_state(s, r->id, SRV_REQ_APPROVED, t->now);
         ret = ret ?: lc_txn_audit(t, LC_AUDIT_GRANT_ISSUED, actor, r, gid, r->reason);
         ret = ret ?: lc_txn_note(t, LC_EVENT_GRANT_ISSUED, r->id, actor, NULL, true, g.seq);
         free(jws);
@@ -102,7 +102,7 @@ static int decide_locked(struct lc_txn *t, const struct lc_caller *who, const ch
                          const char *comment, char *msg, size_t msglen)
 {
         struct srv_store *s = t->lc->store;
-        struct srv_decision d = { .by = (char *)who->name, .comment = (char *)comment, .at = t->now,
+        struct srv_decision d = { .by = who->name, .comment = comment, .at = t->now,
                                   .decision = approve ? SRV_DECISION_APPROVE : SRV_DECISION_DENY };
         char actor[SRV_MAX_NAME + 8];
         struct srv_request r;
@@ -110,7 +110,7 @@ static int decide_locked(struct lc_txn *t, const struct lc_caller *who, const ch
         int ret;
 
         lc_actor(who, actor, sizeof(actor));
-        ret = s->ops->request_get(s, id, &r);
+        ret = srv_store_request_get(s, id, &r);
         if (ret < 0)
                 return ret;
         if (r.state != SRV_REQ_PENDING || r.expires_at <= t->now) {
@@ -118,7 +118,7 @@ static int decide_locked(struct lc_txn *t, const struct lc_caller *who, const ch
                               lc_status_name(lc_request_status(&r, t->now)));
                 goto out;
         }
-        ret = s->ops->decision_insert(s, id, &d);
+        ret = srv_store_decision_insert(s, id, &d);
         if (ret == -EEXIST)
                 ret = LC_FAIL(-EBUSY, msg, msglen, "you already decided on %s", id);
         ret = ret ?: lc_txn_audit(t, approve ? LC_AUDIT_APPROVAL_RECORDED : LC_AUDIT_DENIAL_RECORDED, actor, &r,
@@ -127,7 +127,7 @@ static int decide_locked(struct lc_txn *t, const struct lc_caller *who, const ch
         if (ret < 0)
                 goto out;
         srv_request_clear(&r);
-        ret = s->ops->request_get(s, id, &r);   /* with the new decision */
+        ret = srv_store_request_get(s, id, &r);   /* with the new decision */
         if (ret < 0)
                 return ret;
         for (size_t i = 0; i < r.n_decisions; i++) {
@@ -135,7 +135,7 @@ static int decide_locked(struct lc_txn *t, const struct lc_caller *who, const ch
                 denials += r.decisions[i].decision == SRV_DECISION_DENY;
         }
         if (denials >= r.denials_required) {
-                ret = s->ops->request_set_state(s, id, SRV_REQ_DENIED, t->now);
+                ret = srv_store_request_set_state(s, id, SRV_REQ_DENIED, t->now);
                 ret = ret ?: lc_txn_audit(t, LC_AUDIT_REQUEST_DENIED, actor, &r, NULL, comment);
         } else if (approvals >= r.approvals_required) {
                 ret = lc_issue_grant(t, &r, actor, msg, msglen);
@@ -160,7 +160,7 @@ int lc_decide(struct lc *lc, const struct lc_caller *who, const char *id, bool a
         if (!lc_id_valid(id, 'r'))
                 return LC_FAIL(-ENOENT, msg, msglen, "no such request");
         ret = lc_expire_due(lc);
-        ret = ret ?: lc->store->ops->request_get(lc->store, id, &r);
+        ret = ret ?: srv_store_request_get(lc->store, id, &r);
         if (ret == -ENOENT)
                 return LC_FAIL(ret, msg, msglen, "no such request %s", id);
         if (ret < 0)
@@ -176,7 +176,7 @@ int lc_decide(struct lc *lc, const struct lc_caller *who, const char *id, bool a
                 return ret;
         }
         ret = lc_txn_commit(&t);
-        return ret ?: lc->store->ops->request_get(lc->store, id, out);
+        return ret ?: srv_store_request_get(lc->store, id, out);
 }
 
 /* Revoking a grant also ends what extends it: a pending extension is
@@ -196,20 +196,20 @@ static int revoke_followers(struct lc_txn *t, const char *grant_id, const char *
                 bool next = false;
                 size_t n = 0;
 
-                ret = s->ops->request_list(s, &f, &list, &n);
+                ret = srv_store_request_list(s, &f, &list, &n);
                 for (size_t i = 0; ret == 0 && i < n; i++) {
                         struct srv_request *x = &list[i];
                         int64_t seq = 0;
 
                         if (x->state == SRV_REQ_PENDING) {
-                                ret = s->ops->request_set_state(s, x->id, SRV_REQ_CANCELLED, t->now);
+                                ret = srv_store_request_set_state(s, x->id, SRV_REQ_CANCELLED, t->now);
                                 ret = ret ?: lc_txn_audit(t, LC_AUDIT_REQUEST_CANCELLED, actor, x, current,
                                                           "the grant it extends was revoked");
                                 ret = ret ?: lc_txn_note(t, LC_EVENT_REQUEST_CANCELLED, x->id, actor, NULL, false, 0);
                         } else if (x->state == SRV_REQ_APPROVED && x->grant && !x->grant->revoked_at) {
-                                ret = s->ops->grant_revoke(s, x->grant->id, t->now, actor,
-                                                           "the grant it extends was revoked", &seq);
-                                ret = ret ?: s->ops->request_set_state(s, x->id, SRV_REQ_REVOKED, x->closed_at);
+                                ret = srv_store_grant_revoke(s, x->grant->id, t->now, actor,
+                                                             "the grant it extends was revoked", &seq);
+                                ret = ret ?: srv_store_request_set_state(s, x->id, SRV_REQ_REVOKED, x->closed_at);
                                 ret = ret ?: lc_txn_audit(t, LC_AUDIT_GRANT_REVOKED, actor, x, x->grant->id,
                                                           "the grant it extends was revoked");
                                 ret = ret ?: lc_txn_note(t, LC_EVENT_GRANT_REVOKED, x->id, actor, NULL, false, seq);
@@ -242,10 +242,10 @@ int lc_revoke(struct lc *lc, const struct lc_caller *who, const char *grant_id, 
         ret = lc_txn_begin(lc, &t);
         if (ret < 0)
                 return ret;
-        ret = s->ops->grant_get(s, grant_id, &g);
+        ret = srv_store_grant_get(s, grant_id, &g);
         if (ret == -ENOENT)
                 ret = LC_FAIL(ret, msg, msglen, "no such grant %s", grant_id);
-        ret = ret ?: s->ops->request_get(s, g.request_id, &r);
+        ret = ret ?: srv_store_request_get(s, g.request_id, &r);
         if (ret < 0)
                 goto fail;
         if (!(who->kind == LC_CALLER_USER && strcmp(who->name, g.user) == 0) &&
@@ -260,8 +260,8 @@ int lc_revoke(struct lc *lc, const struct lc_caller *who, const char *grant_id, 
                 goto fail;
         }
         lc_actor(who, actor, sizeof(actor));
-        ret = s->ops->grant_revoke(s, grant_id, t.now, actor, reason, &seq);
-        ret = ret ?: s->ops->request_set_state(s, g.request_id, SRV_REQ_REVOKED, r.closed_at);
+        ret = srv_store_grant_revoke(s, grant_id, t.now, actor, reason, &seq);
+        ret = ret ?: srv_store_request_set_state(s, g.request_id, SRV_REQ_REVOKED, r.closed_at);
         ret = ret ?: lc_txn_audit(&t, LC_AUDIT_GRANT_REVOKED, actor, &r, grant_id, reason);
         ret = ret ?: lc_txn_note(&t, LC_EVENT_GRANT_REVOKED, g.request_id, actor, reason, false, seq);
         ret = ret ?: revoke_followers(&t, grant_id, actor);

@@ -66,7 +66,7 @@ int lc_feed_since(struct lc *lc, const struct lc_caller *who, const char *host_i
         auds[0] = host_id;
         for (size_t i = 0; i < n_groups; i++)
                 auds[i + 1] = who->groups[i];
-        r = lc->store->ops->feed_since(lc->store, (int64_t)from, auds, srv_now(), &list, &n, &last);
+        r = srv_store_feed_since(lc->store, (int64_t)from, auds, srv_now(), &list, &n, &last);
         if (r < 0)
                 goto out;
         if ((int64_t)from > last) {
@@ -135,7 +135,7 @@ static int add_approvers(struct lc *lc, struct json_object *o, const struct srv_
         ret = add(o, "approvers", a);
         if (ret < 0 || !rp || !rp->approver_groups || lc_request_status(r, now) != LC_STATUS_PENDING)
                 return ret;
-        ret = lc->store->ops->users_in_groups(lc->store, (const char *const *)rp->approver_groups, &users);
+        ret = srv_store_users_in_groups(lc->store, (const char *const *)rp->approver_groups, &users);
         for (size_t i = 0; ret == 0 && users[i]; i++) {
                 bool skip = strcmp(users[i], r->user) == 0 ||
                             (strncmp(r->filed_by, "user:", 5) == 0 && strcmp(r->filed_by + 5, users[i]) == 0);

@@ -19,7 +19,7 @@ static int check_host(struct lc *lc, const struct srv_role_policy *rp, const cha
         struct srv_host h;
         int r;
 
-        r = lc->store->ops->host_get(lc->store, host, &h);
+        r = srv_store_host_get(lc->store, host, &h);
         if (r == 0) {
                 bool ok = !allowed || srv_strv_contains(allowed, h.id) ||
                           srv_strv_intersects((const char *const *)h.groups, allowed);
@@ -29,7 +29,7 @@ static int check_host(struct lc *lc, const struct srv_role_policy *rp, const cha
         }
         if (r != -ENOENT)
                 return r;
-        r = lc->store->ops->group_has_hosts(lc->store, host);
+        r = srv_store_group_has_hosts(lc->store, host);
         if (r < 0)
                 return r;
         if (r == 0)
@@ -90,7 +90,7 @@ static int file_request(struct lc *lc, const struct lc_caller *who, const struct
         ret = ret ?: check_fields(who, rp, in, srv_now(), msg, msglen);
         if (ret < 0)
                 return ret;
-        ret = lc->store->ops->user_get(lc->store, user, &subject);
+        ret = srv_store_user_get(lc->store, user, &subject);
         if (ret == -ENOENT)
                 return LC_FAIL(-EINVAL, msg, msglen, "%s is not a team-server user (ask an admin to add them)", user);
         if (ret < 0)
@@ -107,14 +107,14 @@ static int file_request(struct lc *lc, const struct lc_caller *who, const struct
                 goto out;
         in_txn = true;
         r = (struct srv_request){
-                .id = id, .state = SRV_REQ_PENDING, .role = (char *)in->role, .host = (char *)in->host,
-                .user = (char *)user, .filed_by = (char *)lc_actor(who, actor, sizeof(actor)),
-                .duration = in->duration, .reason = (char *)in->reason, .ticket = (char *)in->ticket,
+                .id = id, .state = SRV_REQ_PENDING, .role = in->role, .host = in->host,
+                .user = user, .filed_by = lc_actor(who, actor, sizeof(actor)),
+                .duration = in->duration, .reason = in->reason, .ticket = in->ticket,
                 .start_at = in->start_at, .created_at = t.now, .expires_at = t.now + (int64_t)rp->request_ttl,
                 .approvals_required = (int64_t)rp->approvals_required,
-                .denials_required = (int64_t)rp->denials_required, .extends = (char *)extends,
+                .denials_required = (int64_t)rp->denials_required, .extends = extends,
         };
-        ret = lc->store->ops->request_insert(lc->store, &r);
+        ret = srv_store_request_insert(lc->store, &r);
         ret = ret ?: lc_txn_audit(&t, LC_AUDIT_REQUEST_CREATED, actor, &r, extends, in->reason);
         ret = ret ?: lc_txn_note(&t, LC_EVENT_REQUEST_CREATED, id, actor, NULL, false, 0);
         auto_ok = srv_strv_intersects((const char *const *)subject.groups,
@@ -122,7 +122,7 @@ static int file_request(struct lc *lc, const struct lc_caller *who, const struct
         if (ret == 0 && auto_ok) {
                 struct srv_request stored;
 
-                ret = lc->store->ops->request_get(lc->store, id, &stored);
+                ret = srv_store_request_get(lc->store, id, &stored);
                 ret = ret ?: lc_issue_grant(&t, &stored, "policy", msg, msglen);
                 srv_request_clear(&stored);
         }
@@ -130,7 +130,7 @@ static int file_request(struct lc *lc, const struct lc_caller *who, const struct
                 goto out;
         in_txn = false;
         ret = lc_txn_commit(&t);
-        ret = ret ?: lc->store->ops->request_get(lc->store, id, out);
+        ret = ret ?: srv_store_request_get(lc->store, id, out);
 out:
         if (in_txn)
                 lc_txn_abort(&t);
@@ -154,7 +154,7 @@ static int load_visible(struct lc *lc, const struct lc_caller *who, const char *
         if (!lc_id_valid(id, 'r'))
                 return LC_FAIL(-ENOENT, msg, msglen, "no such request");
         r = lc_expire_due(lc);
-        r = r ?: lc->store->ops->request_get(lc->store, id, out);
+        r = r ?: srv_store_request_get(lc->store, id, out);
         if (r == -ENOENT)
                 return LC_FAIL(r, msg, msglen, "no such request %s", id);
         if (r < 0)
@@ -227,7 +227,7 @@ int lc_request_list(struct lc *lc, const struct lc_caller *who, const struct lc_
         f.before = q->cursor;
         if (q->next_cursor)
                 q->next_cursor[0] = '\0';
-        r = lc->store->ops->request_list(lc->store, &f, out, n);
+        r = srv_store_request_list(lc->store, &f, out, n);
         free(roles);
         if (r < 0)
                 return r;
@@ -271,11 +271,11 @@ int lc_cancel(struct lc *lc, const struct lc_caller *who, const char *id, struct
         if (ret < 0)
                 goto out;
         srv_request_clear(&r);
-        ret = lc->store->ops->request_get(lc->store, id, &r);   /* again, inside the transaction */
+        ret = srv_store_request_get(lc->store, id, &r);   /* again, inside the transaction */
         if (ret == 0 && (r.state != SRV_REQ_PENDING || r.expires_at <= t.now))
                 ret = LC_FAIL(-EBUSY, msg, msglen, "request %s is %s, not pending", id,
                               lc_status_name(lc_request_status(&r, t.now)));
-        ret = ret ?: lc->store->ops->request_set_state(lc->store, id, SRV_REQ_CANCELLED, t.now);
+        ret = ret ?: srv_store_request_set_state(lc->store, id, SRV_REQ_CANCELLED, t.now);
         ret = ret ?: lc_txn_audit(&t, LC_AUDIT_REQUEST_CANCELLED, actor, &r, NULL, NULL);
         ret = ret ?: lc_txn_note(&t, LC_EVENT_REQUEST_CANCELLED, id, actor, NULL, false, 0);
         if (ret < 0) {
@@ -283,7 +283,7 @@ int lc_cancel(struct lc *lc, const struct lc_caller *who, const char *id, struct
                 goto out;
         }
         ret = lc_txn_commit(&t);
-        ret = ret ?: lc->store->ops->request_get(lc->store, id, out);
+        ret = ret ?: srv_store_request_get(lc->store, id, out);
 out:
         srv_request_clear(&r);
         return ret;
@@ -298,7 +298,7 @@ static int check_not_extended(struct lc *lc, const char *grant_id, char *msg, si
         size_t n = 0;
         int r;
 
-        r = lc->store->ops->request_list(lc->store, &f, &list, &n);
+        r = srv_store_request_list(lc->store, &f, &list, &n);
         for (size_t i = 0; r == 0 && i < n; i++) {
                 enum lc_status st = lc_request_status(&list[i], now);
 
@@ -322,7 +322,7 @@ int lc_extend(struct lc *lc, const struct lc_caller *who, const char *grant_id, 
         memset(out, 0, sizeof(*out));
         if (!lc_id_valid(grant_id, 'g'))
                 return LC_FAIL(-ENOENT, msg, msglen, "no such grant");
-        r = lc->store->ops->grant_get(lc->store, grant_id, &g);
+        r = srv_store_grant_get(lc->store, grant_id, &g);
         if (r == -ENOENT)
                 return LC_FAIL(r, msg, msglen, "no such grant %s", grant_id);
         if (r < 0)
@@ -338,7 +338,7 @@ int lc_extend(struct lc *lc, const struct lc_caller *who, const char *grant_id, 
                 goto out;
         }
         r = check_not_extended(lc, grant_id, msg, msglen);
-        r = r ?: lc->store->ops->request_get(lc->store, g.request_id, &orig);
+        r = r ?: srv_store_request_get(lc->store, g.request_id, &orig);
         if (r < 0)
                 goto out;
         in = (struct lc_new_request){ .role = g.role, .host = g.aud, .duration = duration, .reason = reason,

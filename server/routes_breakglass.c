@@ -77,7 +77,7 @@ static json_object *use_json(const struct srv_breakglass_use *u)
 static void announce(struct server_app *app, const struct srv_breakglass_use *u, const char *actor)
 {
         struct srv_audit_record a = {
-                .at = u->received_at, .event = (char *)"BreakGlassUsed", .actor = (char *)actor,
+                .at = u->received_at, .event = "BreakGlassUsed", .actor = actor,
                 .user = u->user, .role = u->role, .host = u->host,
         };
         json_object *o = use_json(u);
@@ -94,12 +94,12 @@ static void announce(struct server_app *app, const struct srv_breakglass_use *u,
         }
         ev.comment = who;
         if (o) {
-                a.reason = (char *)json_object_get_string(json_object_object_get(o, "reason"));
+                a.reason = json_object_get_string(json_object_object_get(o, "reason"));
                 ev.request = o;
                 if (app->webhook && webhook_enqueue(app->webhook, &ev) < 0)
                         fprintf(stderr, "team-server: break-glass use %s: webhook not queued\n", u->id);
         }
-        if (app->store->ops->audit_append(app->store, &a) < 0)
+        if (srv_store_audit_append(app->store, &a) < 0)
                 fprintf(stderr, "team-server: break-glass use %s: audit row not written\n", u->id);
         json_object_put(o);
 }
@@ -119,12 +119,12 @@ enum http_result route_breakglass_report(struct http_req *req)
                 return http_reply_error(req, 400, "bad_request", "not a break-glass use record");
         snprintf(id, sizeof(id), "b_%s", rec.id);
         u = (struct srv_breakglass_use){
-                .id = id, .host = req->who.name, .user = (char *)rec.user, .role = (char *)rec.role,
-                .service = (char *)rec.service, .tty = (char *)rec.tty, .rhost = (char *)rec.rhost,
+                .id = id, .host = req->who.name, .user = rec.user, .role = rec.role,
+                .service = rec.service, .tty = rec.tty, .rhost = rec.rhost,
                 .used_at = rec.time_usec / 1000000, .window_end = rec.window_end, .slot = rec.slot,
                 .received_at = srv_now(),
         };
-        r = app->store->ops->breakglass_insert(app->store, &u);
+        r = srv_store_breakglass_insert(app->store, &u);
         if (r == 0)
                 announce(app, &u, req->who.principal);
         o = r == 0 ? use_json(&u) : NULL;
@@ -159,7 +159,7 @@ enum http_result route_breakglass_list(struct http_req *req)
 
         if (req->who.kind != IDENTITY_USER)
                 return http_reply_error(req, 403, "forbidden", "break-glass uses are for approvers");
-        r = app->store->ops->breakglass_list(app->store, all && strcmp(all, "1") == 0, BG_LIST_MAX, &list, &n);
+        r = srv_store_breakglass_list(app->store, all && strcmp(all, "1") == 0, BG_LIST_MAX, &list, &n);
         if (r < 0)
                 return http_reply_error(req, 500, "internal", "cannot read the break-glass uses");
         o = json_object_new_object();
@@ -215,7 +215,7 @@ enum http_result route_breakglass_ack(struct http_req *req)
                 return http_reply_error(req, 404, "not_found", "no such break-glass use");
         if (comment_of(req, &comment) < 0)
                 return http_reply_error(req, 400, "bad_request", "the body is {\"comment\": TEXT} (optional)");
-        r = app->store->ops->breakglass_list(app->store, true, BG_LIST_MAX * 20, &list, &n);
+        r = srv_store_breakglass_list(app->store, true, BG_LIST_MAX * 20, &list, &n);
         for (size_t i = 0; r == 0 && i < n && !u; i++)
                 if (strcmp(list[i].id, req->params[0]) == 0)
                         u = &list[i];
@@ -225,7 +225,7 @@ enum http_result route_breakglass_ack(struct http_req *req)
                 res = http_reply_error(req, 404, "not_found", "no such break-glass use");
         else if (!approves(req, u->role))
                 res = http_reply_error(req, 403, "forbidden", "only an approver of %s may acknowledge it", u->role);
-        else if ((r = app->store->ops->breakglass_ack(app->store, u->id, req->who.name, srv_now(), comment)) ==
+        else if ((r = srv_store_breakglass_ack(app->store, u->id, req->who.name, srv_now(), comment)) ==
                  -EALREADY)
                 res = http_reply_error(req, 409, "conflict", "acknowledged already");
         else if (r < 0)
@@ -237,7 +237,7 @@ enum http_result route_breakglass_ack(struct http_req *req)
                 };
                 json_object *o = json_object_new_object();
 
-                (void)app->store->ops->audit_append(app->store, &a);
+                (void)srv_store_audit_append(app->store, &a);
                 add_str(o, "id", u->id);
                 add_str(o, "acknowledged_by", req->who.name);
                 res = http_reply_json(req, 200, o);

@@ -13,9 +13,11 @@
  * Conventions: 0 or -errno. -ENOENT: no such row. -EEXIST: a unique key
  * (user name, host id, token hash, id) already exists. -EIO: a database
  * error (logged, never containing a secret). Strings handed in are copied;
- * rows handed out are malloc'd and freed with the matching *_clear(). Lists
- * of strings are NULL-terminated char ** (like config_parser lists).
- * Times are UTC epoch seconds. */
+ * rows handed out are malloc'd and freed with the matching *_clear(). A
+ * row's strings are const: to insert one, a caller points them at its own
+ * (borrowed) strings; a row handed out owns them. Lists of strings are
+ * NULL-terminated char ** (like config_parser lists). Times are UTC epoch
+ * seconds. */
 #pragma once
 
 #include <stdbool.h>
@@ -35,14 +37,14 @@
 /* ---- identities ---- */
 
 struct srv_user {
-        char *name;
+        const char *name;
         char **groups;                /* NULL-terminated, may be empty */
         int64_t created_at;
 };
 void srv_user_clear(struct srv_user *u);
 
 struct srv_host {
-        char *id;
+        const char *id;
         char **groups;
         int64_t created_at;
 };
@@ -69,45 +71,45 @@ enum srv_decision_kind {
 };
 
 struct srv_decision {
-        char *by;                     /* user name */
+        const char *by;               /* user name */
         enum srv_decision_kind decision;
-        char *comment;                /* NULL = none */
+        const char *comment;          /* NULL = none */
         int64_t at;
 };
 
 struct srv_grant {
-        char *id;                     /* g_<16 hex> */
-        char *request_id;
-        char *user;                   /* sub */
-        char *role;
-        char *aud;                    /* host id or host group */
+        const char *id;               /* g_<16 hex> */
+        const char *request_id;
+        const char *user;             /* sub */
+        const char *role;
+        const char *aud;              /* host id or host group */
         int64_t nbf, exp, iat;
-        char *jws;
-        char *kid;
+        const char *jws;
+        const char *kid;
         int64_t revoked_at;           /* 0 = not revoked */
-        char *revoked_by;             /* NULL unless revoked */
-        char *revoke_reason;          /* NULL = none */
+        const char *revoked_by;       /* NULL unless revoked */
+        const char *revoke_reason;    /* NULL = none */
         int64_t seq;                  /* feed sequence number of the issue */
 };
 void srv_grant_clear(struct srv_grant *g);
 
 struct srv_request {
-        char *id;                     /* r_<16 hex> */
+        const char *id;               /* r_<16 hex> */
         enum srv_request_state state;
-        char *role;
-        char *host;                   /* host id or host group (the grant's aud) */
-        char *user;                   /* for whom */
-        char *filed_by;               /* "user:NAME" or "host:ID" */
+        const char *role;
+        const char *host;             /* host id or host group (the grant's aud) */
+        const char *user;             /* for whom */
+        const char *filed_by;         /* "user:NAME" or "host:ID" */
         int64_t duration;             /* seconds */
-        char *reason;                 /* NULL = none */
-        char *ticket;                 /* NULL = none */
+        const char *reason;           /* NULL = none */
+        const char *ticket;           /* NULL = none */
         int64_t start_at;             /* 0 = at approval */
         int64_t created_at;
         int64_t expires_at;           /* end of the pending TTL */
         int64_t approvals_required;
         int64_t denials_required;
         int64_t closed_at;            /* when it left pending; 0 while pending */
-        char *extends;                /* grant id, NULL = none */
+        const char *extends;          /* grant id, NULL = none */
         /* Filled by request_get / request_list: */
         struct srv_decision *decisions;   /* in time order */
         size_t n_decisions;
@@ -121,12 +123,12 @@ void srv_request_list_free(struct srv_request *list, size_t n);
 struct srv_request_filter {
         bool has_state;
         enum srv_request_state state;
-        const char *user;             /* requests for this user ... */
-        const char *filed_by;         /* ... or filed by "user:NAME"/"host:ID" ... */
-        const char *host;             /* ... or whose host is this id ... */
+        const char *user;       /* requests for this user ... */
+        const char *filed_by;   /* ... or filed by "user:NAME"/"host:ID" ... */
+        const char *host;       /* ... or whose host is this id ... */
         const char *const *roles;     /* ... or (pending only) of one of these roles; NULL-terminated */
-        const char *extends;          /* AND: only requests extending this grant id */
-        const char *before;           /* AND: only requests listed after this id (a page's cursor) */
+        const char *extends;    /* AND: only requests extending this grant id */
+        const char *before;     /* AND: only requests listed after this id (a page's cursor) */
         size_t limit;                 /* 0 = SRV_REQUEST_LIST_MAX; at most SRV_REQUEST_LIST_MAX + 1 */
 };
 #define SRV_REQUEST_LIST_MAX 500      /* the largest page */
@@ -141,8 +143,8 @@ enum srv_feed_kind {
 struct srv_feed_entry {
         int64_t seq;
         enum srv_feed_kind kind;
-        char *grant_id;
-        char *jws;                    /* SRV_FEED_GRANT only */
+        const char *grant_id;
+        const char *jws;              /* SRV_FEED_GRANT only */
 };
 void srv_feed_list_free(struct srv_feed_entry *list, size_t n);
 
@@ -151,14 +153,14 @@ void srv_feed_list_free(struct srv_feed_entry *list, size_t n);
 struct srv_audit_record {
         int64_t id;                   /* assigned on append */
         int64_t at;
-        char *event;                  /* "RequestCreated", ... (lifecycle.h) */
-        char *actor;                  /* "user:NAME", "host:ID", "policy", "server" */
-        char *request_id;             /* NULL = none */
-        char *grant_id;
-        char *user;
-        char *role;
-        char *host;
-        char *reason;                 /* why: reason or comment */
+        const char *event;            /* "RequestCreated", ... (lifecycle.h) */
+        const char *actor;            /* "user:NAME", "host:ID", "policy", "server" */
+        const char *request_id;       /* NULL = none */
+        const char *grant_id;
+        const char *user;
+        const char *role;
+        const char *host;
+        const char *reason;           /* why: reason or comment */
 };
 void srv_audit_list_free(struct srv_audit_record *list, size_t n);
 
@@ -166,13 +168,13 @@ void srv_audit_list_free(struct srv_audit_record *list, size_t n);
 
 struct srv_webhook_job {
         int64_t id;                   /* assigned on enqueue */
-        char *target;                 /* [webhook NAME] */
-        char *event;
-        char *body;                   /* the HTTP body to POST, already formatted */
+        const char *target;           /* [webhook NAME] */
+        const char *event;
+        const char *body;             /* the HTTP body to POST, already formatted */
         int64_t created_at;
         int64_t next_at;              /* not before */
         unsigned attempts;
-        char *last_error;             /* NULL = none */
+        const char *last_error;       /* NULL = none */
 };
 void srv_webhook_job_clear(struct srv_webhook_job *j);
 /* next_at of a job kept after its last allowed attempt ("failed"): never
@@ -182,20 +184,20 @@ void srv_webhook_job_clear(struct srv_webhook_job *j);
 /* ---- break-glass uses reported by hosts (routes_breakglass.c) ---- */
 
 struct srv_breakglass_use {
-        char *id;                     /* the host's event id (32 hex) */
-        char *host;                   /* from the host token, not the body */
-        char *user;
-        char *role;
-        char *service;                /* NULL = unknown */
-        char *tty;
-        char *rhost;
+        const char *id;               /* the host's event id (32 hex) */
+        const char *host;             /* from the host token, not the body */
+        const char *user;
+        const char *role;
+        const char *service;          /* NULL = unknown */
+        const char *tty;
+        const char *rhost;
         int64_t used_at;              /* epoch seconds */
         int64_t window_end;
         int64_t slot;
         int64_t received_at;
-        char *ack_by;                 /* NULL = not acknowledged yet */
+        const char *ack_by;           /* NULL = not acknowledged yet */
         int64_t ack_at;
-        char *ack_comment;
+        const char *ack_comment;
 };
 void srv_breakglass_use_clear(struct srv_breakglass_use *u);
 void srv_breakglass_list_free(struct srv_breakglass_use *list, size_t n);
@@ -206,21 +208,21 @@ void srv_breakglass_list_free(struct srv_breakglass_use *list, size_t n);
  * (docs/audit.md "Checkpoints"): the last one accepted, the key they must
  * be signed with, and the last one refused. */
 struct srv_checkpoint {
-        char *host;
+        const char *host;
         int64_t seq;                  /* of the last accepted checkpoint; 0: none yet (a key set by an admin) */
-        char *head;                   /* its prev, the chain head it signs (64 hex); NULL while seq is 0 */
+        const char *head;             /* its prev, the chain head it signs (64 hex); NULL while seq is 0 */
         int64_t time_usec;            /* its time_usec (the host's clock) */
         int64_t received_at;          /* when it was accepted (the server's clock); 0 while seq is 0 */
-        char *host_key;               /* base64url of the raw Ed25519 key; NULL: none registered */
+        const char *host_key;         /* base64url of the raw Ed25519 key; NULL: none registered */
         bool key_by_admin;            /* set by team-server admin host-key, not trust on first use */
         int64_t key_at;               /* when the key was registered */
         int64_t stop_alerted_at;      /* when "checkpoints stopped" was raised; 0: not since received_at */
         /* The last checkpoint refused since the last accepted one (all
          * zero / NULL when none was): */
-        char *conflict;               /* "chain_fork" or "key_mismatch" */
+        const char *conflict;         /* "chain_fork" or "key_mismatch" */
         int64_t conflict_seq;
-        char *conflict_head;
-        char *conflict_key;
+        const char *conflict_head;
+        const char *conflict_key;
         int64_t conflict_time_usec;
         int64_t conflict_at;
         int64_t conflicts;            /* refused since the last accepted one */
@@ -368,28 +370,65 @@ int srv_store_open(const char *database, unsigned connections, struct srv_store 
 /* A PostgreSQL URI for messages: any password replaced by "***". */
 void srv_store_redact_uri(const char *uri, char *out, size_t outlen);
 
-/* Thin wrappers so callers read naturally. */
+/* Thin wrappers so callers read naturally, in the order of the ops: every
+ * caller goes through them, never through s->ops directly. */
 static inline void srv_store_close(struct srv_store *s) { if (s) s->ops->close(s); }
 static inline int srv_store_begin(struct srv_store *s) { return s->ops->begin(s); }
 static inline int srv_store_commit(struct srv_store *s) { return s->ops->commit(s); }
 static inline void srv_store_rollback(struct srv_store *s) { s->ops->rollback(s); }
+
 static inline int srv_store_user_add(struct srv_store *s, const struct srv_user *u, const uint8_t h[SRV_TOKEN_HASH_LEN])
 { return s->ops->user_add(s, u, h); }
 static inline int srv_store_user_get(struct srv_store *s, const char *name, struct srv_user *out)
 { return s->ops->user_get(s, name, out); }
 static inline int srv_store_user_by_token(struct srv_store *s, const uint8_t h[SRV_TOKEN_HASH_LEN], struct srv_user *out)
 { return s->ops->user_by_token(s, h, out); }
+static inline int srv_store_users_in_groups(struct srv_store *s, const char *const *groups, char ***out)
+{ return s->ops->users_in_groups(s, groups, out); }
 static inline int srv_store_host_add(struct srv_store *s, const struct srv_host *x, const uint8_t h[SRV_TOKEN_HASH_LEN])
 { return s->ops->host_add(s, x, h); }
 static inline int srv_store_host_get(struct srv_store *s, const char *id, struct srv_host *out)
 { return s->ops->host_get(s, id, out); }
 static inline int srv_store_host_by_token(struct srv_store *s, const uint8_t h[SRV_TOKEN_HASH_LEN], struct srv_host *out)
 { return s->ops->host_by_token(s, h, out); }
+static inline int srv_store_group_has_hosts(struct srv_store *s, const char *group)
+{ return s->ops->group_has_hosts(s, group); }
+
+static inline int srv_store_request_insert(struct srv_store *s, const struct srv_request *r)
+{ return s->ops->request_insert(s, r); }
+static inline int srv_store_request_set_state(struct srv_store *s, const char *id, enum srv_request_state st,
+                                              int64_t at)
+{ return s->ops->request_set_state(s, id, st, at); }
+static inline int srv_store_request_get(struct srv_store *s, const char *id, struct srv_request *out)
+{ return s->ops->request_get(s, id, out); }
+static inline int srv_store_request_list(struct srv_store *s, const struct srv_request_filter *f,
+                                         struct srv_request **out, size_t *n)
+{ return s->ops->request_list(s, f, out, n); }
+static inline int srv_store_request_due(struct srv_store *s, int64_t now, char ***out)
+{ return s->ops->request_due(s, now, out); }
 static inline int srv_store_request_count(struct srv_store *s, enum srv_request_state st, uint64_t *out)
 { return s->ops->request_count(s, st, out); }
+static inline int srv_store_decision_insert(struct srv_store *s, const char *rid, const struct srv_decision *d)
+{ return s->ops->decision_insert(s, rid, d); }
+
+static inline int srv_store_grant_insert(struct srv_store *s, struct srv_grant *g)
+{ return s->ops->grant_insert(s, g); }
+static inline int srv_store_grant_get(struct srv_store *s, const char *id, struct srv_grant *out)
+{ return s->ops->grant_get(s, id, out); }
+static inline int srv_store_grant_revoke(struct srv_store *s, const char *id, int64_t at, const char *by,
+                                         const char *reason, int64_t *seq)
+{ return s->ops->grant_revoke(s, id, at, by, reason, seq); }
 static inline int srv_store_grant_count(struct srv_store *s, uint64_t *out) { return s->ops->grant_count(s, out); }
+
+static inline int srv_store_feed_since(struct srv_store *s, int64_t cursor, const char *const *auds, int64_t now,
+                                       struct srv_feed_entry **out, size_t *n, int64_t *last)
+{ return s->ops->feed_since(s, cursor, auds, now, out, n, last); }
+
+static inline int srv_store_audit_append(struct srv_store *s, struct srv_audit_record *a)
+{ return s->ops->audit_append(s, a); }
 static inline int srv_store_audit_list(struct srv_store *s, const char *rid, struct srv_audit_record **out, size_t *n)
 { return s->ops->audit_list(s, rid, out, n); }
+
 static inline int srv_store_webhook_enqueue(struct srv_store *s, struct srv_webhook_job *j)
 { return s->ops->webhook_enqueue(s, j); }
 static inline int srv_store_webhook_next_due(struct srv_store *s, int64_t now, struct srv_webhook_job *out)
@@ -400,6 +439,9 @@ static inline int srv_store_webhook_retry(struct srv_store *s, int64_t id, int64
 { return s->ops->webhook_retry(s, id, next_at, attempts, last_error); }
 static inline int srv_store_webhook_depth(struct srv_store *s, uint64_t *out) { return s->ops->webhook_depth(s, out); }
 static inline int srv_store_webhook_next_at(struct srv_store *s, int64_t *out) { return s->ops->webhook_next_at(s, out); }
+/* Whether the store keeps each target's jobs in order (webhook_head): the
+ * webhook sender refuses to start without it. */
+static inline bool srv_store_has_webhook_head(const struct srv_store *s) { return s->ops->webhook_head != NULL; }
 static inline int srv_store_webhook_head(struct srv_store *s, const char *target, struct srv_webhook_job *out)
 { return s->ops->webhook_head(s, target, out); }
 
@@ -413,8 +455,15 @@ static inline int srv_store_identity_set_token(struct srv_store *s, bool host, c
                                                const uint8_t h[SRV_TOKEN_HASH_LEN])
 { return s->ops->identity_set_token(s, host, name, h); }
 
-static inline int srv_store_audit_append(struct srv_store *s, struct srv_audit_record *a)
-{ return s->ops->audit_append(s, a); }
+static inline int srv_store_breakglass_insert(struct srv_store *s, const struct srv_breakglass_use *u)
+{ return s->ops->breakglass_insert(s, u); }
+static inline int srv_store_breakglass_list(struct srv_store *s, bool all, size_t max,
+                                            struct srv_breakglass_use **out, size_t *n)
+{ return s->ops->breakglass_list(s, all, max, out, n); }
+static inline int srv_store_breakglass_ack(struct srv_store *s, const char *id, const char *by, int64_t at,
+                                           const char *comment)
+{ return s->ops->breakglass_ack(s, id, by, at, comment); }
+
 static inline int srv_store_checkpoint_get(struct srv_store *s, const char *host, struct srv_checkpoint *out)
 { return s->ops->checkpoint_get(s, host, out); }
 static inline int srv_store_checkpoint_put(struct srv_store *s, const struct srv_checkpoint *c, bool create)
@@ -431,6 +480,9 @@ static inline int srv_store_checkpoint_mark_stopped(struct srv_store *s, const c
 static inline int srv_store_feed_subscribe(struct srv_store *s, void (*fn)(const char *aud, void *ctx), void *ctx)
 { return s->ops->feed_subscribe ? s->ops->feed_subscribe(s, fn, ctx) : 0; }
 
+/* Frees a string of a row the store handed out (NULL-safe): the rows hold
+ * their strings as const, to be views of borrowed ones when inserted. */
+void srv_str_free(const char *s);
 /* NULL-terminated string lists (NULL-safe). */
 void srv_strv_free(char **v);
 size_t srv_strv_len(const char *const *v);

@@ -196,6 +196,15 @@ int pg_dup(const PGresult *res, int row, int col, char **out)
         return *out ? 0 : -ENOMEM;
 }
 
+int pg_str(const PGresult *res, int row, int col, const char **out)
+{
+        char *s;
+        int r = pg_dup(res, row, col, &s);
+
+        *out = s;
+        return r;
+}
+
 int64_t pg_i64(const PGresult *res, int row, int col)
 {
         return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);

@@ -98,6 +98,7 @@ int pg_query(struct pg_store *s, const char *sql, const struct pg_params *p, PGr
 int pg_changed(struct pg_store *s, const char *sql, const struct pg_params *p);
 /* Column helpers: a NULL value reads as NULL / 0. */
 int pg_dup(const PGresult *res, int row, int col, char **out);
+int pg_str(const PGresult *res, int row, int col, const char **out);   /* pg_dup into a row's (const) member */
 int64_t pg_i64(const PGresult *res, int row, int col);
 /* Column 0 of every row into a NULL-terminated vector. */
 int pg_strv(const PGresult *res, char ***out);

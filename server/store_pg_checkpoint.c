@@ -24,19 +24,19 @@ static int read_row(const PGresult *res, int row, struct srv_checkpoint *c)
         int r = 0;
 
         memset(c, 0, sizeof(*c));
-        r = r ?: pg_dup(res, row, 0, &c->host);
+        r = r ?: pg_str(res, row, 0, &c->host);
         c->seq = pg_i64(res, row, 1);
-        r = r ?: pg_dup(res, row, 2, &c->head);
+        r = r ?: pg_str(res, row, 2, &c->head);
         c->time_usec = pg_i64(res, row, 3);
         c->received_at = pg_i64(res, row, 4);
-        r = r ?: pg_dup(res, row, 5, &c->host_key);
+        r = r ?: pg_str(res, row, 5, &c->host_key);
         c->key_by_admin = !PQgetisnull(res, row, 6) && strcmp(PQgetvalue(res, row, 6), "t") == 0;
         c->key_at = pg_i64(res, row, 7);
         c->stop_alerted_at = pg_i64(res, row, 8);
-        r = r ?: pg_dup(res, row, 9, &c->conflict);
+        r = r ?: pg_str(res, row, 9, &c->conflict);
         c->conflict_seq = pg_i64(res, row, 10);
-        r = r ?: pg_dup(res, row, 11, &c->conflict_head);
-        r = r ?: pg_dup(res, row, 12, &c->conflict_key);
+        r = r ?: pg_str(res, row, 11, &c->conflict_head);
+        r = r ?: pg_str(res, row, 12, &c->conflict_key);
         c->conflict_time_usec = pg_i64(res, row, 13);
         c->conflict_at = pg_i64(res, row, 14);
         c->conflicts = pg_i64(res, row, 15);

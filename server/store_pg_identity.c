@@ -104,8 +104,8 @@ static int add_identity(struct srv_store *base, bool host, const char *name, cha
         return end(base, r);
 }
 
-static int get_identity(struct srv_store *base, bool host, const char *name, const uint8_t *hash, char **out_name,
-                        char ***out_groups, int64_t *out_created)
+static int get_identity(struct srv_store *base, bool host, const char *name, const uint8_t *hash,
+                        const char **out_name, char ***out_groups, int64_t *out_created)
 {
         struct pg_store *s = pgs(base);
         struct pg_conn *c = pg_acquire(s);
@@ -128,7 +128,7 @@ static int get_identity(struct srv_store *base, bool host, const char *name, con
                 r = -ENOENT;
         if (r == 0) {
                 *out_created = pg_i64(res, 0, 1);
-                r = pg_dup(res, 0, 0, out_name);
+                r = pg_str(res, 0, 0, out_name);
         }
         r = r ?: run_named(s, c, sql_for(host)->groups, *out_name, NULL, &gr);
         r = r ?: pg_strv(gr, out_groups);
@@ -136,7 +136,7 @@ static int get_identity(struct srv_store *base, bool host, const char *name, con
         PQclear(gr);
         pg_release(s, c);
         if (r < 0) {
-                free(*out_name);
+                srv_str_free(*out_name);
                 *out_name = NULL;
         }
         return r;

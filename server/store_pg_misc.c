@@ -65,14 +65,14 @@ int pg_audit_list(struct srv_store *base, const char *request_id, struct srv_aud
                 count++;
                 a->id = pg_i64(res, i, 0);
                 a->at = pg_i64(res, i, 1);
-                r = r ?: pg_dup(res, i, 2, &a->event);
-                r = r ?: pg_dup(res, i, 3, &a->actor);
-                r = r ?: pg_dup(res, i, 4, &a->request_id);
-                r = r ?: pg_dup(res, i, 5, &a->grant_id);
-                r = r ?: pg_dup(res, i, 6, &a->user);
-                r = r ?: pg_dup(res, i, 7, &a->role);
-                r = r ?: pg_dup(res, i, 8, &a->host);
-                r = r ?: pg_dup(res, i, 9, &a->reason);
+                r = r ?: pg_str(res, i, 2, &a->event);
+                r = r ?: pg_str(res, i, 3, &a->actor);
+                r = r ?: pg_str(res, i, 4, &a->request_id);
+                r = r ?: pg_str(res, i, 5, &a->grant_id);
+                r = r ?: pg_str(res, i, 6, &a->user);
+                r = r ?: pg_str(res, i, 7, &a->role);
+                r = r ?: pg_str(res, i, 8, &a->host);
+                r = r ?: pg_str(res, i, 9, &a->reason);
         }
         PQclear(res);
         if (r < 0) {
@@ -118,10 +118,10 @@ static int read_job(PGresult *res, struct srv_webhook_job *out)
         out->created_at = pg_i64(res, 0, 4);
         out->next_at = pg_i64(res, 0, 5);
         out->attempts = (unsigned)pg_i64(res, 0, 6);
-        r = r ?: pg_dup(res, 0, 1, &out->target);
-        r = r ?: pg_dup(res, 0, 2, &out->event);
-        r = r ?: pg_dup(res, 0, 3, &out->body);
-        return r ?: pg_dup(res, 0, 7, &out->last_error);
+        r = r ?: pg_str(res, 0, 1, &out->target);
+        r = r ?: pg_str(res, 0, 2, &out->event);
+        r = r ?: pg_str(res, 0, 3, &out->body);
+        return r ?: pg_str(res, 0, 7, &out->last_error);
 }
 
 static int job_query(struct pg_store *s, const char *sql, const struct pg_params *p, struct srv_webhook_job *out)
@@ -255,20 +255,20 @@ int pg_breakglass_list(struct srv_store *base, bool all, size_t max, struct srv_
                 struct srv_breakglass_use *u = &list[i];
 
                 count++;
-                r = r ?: pg_dup(res, i, 0, &u->id);
-                r = r ?: pg_dup(res, i, 1, &u->host);
-                r = r ?: pg_dup(res, i, 2, &u->user);
-                r = r ?: pg_dup(res, i, 3, &u->role);
-                r = r ?: pg_dup(res, i, 4, &u->service);
-                r = r ?: pg_dup(res, i, 5, &u->tty);
-                r = r ?: pg_dup(res, i, 6, &u->rhost);
+                r = r ?: pg_str(res, i, 0, &u->id);
+                r = r ?: pg_str(res, i, 1, &u->host);
+                r = r ?: pg_str(res, i, 2, &u->user);
+                r = r ?: pg_str(res, i, 3, &u->role);
+                r = r ?: pg_str(res, i, 4, &u->service);
+                r = r ?: pg_str(res, i, 5, &u->tty);
+                r = r ?: pg_str(res, i, 6, &u->rhost);
                 u->used_at = pg_i64(res, i, 7);
                 u->window_end = pg_i64(res, i, 8);
                 u->slot = pg_i64(res, i, 9);
                 u->received_at = pg_i64(res, i, 10);
-                r = r ?: pg_dup(res, i, 11, &u->ack_by);
+                r = r ?: pg_str(res, i, 11, &u->ack_by);
                 u->ack_at = pg_i64(res, i, 12);
-                r = r ?: pg_dup(res, i, 13, &u->ack_comment);
+                r = r ?: pg_str(res, i, 13, &u->ack_comment);
         }
         PQclear(res);
         if (r < 0) {

@@ -68,14 +68,14 @@ static int read_request_row(const PGresult *res, int i, struct srv_request *r)
         r->approvals_required = pg_i64(res, i, 12);
         r->denials_required = pg_i64(res, i, 13);
         r->closed_at = pg_i64(res, i, 14);
-        ret = ret ?: pg_dup(res, i, 0, &r->id);
-        ret = ret ?: pg_dup(res, i, 2, &r->role);
-        ret = ret ?: pg_dup(res, i, 3, &r->host);
-        ret = ret ?: pg_dup(res, i, 4, &r->user);
-        ret = ret ?: pg_dup(res, i, 5, &r->filed_by);
-        ret = ret ?: pg_dup(res, i, 7, &r->reason);
-        ret = ret ?: pg_dup(res, i, 8, &r->ticket);
-        ret = ret ?: pg_dup(res, i, 15, &r->extends);
+        ret = ret ?: pg_str(res, i, 0, &r->id);
+        ret = ret ?: pg_str(res, i, 2, &r->role);
+        ret = ret ?: pg_str(res, i, 3, &r->host);
+        ret = ret ?: pg_str(res, i, 4, &r->user);
+        ret = ret ?: pg_str(res, i, 5, &r->filed_by);
+        ret = ret ?: pg_str(res, i, 7, &r->reason);
+        ret = ret ?: pg_str(res, i, 8, &r->ticket);
+        ret = ret ?: pg_str(res, i, 15, &r->extends);
         return ret;
 }
 
@@ -89,15 +89,15 @@ static int read_grant_row(const PGresult *res, int i, struct srv_grant *g)
         g->iat = pg_i64(res, i, 7);
         g->revoked_at = pg_i64(res, i, 10);
         g->seq = pg_i64(res, i, 13);
-        r = r ?: pg_dup(res, i, 0, &g->id);
-        r = r ?: pg_dup(res, i, 1, &g->request_id);
-        r = r ?: pg_dup(res, i, 2, &g->user);
-        r = r ?: pg_dup(res, i, 3, &g->role);
-        r = r ?: pg_dup(res, i, 4, &g->aud);
-        r = r ?: pg_dup(res, i, 8, &g->jws);
-        r = r ?: pg_dup(res, i, 9, &g->kid);
-        r = r ?: pg_dup(res, i, 11, &g->revoked_by);
-        r = r ?: pg_dup(res, i, 12, &g->revoke_reason);
+        r = r ?: pg_str(res, i, 0, &g->id);
+        r = r ?: pg_str(res, i, 1, &g->request_id);
+        r = r ?: pg_str(res, i, 2, &g->user);
+        r = r ?: pg_str(res, i, 3, &g->role);
+        r = r ?: pg_str(res, i, 4, &g->aud);
+        r = r ?: pg_str(res, i, 8, &g->jws);
+        r = r ?: pg_str(res, i, 9, &g->kid);
+        r = r ?: pg_str(res, i, 11, &g->revoked_by);
+        r = r ?: pg_str(res, i, 12, &g->revoke_reason);
         return r;
 }
 
@@ -146,8 +146,8 @@ static int load_decisions(struct pg_store *s, struct pg_conn *c, struct srv_requ
                 r->n_decisions++;
                 d->decision = pg_i64(res, i, 1) ? SRV_DECISION_DENY : SRV_DECISION_APPROVE;
                 d->at = pg_i64(res, i, 3);
-                ret = pg_dup(res, i, 0, &d->by);
-                ret = ret ?: pg_dup(res, i, 2, &d->comment);
+                ret = pg_str(res, i, 0, &d->by);
+                ret = ret ?: pg_str(res, i, 2, &d->comment);
         }
         PQclear(res);
         return ret;
@@ -494,9 +494,9 @@ int pg_feed_since(struct srv_store *base, int64_t cursor, const char *const *aud
                 count++;
                 e->seq = pg_i64(res, i, 0);
                 e->kind = pg_i64(res, i, 1) ? SRV_FEED_REVOKE : SRV_FEED_GRANT;
-                r = pg_dup(res, i, 2, &e->grant_id);
+                r = pg_str(res, i, 2, &e->grant_id);
                 if (r == 0 && e->kind == SRV_FEED_GRANT)
-                        r = pg_dup(res, i, 3, &e->jws);
+                        r = pg_str(res, i, 3, &e->jws);
         }
         if (r == 0 && count == FEED_MAX_ENTRIES)
                 *last = list[count - 1].seq;   /* truncated: continue from here */

@@ -9,6 +9,14 @@
 #include <json-c/json.h>
 
 #include "store.h"
+#include "unconst.h"
+
+/* The rows' strings are const members (callers also point them at
+ * borrowed strings to insert a row); the rows a store hands out own them. */
+void srv_str_free(const char *s)
+{
+        free(team_unconst(s));
+}
 
 void srv_strv_free(char **v)
 {
@@ -69,7 +77,7 @@ void srv_user_clear(struct srv_user *u)
 {
         if (!u)
                 return;
-        free(u->name);
+        srv_str_free(u->name);
         srv_strv_free(u->groups);
         memset(u, 0, sizeof(*u));
 }
@@ -78,7 +86,7 @@ void srv_host_clear(struct srv_host *h)
 {
         if (!h)
                 return;
-        free(h->id);
+        srv_str_free(h->id);
         srv_strv_free(h->groups);
         memset(h, 0, sizeof(*h));
 }
@@ -87,15 +95,15 @@ void srv_grant_clear(struct srv_grant *g)
 {
         if (!g)
                 return;
-        free(g->id);
-        free(g->request_id);
-        free(g->user);
-        free(g->role);
-        free(g->aud);
-        free(g->jws);
-        free(g->kid);
-        free(g->revoked_by);
-        free(g->revoke_reason);
+        srv_str_free(g->id);
+        srv_str_free(g->request_id);
+        srv_str_free(g->user);
+        srv_str_free(g->role);
+        srv_str_free(g->aud);
+        srv_str_free(g->jws);
+        srv_str_free(g->kid);
+        srv_str_free(g->revoked_by);
+        srv_str_free(g->revoke_reason);
         memset(g, 0, sizeof(*g));
 }
 
@@ -103,17 +111,17 @@ void srv_request_clear(struct srv_request *r)
 {
         if (!r)
                 return;
-        free(r->id);
-        free(r->role);
-        free(r->host);
-        free(r->user);
-        free(r->filed_by);
-        free(r->reason);
-        free(r->ticket);
-        free(r->extends);
+        srv_str_free(r->id);
+        srv_str_free(r->role);
+        srv_str_free(r->host);
+        srv_str_free(r->user);
+        srv_str_free(r->filed_by);
+        srv_str_free(r->reason);
+        srv_str_free(r->ticket);
+        srv_str_free(r->extends);
         for (size_t i = 0; i < r->n_decisions; i++) {
-                free(r->decisions[i].by);
-                free(r->decisions[i].comment);
+                srv_str_free(r->decisions[i].by);
+                srv_str_free(r->decisions[i].comment);
         }
         free(r->decisions);
         if (r->grant) {
@@ -133,8 +141,8 @@ void srv_request_list_free(struct srv_request *list, size_t n)
 void srv_feed_list_free(struct srv_feed_entry *list, size_t n)
 {
         for (size_t i = 0; list && i < n; i++) {
-                free(list[i].grant_id);
-                free(list[i].jws);
+                srv_str_free(list[i].grant_id);
+                srv_str_free(list[i].jws);
         }
         free(list);
 }
@@ -142,14 +150,14 @@ void srv_feed_list_free(struct srv_feed_entry *list, size_t n)
 void srv_audit_list_free(struct srv_audit_record *list, size_t n)
 {
         for (size_t i = 0; list && i < n; i++) {
-                free(list[i].event);
-                free(list[i].actor);
-                free(list[i].request_id);
-                free(list[i].grant_id);
-                free(list[i].user);
-                free(list[i].role);
-                free(list[i].host);
-                free(list[i].reason);
+                srv_str_free(list[i].event);
+                srv_str_free(list[i].actor);
+                srv_str_free(list[i].request_id);
+                srv_str_free(list[i].grant_id);
+                srv_str_free(list[i].user);
+                srv_str_free(list[i].role);
+                srv_str_free(list[i].host);
+                srv_str_free(list[i].reason);
         }
         free(list);
 }
@@ -158,10 +166,10 @@ void srv_webhook_job_clear(struct srv_webhook_job *j)
 {
         if (!j)
                 return;
-        free(j->target);
-        free(j->event);
-        free(j->body);
-        free(j->last_error);
+        srv_str_free(j->target);
+        srv_str_free(j->event);
+        srv_str_free(j->body);
+        srv_str_free(j->last_error);
         memset(j, 0, sizeof(*j));
 }
 
@@ -169,12 +177,12 @@ void srv_checkpoint_clear(struct srv_checkpoint *c)
 {
         if (!c)
                 return;
-        free(c->host);
-        free(c->head);
-        free(c->host_key);
-        free(c->conflict);
-        free(c->conflict_head);
-        free(c->conflict_key);
+        srv_str_free(c->host);
+        srv_str_free(c->head);
+        srv_str_free(c->host_key);
+        srv_str_free(c->conflict);
+        srv_str_free(c->conflict_head);
+        srv_str_free(c->conflict_key);
         memset(c, 0, sizeof(*c));
 }
 

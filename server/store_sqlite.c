@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The sqlite store: opening, locking, helpers and identities. Requests,
- * grants and the feed are in store_sqlite_req.c; audit and the webhook
- * queue in store_sqlite_misc.c. Every statement is prepared with bound
- * parameters: no value is ever pasted into SQL text. */
+ * grants and the feed are in store_sqlite_req.c, audit in
+ * store_sqlite_misc.c, the webhook queue in store_sqlite_webhook.c. Every
+ * statement is prepared with bound parameters: no value is ever pasted
+ * into SQL text. */
 #include "config.h"
 
 #include <errno.h>
@@ -58,6 +59,15 @@ int sq_col_dup(sqlite3_stmt *st, int i, char **out)
                 return 0;
         *out = strdup((const char *)t);
         return *out ? 0 : -ENOMEM;
+}
+
+int sq_col_str(sqlite3_stmt *st, int i, const char **out)
+{
+        char *s;
+        int r = sq_col_dup(st, i, &s);
+
+        *out = s;
+        return r;
 }
 
 int sq_step_done(struct sqlite_store *s, sqlite3_stmt *st)
@@ -136,6 +146,26 @@ out:
                 srv_strv_free(v);
         else
                 *out = v;
+        return r;
+}
+
+int sq_count(struct sqlite_store *s, const char *sql, int has_param, int64_t param, uint64_t *out)
+{
+        sqlite3_stmt *st = NULL;
+        int r;
+
+        sq_lock(s);
+        r = sq_prepare(s, sql, &st);
+        if (r == 0) {
+                if (has_param)
+                        sqlite3_bind_int64(st, 1, param);
+                if (sqlite3_step(st) == SQLITE_ROW)
+                        *out = (uint64_t)sqlite3_column_int64(st, 0);
+                else
+                        r = -EIO;
+        }
+        sqlite3_finalize(st);
+        sq_unlock(s);
         return r;
 }
 
@@ -245,8 +275,8 @@ static int load_groups(struct sqlite_store *s, bool user, const char *name, char
 }
 
 /* by_hash: look up by token hash instead of name. */
-static int get_identity(struct srv_store *base, bool user, const char *name, const uint8_t *hash, char **out_name,
-                        char ***out_groups, int64_t *out_created)
+static int get_identity(struct srv_store *base, bool user, const char *name, const uint8_t *hash,
+                        const char **out_name, char ***out_groups, int64_t *out_created)
 {
         static const char *const sql[2][2] = {
                 { "SELECT id, created_at FROM hosts WHERE id = ?1",
@@ -272,14 +302,14 @@ static int get_identity(struct srv_store *base, bool user, const char *name, con
         if (r < 0)
                 goto out;
         *out_created = sqlite3_column_int64(st, 1);
-        r = sq_col_dup(st, 0, out_name);
+        r = sq_col_str(st, 0, out_name);
         if (r == 0)
                 r = load_groups(s, user, *out_name, out_groups);
 out:
         sqlite3_finalize(st);
         sq_unlock(s);
         if (r < 0) {
-                free(*out_name);
+                srv_str_free(*out_name);
                 *out_name = NULL;
         }
         return r;
@@ -399,7 +429,7 @@ static const struct srv_store_ops sqlite_ops = {
         .webhook_retry = sq_webhook_retry,
         .webhook_depth = sq_webhook_depth,
         .webhook_next_at = sq_webhook_next_at,
-        .webhook_head = sq_webhook_head,        /* store_sqlite_webhook.c */
+        .webhook_head = sq_webhook_head,
         .breakglass_insert = sq_breakglass_insert,
         .breakglass_list = sq_breakglass_list,
         .breakglass_ack = sq_breakglass_ack,

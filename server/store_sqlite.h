@@ -30,6 +30,7 @@ void sq_unlock(struct sqlite_store *s);
 int sq_prepare(struct sqlite_store *s, const char *sql, sqlite3_stmt **st);
 int sq_bind_text(sqlite3_stmt *st, int i, const char *v);      /* NULL binds NULL */
 int sq_col_dup(sqlite3_stmt *st, int i, char **out);          /* NULL column -> NULL; -ENOMEM */
+int sq_col_str(sqlite3_stmt *st, int i, const char **out);    /* sq_col_dup into a row's (const) member */
 int sq_step_done(struct sqlite_store *s, sqlite3_stmt *st);   /* expects SQLITE_DONE; maps CONSTRAINT to -EEXIST */
 int sq_json_array(const char *const *v, char **out);          /* ["a","b"] for json_each() */
 int sq_step_changed(struct sqlite_store *s, sqlite3_stmt *st); /* sq_step_done, then -ENOENT if no row changed */
@@ -43,8 +44,10 @@ int sq_collect(sqlite3_stmt *st, size_t size, sq_row_fn read, void *ctx, void **
 /* Steps st to the end; column 0 of every row into a NULL-terminated vector
  * (empty, not NULL, when there is no row). On error *out is NULL. */
 int sq_collect_strv(sqlite3_stmt *st, char ***out);
+/* The count(*) of sql into *out; param binds ?1 when has_param. */
+int sq_count(struct sqlite_store *s, const char *sql, int has_param, int64_t param, uint64_t *out);
 
-/* store_sqlite_req.c / store_sqlite_misc.c */
+/* store_sqlite_req.c: requests, grants, the feed; store_sqlite_misc.c: audit */
 int sq_request_insert(struct srv_store *s, const struct srv_request *r);
 int sq_request_set_state(struct srv_store *s, const char *id, enum srv_request_state state, int64_t at);
 int sq_request_get(struct srv_store *s, const char *id, struct srv_request *out);
@@ -61,18 +64,14 @@ int sq_feed_since(struct srv_store *s, int64_t cursor, const char *const *auds, 
                   struct srv_feed_entry **out, size_t *n, int64_t *last);
 int sq_audit_append(struct srv_store *s, struct srv_audit_record *a);
 int sq_audit_list(struct srv_store *s, const char *request_id, struct srv_audit_record **out, size_t *n);
+/* store_sqlite_webhook.c: the webhook queue */
 int sq_webhook_enqueue(struct srv_store *s, struct srv_webhook_job *j);
 int sq_webhook_next_due(struct srv_store *s, int64_t now, struct srv_webhook_job *out);
+int sq_webhook_head(struct srv_store *s, const char *target, struct srv_webhook_job *out);
 int sq_webhook_done(struct srv_store *s, int64_t id);
 int sq_webhook_retry(struct srv_store *s, int64_t id, int64_t next_at, unsigned attempts, const char *last_error);
 int sq_webhook_depth(struct srv_store *s, uint64_t *out);
 int sq_webhook_next_at(struct srv_store *s, int64_t *out);
-/* The columns sq_webhook_job_read() expects, in its order. */
-#define SQ_WEBHOOK_COLUMNS "id, target, event, body, created_at, next_at, attempts, last_error"
-/* Steps st once and reads the job: 0, -ENOENT when there is none, -EIO, -ENOMEM. */
-int sq_webhook_job_read(sqlite3_stmt *st, struct srv_webhook_job *out);
-/* store_sqlite_webhook.c */
-int sq_webhook_head(struct srv_store *s, const char *target, struct srv_webhook_job *out);
 /* store_sqlite_identity.c: the identity lifecycle */
 int sq_identity_list(struct srv_store *s, bool host, char ***out);
 int sq_identity_remove(struct srv_store *s, bool host, const char *name);

@@ -15,8 +15,9 @@ void srv_breakglass_use_clear(struct srv_breakglass_use *u)
 {
         if (!u)
                 return;
-        free(u->id); free(u->host); free(u->user); free(u->role); free(u->service);
-        free(u->tty); free(u->rhost); free(u->ack_by); free(u->ack_comment);
+        srv_str_free(u->id); srv_str_free(u->host); srv_str_free(u->user); srv_str_free(u->role);
+        srv_str_free(u->service); srv_str_free(u->tty); srv_str_free(u->rhost); srv_str_free(u->ack_by);
+        srv_str_free(u->ack_comment);
         memset(u, 0, sizeof(*u));
 }
 
@@ -65,20 +66,20 @@ static int read_use(sqlite3_stmt *st, void *elem, void *ctx)
 
         (void)ctx;
         memset(u, 0, sizeof(*u));
-        r = r ?: sq_col_dup(st, 0, &u->id);
-        r = r ?: sq_col_dup(st, 1, &u->host);
-        r = r ?: sq_col_dup(st, 2, &u->user);
-        r = r ?: sq_col_dup(st, 3, &u->role);
-        r = r ?: sq_col_dup(st, 4, &u->service);
-        r = r ?: sq_col_dup(st, 5, &u->tty);
-        r = r ?: sq_col_dup(st, 6, &u->rhost);
+        r = r ?: sq_col_str(st, 0, &u->id);
+        r = r ?: sq_col_str(st, 1, &u->host);
+        r = r ?: sq_col_str(st, 2, &u->user);
+        r = r ?: sq_col_str(st, 3, &u->role);
+        r = r ?: sq_col_str(st, 4, &u->service);
+        r = r ?: sq_col_str(st, 5, &u->tty);
+        r = r ?: sq_col_str(st, 6, &u->rhost);
         u->used_at = sqlite3_column_int64(st, 7);
         u->window_end = sqlite3_column_int64(st, 8);
         u->slot = sqlite3_column_int64(st, 9);
         u->received_at = sqlite3_column_int64(st, 10);
-        r = r ?: sq_col_dup(st, 11, &u->ack_by);
+        r = r ?: sq_col_str(st, 11, &u->ack_by);
         u->ack_at = sqlite3_column_int64(st, 12);
-        r = r ?: sq_col_dup(st, 13, &u->ack_comment);
+        r = r ?: sq_col_str(st, 13, &u->ack_comment);
         return r;
 }
 

@@ -21,19 +21,19 @@ static int read_checkpoint(sqlite3_stmt *st, void *elem, void *ctx)
 
         (void)ctx;
         memset(c, 0, sizeof(*c));
-        r = r ?: sq_col_dup(st, 0, &c->host);
+        r = r ?: sq_col_str(st, 0, &c->host);
         c->seq = sqlite3_column_int64(st, 1);
-        r = r ?: sq_col_dup(st, 2, &c->head);
+        r = r ?: sq_col_str(st, 2, &c->head);
         c->time_usec = sqlite3_column_int64(st, 3);
         c->received_at = sqlite3_column_int64(st, 4);
-        r = r ?: sq_col_dup(st, 5, &c->host_key);
+        r = r ?: sq_col_str(st, 5, &c->host_key);
         c->key_by_admin = sqlite3_column_int64(st, 6) != 0;
         c->key_at = sqlite3_column_int64(st, 7);
         c->stop_alerted_at = sqlite3_column_int64(st, 8);
-        r = r ?: sq_col_dup(st, 9, &c->conflict);
+        r = r ?: sq_col_str(st, 9, &c->conflict);
         c->conflict_seq = sqlite3_column_int64(st, 10);
-        r = r ?: sq_col_dup(st, 11, &c->conflict_head);
-        r = r ?: sq_col_dup(st, 12, &c->conflict_key);
+        r = r ?: sq_col_str(st, 11, &c->conflict_head);
+        r = r ?: sq_col_str(st, 12, &c->conflict_key);
         c->conflict_time_usec = sqlite3_column_int64(st, 13);
         c->conflict_at = sqlite3_column_int64(st, 14);
         c->conflicts = sqlite3_column_int64(st, 15);

@@ -83,14 +83,14 @@ static int read_request_row(sqlite3_stmt *st, struct srv_request *r)
         r->approvals_required = sqlite3_column_int64(st, 12);
         r->denials_required = sqlite3_column_int64(st, 13);
         r->closed_at = sqlite3_column_int64(st, 14);
-        ret = ret ?: sq_col_dup(st, 0, &r->id);
-        ret = ret ?: sq_col_dup(st, 2, &r->role);
-        ret = ret ?: sq_col_dup(st, 3, &r->host);
-        ret = ret ?: sq_col_dup(st, 4, &r->user);
-        ret = ret ?: sq_col_dup(st, 5, &r->filed_by);
-        ret = ret ?: sq_col_dup(st, 7, &r->reason);
-        ret = ret ?: sq_col_dup(st, 8, &r->ticket);
-        ret = ret ?: sq_col_dup(st, 15, &r->extends);
+        ret = ret ?: sq_col_str(st, 0, &r->id);
+        ret = ret ?: sq_col_str(st, 2, &r->role);
+        ret = ret ?: sq_col_str(st, 3, &r->host);
+        ret = ret ?: sq_col_str(st, 4, &r->user);
+        ret = ret ?: sq_col_str(st, 5, &r->filed_by);
+        ret = ret ?: sq_col_str(st, 7, &r->reason);
+        ret = ret ?: sq_col_str(st, 8, &r->ticket);
+        ret = ret ?: sq_col_str(st, 15, &r->extends);
         return ret;
 }
 
@@ -107,15 +107,15 @@ static int read_grant_row(sqlite3_stmt *st, struct srv_grant *g)
         g->iat = sqlite3_column_int64(st, 7);
         g->revoked_at = sqlite3_column_int64(st, 10);
         g->seq = sqlite3_column_int64(st, 13);
-        r = r ?: sq_col_dup(st, 0, &g->id);
-        r = r ?: sq_col_dup(st, 1, &g->request_id);
-        r = r ?: sq_col_dup(st, 2, &g->user);
-        r = r ?: sq_col_dup(st, 3, &g->role);
-        r = r ?: sq_col_dup(st, 4, &g->aud);
-        r = r ?: sq_col_dup(st, 8, &g->jws);
-        r = r ?: sq_col_dup(st, 9, &g->kid);
-        r = r ?: sq_col_dup(st, 11, &g->revoked_by);
-        r = r ?: sq_col_dup(st, 12, &g->revoke_reason);
+        r = r ?: sq_col_str(st, 0, &g->id);
+        r = r ?: sq_col_str(st, 1, &g->request_id);
+        r = r ?: sq_col_str(st, 2, &g->user);
+        r = r ?: sq_col_str(st, 3, &g->role);
+        r = r ?: sq_col_str(st, 4, &g->aud);
+        r = r ?: sq_col_str(st, 8, &g->jws);
+        r = r ?: sq_col_str(st, 9, &g->kid);
+        r = r ?: sq_col_str(st, 11, &g->revoked_by);
+        r = r ?: sq_col_str(st, 12, &g->revoke_reason);
         return r;
 }
 
@@ -149,8 +149,8 @@ static int read_decision_row(sqlite3_stmt *st, void *elem, void *ctx)
         memset(d, 0, sizeof(*d));
         d->decision = sqlite3_column_int(st, 1) ? SRV_DECISION_DENY : SRV_DECISION_APPROVE;
         d->at = sqlite3_column_int64(st, 3);
-        r = sq_col_dup(st, 0, &d->by);
-        return r ?: sq_col_dup(st, 2, &d->comment);
+        r = sq_col_str(st, 0, &d->by);
+        return r ?: sq_col_str(st, 2, &d->comment);
 }
 
 static int load_decisions(struct sqlite_store *s, struct srv_request *r)
@@ -296,39 +296,14 @@ int sq_request_due(struct srv_store *base, int64_t now, char ***out)
         return r;
 }
 
-static int count_query(struct sqlite_store *s, const char *sql, int has_param, int64_t param, uint64_t *out)
-{
-        sqlite3_stmt *st = NULL;
-        int r;
-
-        sq_lock(s);
-        r = sq_prepare(s, sql, &st);
-        if (r == 0) {
-                if (has_param)
-                        sqlite3_bind_int64(st, 1, param);
-                if (sqlite3_step(st) == SQLITE_ROW)
-                        *out = (uint64_t)sqlite3_column_int64(st, 0);
-                else
-                        r = -EIO;
-        }
-        sqlite3_finalize(st);
-        sq_unlock(s);
-        return r;
-}
-
 int sq_request_count(struct srv_store *s, enum srv_request_state state, uint64_t *out)
 {
-        return count_query(sq(s), "SELECT count(*) FROM requests WHERE state = ?1", 1, state, out);
+        return sq_count(sq(s), "SELECT count(*) FROM requests WHERE state = ?1", 1, state, out);
 }
 
 int sq_grant_count(struct srv_store *s, uint64_t *out)
 {
-        return count_query(sq(s), "SELECT count(*) FROM grants", 0, 0, out);
-}
-
-int sq_webhook_depth(struct srv_store *s, uint64_t *out)
-{
-        return count_query(sq(s), "SELECT count(*) FROM webhook_jobs", 0, 0, out);
+        return sq_count(sq(s), "SELECT count(*) FROM grants", 0, 0, out);
 }
 
 int sq_decision_insert(struct srv_store *base, const char *request_id, const struct srv_decision *d)
@@ -481,9 +456,9 @@ static int read_feed_row(sqlite3_stmt *st, void *elem, void *ctx)
         memset(e, 0, sizeof(*e));
         e->seq = sqlite3_column_int64(st, 0);
         e->kind = sqlite3_column_int(st, 1) ? SRV_FEED_REVOKE : SRV_FEED_GRANT;
-        r = sq_col_dup(st, 2, &e->grant_id);
+        r = sq_col_str(st, 2, &e->grant_id);
         if (r == 0 && e->kind == SRV_FEED_GRANT)
-                r = sq_col_dup(st, 3, &e->jws);
+                r = sq_col_str(st, 3, &e->jws);
         return r;
 }
 

@@ -70,22 +70,37 @@ static void on_notice(const struct lc_notice *n, void *ctx)
         f->events[n->event]++;
 }
 
+/* A copy of a const group list (the callers' g_*), as the rows hold
+ * their groups: an owned char ** list. */
+static char **groups_dup(const char *const *groups)
+{
+        size_t n = srv_strv_len(groups);
+        char **v = calloc(n + 1, sizeof(*v));
+
+        assert_non_null(v);
+        for (size_t i = 0; i < n; i++)
+                assert_non_null(v[i] = strdup(groups[i]));
+        return v;
+}
+
 static void add_user(struct fixture *f, const char *name, const char *const *groups, uint8_t tag)
 {
         uint8_t hash[SRV_TOKEN_HASH_LEN];
-        struct srv_user u = { .name = (char *)name, .groups = (char **)groups, .created_at = T0 };
+        struct srv_user u = { .name = name, .groups = groups_dup(groups), .created_at = T0 };
 
         memset(hash, tag, sizeof(hash));
-        assert_int_equal(f->store->ops->user_add(f->store, &u, hash), 0);
+        assert_int_equal(srv_store_user_add(f->store, &u, hash), 0);
+        srv_strv_free(u.groups);
 }
 
 static void add_host(struct fixture *f, const char *id, const char *const *groups, uint8_t tag)
 {
         uint8_t hash[SRV_TOKEN_HASH_LEN];
-        struct srv_host h = { .id = (char *)id, .groups = (char **)groups, .created_at = T0 };
+        struct srv_host h = { .id = id, .groups = groups_dup(groups), .created_at = T0 };
 
         memset(hash, tag, sizeof(hash));
-        assert_int_equal(f->store->ops->host_add(f->store, &h, hash), 0);
+        assert_int_equal(srv_store_host_add(f->store, &h, hash), 0);
+        srv_strv_free(h.groups);
 }
 
 static int setup(void **state)

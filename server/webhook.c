@@ -141,7 +141,7 @@ int webhook_start(struct srv_store *store, struct lc *lc, const struct webhook_c
                 w->opts.backoff_cap = 300;
         pthread_mutex_init(&w->lock, NULL);
         pthread_cond_init(&w->wake, NULL);
-        if (n > 0 && (!store || !store->ops->webhook_head)) {
+        if (n > 0 && (!store || !srv_store_has_webhook_head(store))) {
                 snprintf(err, errlen, "webhook: the store has no ordered webhook queue (webhook_head)");
                 r = -ENOTSUP;
                 goto fail;
@@ -229,7 +229,7 @@ static int append_jobs(struct webhook *w, const struct webhook_event *ev, char *
         for (size_t i = 0; i < w->n_targets && r == 0; i++) {
                 struct srv_webhook_job job = {
                         .target = w->targets[i].name,
-                        .event = (char *)ev->type,
+                        .event = ev->type,
                         .body = bodies[i],
                         .created_at = ev->at,
                         .next_at = (int64_t)time(NULL),

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
+#include "parse.h"
 #include "webhook_format.h"
 
 #define FIELD_MAX   200    /* user, role, host, ids, actor: chars */
@@ -179,20 +180,13 @@ static int64_t req_int(const struct json_object *req, const char *key)
         return json_object_get_int64(v);
 }
 
-static void format_duration(int64_t s, char *buf, size_t len)
+/* A request's duration; "?" when the event carries none. */
+static void show_duration(int64_t s, char *buf, size_t len)
 {
         if (s <= 0)
                 snprintf(buf, len, "?");
-        else if (s % 86400 == 0)
-                snprintf(buf, len, "%" PRId64 "d", s / 86400);
-        else if (s % 3600 == 0)
-                snprintf(buf, len, "%" PRId64 "h", s / 3600);
-        else if (s >= 3600)
-                snprintf(buf, len, "%" PRId64 "h%" PRId64 "m", s / 3600, s % 3600 / 60);
-        else if (s % 60 == 0)
-                snprintf(buf, len, "%" PRId64 "m", s / 60);
         else
-                snprintf(buf, len, "%" PRId64 "s", s);
+                format_duration(s, "", buf, len);
 }
 
 /* The display strings of one event, escaped for the target format. */
@@ -228,7 +222,7 @@ static int view_init(struct view *v, enum webhook_format f, const struct webhook
         v->comment = display(f, ev->comment, REASON_MAX);
         v->grant = display(f, gid, FIELD_MAX);
         v->type = display(f, ev->type, FIELD_MAX);
-        format_duration(req_int(req, "duration"), v->duration, sizeof(v->duration));
+        show_duration(req_int(req, "duration"), v->duration, sizeof(v->duration));
         if (!v->id || !v->user || !v->role || !v->host || !v->reason || !v->ticket ||
             !v->status || !v->actor || !v->comment || !v->grant || !v->type)
                 return -ENOMEM;
@@ -447,7 +441,7 @@ static int add_value(struct json_object *parent, const char *key, struct json_ob
 
 /* Deep copy with every string sanitized and any "jws" or "token" member
  * dropped. *out is NULL for json null. */
-static int clean_copy(const struct json_object *in, int depth, struct json_object **out)
+static int clean_copy(struct json_object *in, int depth, struct json_object **out)
 {
         struct json_object *o = NULL;
 
@@ -458,7 +452,7 @@ static int clean_copy(const struct json_object *in, int depth, struct json_objec
         case json_type_null:
                 return 0;
         case json_type_string: {
-                char *s = webhook_sanitize(json_object_get_string((struct json_object *)in), JSON_STR_MAX);
+                char *s = webhook_sanitize(json_object_get_string(in), JSON_STR_MAX);
 
                 if (s)
                         o = json_object_new_string(s);
@@ -469,7 +463,7 @@ static int clean_copy(const struct json_object *in, int depth, struct json_objec
                 o = json_object_new_object();
                 if (!o)
                         return -ENOMEM;
-                json_object_object_foreach((struct json_object *)in, key, val) {
+                json_object_object_foreach(in, key, val) {
                         struct json_object *c;
 
                         if (strcmp(key, "jws") == 0 || strcmp(key, "token") == 0)
@@ -495,7 +489,7 @@ static int clean_copy(const struct json_object *in, int depth, struct json_objec
         }
         default:
                 /* int, double, boolean: shared, they are immutable here */
-                o = json_object_get((struct json_object *)in);
+                o = json_object_get(in);
                 break;
         }
         if (!o)

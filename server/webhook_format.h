@@ -40,7 +40,7 @@ struct webhook_event {
         const char *actor;                 /* who caused it (user name, "host:ID"), or NULL */
         const char *comment;               /* decision comment / revoke reason, or NULL */
         int64_t at;                        /* epoch seconds */
-        const struct json_object *request; /* the API's request object (borrowed) */
+        struct json_object *request; /* the API's request object (borrowed; json-c's getters take it non-const) */
 };
 
 /* "slack" | "teams" | "json" -> 0, else -EINVAL. */

@@ -13,6 +13,7 @@
 #include "central.h"
 #include "parse.h"
 #include "request_obj.h"
+#include "unconst.h"
 
 int central_parse(struct teamctl *t, const char *verb, int argc, char **argv, const struct option *opts,
                   int (*on)(struct teamctl *t, int c, const char *arg, void *ud), void *ud, void (*help)(void),
@@ -26,7 +27,7 @@ int central_parse(struct teamctl *t, const char *verb, int argc, char **argv, co
                 return EX_OSERR;
         }
         /* getopt wants argv[0]; the verb stands in for it. */
-        args[0] = (char *)verb;
+        args[0] = team_unconst(verb);
         for (int i = 0; i < argc; i++)
                 args[i + 1] = argv[i];
         args[argc + 1] = NULL;

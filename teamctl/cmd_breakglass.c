@@ -24,6 +24,7 @@
 #include "format.h"
 #include "parse.h"
 #include "teamctl.h"
+#include "unconst.h"
 
 #define DEFAULT_TTL_S 900
 #define ERR_LEN 512
@@ -201,11 +202,12 @@ static int print_codes(const struct init_opts *o, char (*syms)[TEAM_BG_CODE_SYMB
 
                 printf("%s\n", text);
                 /* The JSON text and the array's strings held the codes too. */
-                OPENSSL_cleanse((char *)text, strlen(text));
+                OPENSSL_cleanse(team_unconst(text), strlen(text));
                 for (size_t i = 0; i < json_object_array_length(arr); i++) {
                         json_object *c = json_object_array_get_idx(arr, i);
 
-                        OPENSSL_cleanse((char *)json_object_get_string(c), (size_t)json_object_get_string_len(c));
+                        OPENSSL_cleanse(team_unconst(json_object_get_string(c)),
+                                        (size_t)json_object_get_string_len(c));
                 }
                 json_object_put(obj);
         }

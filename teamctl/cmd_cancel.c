@@ -25,7 +25,7 @@ void cmd_cancel_help(void)
 
 static int cancel_through_teamd(struct teamctl *t, const char *id)
 {
-        struct team_request req = { .op = TEAM_OP_REQUEST_CANCEL, .request_id = (char *)id };
+        struct team_request req = { .op = TEAM_OP_REQUEST_CANCEL, .request_id = id };
         struct team_response resp;
         char *raw = NULL;
         int ret;

@@ -109,13 +109,14 @@ static int grant_add(struct teamctl *t, const char *path)
         struct team_request req = { .op = TEAM_OP_GRANT_ADD };
         struct team_response resp;
         char err[1024], until[64], rel[32], role[TEAM_MAX_ROLE + 1], aud[256];
-        char *raw = NULL;
+        char *raw = NULL, *jws = NULL;
         int ret;
 
-        if (read_token(path, &req.jws, err, sizeof(err)) < 0) {
+        if (read_token(path, &jws, err, sizeof(err)) < 0) {
                 fprintf(stderr, "teamctl: %s\n", err);
                 return TEAMCTL_EXIT_REFUSED;
         }
+        req.jws = jws;
         ret = teamctl_call(teamctl_socket(t), &req, &resp, &raw, err, sizeof(err));
         if (ret != 0) {
                 fprintf(stderr, "teamctl: %s\n", err);
@@ -135,7 +136,7 @@ static int grant_add(struct teamctl *t, const char *path)
         team_response_clear(&resp);
 out:
         free(raw);
-        team_request_clear(&req);
+        free(jws);
         return ret;
 }
 

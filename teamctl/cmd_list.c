@@ -14,6 +14,7 @@
 #include "api_client.h"
 #include "central.h"
 #include "format.h"
+#include "parse.h"
 #include "request_obj.h"
 #include "table.h"
 
@@ -82,7 +83,7 @@ static int add_row(struct table *tab, const struct api_request *r, int64_t now)
         char dur[32], when[64], rel[32], votes[32];
         const char *cells[9];
 
-        format_duration(r->duration, dur, sizeof(dur));
+        format_duration(r->duration, " ", dur, sizeof(dur));
         format_relative(r->created_at, now, rel, sizeof(rel));
         format_local_time(r->created_at, when, sizeof(when));
         snprintf(votes, sizeof(votes), "%zu/%lld", api_request_count(r, "approve"),

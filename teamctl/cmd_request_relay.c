@@ -55,7 +55,7 @@ static int relay_wait(struct teamctl *t, const char *id, int64_t timeout_s)
         int ret;
 
         for (;;) {
-                struct team_request req = { .op = TEAM_OP_REQUEST_WAIT, .request_id = (char *)id };
+                struct team_request req = { .op = TEAM_OP_REQUEST_WAIT, .request_id = id };
                 struct team_response resp;
                 char *raw = NULL;
                 int64_t left = end - mono_s();
@@ -114,8 +114,8 @@ static int relay_wait(struct teamctl *t, const char *id, int64_t timeout_s)
 int cmd_request_relay(struct teamctl *t, const char *role, uint64_t duration, const char *reason,
                       const char *ticket, bool wait, uint64_t timeout_s)
 {
-        struct team_request req = { .op = TEAM_OP_REQUEST, .role = (char *)role, .duration = (int64_t)duration,
-                                    .reason = (char *)reason, .ticket = (char *)ticket };
+        struct team_request req = { .op = TEAM_OP_REQUEST, .role = role, .duration = (int64_t)duration,
+                                    .reason = reason, .ticket = ticket };
         struct team_response resp;
         char clean[1024], *raw = NULL;
         int ret;

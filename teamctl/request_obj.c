@@ -9,6 +9,7 @@
 #include <json.h>
 
 #include "format.h"
+#include "parse.h"
 #include "request_obj.h"
 #include "text.h"
 
@@ -234,25 +235,11 @@ size_t api_request_count(const struct api_request *r, const char *decision)
         return n;
 }
 
-void format_duration(int64_t s, char *buf, size_t len)
-{
-        if (s % 86400 == 0 && s >= 86400)
-                snprintf(buf, len, "%lldd", (long long)(s / 86400));
-        else if (s % 3600 == 0 && s >= 3600)
-                snprintf(buf, len, "%lldh", (long long)(s / 3600));
-        else if (s >= 3600)
-                snprintf(buf, len, "%lldh %lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
-        else if (s % 60 == 0 && s >= 60)
-                snprintf(buf, len, "%lldm", (long long)(s / 60));
-        else
-                snprintf(buf, len, "%llds", (long long)s);
-}
-
 void api_request_summary(const struct api_request *r, char *buf, size_t len)
 {
         char dur[32], tmp[1024];
 
-        format_duration(r->duration, dur, sizeof(dur));
+        format_duration(r->duration, " ", dur, sizeof(dur));
         if (strcmp(r->status, "pending") == 0)
                 snprintf(tmp, sizeof(tmp), "%s: %s for %s on %s (%s) is pending, %zu of %lld approvals", r->id,
                          r->role, r->user, r->host, dur, api_request_count(r, "approve"),
@@ -277,7 +264,7 @@ void api_request_print(const struct api_request *r, int64_t now)
 {
         char dur[32];
 
-        format_duration(r->duration, dur, sizeof(dur));
+        format_duration(r->duration, " ", dur, sizeof(dur));
         printf("%-12s %s\n", "request:", r->id);
         printf("%-12s %s\n", "status:", r->status);
         printf("%-12s %s for %s on %s, %s\n", "role:", r->role, r->user, r->host, dur);

@@ -37,8 +37,6 @@ void api_request_clear(struct api_request *r);
 /* Counts of approve / deny decisions. */
 size_t api_request_count(const struct api_request *r, const char *decision);
 
-/* "2h 30m", "45m", "90s". */
-void format_duration(int64_t s, char *buf, size_t len);
 
 /* A few lines describing the request (show, and after request/approve). */
 void api_request_print(const struct api_request *r, int64_t now);

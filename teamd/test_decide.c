@@ -17,12 +17,12 @@ static char *aud_h1[] = { "h1" };
 static char *aud_grp[] = { "web", "other" };
 static char *aud_h2[] = { "h2" };
 
-static struct grant_row row(const char *id, const char *sub, const char *role, char **aud, size_t n_aud, int64_t nbf,
-                            int64_t exp)
+/* char *, like the store's rows: the tests pass literals. */
+static struct grant_row row(char *id, char *sub, char *role, char **aud, size_t n_aud, int64_t nbf, int64_t exp)
 {
         return (struct grant_row){
-                .id = (char *)id, .sub = (char *)sub, .role = (char *)role, .aud = aud, .n_aud = n_aud,
-                .nbf = nbf, .exp = exp, .iat = nbf, .req = (char *)"req-1",
+                .id = id, .sub = sub, .role = role, .aud = aud, .n_aud = n_aud,
+                .nbf = nbf, .exp = exp, .iat = nbf, .req = "req-1",
         };
 }
 

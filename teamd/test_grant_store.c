@@ -56,15 +56,15 @@ static int teardown(void **state)
         return 0;
 }
 
-static char *aud1[] = { "h1" };
-static char *aud2[] = { "h1", "web" };
+static const char *aud1[] = { "h1" };
+static const char *aud2[] = { "h1", "web" };
 
 static struct team_grant grant(const char *jti, const char *sub, int64_t nbf, int64_t exp)
 {
         return (struct team_grant){
-                .kid = (char *)"k1", .jti = (char *)jti, .sub = (char *)sub, .aud = aud2, .n_aud = 2,
-                .role = (char *)"sudo", .nbf = nbf, .exp = exp, .iat = nbf, .req = (char *)"r1",
-                .rsn = (char *)"INC-1",
+                .kid = "k1", .jti = jti, .sub = sub, .aud = aud2, .n_aud = 2,
+                .role = "sudo", .nbf = nbf, .exp = exp, .iat = nbf, .req = "r1",
+                .rsn = "INC-1",
         };
 }
 

@@ -21,6 +21,7 @@
 
 #include "jws.h"
 #include "parse.h"
+#include "unconst.h"
 
 #define PROG "team-sign-grant"
 #define TIME_MAX_SECS UINT64_C(253402300799)
@@ -63,17 +64,18 @@ static int parse_time(const char *s, int64_t now, int64_t *out)
         return 0;
 }
 
-static void free_list(char **v, size_t n)
+/* A list split_list() made for a grant's (const) claims. */
+static void free_list(const char **v, size_t n)
 {
         for (size_t i = 0; v && i < n; i++)
-                free(v[i]);
+                free(team_unconst(v[i]));
         free(v);
 }
 
 /* "a,b,c" -> {"a","b","c"}; "" -> no elements; empty elements are errors. */
-static int split_list(const char *s, char ***out, size_t *n_out)
+static int split_list(const char *s, const char ***out, size_t *n_out)
 {
-        char **v = calloc(LIST_MAX + 1, sizeof(char *));
+        const char **v = calloc(LIST_MAX + 1, sizeof(char *));
         size_t n = 0;
         const char *p = s;
 
@@ -99,7 +101,7 @@ static int split_list(const char *s, char ***out, size_t *n_out)
         return 0;
 }
 
-static int random_uuid(char **out)
+static int random_uuid(const char **out)
 {
         unsigned char b[16];
         char buf[37];

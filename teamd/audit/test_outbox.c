@@ -310,7 +310,7 @@ static void unrecordable_event_rolls_the_change_back(void **state)
         assert_int_equal(outbox_open(f->s, 1000, 1 << 20, one_sink, &f->ob), 0);
         assert_int_equal(outbox_begin(f->ob), 0);
         struct team_grant g = {
-                .jti = (char *)"g-doomed", .sub = (char *)"jo", .role = (char *)"sudo", .aud = (char *[]){ "h" },
+                .jti = "g-doomed", .sub = "jo", .role = "sudo", .aud = (const char *[]){ "h" },
                 .n_aud = 1, .nbf = 1, .exp = INT64_C(4000000000), .iat = 1,
         };
         assert_int_equal(grant_store_add(f->s, &g, "jws", 2), 0);

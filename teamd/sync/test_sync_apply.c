@@ -117,11 +117,11 @@ static int teardown(void **state)
 static char *grant_jws(const char *jti, const char *user, const char *aud, EVP_PKEY *k, const char *kid)
 {
         struct team_grant g;
-        char *auds[] = { (char *)aud };
+        const char *auds[] = { aud };
 
         default_claims(&g);
-        g.jti = (char *)jti;
-        g.sub = (char *)user;
+        g.jti = jti;
+        g.sub = user;
         g.aud = auds;
         g.n_aud = 1;
         return sign_with(k, kid, &g);

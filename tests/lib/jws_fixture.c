@@ -57,8 +57,8 @@ static EVP_PKEY *load_priv(const char *name)
 
 void default_claims(struct team_grant *g)
 {
-        static char *aud[] = { "web1" };
-        static char *apr[] = { "bob" };
+        static const char *aud[] = { "web1" };
+        static const char *apr[] = { "bob" };
 
         memset(g, 0, sizeof(*g));
         g->jti = "g-1";

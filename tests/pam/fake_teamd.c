@@ -60,7 +60,10 @@ static int build_answer(const char *mode, const struct team_request *req, uint8_
                         size_t *flen)
 {
         struct team_response resp = { .ok = true };
+        /* The request's id, echoed: team_response holds its strings as char *. */
+        char id[TEAM_MAX_ID + 1];
 
+        snprintf(id, sizeof(id), "%s", req->request_id ? req->request_id : "");
         if (strcmp(mode, "error") == 0) {
                 resp.ok = false;
                 resp.error = (char *)"fake error";
@@ -76,11 +79,11 @@ static int build_answer(const char *mode, const struct team_request *req, uint8_
                 resp.approvers = (char *)"nobody";
                 resp.request_expires = (int64_t)time(NULL) + 600;
         } else if (strncmp(mode, "prompt", 6) == 0 && req->op == TEAM_OP_REQUEST_CANCEL) {
-                resp.request_id = req->request_id;
+                resp.request_id = id;
                 resp.request_status = (char *)"cancelled";
                 fprintf(stderr, "fake_teamd: cancel %s\n", req->request_id);
         } else if (strncmp(mode, "prompt", 6) == 0 && req->op == TEAM_OP_REQUEST_WAIT) {
-                resp.request_id = req->request_id;
+                resp.request_id = id;
                 resp.request_status = (char *)"timeout";
         } else if (strncmp(mode, "prompt", 6) == 0) {
                 /* request_cancel and anything else: ok */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "teamd_fixture.h"
+#include "unconst.h"
 
 #define START_TIMEOUT_MS 10000
 #define STOP_TIMEOUT_MS 5000
@@ -328,7 +329,7 @@ int teamd_fixture_start_fake(struct teamd_fixture *f, const char *mode, const ch
                 return r;
         }
         {
-                char *argv[] = { fake, (char *)mode, f->socket, (char *)extra, NULL };
+                char *argv[] = { fake, team_unconst(mode), f->socket, team_unconst(extra), NULL };
                 return spawn_and_wait(f, argv, socks);
         }
 }
@@ -389,22 +390,22 @@ int teamd_fixture_sign(struct teamd_fixture *f, const char *key, const char *use
         argv[n++] = tool;
         argv[n++] = "sign";
         argv[n++] = "--key";
-        argv[n++] = (char *)(key ? key : f->private_key);
+        argv[n++] = team_unconst(key ? key : f->private_key);
         argv[n++] = "--kid";
         argv[n++] = TEAMD_FIXTURE_KID;
         argv[n++] = "--sub";
-        argv[n++] = (char *)user;
+        argv[n++] = team_unconst(user);
         argv[n++] = "--aud";
-        argv[n++] = (char *)(aud ? aud : TEAMD_FIXTURE_HOST);
+        argv[n++] = team_unconst(aud ? aud : TEAMD_FIXTURE_HOST);
         argv[n++] = "--role";
-        argv[n++] = (char *)role;
+        argv[n++] = team_unconst(role);
         if (nbf) {
                 argv[n++] = "--nbf";
-                argv[n++] = (char *)nbf;
+                argv[n++] = team_unconst(nbf);
         }
         if (exp) {
                 argv[n++] = "--exp";
-                argv[n++] = (char *)exp;
+                argv[n++] = team_unconst(exp);
         }
         argv[n] = NULL;
         r = teamd_fixture_run(argv, &out);
