@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* A table-driven INI parser on inih, shared by teamd.conf and (later)
- * team-server.conf. A program describes its keys once:
+/* A table-driven INI parser on inih, shared by teamd.conf,
+ * team-server.conf and the policy file. A program describes its keys once:
  *
  *   static const struct config_key keys[] = {
  *           { "teamd", "socket", CONFIG_PATH, offsetof(struct teamd_config, socket), 1, 107 },
@@ -62,12 +62,64 @@ struct config_key {
         uint64_t max;
 };
 
-/* Parses text (NUL-terminated) into target. filename names the source in
+/* Named sections: "[KIND NAME]", any number of them, e.g. [role sudo] or
+ * [webhook chat]. A program registers the KIND with a callback; when the
+ * parser meets the header it checks NAME (a valid name, see above, of at
+ * most name_max bytes) and calls open(), which makes the object for that
+ * section (a new role, a new webhook entry) and says which keys it has and
+ * where they go. The section's keys are then parsed like those of a fixed
+ * section, into that object. KIND NAME is split at the first blanks;
+ * blanks around both are ignored ("[ webhook  chat ]").
+ *
+ * When a program registers kinds, every section header is checked where
+ * it stands: an unknown section is refused at its header even when it
+ * holds no keys, and messages name the section as [KIND NAME]. (Without
+ * kinds, an unknown section is refused at its first key, as teamd.conf
+ * always was.) */
+struct config_section {
+        const struct config_key *keys;  /* their section fields read KIND */
+        size_t n_keys;
+        void *target;                   /* the keys' offsets point into it */
+        /* Optional: a further check of a value just stored, for rules a
+         * type and range cannot say (a pattern that must compile). 0, or
+         * -EINVAL with why ("FILE:LINE: [KIND NAME] key: " goes in front). */
+        int (*check)(const struct config_key *key, const char *value, char *why, size_t whylen);
+};
+
+struct config_kind {
+        const char *kind;               /* "role": sections [role NAME] */
+        size_t name_max;
+        /* Fills *section for [KIND name] whose header is on line. Returns
+         * 0, -ENOMEM, or -EINVAL with why (given twice, too many: "FILE:LINE: "
+         * goes in front). Duplicate names are the callback's to refuse. */
+        int (*open)(void *userdata, const char *name, unsigned line, struct config_section *section, char *why,
+                    size_t whylen);
+        void *userdata;
+};
+
+struct config_spec {
+        const struct config_key *keys;  /* the fixed sections' keys (may be none) */
+        size_t n_keys;
+        void *target;
+        const struct config_kind *kinds;
+        size_t n_kinds;
+};
+
+/* Parses text (NUL-terminated) as spec says. filename names the source in
+ * messages. Returns 0, -EINVAL (a config error, err says where and why) or
+ * -ENOMEM. On error, what was parsed so far stays where it went: the
+ * caller frees it either way. */
+int config_parse(const struct config_spec *spec, const char *text, const char *filename, char *err,
+                 size_t errlen);
+
+/* config_parse() with fixed sections only. Parses text (NUL-terminated) into target. filename names the source in
  * messages. Returns 0, -EINVAL (a config error, err says where and why) or
  * -ENOMEM. On error, values parsed so far stay in target: the caller frees
  * target with config_free() either way. */
 int config_parse_string(const struct config_key *keys, size_t n_keys, void *target,
                         const char *text, const char *filename, char *err, size_t errlen);
+
+/* The file readers below live in config_file.c. */
 
 /* Reads path (O_NOFOLLOW: a symlink is refused; a regular file, at most
  * CONFIG_MAX_FILE bytes, owned by root or the caller, not writable by

@@ -247,6 +247,113 @@ static void test_duplicate_and_syntax(void **state)
         refuse(text, "(string):3: line too long", NULL);
 }
 
+/* [KIND NAME] sections: the callback makes each object, its keys are
+ * parsed like a fixed section's, and headers are checked where they stand. */
+struct item {
+        char *name;
+        uint64_t n;
+        char *tag;
+};
+
+struct items {
+        bool flag;
+        struct item v[4];
+        size_t n;
+};
+
+static const struct config_key fixed_keys[] = {
+        { "a", "flag", CONFIG_BOOL, offsetof(struct items, flag), 0, 0 },
+};
+
+static const struct config_key item_keys[] = {
+        { "item", "n", CONFIG_UINT, offsetof(struct item, n), 1, 9 },
+        { "item", "tag", CONFIG_NAME, offsetof(struct item, tag), 1, 8 },
+};
+
+static int check_tag(const struct config_key *key, const char *value, char *why, size_t whylen)
+{
+        if (strcmp(key->name, "tag") == 0 && strcmp(value, "bad") == 0) {
+                snprintf(why, whylen, "refused for the test");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int open_item(void *userdata, const char *name, unsigned line, struct config_section *section, char *why,
+                     size_t whylen)
+{
+        struct items *it = userdata;
+
+        for (size_t i = 0; i < it->n; i++)
+                if (strcmp(it->v[i].name, name) == 0) {
+                        snprintf(why, whylen, "[item %s] given twice", name);
+                        return -EINVAL;
+                }
+        if (it->n == 4 || !(it->v[it->n].name = strdup(name)))
+                return -ENOMEM;
+        *section = (struct config_section){ item_keys, 2, &it->v[it->n++], check_tag };
+        return 0;
+}
+
+static int parse_items(const char *text, struct items *it, char *err, size_t errlen)
+{
+        const struct config_kind kind = { "item", 64, open_item, it };
+        const struct config_spec spec = { fixed_keys, 1, it, &kind, 1 };
+
+        memset(it, 0, sizeof(*it));
+        return config_parse(&spec, text, NULL, err, errlen);
+}
+
+static void free_items(struct items *it)
+{
+        for (size_t i = 0; i < it->n; i++) {
+                config_free(item_keys, 2, &it->v[i]);
+                free(it->v[i].name);
+        }
+}
+
+static void refuse_items(const char *text, const char *want)
+{
+        struct items it = { 0 };
+        char err[512] = "";
+
+        if (parse_items(text, &it, err, sizeof(err)) != -EINVAL || !strstr(err, want))
+                fail_msg("\"%s\": got \"%s\", want \"%s\"", text, err, want);
+        free_items(&it);
+}
+
+static void test_named_sections(void **state)
+{
+        static const char long_name[] = "n23456789012345678901234567890123456789012345678901234567890";
+        struct items it = { 0 };
+        char text[256], err[512] = "";
+
+        snprintf(text, sizeof(text), "[a]\nflag = yes\n[item one]\nn = 7\n[ item  two ]\n[item %s]\ntag = x\n",
+                 long_name);
+        assert_int_equal(parse_items(text, &it, err, sizeof(err)), 0);
+        assert_true(it.flag);
+        assert_int_equal(it.n, 3);
+        assert_string_equal(it.v[0].name, "one");
+        assert_int_equal(it.v[0].n, 7);
+        assert_string_equal(it.v[1].name, "two");
+        assert_null(it.v[1].tag);
+        assert_string_equal(it.v[2].name, long_name); /* longer than inih keeps */
+        assert_string_equal(it.v[2].tag, "x");
+        free_items(&it);
+
+        refuse_items("[a]\n[other]\n", "(string):2: unknown section [other] (known sections: [a], [item NAME])");
+        refuse_items("[item]\n", "(string):1: unknown section [item] (write [item NAME]");
+        refuse_items("[item .x]\n", "(string):1: unknown section [item .x]: not a valid name");
+        refuse_items("[item one]\nbogus = 1\n", "(string):2: [item one] bogus: unknown key (known keys in [item one]: n, tag)");
+        refuse_items("[item one]\nn = 1\nn = 2\n", "(string):3: [item one] n: given twice");
+        refuse_items("[item one]\nn = 10\n", "(string):2: [item one] n: 10 is out of range");
+        refuse_items("[item x]\n[a]\n[item x]\n", "(string):3: [item x] given twice");
+        refuse_items("[item one]\ntag = bad\n", "(string):2: [item one] tag: refused for the test");
+        /* an indented line after a key continues its value (inih), even "[...]" */
+        refuse_items("[item one]\ntag = x\n  [item two]\n", "(string):3: [item one] tag: given twice");
+        refuse_items("flag = yes\n", "(string):1: flag: key outside any section (put it under one of [a], [item NAME])");
+}
+
 static void test_files(void **state)
 {
         struct teamd_config cfg;
@@ -387,6 +494,7 @@ int main(void)
                 cmocka_unit_test(test_bad_values),
                 cmocka_unit_test(test_sessions),
                 cmocka_unit_test(test_duplicate_and_syntax),
+                cmocka_unit_test(test_named_sections),
                 cmocka_unit_test(test_files),
                 cmocka_unit_test(test_generic),
         };

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Policy file: [role NAME] sections, parsed with common/config_parser.
  *
- * config_parser knows fixed section names, so loading takes two passes:
- * the first scans the section headers (each must be "[role NAME]", once),
- * the second hands config_parser a key table with one block of keys per
- * role, whose offsets point into that role's struct srv_role_policy. Then
- * every ticket_pattern is compiled with regcomp(REG_EXTENDED|REG_NOSUB). */
+ * Each [role NAME] header makes a role with the defaults (open_role), and
+ * its keys are read through role_keys into it. A ticket_pattern is checked
+ * where it is written (check_role_value: cost, then regcomp) and compiled
+ * for use once every role is read (compile_patterns). */
 #include "config.h"
 
 #include <errno.h>
@@ -19,124 +18,30 @@
 #include "policy.h"
 #include "store.h"
 
-#define ROLE_PREFIX "role "
 #define MAX_PATTERN 256
 #define MAX_DURATION_CAP (366ULL * 24 * 3600)
 
-struct role_scan {
-        char *section;          /* "role NAME" as written */
-        unsigned line;          /* of the header */
-        unsigned pattern_line;  /* of ticket_pattern, 0 = none */
+#define R(f) offsetof(struct srv_role_policy, f)
+static const struct config_key role_keys[] = {
+        { "role", "max_duration", CONFIG_DURATION, R(max_duration), 1, MAX_DURATION_CAP },
+        { "role", "approvals_required", CONFIG_UINT, R(approvals_required), 1, 32 },
+        { "role", "denials_required", CONFIG_UINT, R(denials_required), 1, 32 },
+        { "role", "approver_groups", CONFIG_NAME_LIST, R(approver_groups), 1, 64 },
+        { "role", "requester_groups", CONFIG_NAME_LIST, R(requester_groups), 1, 64 },
+        { "role", "host_groups", CONFIG_NAME_LIST, R(host_groups), 1, 64 },
+        { "role", "auto_approve_groups", CONFIG_NAME_LIST, R(auto_approve_groups), 1, 64 },
+        { "role", "require_reason", CONFIG_BOOL, R(require_reason), 0, 0 },
+        { "role", "ticket_pattern", CONFIG_STRING, R(ticket_pattern), 1, MAX_PATTERN },
+        { "role", "request_ttl", CONFIG_DURATION, R(request_ttl), 1, MAX_DURATION_CAP },
 };
+#define N_ROLE_KEYS (sizeof(role_keys) / sizeof(role_keys[0]))
 
-struct scan {
-        struct role_scan *roles;
-        size_t n;
+/* The policy being read, and the header line of each role (for "first
+ * on line N" when a role comes twice). */
+struct policy_load {
+        struct srv_policy *policy;
+        unsigned lines[SRV_POLICY_MAX_ROLES];
 };
-
-static void scan_free(struct scan *sc)
-{
-        for (size_t i = 0; i < sc->n; i++)
-                free(sc->roles[i].section);
-        free(sc->roles);
-        sc->roles = NULL;
-        sc->n = 0;
-}
-
-static int scan_header(struct scan *sc, const char *start, size_t len, unsigned line, const char *filename,
-                       char *err, size_t errlen)
-{
-        struct role_scan *nr;
-        char *section = strndup(start, len);
-        const char *name;
-
-        if (!section)
-                return -ENOMEM;
-        name = section + strlen(ROLE_PREFIX);
-        if (strncmp(section, ROLE_PREFIX, strlen(ROLE_PREFIX)) != 0 || !is_valid_token_name(name, SRV_MAX_NAME)) {
-                snprintf(err, errlen, "%s:%u: unknown section [%s] (write [role NAME], NAME of letters, digits, "
-                         "'.', '_' or '-')", filename, line, section);
-                free(section);
-                return -EINVAL;
-        }
-        for (size_t i = 0; i < sc->n; i++)
-                if (strcmp(sc->roles[i].section, section) == 0) {
-                        snprintf(err, errlen, "%s:%u: [%s] given twice (first on line %u; merge them)", filename,
-                                 line, section, sc->roles[i].line);
-                        free(section);
-                        return -EINVAL;
-                }
-        if (sc->n >= SRV_POLICY_MAX_ROLES) {
-                snprintf(err, errlen, "%s:%u: more than %d roles", filename, line, SRV_POLICY_MAX_ROLES);
-                free(section);
-                return -EINVAL;
-        }
-        nr = realloc(sc->roles, (sc->n + 1) * sizeof(*nr));
-        if (!nr) {
-                free(section);
-                return -ENOMEM;
-        }
-        sc->roles = nr;
-        nr[sc->n++] = (struct role_scan){ .section = section, .line = line };
-        return 0;
-}
-
-/* Pass 1: section headers and the line of each ticket_pattern. Syntax
- * errors are left to config_parser (pass 2). */
-static int scan_text(const char *text, const char *filename, struct scan *sc, char *err, size_t errlen)
-{
-        const char *p = text;
-        unsigned line = 0;
-        int r;
-
-        if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
-                p += 3;   /* inih skips a UTF-8 byte order mark */
-
-        while (*p) {
-                const char *eol = strchr(p, '\n');
-                size_t len = eol ? (size_t)(eol - p) : strlen(p);
-                const char *q = p;
-
-                line++;
-                while (q < p + len && (*q == ' ' || *q == '\t'))
-                        q++;
-                if (q < p + len && *q == '[') {
-                        const char *close = memchr(q, ']', (size_t)(p + len - q));
-
-                        if (close) {
-                                r = scan_header(sc, q + 1, (size_t)(close - q - 1), line, filename, err, errlen);
-                                if (r < 0)
-                                        return r;
-                        }
-                } else if (sc->n && strncmp(q, "ticket_pattern", 14) == 0 &&
-                           (q[14] == ' ' || q[14] == '\t' || q[14] == '=')) {
-                        sc->roles[sc->n - 1].pattern_line = line;
-                }
-                p += len;
-                if (*p == '\n')
-                        p++;
-        }
-        return 0;
-}
-
-#define ROLE_KEYS 10
-
-static void fill_keys(struct config_key *k, const char *section, size_t base)
-{
-#define KEY(n, t, f, lo, hi) \
-        (struct config_key){ section, n, t, base + offsetof(struct srv_role_policy, f), lo, hi }
-        k[0] = KEY("max_duration", CONFIG_DURATION, max_duration, 1, MAX_DURATION_CAP);
-        k[1] = KEY("approvals_required", CONFIG_UINT, approvals_required, 1, 32);
-        k[2] = KEY("denials_required", CONFIG_UINT, denials_required, 1, 32);
-        k[3] = KEY("approver_groups", CONFIG_NAME_LIST, approver_groups, 1, 64);
-        k[4] = KEY("requester_groups", CONFIG_NAME_LIST, requester_groups, 1, 64);
-        k[5] = KEY("host_groups", CONFIG_NAME_LIST, host_groups, 1, 64);
-        k[6] = KEY("auto_approve_groups", CONFIG_NAME_LIST, auto_approve_groups, 1, 64);
-        k[7] = KEY("require_reason", CONFIG_BOOL, require_reason, 0, 0);
-        k[8] = KEY("ticket_pattern", CONFIG_STRING, ticket_pattern, 1, MAX_PATTERN);
-        k[9] = KEY("request_ttl", CONFIG_DURATION, request_ttl, 1, MAX_DURATION_CAP);
-#undef KEY
-}
 
 static void roles_free(struct srv_role_policy *roles, size_t n, size_t n_compiled)
 {
@@ -145,12 +50,8 @@ static void roles_free(struct srv_role_policy *roles, size_t n, size_t n_compile
 
                 if (i < n_compiled && rp->ticket_pattern)
                         regfree(&rp->ticket_re);
+                config_free(role_keys, N_ROLE_KEYS, rp);
                 free(rp->name);
-                free(rp->ticket_pattern);
-                config_strv_free(rp->approver_groups);
-                config_strv_free(rp->requester_groups);
-                config_strv_free(rp->host_groups);
-                config_strv_free(rp->auto_approve_groups);
         }
         free(roles);
 }
@@ -236,30 +137,83 @@ static const char *pattern_too_costly(const char *re)
         return NULL;
 }
 
-static int compile_patterns(struct srv_role_policy *roles, const struct scan *sc, const char *filename,
-                            size_t *n_compiled, char *err, size_t errlen)
+/* The cost and syntax of a ticket_pattern, where it is written. */
+static int check_role_value(const struct config_key *key, const char *value, char *why, size_t whylen)
 {
-        for (size_t i = 0; i < sc->n; i++) {
-                struct srv_role_policy *rp = &roles[i];
-                char why[128];
-                int rc;
+        const char *costly;
+        regex_t re;
+        char what[128];
+        int rc;
 
-                if (rp->ticket_pattern && pattern_too_costly(rp->ticket_pattern)) {
-                        snprintf(err, errlen, "%s:%u: [%s] ticket_pattern: %s (write a simpler pattern, "
-                                 "e.g. ^INC-[0-9]{1,8}$)", filename, sc->roles[i].pattern_line,
-                                 sc->roles[i].section, pattern_too_costly(rp->ticket_pattern));
+        if (key->offset != R(ticket_pattern))
+                return 0;
+        costly = pattern_too_costly(value);
+        if (costly) {
+                snprintf(why, whylen, "%s (write a simpler pattern, e.g. ^INC-[0-9]{1,8}$)", costly);
+                return -EINVAL;
+        }
+        rc = regcomp(&re, value, REG_EXTENDED | REG_NOSUB);
+        if (rc == REG_ESPACE)
+                return -ENOMEM;
+        if (rc != 0) {
+                regerror(rc, &re, what, sizeof(what));
+                snprintf(why, whylen, "not a POSIX extended regular expression: %s (fix the pattern)", what);
+                return -EINVAL;
+        }
+        regfree(&re);
+        return 0;
+}
+
+/* [role NAME]: a new role with the defaults, its keys read into it. */
+static int open_role(void *userdata, const char *name, unsigned line, struct config_section *section, char *why,
+                     size_t whylen)
+{
+        struct policy_load *ld = userdata;
+        struct srv_policy *p = ld->policy;
+        struct srv_role_policy *roles, *rp;
+
+        for (size_t i = 0; i < p->n_roles; i++)
+                if (strcmp(p->roles[i].name, name) == 0) {
+                        snprintf(why, whylen, "[role %s] given twice (first on line %u; merge them)", name,
+                                 ld->lines[i]);
                         return -EINVAL;
                 }
-                if (rp->ticket_pattern) {
-                        rc = regcomp(&rp->ticket_re, rp->ticket_pattern, REG_EXTENDED | REG_NOSUB);
-                        if (rc != 0) {
-                                regerror(rc, &rp->ticket_re, why, sizeof(why));
-                                snprintf(err, errlen, "%s:%u: [%s] ticket_pattern: not a POSIX extended regular "
-                                         "expression: %s (fix the pattern)", filename, sc->roles[i].pattern_line,
-                                         sc->roles[i].section, why);
-                                return -EINVAL;
-                        }
-                }
+        if (p->n_roles >= SRV_POLICY_MAX_ROLES) {
+                snprintf(why, whylen, "more than %d roles", SRV_POLICY_MAX_ROLES);
+                return -EINVAL;
+        }
+        roles = realloc(p->roles, (p->n_roles + 1) * sizeof(*roles));
+        if (!roles)
+                return -ENOMEM;
+        p->roles = roles;
+        rp = &roles[p->n_roles];
+        *rp = (struct srv_role_policy){
+                .max_duration = SRV_POLICY_DEFAULT_MAX_DURATION,
+                .approvals_required = 1,
+                .denials_required = 1,
+                .require_reason = true,
+                .request_ttl = SRV_POLICY_DEFAULT_TTL,
+        };
+        rp->name = strdup(name);
+        if (!rp->name)
+                return -ENOMEM;
+        ld->lines[p->n_roles++] = line;
+        *section = (struct config_section){
+                .keys = role_keys, .n_keys = N_ROLE_KEYS, .target = rp, .check = check_role_value,
+        };
+        return 0;
+}
+
+/* Compiled only now: the roles array moves while it grows, and a regex_t
+ * is not promised to survive a move. check_role_value() already refused
+ * what cannot compile, so only memory can fail here. */
+static int compile_patterns(struct srv_policy *p, size_t *n_compiled)
+{
+        for (size_t i = 0; i < p->n_roles; i++) {
+                struct srv_role_policy *rp = &p->roles[i];
+
+                if (rp->ticket_pattern && regcomp(&rp->ticket_re, rp->ticket_pattern, REG_EXTENDED | REG_NOSUB) != 0)
+                        return -ENOMEM;
                 *n_compiled = i + 1;
         }
         return 0;
@@ -268,60 +222,28 @@ static int compile_patterns(struct srv_role_policy *roles, const struct scan *sc
 int srv_policy_load_string(const char *text, const char *filename, struct srv_policy **out, char *err,
                            size_t errlen)
 {
-        struct srv_role_policy *roles = NULL;
-        struct config_key *keys = NULL;
-        struct srv_policy *p = NULL;
-        struct scan sc = { 0 };
+        struct policy_load ld = { 0 };
+        const struct config_kind role_kind = { "role", SRV_MAX_NAME, open_role, &ld };
+        const struct config_spec spec = { .kinds = &role_kind, .n_kinds = 1 };
         size_t n_compiled = 0;
         int r;
 
         *out = NULL;
         if (err && errlen)
                 err[0] = '\0';
-        filename = filename ? filename : "(string)";
-        r = scan_text(text, filename, &sc, err, errlen);
-        if (r < 0)
-                goto out;
-        roles = calloc(sc.n ? sc.n : 1, sizeof(*roles));
-        keys = calloc(sc.n ? sc.n * ROLE_KEYS : 1, sizeof(*keys));
-        if (!roles || !keys) {
-                r = -ENOMEM;
-                goto out;
+        ld.policy = calloc(1, sizeof(*ld.policy));
+        if (!ld.policy)
+                return -ENOMEM;
+        r = config_parse(&spec, text, filename, err, errlen);
+        if (r == 0)
+                r = compile_patterns(ld.policy, &n_compiled);
+        if (r < 0) {
+                roles_free(ld.policy->roles, ld.policy->n_roles, n_compiled);
+                free(ld.policy);
+                return r;
         }
-        for (size_t i = 0; i < sc.n; i++) {
-                roles[i].name = strdup(sc.roles[i].section + strlen(ROLE_PREFIX));
-                if (!roles[i].name) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-                roles[i].max_duration = SRV_POLICY_DEFAULT_MAX_DURATION;
-                roles[i].approvals_required = 1;
-                roles[i].denials_required = 1;
-                roles[i].require_reason = true;
-                roles[i].request_ttl = SRV_POLICY_DEFAULT_TTL;
-                fill_keys(&keys[i * ROLE_KEYS], sc.roles[i].section, i * sizeof(*roles));
-        }
-        r = config_parse_string(keys, sc.n * ROLE_KEYS, roles, text, filename, err, errlen);
-        if (r < 0)
-                goto out;
-        r = compile_patterns(roles, &sc, filename, &n_compiled, err, errlen);
-        if (r < 0)
-                goto out;
-        p = calloc(1, sizeof(*p));
-        if (!p) {
-                r = -ENOMEM;
-                goto out;
-        }
-        p->roles = roles;
-        p->n_roles = sc.n;
-        roles = NULL;
-        *out = p;
-out:
-        if (roles)
-                roles_free(roles, sc.n, n_compiled);
-        free(keys);
-        scan_free(&sc);
-        return r;
+        *out = ld.policy;
+        return 0;
 }
 
 int srv_policy_load_file(const char *path, struct srv_policy **out, char *err, size_t errlen)

@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* team-server.conf (see server_config.h and team-server.conf(5)).
  *
- * common/config_parser refuses sections it does not know, and [webhook
- * NAME] sections have free names. So the text is split by lines first:
- * the main view ([server], [audit]) keeps every line except those of
- * webhook sections (blanked, so line numbers stay right), and each
- * webhook section is parsed on its own with its header rewritten to
- * "[webhook]". Both go through the same key table machinery, with its
- * checks and messages. */
+ * [server] and [audit] are fixed sections of server_keys; each [webhook
+ * NAME] header makes a webhook entry (open_webhook) whose keys are read
+ * through webhook_keys. What one key cannot say alone (a URL fit to
+ * send to, both TLS files, the connection budgets) is checked after. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -89,42 +86,6 @@ static int set_defaults(struct server_config *cfg)
         return 0;
 }
 
-/* A line's section header content ("server", "webhook slack"), or NULL
- * when the line is no header. *len is the content's length, trimmed. */
-static const char *section_of(const char *line, size_t linelen, size_t *len)
-{
-        const char *p = line, *end = line + linelen, *close;
-
-        while (p < end && (*p == ' ' || *p == '\t'))
-                p++;
-        if (p >= end || *p != '[')
-                return NULL;
-        p++;
-        close = memchr(p, ']', (size_t)(end - p));
-        if (!close)
-                return NULL;
-        while (p < close && (*p == ' ' || *p == '\t'))
-                p++;
-        while (close > p && (close[-1] == ' ' || close[-1] == '\t'))
-                close--;
-        *len = (size_t)(close - p);
-        return p;
-}
-
-/* "webhook NAME" -> NAME (malloc'd) and 1; another section: 0. */
-static int webhook_name(const char *sec, size_t len, char **name)
-{
-        const char *p;
-
-        *name = NULL;
-        if (len < 8 || strncmp(sec, "webhook", 7) != 0 || (sec[7] != ' ' && sec[7] != '\t'))
-                return 0;
-        for (p = sec + 7; p < sec + len && (*p == ' ' || *p == '\t'); p++)
-                ;
-        *name = strndup(p, (size_t)(sec + len - p));
-        return *name ? 1 : -ENOMEM;
-}
-
 /* http(s)://HOST..., no blanks or characters a URL cannot hold. */
 static bool url_ok(const char *v)
 {
@@ -133,21 +94,47 @@ static bool url_ok(const char *v)
         return skip && v[skip] != '\0' && v[skip] != '/' && !strpbrk(v, " \t\"<>\\^`{|}");
 }
 
-/* Fills one webhook from the lines of its section (text where every other
- * line is blank and the header reads "[webhook]"). */
-static int parse_webhook(struct webhook_config *w, const char *text, const char *filename, unsigned header_line,
-                         char *err, size_t errlen)
-{
-        int r;
+/* The config being read, and the header line of each webhook: its
+ * messages point there, whichever key is wrong or missing. */
+struct webhook_load {
+        struct server_config *cfg;
+        unsigned lines[SERVER_MAX_WEBHOOKS];
+};
 
-        if (!is_valid_token_name(w->name, SERVER_WEBHOOK_NAME_MAX)) {
-                snprintf(err, errlen, "%s:%u: [webhook %s]: not a valid name (use letters, digits, '.', '_', '-')",
-                         filename, header_line, w->name);
+/* [webhook NAME]: a new, empty entry, its keys read into it. */
+static int open_webhook(void *userdata, const char *name, unsigned line, struct config_section *section, char *why,
+                        size_t whylen)
+{
+        struct webhook_load *ld = userdata;
+        struct server_config *cfg = ld->cfg;
+        struct webhook_config *hooks, *w;
+
+        for (size_t i = 0; i < cfg->n_webhooks; i++)
+                if (strcmp(cfg->webhooks[i].name, name) == 0) {
+                        snprintf(why, whylen, "[webhook %s]: given twice (one section per webhook)", name);
+                        return -EINVAL;
+                }
+        if (cfg->n_webhooks >= SERVER_MAX_WEBHOOKS) {
+                snprintf(why, whylen, "[webhook %s]: more than %d webhooks", name, SERVER_MAX_WEBHOOKS);
                 return -EINVAL;
         }
-        r = config_parse_string(webhook_keys, N_WEBHOOK_KEYS, w, text, filename, err, errlen);
-        if (r < 0)
-                return r;
+        hooks = realloc(cfg->webhooks, (cfg->n_webhooks + 1) * sizeof(*hooks));
+        if (!hooks)
+                return -ENOMEM;
+        cfg->webhooks = hooks;
+        w = &hooks[cfg->n_webhooks];
+        *w = (struct webhook_config){ .name = strdup(name) };
+        if (!w->name)
+                return -ENOMEM;
+        ld->lines[cfg->n_webhooks++] = line;
+        *section = (struct config_section){ .keys = webhook_keys, .n_keys = N_WEBHOOK_KEYS, .target = w };
+        return 0;
+}
+
+/* A webhook read whole: a URL to send to, a known format (default json). */
+static int check_webhook(struct webhook_config *w, const char *filename, unsigned header_line, char *err,
+                         size_t errlen)
+{
         if (!w->url) {
                 snprintf(err, errlen, "%s:%u: [webhook %s]: url is missing (add url = https://...)", filename,
                          header_line, w->name);
@@ -168,101 +155,6 @@ static int parse_webhook(struct webhook_config *w, const char *text, const char 
                 snprintf(err, errlen, "%s:%u: [webhook %s] format: \"%s\" is not a format (use slack, teams or json)",
                          filename, header_line, w->name, w->format);
                 return -EINVAL;
-        }
-        return 0;
-}
-
-struct split {
-        char *server_text;     /* the text without webhook sections */
-        char *hook_text;       /* scratch: one webhook section at a time */
-};
-
-/* Copies into dst the lines of src for which keep(line index) says so,
- * other lines as bare "\n". */
-static void copy_lines(char *dst, const char *src, const unsigned char *owner, unsigned char which)
-{
-        size_t li = 0;
-        const char *p = src;
-
-        while (*p) {
-                const char *eol = strchr(p, '\n');
-                size_t len = eol ? (size_t)(eol - p) : strlen(p);
-
-                if (owner[li] == which) {
-                        memcpy(dst, p, len);
-                        dst += len;
-                }
-                if (eol)
-                        *dst++ = '\n';
-                p += len + (eol ? 1 : 0);
-                li++;
-        }
-        *dst = '\0';
-}
-
-static int add_webhook(struct server_config *cfg, char *name, const char *filename, unsigned line, char *err,
-                       size_t errlen)
-{
-        struct webhook_config *n;
-        size_t i;
-
-        for (i = 0; i < cfg->n_webhooks; i++)
-                if (strcmp(cfg->webhooks[i].name, name) == 0) {
-                        snprintf(err, errlen, "%s:%u: [webhook %s]: given twice (one section per webhook)", filename,
-                                 line, name);
-                        free(name);
-                        return -EINVAL;
-                }
-        if (cfg->n_webhooks >= SERVER_MAX_WEBHOOKS) {
-                snprintf(err, errlen, "%s:%u: [webhook %s]: more than %d webhooks", filename, line, name,
-                         SERVER_MAX_WEBHOOKS);
-                free(name);
-                return -EINVAL;
-        }
-        n = realloc(cfg->webhooks, (cfg->n_webhooks + 1) * sizeof(*n));
-        if (!n) {
-                free(name);
-                return -ENOMEM;
-        }
-        cfg->webhooks = n;
-        memset(&n[cfg->n_webhooks], 0, sizeof(*n));
-        n[cfg->n_webhooks++].name = name;
-        return 0;
-}
-
-/* Marks each line with its owner: 0 = server view, i+1 = webhook i. The
- * header of webhook i is rewritten in place to "[webhook]". */
-static int split_sections(char *text, unsigned char *owner, size_t n_lines, struct server_config *cfg,
-                          const char *filename, char *err, size_t errlen)
-{
-        unsigned char cur = 0;
-        size_t li = 0;
-        char *p = text;
-        int r;
-
-        while (*p && li < n_lines) {
-                char *eol = strchr(p, '\n');
-                size_t len = eol ? (size_t)(eol - p) : strlen(p), slen;
-                const char *sec = section_of(p, len, &slen);
-                char *name = NULL;
-
-                if (sec) {
-                        r = webhook_name(sec, slen, &name);
-                        if (r < 0)
-                                return r;
-                        if (r > 0) {
-                                r = add_webhook(cfg, name, filename, (unsigned)li + 1, err, errlen);
-                                if (r < 0)
-                                        return r;
-                                cur = (unsigned char)cfg->n_webhooks;
-                                memset(p, ' ', len);
-                                memcpy(p, "[webhook]", 9);
-                        } else {
-                                cur = 0;
-                        }
-                }
-                owner[li++] = cur;
-                p += len + (eol ? 1 : 0);
         }
         return 0;
 }
@@ -372,58 +264,22 @@ static int check_config(struct server_config *cfg, const char *filename, char *e
 int server_config_parse_string(const char *text, const char *filename, struct server_config *cfg, char *err,
                                size_t errlen)
 {
-        unsigned char *owner = NULL;
-        char *work = NULL, *view = NULL;
-        size_t n_lines = 1, len, i;
-        const char *p;
+        struct webhook_load ld = { .cfg = cfg };
+        const struct config_kind webhook_kind = { "webhook", SERVER_WEBHOOK_NAME_MAX, open_webhook, &ld };
+        const struct config_spec spec = {
+                .keys = server_keys, .n_keys = N_SERVER_KEYS, .target = cfg, .kinds = &webhook_kind, .n_kinds = 1,
+        };
         int r;
 
         if (!filename)
                 filename = "(string)";
         r = set_defaults(cfg);
-        if (r < 0)
-                goto out;
-        len = strlen(text);
-        for (p = text; *p; p++)
-                n_lines += *p == '\n';
-        if (n_lines > 255 * 1024) { /* config_parser caps files at 1 MiB anyway */
-                r = -EFBIG;
-                snprintf(err, errlen, "%s: too many lines", filename);
-                goto out;
-        }
-        owner = calloc(n_lines, 1);
-        work = strdup(text);
-        view = malloc(len + 1);
-        if (!owner || !work || !view) {
-                r = -ENOMEM;
-                goto out;
-        }
-        r = split_sections(work, owner, n_lines, cfg, filename, err, errlen);
-        if (r < 0)
-                goto out;
-        copy_lines(view, work, owner, 0);
-        r = config_parse_string(server_keys, N_SERVER_KEYS, cfg, view, filename, err, errlen);
-        if (r < 0)
-                goto out;
-        for (i = 0; i < cfg->n_webhooks; i++) {
-                unsigned header = 0;
-                size_t li;
-
-                for (li = 0; li < n_lines; li++)
-                        if (owner[li] == i + 1) {
-                                header = (unsigned)li + 1;
-                                break;
-                        }
-                copy_lines(view, work, owner, (unsigned char)(i + 1));
-                r = parse_webhook(&cfg->webhooks[i], view, filename, header, err, errlen);
-                if (r < 0)
-                        goto out;
-        }
-        r = check_config(cfg, filename, err, errlen);
-out:
-        free(owner);
-        free(work);
-        free(view);
+        if (r == 0)
+                r = config_parse(&spec, text, filename, err, errlen);
+        for (size_t i = 0; r == 0 && i < cfg->n_webhooks; i++)
+                r = check_webhook(&cfg->webhooks[i], filename, ld.lines[i], err, errlen);
+        if (r == 0)
+                r = check_config(cfg, filename, err, errlen);
         if (r < 0)
                 server_config_free(cfg);
         return r;

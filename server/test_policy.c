@@ -136,6 +136,24 @@ static void test_bad_sections(void **state)
         expect_error("[role a]\napprovals_required = 0\n", "approvals_required");
         expect_error("[role a]\napprovals_required = 2\napprovals_required = 3\n", "given twice");
         expect_error("[role a]\nrequire_reason = maybe\n", "require_reason");
+        expect_error("[role a]\n[role b]\nfoo = 1\n", "policy.conf:3: [role b] foo: unknown key");
+}
+
+/* A role name may use all 64 bytes (inih itself keeps 49 of a header). */
+static void test_long_name(void **state)
+{
+        static const char name[] = "r234567890123456789012345678901234567890123456789012345678901234";
+        struct srv_policy *p = NULL;
+        char text[128], err[512];
+
+        (void)state;
+        snprintf(text, sizeof(text), "[role %s]\nrequest_ttl = 5m\n", name);
+        assert_int_equal(srv_policy_load_string(text, "policy.conf", &p, err, sizeof(err)), 0);
+        assert_non_null(srv_policy_find(p, name));
+        assert_int_equal(srv_policy_find(p, name)->request_ttl, 300);
+        srv_policy_free(p);
+        snprintf(text, sizeof(text), "[role %sx]\n", name);
+        expect_error(text, "policy.conf:1: unknown section");
 }
 
 static void test_empty(void **state)
@@ -174,7 +192,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_good),         cmocka_unit_test(test_unknown_key),
                 cmocka_unit_test(test_bad_regex),    cmocka_unit_test(test_costly_regex),    cmocka_unit_test(test_bad_duration),
-                cmocka_unit_test(test_bad_sections), cmocka_unit_test(test_empty),
+                cmocka_unit_test(test_bad_sections), cmocka_unit_test(test_long_name), cmocka_unit_test(test_empty),
                 cmocka_unit_test(test_file),
         };
 

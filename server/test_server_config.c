@@ -145,7 +145,7 @@ static void test_refusals(void **state)
                 { "[webhook a]\nurl = https://x/s3cr3t b\n", "t.conf:1: [webhook a] url: not an http(s) URL" },
                 { "[webhook a]\nurl = https://x\nformat = xml\n", "[webhook a] format: \"xml\" is not a format" },
                 { "[webhook a]\nurl = https://x\n[webhook a]\nurl = https://y\n", "t.conf:3: [webhook a]: given twice" },
-                { "[webhook a]\nurl = https://x\nsecret = 1\n", "t.conf:3: [webhook] secret: unknown key" },
+                { "[webhook a]\nurl = https://x\nsecret = 1\n", "t.conf:3: [webhook a] secret: unknown key" },
                 { "[webhook .a]\nurl = https://x\n", "[webhook .a]: not a valid name" },
                 { "[webhook]\nurl = https://x\n", "unknown section [webhook]" },
                 { "[server]\n[webhook a]\nurl = https://x\n[server]\nlisten = nope\n", "t.conf: [server] listen: \"nope\"" },

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: teamd.conf parsing (common/teamd_config.c on the generic
- * table-driven INI parser, common/config_parser.c), plus a second table
- * with the types teamd.conf does not use (BOOL, LIST, STRING).
- * Properties: no crash or leak; a refusal always says why; what is
- * accepted honours the table (absolute paths, http(s) URLs, ranges). */
+ * table-driven INI parser, common/config_parser.c), a second table with
+ * the types teamd.conf does not use (BOOL, LIST, STRING), and
+ * team-server.conf (server/server_config.c) for fixed sections beside
+ * named [webhook NAME] ones. Properties: no crash or leak; a refusal
+ * always says why; what is accepted honours the table (absolute paths,
+ * http(s) URLs, ranges) and every webhook has a valid, unique name. */
 #include "config.h"
 
 #include <errno.h>
@@ -13,7 +15,38 @@
 
 #include "config_parser.h"
 #include "parse.h"
+#include "server/server_config.h"
 #include "teamd_config.h"
+
+static void check_webhooks(const struct server_config *cfg)
+{
+        for (size_t i = 0; i < cfg->n_webhooks; i++) {
+                const struct webhook_config *w = &cfg->webhooks[i];
+
+                if (!is_valid_token_name(w->name, SERVER_WEBHOOK_NAME_MAX) || !w->url || !w->format)
+                        abort();
+                for (size_t j = 0; j < i; j++)
+                        if (strcmp(cfg->webhooks[j].name, w->name) == 0)
+                                abort();
+        }
+}
+
+static void check_server(const char *text)
+{
+        struct server_config cfg;
+        char err[512];
+        int r = server_config_parse_string(text, "f", &cfg, err, sizeof(err));
+
+        if (r < 0) {
+                if ((r != -ENOMEM && err[0] == '\0') || cfg.webhooks || cfg.listen)
+                        abort();
+                return;
+        }
+        if (cfg.n_webhooks > SERVER_MAX_WEBHOOKS || cfg.listen_port == 0)
+                abort();
+        check_webhooks(&cfg);
+        server_config_free(&cfg);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -98,6 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         text[size] = '\0';
         check_teamd(text);
         check_other(text);
+        check_server(text);
         free(text);
         return 0;
 }
