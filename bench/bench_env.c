@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,6 +57,17 @@ static uint64_t mono_ns(void)
         return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* TEAM_BENCH_TEAMD_NICE=N: teamd runs at nice N, as teamd.service's
+ * Nice= would set it (the clients keep the bench's own). */
+static int teamd_nice(void)
+{
+        const char *v = getenv("TEAM_BENCH_TEAMD_NICE");
+
+        if (!v || !*v)
+                return 0;
+        return setpriority(PRIO_PROCESS, 0, atoi(v));
+}
+
 /* teamd --config CONF, as teamd.service runs it: no --foreground, so no
  * stderr mirror of every journald entry (a test aid, not production). The
  * fixture still owns the directory, the config, the pid and the stop. */
@@ -82,7 +94,7 @@ static int start_like_systemd(struct teamd_fixture *f)
                 char *argv[] = { teamd, "--config", f->conf, NULL };
 
                 /* A benchmark killed half-way must not leave teamd behind. */
-                if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 ||
+                if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || teamd_nice() < 0 ||
                     dup2(logfd, STDOUT_FILENO) < 0 || dup2(logfd, STDERR_FILENO) < 0)
                         _exit(127);
                 execv(teamd, argv);

@@ -23,6 +23,7 @@
 #include "dispatch.h"
 #include "audit/journal.h"
 #include "protocol.h"
+#include "unconst.h"
 
 #define ACCEPT_BURST 16
 
@@ -166,7 +167,8 @@ static int answer(struct conn *c, const char *payload, size_t len)
  * with a closed connection and no word (the module then denies). */
 static int build_error_answer(struct conn *c, const char *error)
 {
-        struct team_response err = { .ok = false, .error = (char *)error };
+        /* A view for encoding only: never freed. */
+        struct team_response err = { .ok = false, .error = team_unconst(error) };
 
         free(c->out);
         c->out = NULL;
