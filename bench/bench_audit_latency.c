@@ -30,7 +30,7 @@
 #include "audit.h"
 #include "check.h"
 #include "conn.h"
-#include "grant_store.h"
+#include "db.h"
 #include "audit/journal.h"
 #include "audit/outbox.h"
 #include "teamd.h"
@@ -75,7 +75,7 @@ struct options {
         bool header;
 };
 
-static int store_grant(struct grant_store *s)
+static int store_grant(struct teamd_db *s)
 {
         const char *aud[] = { BENCH_HOST };
         int64_t now = teamd_now();
@@ -85,7 +85,7 @@ static int store_grant(struct grant_store *s)
                 .req = "bench-request", .rsn = "benchmark",
         };
 
-        return grant_store_add(s, &g, "bench.jws.token", now);
+        return db_grant_add(s, &g, "bench.jws.token", now);
 }
 
 enum mode { UNAUDITED, JOURNALD, AUDITED, N_MODES };
@@ -177,7 +177,7 @@ int main(int argc, char **argv)
         d.cfg.outbox_max_events = OUTBOX_DEFAULT_MAX_EVENTS;
         d.cfg.outbox_max_bytes = OUTBOX_DEFAULT_MAX_BYTES;
         d.cfg.clock_skew = 60;
-        r = grant_store_open(dir, 100000, &d.store, err, sizeof(err));
+        r = teamd_db_open(dir, 100000, &d.store, err, sizeof(err));
         if (r < 0) {
                 fprintf(stderr, "bench_audit_latency: grant store: %s\n", err);
                 goto out;
@@ -216,7 +216,7 @@ fail:
         fprintf(stderr, "bench_audit_latency: %s\n", strerror(-r));
 out:
         teamd_audit_stop(&d);
-        grant_store_close(d.store);
+        teamd_db_close(d.store);
         for (int m = 0; m < N_MODES; m++)
                 bench_samples_free(&s[m]);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

@@ -4,7 +4,7 @@
  * changes state wraps the change and its event in one transaction:
  *
  *     teamd_audit_begin(d);
- *     r = grant_store_...(d->store, ...);
+ *     r = db_grant_...(d->store, ...);
  *     team_journal_event(TEAM_EVENT_..., &f, "...");
  *     r = teamd_audit_end(d, r);      (commit when r == 0, else roll back)
  *

@@ -23,10 +23,10 @@ int teamd_evaluate(struct teamd *d, const struct team_request *req, struct evalu
         memset(ev, 0, sizeof(*ev));
         if (!req->user || !req->user[0] || !req->role || !is_valid_token_name(req->role, TEAM_MAX_ROLE))
                 return -EINVAL;
-        r = grant_store_find(d->store, req->user, req->role, now, &ev->rows, &ev->n_rows);
+        r = db_grant_find(d->store, req->user, req->role, now, &ev->rows, &ev->n_rows);
         /* Only fail-open needs to know about revocations. */
         if (r == 0 && req->failmode_safe)
-                r = grant_store_tombstone_for(d->store, req->user, req->role, now, &revoked);
+                r = db_tombstone_for(d->store, req->user, req->role, now, &revoked);
         if (r < 0) {
                 evaluation_clear(ev);
                 return r;

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "grant_store.h"
+#include "db.h"
 #include "protocol.h"
 
 struct decide_input {
@@ -23,7 +23,7 @@ struct decide_input {
         int64_t api_since;                /* 0: the API has not been probed yet */
         int64_t fail_open_after;          /* [server] fail_open_after: seconds unreachable before fail-open */
         bool revoked;                     /* a revocation for user+role is remembered (a tombstone) */
-        const struct grant_row *rows;     /* every row for user+role (grant_store_find) */
+        const struct grant_row *rows;     /* every row for user+role (db_grant_find) */
         size_t n_rows;
         bool exempt;                      /* teamd.conf exempt_users / exempt_groups name the user */
 };

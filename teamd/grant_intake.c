@@ -187,7 +187,7 @@ int grant_intake_apply(struct teamd *d, const struct grant_intake *in, int64_t n
                 reject(d, in, out, "the feed's id is not the grant's jti");
                 return 0;
         }
-        return stored(d, in, grant_store_add(d->store, &out->grant, in->jws, now), out);
+        return stored(d, in, db_grant_add(d->store, &out->grant, in->jws, now), out);
 }
 
 int teamd_grant_intake(struct teamd *d, const struct grant_intake *in, struct grant_intake_result *out)

@@ -117,7 +117,7 @@ static int load(struct teamd *d, const struct options *o)
                 fprintf(stderr, "trusted_keys: %s\n", err[0] ? err : strerror(-r));
                 return EX_CONFIG;
         }
-        r = grant_store_open(d->cfg.state_dir, d->cfg.max_grants, &d->store, err, sizeof(err));
+        r = teamd_db_open(d->cfg.state_dir, d->cfg.max_grants, &d->store, err, sizeof(err));
         if (r < 0) {
                 teamd_log(LOG_ERR, "grant store: %s", err[0] ? err : strerror(-r));
                 return EX_CANTCREAT;
@@ -221,7 +221,7 @@ static void teardown(struct teamd *d, struct teamd_listeners *l)
         sd_event_unref(d->event);
         teamd_listeners_close(l);
         teamd_audit_stop(d);
-        grant_store_close(d->store);
+        teamd_db_close(d->store);
         team_keyring_free(d->keyring);
         teamd_config_free(&d->cfg);
 }

@@ -20,7 +20,7 @@ static void announce_ended(struct teamd *d, int64_t now)
 
         if (now <= d->ended_seen_until)
                 return;
-        if (grant_store_list_ended(d->store, d->ended_seen_until, now, &rows, &n) < 0)
+        if (db_grant_list_ended(d->store, d->ended_seen_until, now, &rows, &n) < 0)
                 return;
         for (size_t i = 0; i < n; i++) {
                 struct team_event_fields f = {
@@ -40,7 +40,7 @@ void teamd_maintenance_run(struct teamd *d, int64_t now)
         uint64_t purged = 0;
 
         announce_ended(d, now);
-        if (grant_store_purge(d->store, now, &purged) < 0)
+        if (db_grant_purge(d->store, now, &purged) < 0)
                 teamd_log(LOG_ERR, "cannot purge old grants");
         else if (purged > 0)
                 teamd_log(LOG_INFO, "purged %llu grants ended more than 24 h ago", (unsigned long long)purged);
@@ -56,7 +56,7 @@ void teamd_maintenance_reschedule(struct teamd *d)
 
         if (!maintenance_timer)
                 return;
-        if (grant_store_next_exp(d->store, now, &next) == 0 && next > now &&
+        if (db_grant_next_exp(d->store, now, &next) == 0 && next > now &&
             (uint64_t)(next - now + 1) * 1000000ULL < usec)
                 usec = (uint64_t)(next - now + 1) * 1000000ULL;
         sd_event_source_set_time_relative(maintenance_timer, usec);

@@ -49,7 +49,7 @@ int teamd_handle_session_open(struct teamd *d, const struct teamd_peer *peer, co
          * session outlives its record. Two fsyncs would be most of what
          * sudo's session phase costs. */
         teamd_audit_begin_unsynced(d);
-        r = grant_store_session_open(d->store, &info, teamd_now(), &id);
+        r = db_session_open(d->store, &info, teamd_now(), &id);
         if (r == 0) {
                 teamd_event_fields(d, peer, req, &ev.result, &f);
                 f.session_id = id;
@@ -86,7 +86,7 @@ int teamd_handle_session_close(struct teamd *d, const struct teamd_peer *peer, c
                 return teamd_response_error(resp, "session_close needs the session_id from session_open");
         /* No fsync before the answer, as at open. */
         teamd_audit_begin_unsynced(d);
-        r = grant_store_session_close(d->store, req->session_id, teamd_now(), &row);
+        r = db_session_close(d->store, req->session_id, teamd_now(), &row);
         if (r == 0) {
                 f.user = row.user;
                 f.role = row.role;

@@ -46,7 +46,7 @@ int session_breakglass_adopt(struct teamd *d, const struct team_bg_record *rec)
         }
         decide_format_time(rec->window_end, until, sizeof(until));
         teamd_audit_begin(d);
-        r = grant_store_session_open(d->store, &info, rec->time_usec / 1000000, &id);
+        r = db_session_open(d->store, &info, rec->time_usec / 1000000, &id);
         f.session_id = id;
         if (r == 0)
                 team_journal_event(TEAM_EVENT_SESSION_OPENED, &f,
@@ -61,7 +61,7 @@ int session_breakglass_adopt(struct teamd *d, const struct team_bg_record *rec)
                 return r;
         }
         session_watch_adopted(d, id, rec->pid, rec->window_end);
-        if (grant_store_session_get(d->store, id, &row) == 0)
+        if (db_session_get(d->store, id, &row) == 0)
                 session_exec_track_row(d, &row);
         session_row_clear(&row);
         free(id);

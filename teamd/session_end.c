@@ -70,7 +70,7 @@ static void finish(struct session_ending *e, size_t remaining)
         int r;
 
         teamd_audit_begin(d);
-        r = grant_store_session_end(d->store, e->row.id, now, e->reason);
+        r = db_session_end(d->store, e->row.id, now, e->reason);
         /* The PAM caller may have closed it itself on SIGTERM. */
         if (r == -ENOENT)
                 r = 0;
@@ -147,7 +147,7 @@ int session_end_begin(struct teamd *d, struct session_ending **list, const struc
         e->began = mono_usec();
         e->kill_at = e->began + d->cfg.session_grace * 1000000ULL;
         e->reason = strdup(reason);
-        r = e->reason ? grant_store_session_get(d->store, row->id, &e->row) : -ENOMEM;
+        r = e->reason ? db_session_get(d->store, row->id, &e->row) : -ENOMEM;
         if (r == 0)
                 r = session_row_hold(&e->row, &e->hold);
         if (r < 0)

@@ -369,7 +369,7 @@ static void overflowed(struct session_exec *x)
                 if (!x->s[i])
                         continue;
                 x->s[i]->lost = true;
-                if (grant_store_session_get(x->d->store, x->s[i]->id, &row) == 0 && row.closed_at == 0)
+                if (db_session_get(x->d->store, x->s[i]->id, &row) == 0 && row.closed_at == 0)
                         reseed(x, i, &row);
                 session_row_clear(&row);
                 if (x->s[i]->n_pids == 0)
@@ -488,7 +488,7 @@ static char *request_of(struct teamd *d, const struct session_row *row)
         size_t n = 0;
         char *req = NULL;
 
-        if (!row->grant_id || grant_store_find(d->store, row->user, row->role, teamd_now(), &rows, &n) < 0)
+        if (!row->grant_id || db_grant_find(d->store, row->user, row->role, teamd_now(), &rows, &n) < 0)
                 return NULL;
         for (size_t i = 0; i < n && !req; i++)
                 if (strcmp(rows[i].id, row->grant_id) == 0 && rows[i].req)
@@ -529,7 +529,7 @@ static void track_open_sessions(struct teamd *d)
         struct session_row *rows = NULL;
         size_t n = 0;
 
-        if (grant_store_session_list_open(d->store, NULL, START_SESSIONS_MAX, &rows, &n) < 0)
+        if (db_session_list_open(d->store, NULL, START_SESSIONS_MAX, &rows, &n) < 0)
                 return;
         for (size_t i = 0; i < n; i++)
                 session_exec_track_row(d, &rows[i]);

@@ -46,7 +46,7 @@ int teamd_fill_sessions(struct teamd *d, const char *user, size_t budget, struct
         size_t n = 0, used = 0;
         int r;
 
-        r = grant_store_session_list_open(d->store, user, TEAM_MAX_LIST_SESSIONS, &rows, &n);
+        r = db_session_list_open(d->store, user, TEAM_MAX_LIST_SESSIONS, &rows, &n);
         if (r < 0)
                 return r;
         resp->sessions = calloc(n ? n : 1, sizeof(*resp->sessions));
@@ -72,7 +72,7 @@ int teamd_handle_sessions(struct teamd *d, const struct teamd_peer *peer, const 
 
         (void)peer;
         (void)req;
-        r = grant_store_session_count_open(d->store, &total);
+        r = db_session_count_open(d->store, &total);
         if (r == 0)
                 r = teamd_fill_sessions(d, NULL, TEAM_PROTO_MAX_FRAME - 4096, resp);
         if (r < 0)

@@ -57,7 +57,7 @@ static int find_grant_at(struct teamd *d, const struct session_row *row, const c
         struct grant_row *rows = NULL;
         size_t n = 0, best = SIZE_MAX;
 
-        if (grant_store_find(d->store, row->user, row->role, teamd_now(), &rows, &n) < 0)
+        if (db_grant_find(d->store, row->user, row->role, teamd_now(), &rows, &n) < 0)
                 return 0;
         for (size_t i = 0; i < n; i++) {
                 const struct grant_row *g = &rows[i];
@@ -105,7 +105,7 @@ static bool own_grant_current(struct teamd *d, const struct session_row *row, in
         /* Another grant may have the latest exp while this one still runs. */
         struct grant_row *rows = NULL;
         size_t n = 0;
-        if (grant_store_find(d->store, row->user, row->role, now, &rows, &n) == 0)
+        if (db_grant_find(d->store, row->user, row->role, now, &rows, &n) == 0)
                 for (size_t i = 0; i < n && !yes; i++)
                         yes = strcmp(rows[i].id, row->grant_id) == 0 && now < rows[i].exp;
         grant_rows_free(rows, n);
@@ -124,7 +124,7 @@ static int move_to(struct teamd *d, struct session_row *row, const struct grant_
         decide_format_time(g->exp, until, sizeof(until));
         under_what(row, from, sizeof(from));
         teamd_audit_begin(d);
-        r = grant_store_session_move(d->store, row->id, g->id, g->exp);
+        r = db_session_move(d->store, row->id, g->id, g->exp);
         if (r == 0)
                 team_journal_event(TEAM_EVENT_SESSION_EXTENDED, &f,
                                    "%s session %s of %s moves from %s (%s) to grant %s, until %s", row->role,
@@ -184,7 +184,7 @@ static void warn(struct teamd *d, struct session_row *row, int64_t before, int64
         fields_of(d, row, &f);
         f.reason = outcome;
         teamd_audit_begin(d);
-        r = grant_store_session_set_warned(d->store, row->id, before);
+        r = db_session_set_warned(d->store, row->id, before);
         if (r == 0)
                 team_journal_event(TEAM_EVENT_SESSION_WARNED, &f, "%s session %s of %s warned: %s ends at %s (%s): %s",
                                    row->role, row->id, row->user, under, when, rel, outcome);
@@ -289,7 +289,7 @@ static void round_now(struct session_watch *w)
         size_t n = 0;
         int r;
 
-        r = grant_store_session_list_open(w->d->store, NULL, WATCH_ROUND_MAX, &rows, &n);
+        r = db_session_list_open(w->d->store, NULL, WATCH_ROUND_MAX, &rows, &n);
         if (r < 0) {
                 teamd_log(LOG_ERR, "cannot list open sessions: %s", strerror(-r));
                 rearm(w, now + 1);
@@ -394,7 +394,7 @@ static void hold_and_arm(struct teamd *d, const char *id, pid_t pid, int64_t exp
                 .hold = session_hold_name(h.kind), .leader_start = h.leader_start, .logind_session = h.logind,
                 .unit = h.unit, .cgroup = h.cgroup, .exp = exp,
         };
-        r = grant_store_session_set_hold(d->store, id, &info);
+        r = db_session_set_hold(d->store, id, &info);
         if (r < 0)
                 teamd_log(LOG_ERR, "session %s: cannot record how it is held: %s", id, strerror(-r));
         teamd_log(h.kind == SESSION_HOLD_NONE ? LOG_WARNING : LOG_INFO, "session %s (pid %d): %s", id, (int)pid, why);
@@ -422,7 +422,7 @@ int session_watch_end_now(struct teamd *d, const char *id, const char *reason)
                 return -ENOTCONN;
         if (session_end_find(d->watch->endings, id))
                 return -EALREADY;
-        r = grant_store_session_get(d->store, id, &row);
+        r = db_session_get(d->store, id, &row);
         if (r == 0 && row.closed_at != 0)
                 r = -ENOENT;
         if (r == 0)

@@ -83,7 +83,7 @@ int status_fill_user_grants(struct teamd *d, const char *user, struct team_respo
         size_t n = 0;
         int r;
 
-        r = grant_store_list_user(d->store, user, teamd_now(), TEAM_MAX_STATUS_GRANTS, &rows, &n);
+        r = db_grant_list_user(d->store, user, teamd_now(), TEAM_MAX_STATUS_GRANTS, &rows, &n);
         if (r == 0)
                 r = rows_to_summaries(rows, n, false, resp);
         grant_rows_free(rows, n);
@@ -98,9 +98,9 @@ int status_fill_host_grants(struct teamd *d, struct team_response *resp)
         int64_t now = teamd_now();
         int r;
 
-        r = grant_store_count_current(d->store, now, &total);
+        r = db_grant_count_current(d->store, now, &total);
         if (r == 0)
-                r = grant_store_list_all(d->store, now, TEAM_MAX_STATUS_GRANTS, &rows, &n);
+                r = db_grant_list_all(d->store, now, TEAM_MAX_STATUS_GRANTS, &rows, &n);
         if (r == 0)
                 r = rows_to_summaries(rows, n, true, resp);
         resp->grants_total = (int64_t)total;

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <systemd/sd-daemon.h>
 
-#include "grant_store.h"
+#include "db.h"
 #include "teamd.h"
 
 int64_t teamd_now(void)
@@ -22,7 +22,7 @@ void teamd_update_status(struct teamd *d)
 {
         uint64_t n = 0;
 
-        if (grant_store_count_current(d->store, teamd_now(), &n) < 0)
+        if (db_grant_count_current(d->store, teamd_now(), &n) < 0)
                 n = 0;
         sd_notifyf(0, "STATUS=%llu grants, api %s", (unsigned long long)n,
                    d->api_since == 0 && d->api_state == TEAM_API_UNREACHABLE

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "grant_store.h"
+#include "db.h"
 #include "jws.h"
 #include "protocol.h"
 #include "teamd_config.h"
@@ -36,7 +36,7 @@ struct teamd {
         const char *const *host_groups;  /* cfg.host_groups, counted */
         size_t n_host_groups;
         struct team_keyring *keyring;
-        struct grant_store *store;
+        struct teamd_db *store;
         struct api_probe *probe;         /* [server] url without token_file */
         struct sync *sync;               /* grant sync (sync.c) */
         enum team_api_state api_state;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The durable audit outbox; see outbox.h. The tables live in the grant
- * store's database (schema: OUTBOX_SCHEMA_SQL, one of store_db.c's
+ * store's database (schema: OUTBOX_SCHEMA_SQL, one of db.c's
  * migrations), so an event and the state change it describes commit
  * together. Event and byte counts are kept by triggers in outbox_stats, in
  * the same transactions, so the bound check is one row read. */
@@ -14,7 +14,7 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "grant_store_private.h"
+#include "db_private.h"
 #include "audit/journal.h"
 #include "audit/outbox.h"
 #include "audit/outbox_private.h"
@@ -159,7 +159,7 @@ static int sinks_sync(struct outbox *ob)
         return r;
 }
 
-int outbox_open(struct grant_store *store, uint64_t max_events, uint64_t max_bytes, const char *const *sinks,
+int outbox_open(struct teamd_db *store, uint64_t max_events, uint64_t max_bytes, const char *const *sinks,
                 struct outbox **out)
 {
         struct outbox *ob;

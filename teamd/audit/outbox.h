@@ -4,7 +4,7 @@
  * an event describes, before the PAM caller gets its answer.
  *
  * Writers (teamd/audit.c):
- *     outbox_begin(ob);  ...state change (grant_store_*)...;
+ *     outbox_begin(ob);  ...state change (db_grant_*, db_session_*)...;
  *     outbox_append(ob, &event);  outbox_commit(ob);
  *
  * Readers (teamd/audit/shipper.c, one per sink): outbox_fetch_batch() hands out the
@@ -33,7 +33,7 @@
 
 #include "audit_event.h"
 
-struct grant_store;
+struct teamd_db;
 struct outbox;
 
 /* Defaults of [audit] outbox_max_events / outbox_max_bytes. */
@@ -67,7 +67,7 @@ struct outbox_stats {
  * the store's migrations). sinks: the names of the configured sinks,
  * NULL-terminated (NULL or empty: no sink; events are still appended and
  * kept up to the bound, for the record and for `teamctl audit tail`). */
-int outbox_open(struct grant_store *store, uint64_t max_events, uint64_t max_bytes,
+int outbox_open(struct teamd_db *store, uint64_t max_events, uint64_t max_bytes,
                 const char *const *sinks, struct outbox **out);
 /* Declares evictions not yet announced: an AuditOutboxFull in the outbox
  * (and so in the chain), then journald; outbox_close does it too. */

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "audit_chain.h"
-#include "grant_store_private.h"
+#include "db_private.h"
 #include "audit/outbox_private.h"
 
 struct chain_row {

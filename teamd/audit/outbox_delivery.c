@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "grant_store_private.h"
+#include "db_private.h"
 #include "audit/journal.h"
 #include "audit/outbox.h"
 #include "audit/outbox_private.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Internals of the outbox shared with store_db.c (the schema) and its unit
+/* Internals of the outbox shared with db.c (the schema) and its unit
  * test. */
 #pragma once
 
@@ -90,7 +90,7 @@ int outbox_group_join(struct outbox *ob);
 /* One more event in the open group; commits it when full. */
 void outbox_group_count(struct outbox *ob);
 
-/* The outbox tables: one of store_db.c's migrations.
+/* The outbox tables: one of db.c's migrations.
  *   outbox        the events still owed to some sink (seq never reused)
  *   outbox_acks   (seq, sink) done, when more than one sink is configured
  *   outbox_dead   entries a sink refused for good (invalid data)

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "grant_store.h"
+#include "db.h"
 #include "audit/journal.h"
 #include "audit/outbox.h"
 
@@ -42,7 +42,7 @@ static void sink(enum team_event_type type, const struct team_event_fields *f, c
 
 struct fixture {
         char dir[64];
-        struct grant_store *s;
+        struct teamd_db *s;
         struct outbox *ob;
 };
 
@@ -50,7 +50,7 @@ static int open_store(struct fixture *f)
 {
         char err[256] = "";
 
-        return grant_store_open(f->dir, 100, &f->s, err, sizeof(err));
+        return teamd_db_open(f->dir, 100, &f->s, err, sizeof(err));
 }
 
 static int setup(void **state)
@@ -73,7 +73,7 @@ static int teardown(void **state)
         char cmd[128];
 
         outbox_close(f->ob);
-        grant_store_close(f->s);
+        teamd_db_close(f->s);
         team_journal_set_sink(NULL, NULL);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
         assert_int_equal(system(cmd), 0);
@@ -313,22 +313,22 @@ static void unrecordable_event_rolls_the_change_back(void **state)
                 .jti = "g-doomed", .sub = "jo", .role = "sudo", .aud = (const char *[]){ "h" },
                 .n_aud = 1, .nbf = 1, .exp = INT64_C(4000000000), .iat = 1,
         };
-        assert_int_equal(grant_store_add(f->s, &g, "jws", 2), 0);
+        assert_int_equal(db_grant_add(f->s, &g, "jws", 2), 0);
         assert_int_equal(team_audit_event_init(&ev, TEAM_EVENT_GRANT_RECEIVED), 0);
         ev.type = TEAM_EVENT__MAX;      /* cannot be written */
         assert_int_equal(outbox_record(f->ob, &ev), 1);
         assert_true(outbox_commit(f->ob) < 0);
-        assert_int_equal(grant_store_count_current(f->s, 3, &n), 0);
+        assert_int_equal(db_grant_count_current(f->s, 3, &n), 0);
         assert_int_equal(n, 0);
         assert_int_equal(outbox_depth(f->ob, &depth, NULL), 0);
         assert_int_equal(depth, 0);
         /* the next transaction is not doomed */
         assert_int_equal(outbox_begin(f->ob), 0);
-        assert_int_equal(grant_store_add(f->s, &g, "jws", 2), 0);
+        assert_int_equal(db_grant_add(f->s, &g, "jws", 2), 0);
         assert_int_equal(team_audit_event_init(&ev, TEAM_EVENT_GRANT_RECEIVED), 0);
         assert_int_equal(outbox_record(f->ob, &ev), 1);
         assert_int_equal(outbox_commit(f->ob), 0);
-        assert_int_equal(grant_store_count_current(f->s, 3, &n), 0);
+        assert_int_equal(db_grant_count_current(f->s, 3, &n), 0);
         assert_int_equal(n, 1);
 }
 
@@ -469,7 +469,7 @@ static void survives_reopen(void **state)
         outbox_entries_free(e, n);
         outbox_close(f->ob);
         f->ob = NULL;
-        grant_store_close(f->s);
+        teamd_db_close(f->s);
         assert_int_equal(open_store(f), 0);
         /* same sinks: still owed to cloudwatch, same id */
         assert_int_equal(outbox_open(f->s, 1000, 1 << 20, two_sinks, &f->ob), 0);

@@ -101,7 +101,7 @@ static int try_store(struct relay *rl, struct relay_waiter *w)
         int64_t now = teamd_now(), skew = (int64_t)rl->d->cfg.clock_skew;
         int r;
 
-        r = grant_store_find(rl->d->store, w->user, w->role, now, &rows, &n);
+        r = db_grant_find(rl->d->store, w->user, w->role, now, &rows, &n);
         if (r < 0)
                 return r;
         r = 0;

@@ -8,24 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "grant_store_private.h"
+#include "db_private.h"
 #include "sync/sync_store.h"
 
 #define CURSOR_NAME "feed_cursor"
 
-static int exec(struct grant_store *s, const char *sql)
+static int exec(struct teamd_db *s, const char *sql)
 {
         int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 
         return rc == SQLITE_OK ? 0 : (store_errno(rc) ?: -EIO);
 }
 
-int sync_store_begin(struct grant_store *s)
+int sync_store_begin(struct teamd_db *s)
 {
         return exec(s, "BEGIN IMMEDIATE");
 }
 
-int sync_store_begin_unsynced(struct grant_store *s)
+int sync_store_begin_unsynced(struct teamd_db *s)
 {
         int r = exec(s, "PRAGMA synchronous = NORMAL");
 
@@ -36,7 +36,7 @@ int sync_store_begin_unsynced(struct grant_store *s)
         return r;
 }
 
-int sync_store_commit(struct grant_store *s)
+int sync_store_commit(struct teamd_db *s)
 {
         int r = exec(s, "COMMIT");
 
@@ -46,14 +46,14 @@ int sync_store_commit(struct grant_store *s)
         return r;
 }
 
-void sync_store_rollback(struct grant_store *s)
+void sync_store_rollback(struct teamd_db *s)
 {
         if (!sqlite3_get_autocommit(s->db))
                 sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         exec(s, "PRAGMA synchronous = FULL");
 }
 
-static int prepare(struct grant_store *s, const char *sql, sqlite3_stmt **st)
+static int prepare(struct teamd_db *s, const char *sql, sqlite3_stmt **st)
 {
         int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
 
@@ -69,7 +69,7 @@ static int step_done(sqlite3_stmt *st)
         return rc == SQLITE_DONE ? 0 : (store_errno(rc) ?: -EIO);
 }
 
-int sync_store_get_cursor(struct grant_store *s, char *buf, size_t size)
+int sync_store_get_cursor(struct teamd_db *s, char *buf, size_t size)
 {
         sqlite3_stmt *st = NULL;
         int r, rc;
@@ -96,7 +96,7 @@ int sync_store_get_cursor(struct grant_store *s, char *buf, size_t size)
         return r;
 }
 
-int sync_store_set_cursor(struct grant_store *s, const char *cursor)
+int sync_store_set_cursor(struct teamd_db *s, const char *cursor)
 {
         sqlite3_stmt *st = NULL;
         int r = prepare(s, "INSERT INTO sync_state (name, value) VALUES ('" CURSOR_NAME "', ?1)"
@@ -108,7 +108,7 @@ int sync_store_set_cursor(struct grant_store *s, const char *cursor)
         return step_done(st);
 }
 
-int sync_store_is_revoked(struct grant_store *s, const char *id, bool *revoked)
+int sync_store_is_revoked(struct teamd_db *s, const char *id, bool *revoked)
 {
         sqlite3_stmt *st = NULL;
         int r = prepare(s, "SELECT 1 FROM revoked WHERE id = ?1", &st);
@@ -128,7 +128,7 @@ int sync_store_is_revoked(struct grant_store *s, const char *id, bool *revoked)
 }
 
 /* The stored grant's sub, role and exp (row->id NULL when absent). */
-static int grant_get(struct grant_store *s, const char *id, struct grant_row *row)
+static int grant_get(struct teamd_db *s, const char *id, struct grant_row *row)
 {
         sqlite3_stmt *st = NULL;
         int r = prepare(s, "SELECT id, sub, role, exp, req FROM grants WHERE id = ?1", &st);
@@ -158,8 +158,8 @@ static int grant_get(struct grant_store *s, const char *id, struct grant_row *ro
 }
 
 /* The tombstone: the id, and the user and role when the grant was stored
- * here (NULL otherwise; grant_store_add names them if it turns up). */
-static int revoked_insert(struct grant_store *s, const char *id, const struct grant_row *g, int64_t keep_until,
+ * here (NULL otherwise; db_grant_add names them if it turns up). */
+static int revoked_insert(struct teamd_db *s, const char *id, const struct grant_row *g, int64_t keep_until,
                           int64_t now)
 {
         sqlite3_stmt *st = NULL;
@@ -176,7 +176,7 @@ static int revoked_insert(struct grant_store *s, const char *id, const struct gr
         return step_done(st);
 }
 
-static int grant_delete(struct grant_store *s, const char *id)
+static int grant_delete(struct teamd_db *s, const char *id)
 {
         sqlite3_stmt *st = NULL;
         int r = prepare(s, "DELETE FROM grants WHERE id = ?1", &st);
@@ -187,7 +187,7 @@ static int grant_delete(struct grant_store *s, const char *id)
         return step_done(st);
 }
 
-int sync_store_revoke(struct grant_store *s, const char *id, int64_t now, struct grant_row *row)
+int sync_store_revoke(struct teamd_db *s, const char *id, int64_t now, struct grant_row *row)
 {
         struct grant_row g;
         bool already = false;
@@ -216,7 +216,7 @@ int sync_store_revoke(struct grant_store *s, const char *id, int64_t now, struct
         return r;
 }
 
-int sync_store_purge_revoked(struct grant_store *s, int64_t now)
+int sync_store_purge_revoked(struct teamd_db *s, int64_t now)
 {
         sqlite3_stmt *st = NULL;
         int r = prepare(s, "DELETE FROM revoked WHERE keep_until <= ?1", &st);

@@ -92,7 +92,7 @@ static int setup(void **state)
         assert_non_null(fx);
         snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_sync_apply.XXXXXX");
         assert_non_null(mkdtemp(fx->dir));
-        assert_int_equal(grant_store_open(fx->dir, 100000, &fx->d.store, err, sizeof(err)), 0);
+        assert_int_equal(teamd_db_open(fx->dir, 100000, &fx->d.store, err, sizeof(err)), 0);
         fx->d.keyring = ring;
         fx->d.cfg.host_id = (char *)"web1";
         fx->d.cfg.trusted_keys = (char *)"/etc/team/keys";
@@ -106,7 +106,7 @@ static int teardown(void **state)
         char cmd[128];
 
         team_journal_set_sink(NULL, NULL);
-        grant_store_close(fx->d.store);
+        teamd_db_close(fx->d.store);
         snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
         assert_int_equal(system(cmd), 0);
         free(fx);
@@ -151,7 +151,7 @@ static bool allowed(const char *user)
         struct grant_row *rows = NULL;
         size_t n = 0;
 
-        assert_int_equal(grant_store_find(fx->d.store, user, "sudo", NOW, &rows, &n), 0);
+        assert_int_equal(db_grant_find(fx->d.store, user, "sudo", NOW, &rows, &n), 0);
         grant_rows_free(rows, n);
         return n > 0;
 }
@@ -233,11 +233,11 @@ static void test_store_replay_revoke(void **state)
         {
                 bool t = false;
 
-                assert_int_equal(grant_store_tombstone_for(fx->d.store, "alice", "sudo", NOW, &t), 0);
+                assert_int_equal(db_tombstone_for(fx->d.store, "alice", "sudo", NOW, &t), 0);
                 assert_true(t);
-                assert_int_equal(grant_store_tombstone_for(fx->d.store, "alice", "ssh", NOW, &t), 0);
+                assert_int_equal(db_tombstone_for(fx->d.store, "alice", "ssh", NOW, &t), 0);
                 assert_false(t);
-                assert_int_equal(grant_store_tombstone_for(fx->d.store, "bob", "sudo", NOW, &t), 0);
+                assert_int_equal(db_tombstone_for(fx->d.store, "bob", "sudo", NOW, &t), 0);
                 assert_false(t);
         }
         free(good);
@@ -312,7 +312,7 @@ static void test_revoked_in_same_answer(void **state)
         assert_int_equal(r, 1);
         sync_batch_free(b);
         assert_int_equal(fx->events[TEAM_EVENT_GRANT_RECEIVED], received);
-        assert_int_equal(grant_store_tombstone_for(fx->d.store, "rita", "sudo", NOW, &t), 0);
+        assert_int_equal(db_tombstone_for(fx->d.store, "rita", "sudo", NOW, &t), 0);
         assert_true(t);
         free(jws);
 }
@@ -330,7 +330,7 @@ static void test_store_refuses_revoked(void **state)
         (void)state;
         default_claims(&g);
         g.jti = "g_a";
-        assert_int_equal(grant_store_add(fx->d.store, &g, jws, NOW), -EKEYREVOKED);
+        assert_int_equal(db_grant_add(fx->d.store, &g, jws, NOW), -EKEYREVOKED);
         assert_int_equal(grant_intake_apply(&fx->d, &in, NOW, &res), 0);
         assert_int_equal(res.outcome, GRANT_INTAKE_REVOKED);
         assert_non_null(strstr(res.why, "revoked"));

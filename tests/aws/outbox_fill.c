@@ -17,7 +17,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "grant_store.h"
+#include "db.h"
 #include "audit/journal.h"
 #include "audit/outbox.h"
 #include "parse.h"
@@ -64,7 +64,7 @@ int main(int argc, char **argv)
         const char *sinks[5] = { NULL };
         size_t n_sinks = 0;
         uint64_t n = 0, batch = 1000, reason_bytes = 0;
-        struct grant_store *store = NULL;
+        struct teamd_db *store = NULL;
         struct outbox *ob = NULL;
         char err[512] = "", *reason = NULL;
         const char *host = "emulated-host";
@@ -99,7 +99,7 @@ int main(int argc, char **argv)
                 memset(reason, 'r', reason_bytes);
                 reason[reason_bytes] = '\0';
         }
-        r = grant_store_open(argv[1], 100000, &store, err, sizeof(err));
+        r = teamd_db_open(argv[1], 100000, &store, err, sizeof(err));
         if (r == 0)
                 r = outbox_open(store, OUTBOX_DEFAULT_MAX_EVENTS * 2, OUTBOX_DEFAULT_MAX_BYTES * 2, sinks, &ob);
         if (r == 0)
@@ -109,7 +109,7 @@ int main(int argc, char **argv)
         if (r < 0)
                 fprintf(stderr, "outbox_fill: %s\n", err[0] ? err : strerror(-r));
         outbox_close(ob);
-        grant_store_close(store);
+        teamd_db_close(store);
         free(reason);
         return r < 0 ? 1 : 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Tombstones: the revoked table as the grant store sees it. A revoked id
- * never comes back (grant_store_add refuses it, whoever hands it over), and
+ * never comes back (db_grant_add refuses it, whoever hands it over), and
  * a revocation is a cached "no" for its user and role that fail-open
  * respects until the grant's exp (+ GRANT_STORE_KEEP_EXPIRED). The rows are
  * written by sync_store_revoke(). */
@@ -8,9 +8,9 @@
 
 #include <errno.h>
 
-#include "grant_store_private.h"
+#include "db_private.h"
 
-int store_tombstone_check(struct grant_store *s, const struct team_grant *g)
+int store_tombstone_check(struct teamd_db *s, const struct team_grant *g)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_TOMBSTONE_GET);
         bool named;
@@ -41,7 +41,7 @@ int store_tombstone_check(struct grant_store *s, const struct team_grant *g)
         return rc == SQLITE_DONE ? 1 : (store_errno(rc) ?: -EIO);
 }
 
-int grant_store_tombstone_for(struct grant_store *s, const char *user, const char *role, int64_t now, bool *found)
+int db_tombstone_for(struct teamd_db *s, const char *user, const char *role, int64_t now, bool *found)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_TOMBSTONE_FOR);
         int rc, r = 0;

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <json.h>
 
-#include "grant_store_private.h"
+#include "db_private.h"
 
 static char *aud_to_json(const struct team_grant *g)
 {
@@ -57,7 +57,7 @@ out:
         return ret;
 }
 
-static int grant_count_all(struct grant_store *s, uint64_t *n)
+static int grant_count_all(struct teamd_db *s, uint64_t *n)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_GRANT_COUNT_ALL);
         int rc = sqlite3_step(st);
@@ -70,7 +70,7 @@ static int grant_count_all(struct grant_store *s, uint64_t *n)
 }
 
 /* 1: stored with the same token, -EEXIST: stored with another, 0: absent. */
-static int grant_lookup(struct grant_store *s, const char *id, const char *jws)
+static int grant_lookup(struct teamd_db *s, const char *id, const char *jws)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_GRANT_GET_JWS);
         int rc, r = 0;
@@ -87,7 +87,7 @@ static int grant_lookup(struct grant_store *s, const char *id, const char *jws)
         return r;
 }
 
-int grant_store_add(struct grant_store *s, const struct team_grant *g, const char *jws, int64_t now)
+int db_grant_add(struct teamd_db *s, const struct team_grant *g, const char *jws, int64_t now)
 {
         sqlite3_stmt *st;
         uint64_t count = 0;
@@ -102,7 +102,7 @@ int grant_store_add(struct grant_store *s, const struct team_grant *g, const cha
                 return r;
         r = grant_count_all(s, &count);
         if (r == 0 && count >= s->max_grants) {
-                r = grant_store_purge(s, now, NULL);
+                r = db_grant_purge(s, now, NULL);
                 if (r == 0)
                         r = grant_count_all(s, &count);
                 if (r == 0 && count >= s->max_grants)
@@ -200,7 +200,7 @@ out:
         return r;
 }
 
-int grant_store_find(struct grant_store *s, const char *user, const char *role, int64_t now,
+int db_grant_find(struct teamd_db *s, const char *user, const char *role, int64_t now,
                      struct grant_row **rows, size_t *n)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_GRANT_FIND);
@@ -211,7 +211,7 @@ int grant_store_find(struct grant_store *s, const char *user, const char *role, 
         return rows_collect(st, SIZE_MAX, rows, n);
 }
 
-int grant_store_list_user(struct grant_store *s, const char *user, int64_t now, size_t max,
+int db_grant_list_user(struct teamd_db *s, const char *user, int64_t now, size_t max,
                           struct grant_row **rows, size_t *n)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_GRANT_LIST_USER);
@@ -222,7 +222,7 @@ int grant_store_list_user(struct grant_store *s, const char *user, int64_t now, 
         return rows_collect(st, max, rows, n);
 }
 
-int grant_store_list_all(struct grant_store *s, int64_t now, size_t max, struct grant_row **rows, size_t *n)
+int db_grant_list_all(struct teamd_db *s, int64_t now, size_t max, struct grant_row **rows, size_t *n)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_GRANT_LIST_ALL);
 
@@ -231,7 +231,7 @@ int grant_store_list_all(struct grant_store *s, int64_t now, size_t max, struct 
         return rows_collect(st, max, rows, n);
 }
 
-int grant_store_list_ended(struct grant_store *s, int64_t from, int64_t to, struct grant_row **rows, size_t *n)
+int db_grant_list_ended(struct teamd_db *s, int64_t from, int64_t to, struct grant_row **rows, size_t *n)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_GRANT_ENDED);
 
@@ -241,7 +241,7 @@ int grant_store_list_ended(struct grant_store *s, int64_t from, int64_t to, stru
 }
 
 /* A one-row, one-column query of now: its value, 0 when NULL. */
-static int query_int64(struct grant_store *s, enum store_stmt which, int64_t now, int64_t *out)
+static int query_int64(struct teamd_db *s, enum store_stmt which, int64_t now, int64_t *out)
 {
         sqlite3_stmt *st = store_stmt(s, which);
         int rc;
@@ -257,12 +257,12 @@ static int query_int64(struct grant_store *s, enum store_stmt which, int64_t now
         return 0;
 }
 
-int grant_store_next_exp(struct grant_store *s, int64_t now, int64_t *t)
+int db_grant_next_exp(struct teamd_db *s, int64_t now, int64_t *t)
 {
         return query_int64(s, STMT_GRANT_NEXT_EXP, now, t);
 }
 
-int grant_store_count_current(struct grant_store *s, int64_t now, uint64_t *n)
+int db_grant_count_current(struct teamd_db *s, int64_t now, uint64_t *n)
 {
         int64_t v = 0;
         int r = query_int64(s, STMT_GRANT_COUNT_CURRENT, now, &v);
@@ -272,7 +272,7 @@ int grant_store_count_current(struct grant_store *s, int64_t now, uint64_t *n)
         return r;
 }
 
-int grant_store_purge(struct grant_store *s, int64_t now, uint64_t *n_purged)
+int db_grant_purge(struct teamd_db *s, int64_t now, uint64_t *n_purged)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_GRANT_PURGE);
         int rc;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Internals shared by store_db.c, grant_store.c and session_store.c only. */
+/* Internals shared by the code of teamd's tables only (db*.c, sync/sync_store.c,
+ * audit/outbox*.c). */
 #pragma once
 
 #include <sqlite3.h>
 
-#include "grant_store.h"
+#include "db.h"
 
 /* The columns every grant SELECT returns, in row_read() order. */
 #define GRANT_COLUMNS "id, sub, role, aud, nbf, exp, iat, req, rsn, received_at"
@@ -40,7 +41,7 @@ enum store_stmt {
         STMT__MAX
 };
 
-struct grant_store {
+struct teamd_db {
         sqlite3 *db;
         sqlite3_stmt *stmt[STMT__MAX];
         uint64_t max_grants;
@@ -49,11 +50,11 @@ struct grant_store {
 /* sqlite result code -> -errno. */
 int store_errno(int rc);
 /* Resets and clears bindings; returns the statement ready to bind. */
-sqlite3_stmt *store_stmt(struct grant_store *s, enum store_stmt which);
+sqlite3_stmt *store_stmt(struct teamd_db *s, enum store_stmt which);
 /* Copies a TEXT column (NULL stays NULL); -ENOMEM on failure. */
 int store_column_text(sqlite3_stmt *st, int col, char **out);
 
-/* The revoked table's side of grant_store_add (grant_tombstone.c): 1 when
+/* The revoked table's side of db_grant_add (db_tombstones.c): 1 when
  * g's id has a tombstone (which then names g's user and role, if it did not
  * yet), 0 when not, or -errno. */
-int store_tombstone_check(struct grant_store *s, const struct team_grant *g);
+int store_tombstone_check(struct teamd_db *s, const struct team_grant *g);

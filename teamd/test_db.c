@@ -15,15 +15,15 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "grant_store.h"
-#include "grant_store_private.h"
+#include "db.h"
+#include "db_private.h"
 
 #define NOW INT64_C(1800000000)
 
 struct fixture {
         char dir[64];
         char path[128];
-        struct grant_store *s;
+        struct teamd_db *s;
 };
 
 static int setup(void **state)
@@ -32,10 +32,10 @@ static int setup(void **state)
         char err[256] = "";
 
         assert_non_null(f);
-        snprintf(f->dir, sizeof(f->dir), "/tmp/test_grant_store.XXXXXX");
+        snprintf(f->dir, sizeof(f->dir), "/tmp/test_db.XXXXXX");
         assert_non_null(mkdtemp(f->dir));
         snprintf(f->path, sizeof(f->path), "%s/grants.db", f->dir);
-        assert_int_equal(grant_store_open(f->dir, 3, &f->s, err, sizeof(err)), 0);
+        assert_int_equal(teamd_db_open(f->dir, 3, &f->s, err, sizeof(err)), 0);
         *state = f;
         return 0;
 }
@@ -45,7 +45,7 @@ static int teardown(void **state)
         struct fixture *f = *state;
         char p[160];
 
-        grant_store_close(f->s);
+        teamd_db_close(f->s);
         unlink(f->path);
         snprintf(p, sizeof(p), "%s-wal", f->path);
         unlink(p);
@@ -97,10 +97,10 @@ static void reopen_keeps_rows(void **state)
         size_t n;
         char err[256];
 
-        assert_int_equal(grant_store_add(f->s, &g, "jws-1", NOW), 0);
-        grant_store_close(f->s);
-        assert_int_equal(grant_store_open(f->dir, 3, &f->s, err, sizeof(err)), 0);
-        assert_int_equal(grant_store_find(f->s, "alice", "sudo", NOW, &rows, &n), 0);
+        assert_int_equal(db_grant_add(f->s, &g, "jws-1", NOW), 0);
+        teamd_db_close(f->s);
+        assert_int_equal(teamd_db_open(f->dir, 3, &f->s, err, sizeof(err)), 0);
+        assert_int_equal(db_grant_find(f->s, "alice", "sudo", NOW, &rows, &n), 0);
         assert_int_equal(n, 1);
         assert_string_equal(rows[0].id, "g1");
         assert_int_equal(rows[0].n_aud, 2);
@@ -117,9 +117,9 @@ static void duplicate_jti(void **state)
 
         g.aud = aud1;
         g.n_aud = 1;
-        assert_int_equal(grant_store_add(f->s, &g, "jws-1", NOW), 0);
-        assert_int_equal(grant_store_add(f->s, &g, "jws-1", NOW), 1);
-        assert_int_equal(grant_store_add(f->s, &g, "jws-other", NOW), -EEXIST);
+        assert_int_equal(db_grant_add(f->s, &g, "jws-1", NOW), 0);
+        assert_int_equal(db_grant_add(f->s, &g, "jws-1", NOW), 1);
+        assert_int_equal(db_grant_add(f->s, &g, "jws-other", NOW), -EEXIST);
 }
 
 static void find_keeps_recently_expired_and_purge_drops_old(void **state)
@@ -131,17 +131,17 @@ static void find_keeps_recently_expired_and_purge_drops_old(void **state)
         size_t n;
         uint64_t purged = 0, count = 9;
 
-        assert_int_equal(grant_store_add(f->s, &recent, "a", NOW), 0);
-        assert_int_equal(grant_store_add(f->s, &old, "b", NOW), 0);
-        assert_int_equal(grant_store_find(f->s, "alice", "sudo", NOW, &rows, &n), 0);
+        assert_int_equal(db_grant_add(f->s, &recent, "a", NOW), 0);
+        assert_int_equal(db_grant_add(f->s, &old, "b", NOW), 0);
+        assert_int_equal(db_grant_find(f->s, "alice", "sudo", NOW, &rows, &n), 0);
         assert_int_equal(n, 1);
         assert_string_equal(rows[0].id, "recent");
         grant_rows_free(rows, n);
-        assert_int_equal(grant_store_count_current(f->s, NOW, &count), 0);
+        assert_int_equal(db_grant_count_current(f->s, NOW, &count), 0);
         assert_int_equal(count, 0);
-        assert_int_equal(grant_store_purge(f->s, NOW, &purged), 0);
+        assert_int_equal(db_grant_purge(f->s, NOW, &purged), 0);
         assert_int_equal(purged, 1);
-        assert_int_equal(grant_store_list_ended(f->s, NOW - 4000, NOW, &rows, &n), 0);
+        assert_int_equal(db_grant_list_ended(f->s, NOW - 4000, NOW, &rows, &n), 0);
         assert_int_equal(n, 1);
         grant_rows_free(rows, n);
 }
@@ -156,20 +156,20 @@ static void cap_is_enforced_after_purging(void **state)
         struct grant_row *rows;
         size_t n;
 
-        assert_int_equal(grant_store_add(f->s, &g1, "1", NOW), 0);
-        assert_int_equal(grant_store_add(f->s, &g2, "2", NOW), 0);
-        assert_int_equal(grant_store_add(f->s, &g3, "3", NOW), 0);
-        assert_int_equal(grant_store_add(f->s, &g4, "4", NOW), -EDQUOT);
+        assert_int_equal(db_grant_add(f->s, &g1, "1", NOW), 0);
+        assert_int_equal(db_grant_add(f->s, &g2, "2", NOW), 0);
+        assert_int_equal(db_grant_add(f->s, &g3, "3", NOW), 0);
+        assert_int_equal(db_grant_add(f->s, &g4, "4", NOW), -EDQUOT);
         {
                 int64_t next = -1;
-                assert_int_equal(grant_store_next_exp(f->s, NOW, &next), 0);
+                assert_int_equal(db_grant_next_exp(f->s, NOW, &next), 0);
                 assert_int_equal(next, NOW + 10);
-                assert_int_equal(grant_store_next_exp(f->s, NOW + 10, &next), 0);
+                assert_int_equal(db_grant_next_exp(f->s, NOW + 10, &next), 0);
                 assert_int_equal(next, 0);
         }
         /* A day and more later the first three are purged to make room. */
-        assert_int_equal(grant_store_add(f->s, &g4, "4", NOW + GRANT_STORE_KEEP_EXPIRED + 100), 0);
-        assert_int_equal(grant_store_list_user(f->s, "bob", NOW, 10, &rows, &n), 0);
+        assert_int_equal(db_grant_add(f->s, &g4, "4", NOW + GRANT_STORE_KEEP_EXPIRED + 100), 0);
+        assert_int_equal(db_grant_list_user(f->s, "bob", NOW, 10, &rows, &n), 0);
         assert_int_equal(n, 1);
         assert_string_equal(rows[0].id, "c4");
         grant_rows_free(rows, n);
@@ -184,18 +184,18 @@ static void sessions_open_and_close_once(void **state)
         struct session_row row;
         char *id = NULL;
 
-        assert_int_equal(grant_store_session_open(f->s, &info, NOW, &id), 0);
+        assert_int_equal(db_session_open(f->s, &info, NOW, &id), 0);
         assert_int_equal(strlen(id), 32);
-        assert_int_equal(grant_store_session_close(f->s, id, NOW + 5, &row), 0);
+        assert_int_equal(db_session_close(f->s, id, NOW + 5, &row), 0);
         assert_string_equal(row.user, "alice");
         assert_string_equal(row.grant_id, "g1");
         assert_null(row.rhost);
         assert_int_equal(row.pid, 42);
         assert_int_equal(row.closed_at - row.opened_at, 5);
         session_row_clear(&row);
-        assert_int_equal(grant_store_session_close(f->s, id, NOW + 6, &row), -EALREADY);
+        assert_int_equal(db_session_close(f->s, id, NOW + 6, &row), -EALREADY);
         session_row_clear(&row);
-        assert_int_equal(grant_store_session_close(f->s, "nope", NOW, &row), -ENOENT);
+        assert_int_equal(db_session_close(f->s, "nope", NOW, &row), -ENOENT);
         free(id);
 }
 
@@ -209,11 +209,11 @@ static void sessions_held_moved_ended(void **state)
         size_t n = 0;
         char *id = NULL, *id2 = NULL;
 
-        assert_int_equal(grant_store_session_open(f->s, &info, NOW, &id), 0);
-        assert_int_equal(grant_store_session_open(f->s, &info, NOW + 1, &id2), 0);
-        assert_int_equal(grant_store_session_set_hold(f->s, id, &h), 0);
-        assert_int_equal(grant_store_session_set_warned(f->s, id, 60), 0);
-        assert_int_equal(grant_store_session_list_open(f->s, NULL, 10, &rows, &n), 0);
+        assert_int_equal(db_session_open(f->s, &info, NOW, &id), 0);
+        assert_int_equal(db_session_open(f->s, &info, NOW + 1, &id2), 0);
+        assert_int_equal(db_session_set_hold(f->s, id, &h), 0);
+        assert_int_equal(db_session_set_warned(f->s, id, 60), 0);
+        assert_int_equal(db_session_list_open(f->s, NULL, 10, &rows, &n), 0);
         assert_int_equal(n, 2);
         assert_string_equal(rows[0].id, id);
         assert_string_equal(rows[0].hold, "cgroup");
@@ -222,23 +222,23 @@ static void sessions_held_moved_ended(void **state)
         assert_int_equal(rows[0].warned, 60);
         assert_null(rows[1].hold);
         session_rows_free(rows, n);
-        assert_int_equal(grant_store_session_list_open(f->s, "bob", 10, &rows, &n), 0);
+        assert_int_equal(db_session_list_open(f->s, "bob", 10, &rows, &n), 0);
         assert_int_equal(n, 0);
         session_rows_free(rows, n);
-        assert_int_equal(grant_store_session_move(f->s, id, "g2", NOW + 3600), 0);
-        assert_int_equal(grant_store_session_get(f->s, id, &row), 0);
+        assert_int_equal(db_session_move(f->s, id, "g2", NOW + 3600), 0);
+        assert_int_equal(db_session_get(f->s, id, &row), 0);
         assert_string_equal(row.grant_id, "g2");
         assert_int_equal(row.exp, NOW + 3600);
         assert_int_equal(row.warned, 0);
         session_row_clear(&row);
-        assert_int_equal(grant_store_session_end(f->s, id, NOW + 9, "grant revoked"), 0);
-        assert_int_equal(grant_store_session_end(f->s, id, NOW + 9, "grant revoked"), -ENOENT);
-        assert_int_equal(grant_store_session_move(f->s, id, "g3", NOW), -ENOENT);
-        assert_int_equal(grant_store_session_list_open(f->s, NULL, 10, &rows, &n), 0);
+        assert_int_equal(db_session_end(f->s, id, NOW + 9, "grant revoked"), 0);
+        assert_int_equal(db_session_end(f->s, id, NOW + 9, "grant revoked"), -ENOENT);
+        assert_int_equal(db_session_move(f->s, id, "g3", NOW), -ENOENT);
+        assert_int_equal(db_session_list_open(f->s, NULL, 10, &rows, &n), 0);
         assert_int_equal(n, 1);
         assert_string_equal(rows[0].id, id2);
         session_rows_free(rows, n);
-        assert_int_equal(grant_store_session_get(f->s, id, &row), 0);
+        assert_int_equal(db_session_get(f->s, id, &row), 0);
         assert_string_equal(row.end_reason, "grant revoked");
         assert_int_equal(row.closed_at, NOW + 9);
         session_row_clear(&row);
@@ -259,19 +259,19 @@ static void many_open_sessions(void **state)
 
         for (int i = 0; i < 10000; i++) {
                 info.user = i == 5000 ? "bob" : "alice";
-                assert_int_equal(grant_store_session_open(f->s, &info, NOW + i, &id), 0);
+                assert_int_equal(db_session_open(f->s, &info, NOW + i, &id), 0);
                 free(id);
         }
-        assert_int_equal(grant_store_session_count_open(f->s, &total), 0);
+        assert_int_equal(db_session_count_open(f->s, &total), 0);
         assert_int_equal(total, 10000);
-        assert_int_equal(grant_store_session_list_open(f->s, NULL, 64, &rows, &n), 0);
+        assert_int_equal(db_session_list_open(f->s, NULL, 64, &rows, &n), 0);
         assert_int_equal(n, 64);
         assert_int_equal(rows[0].opened_at, NOW);
         session_rows_free(rows, n);
-        assert_int_equal(grant_store_session_list_open(f->s, NULL, 20000, &rows, &n), 0);
+        assert_int_equal(db_session_list_open(f->s, NULL, 20000, &rows, &n), 0);
         assert_int_equal(n, 10000);
         session_rows_free(rows, n);
-        assert_int_equal(grant_store_session_list_open(f->s, "bob", 64, &rows, &n), 0);
+        assert_int_equal(db_session_list_open(f->s, "bob", 64, &rows, &n), 0);
         assert_int_equal(n, 1);
         assert_int_equal(rows[0].opened_at, NOW + 5000);
         session_rows_free(rows, n);
@@ -280,14 +280,14 @@ static void many_open_sessions(void **state)
 static void refuses_symlinked_database(void **state)
 {
         struct fixture *f = *state;
-        struct grant_store *s = NULL;
+        struct teamd_db *s = NULL;
         char dir[64], link_path[128], err[256] = "";
 
-        snprintf(dir, sizeof(dir), "/tmp/test_grant_store.XXXXXX");
+        snprintf(dir, sizeof(dir), "/tmp/test_db.XXXXXX");
         assert_non_null(mkdtemp(dir));
         snprintf(link_path, sizeof(link_path), "%s/grants.db", dir);
         assert_int_equal(symlink(f->path, link_path), 0);
-        assert_true(grant_store_open(dir, 3, &s, err, sizeof(err)) < 0);
+        assert_true(teamd_db_open(dir, 3, &s, err, sizeof(err)) < 0);
         assert_null(s);
         unlink(link_path);
         rmdir(dir);
@@ -295,13 +295,13 @@ static void refuses_symlinked_database(void **state)
 
 static void refuses_writable_state_dir(void **state)
 {
-        struct grant_store *s = NULL;
+        struct teamd_db *s = NULL;
         char dir[64], err[256] = "";
 
-        snprintf(dir, sizeof(dir), "/tmp/test_grant_store.XXXXXX");
+        snprintf(dir, sizeof(dir), "/tmp/test_db.XXXXXX");
         assert_non_null(mkdtemp(dir));
         assert_int_equal(chmod(dir, 0777), 0);
-        assert_int_equal(grant_store_open(dir, 3, &s, err, sizeof(err)), -EPERM);
+        assert_int_equal(teamd_db_open(dir, 3, &s, err, sizeof(err)), -EPERM);
         assert_non_null(strstr(err, "chmod 0700"));
         rmdir(dir);
 }
@@ -318,10 +318,10 @@ static void full_disk_is_not_max_grants(void **state)
 
         memset(big, 'x', sizeof(big) - 1);
         big[sizeof(big) - 1] = '\0';
-        assert_int_equal(grant_store_add(f->s, &g1, "1", NOW), 0);
+        assert_int_equal(db_grant_add(f->s, &g1, "1", NOW), 0);
         /* No page beyond the ones in use. */
         assert_int_equal(sqlite3_exec(f->s->db, "PRAGMA max_page_count = 1", NULL, NULL, NULL), SQLITE_OK);
-        assert_int_equal(grant_store_add(f->s, &g2, big, NOW), -ENOSPC);
+        assert_int_equal(db_grant_add(f->s, &g2, big, NOW), -ENOSPC);
 }
 
 int main(void)

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <systemd/sd-id128.h>
 
-#include "grant_store_private.h"
+#include "db_private.h"
 
-int grant_store_session_open(struct grant_store *s, const struct session_info *info, int64_t now, char **id_out)
+int db_session_open(struct teamd_db *s, const struct session_info *info, int64_t now, char **id_out)
 {
         char idbuf[SD_ID128_STRING_MAX];
         sd_id128_t id;
@@ -82,7 +82,7 @@ static int session_read(sqlite3_stmt *st, struct session_row *out)
         return r;
 }
 
-int grant_store_session_get(struct grant_store *s, const char *id, struct session_row *out)
+int db_session_get(struct teamd_db *s, const char *id, struct session_row *out)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_SESSION_GET);
         int rc, r;
@@ -99,12 +99,12 @@ int grant_store_session_get(struct grant_store *s, const char *id, struct sessio
         return r;
 }
 
-int grant_store_session_close(struct grant_store *s, const char *id, int64_t now, struct session_row *out)
+int db_session_close(struct teamd_db *s, const char *id, int64_t now, struct session_row *out)
 {
         sqlite3_stmt *st;
         int r, rc;
 
-        r = grant_store_session_get(s, id, out);
+        r = db_session_get(s, id, out);
         if (r < 0)
                 return r;
         if (out->closed_at != 0)
@@ -150,7 +150,7 @@ void session_rows_free(struct session_row *rows, size_t n)
 }
 
 /* Steps an UPDATE; -ENOENT when it changed no row. */
-static int step_update(struct grant_store *s, sqlite3_stmt *st)
+static int step_update(struct teamd_db *s, sqlite3_stmt *st)
 {
         int rc = sqlite3_step(st);
 
@@ -160,7 +160,7 @@ static int step_update(struct grant_store *s, sqlite3_stmt *st)
         return sqlite3_changes(s->db) > 0 ? 0 : -ENOENT;
 }
 
-int grant_store_session_set_hold(struct grant_store *s, const char *id, const struct session_hold_info *h)
+int db_session_set_hold(struct teamd_db *s, const char *id, const struct session_hold_info *h)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_SESSION_SET_HOLD);
 
@@ -175,7 +175,7 @@ int grant_store_session_set_hold(struct grant_store *s, const char *id, const st
         return step_update(s, st);
 }
 
-int grant_store_session_count_open(struct grant_store *s, uint64_t *n)
+int db_session_count_open(struct teamd_db *s, uint64_t *n)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_SESSION_COUNT_OPEN);
         int rc = sqlite3_step(st);
@@ -185,7 +185,7 @@ int grant_store_session_count_open(struct grant_store *s, uint64_t *n)
         return rc == SQLITE_ROW ? 0 : store_errno(rc) ?: -EIO;
 }
 
-int grant_store_session_list_open(struct grant_store *s, const char *user, size_t max, struct session_row **rows,
+int db_session_list_open(struct teamd_db *s, const char *user, size_t max, struct session_row **rows,
                                   size_t *n)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_SESSION_LIST_OPEN);
@@ -228,7 +228,7 @@ int grant_store_session_list_open(struct grant_store *s, const char *user, size_
         return 0;
 }
 
-int grant_store_session_move(struct grant_store *s, const char *id, const char *grant_id, int64_t exp)
+int db_session_move(struct teamd_db *s, const char *id, const char *grant_id, int64_t exp)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_SESSION_MOVE);
 
@@ -238,7 +238,7 @@ int grant_store_session_move(struct grant_store *s, const char *id, const char *
         return step_update(s, st);
 }
 
-int grant_store_session_end(struct grant_store *s, const char *id, int64_t now, const char *reason)
+int db_session_end(struct teamd_db *s, const char *id, int64_t now, const char *reason)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_SESSION_END);
 
@@ -248,7 +248,7 @@ int grant_store_session_end(struct grant_store *s, const char *id, int64_t now, 
         return step_update(s, st);
 }
 
-int grant_store_session_set_warned(struct grant_store *s, const char *id, int64_t before)
+int db_session_set_warned(struct teamd_db *s, const char *id, int64_t before)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_SESSION_SET_WARNED);
 

@@ -17,7 +17,7 @@
 /* How long a grant stays in the store after its exp. */
 #define GRANT_STORE_KEEP_EXPIRED (24 * 3600)
 
-struct grant_store;
+struct teamd_db;
 
 struct grant_row {
         char *id;
@@ -78,64 +78,64 @@ struct session_info {
 
 /* Creates state_dir (0700) and the database (0600) when missing; migrates
  * the schema. path_out (optional) receives nothing; err names the problem. */
-int grant_store_open(const char *state_dir, uint64_t max_grants, struct grant_store **out, char *err, size_t errlen);
+int teamd_db_open(const char *state_dir, uint64_t max_grants, struct teamd_db **out, char *err, size_t errlen);
 /* Same on an explicit database file (tests). */
-int grant_store_open_file(const char *path, uint64_t max_grants, struct grant_store **out, char *err, size_t errlen);
-void grant_store_close(struct grant_store *s);
+int teamd_db_open_file(const char *path, uint64_t max_grants, struct teamd_db **out, char *err, size_t errlen);
+void teamd_db_close(struct teamd_db *s);
 
 /* Stores a verified grant. Returns 0 when stored, 1 when the same token
  * (same jti, same JWS) was already stored, -EKEYREVOKED when the jti was
  * revoked (a tombstone: a revoked grant never comes back, whoever hands it
  * over), -EEXIST when the jti is stored with a different token, -EDQUOT
  * when max_grants are stored, -ENOSPC when the disk is full, or -errno. */
-int grant_store_add(struct grant_store *s, const struct team_grant *g, const char *jws, int64_t now);
+int db_grant_add(struct teamd_db *s, const struct team_grant *g, const char *jws, int64_t now);
 
 /* Every row for user+role with exp > now - GRANT_STORE_KEEP_EXPIRED. */
-int grant_store_find(struct grant_store *s, const char *user, const char *role, int64_t now,
+int db_grant_find(struct teamd_db *s, const char *user, const char *role, int64_t now,
                      struct grant_row **rows, size_t *n);
 /* The user's grants that have not ended (exp > now), by nbf, at most max. */
-int grant_store_list_user(struct grant_store *s, const char *user, int64_t now, size_t max,
+int db_grant_list_user(struct teamd_db *s, const char *user, int64_t now, size_t max,
                           struct grant_row **rows, size_t *n);
 /* Every user's grants that have not ended (exp > now), by user and nbf,
  * at most max (teamctl status as root). */
-int grant_store_list_all(struct grant_store *s, int64_t now, size_t max, struct grant_row **rows, size_t *n);
+int db_grant_list_all(struct teamd_db *s, int64_t now, size_t max, struct grant_row **rows, size_t *n);
 /* Whether a revocation of a grant for user+role is still remembered (a
  * cached "no" that fail-open never overrides). */
-int grant_store_tombstone_for(struct grant_store *s, const char *user, const char *role, int64_t now, bool *found);
+int db_tombstone_for(struct teamd_db *s, const char *user, const char *role, int64_t now, bool *found);
 /* Grants that have not ended (exp > now), all users. */
-int grant_store_count_current(struct grant_store *s, int64_t now, uint64_t *n);
+int db_grant_count_current(struct teamd_db *s, int64_t now, uint64_t *n);
 /* Deletes grants more than GRANT_STORE_KEEP_EXPIRED past exp; *n_purged
  * (optional) says how many. */
-int grant_store_purge(struct grant_store *s, int64_t now, uint64_t *n_purged);
+int db_grant_purge(struct teamd_db *s, int64_t now, uint64_t *n_purged);
 /* Grants whose exp is in [from, to): the ones that ended since the last
  * look (GrantExpired events). */
-int grant_store_list_ended(struct grant_store *s, int64_t from, int64_t to, struct grant_row **rows, size_t *n);
+int db_grant_list_ended(struct teamd_db *s, int64_t from, int64_t to, struct grant_row **rows, size_t *n);
 
 /* The earliest exp after now; 0 when no grant ends later. */
-int grant_store_next_exp(struct grant_store *s, int64_t now, int64_t *t);
+int db_grant_next_exp(struct teamd_db *s, int64_t now, int64_t *t);
 
 /* Records an opened session; *id_out is a fresh 32-hex id (malloc'd). */
-int grant_store_session_open(struct grant_store *s, const struct session_info *info, int64_t now, char **id_out);
+int db_session_open(struct teamd_db *s, const struct session_info *info, int64_t now, char **id_out);
 /* Marks the session closed and returns its row. -ENOENT when unknown,
  * -EALREADY when already closed. */
-int grant_store_session_close(struct grant_store *s, const char *id, int64_t now, struct session_row *out);
+int db_session_close(struct teamd_db *s, const char *id, int64_t now, struct session_row *out);
 
 /* The session's row, open or closed. -ENOENT when unknown. */
-int grant_store_session_get(struct grant_store *s, const char *id, struct session_row *out);
+int db_session_get(struct teamd_db *s, const char *id, struct session_row *out);
 /* Records how the session is held and the end of its grant. */
-int grant_store_session_set_hold(struct grant_store *s, const char *id, const struct session_hold_info *h);
+int db_session_set_hold(struct teamd_db *s, const char *id, const struct session_hold_info *h);
 /* The open sessions (of user; NULL: of everyone), oldest first, at most max. */
-int grant_store_session_list_open(struct grant_store *s, const char *user, size_t max, struct session_row **rows,
+int db_session_list_open(struct teamd_db *s, const char *user, size_t max, struct session_row **rows,
                                   size_t *n);
-int grant_store_session_count_open(struct grant_store *s, uint64_t *n);
+int db_session_count_open(struct teamd_db *s, uint64_t *n);
 /* The session now runs under grant_id until exp (an extension). -ENOENT
  * when it is not open. */
-int grant_store_session_move(struct grant_store *s, const char *id, const char *grant_id, int64_t exp);
+int db_session_move(struct teamd_db *s, const char *id, const char *grant_id, int64_t exp);
 /* teamd ended the session: closed at now, for reason. -ENOENT when it is
  * not open. */
-int grant_store_session_end(struct grant_store *s, const char *id, int64_t now, const char *reason);
+int db_session_end(struct teamd_db *s, const char *id, int64_t now, const char *reason);
 /* The warning written "before" seconds ahead of exp has been sent. */
-int grant_store_session_set_warned(struct grant_store *s, const char *id, int64_t before);
+int db_session_set_warned(struct teamd_db *s, const char *id, int64_t before);
 void session_rows_free(struct session_row *rows, size_t n);
 
 void grant_row_clear(struct grant_row *r);

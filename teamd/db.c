@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The grant store's database: file creation, schema migrations, prepared
- * statements. The rows themselves are in grant_store.c and session_store.c. */
+ * statements. The rows themselves are in db_grants.c, db_tombstones.c and db_sessions.c. */
 #include "config.h"
 
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "grant_store_private.h"
+#include "db_private.h"
 #include "audit/outbox_private.h"
 
 #define BUSY_TIMEOUT_MS 2000
@@ -40,7 +40,7 @@ static const char *const migrations[] = {
         OUTBOX_SCHEMA_SQL,
         /* 3 -> 4, tombstones: a revoked id also names the user and role it
          * was for (when known), so that a revocation is a cached "no" that
-         * fail-open respects (teamd/grant_tombstone.c). */
+         * fail-open respects (teamd/db_tombstones.c). */
         "ALTER TABLE revoked RENAME COLUMN received_at TO revoked_at;"
         "ALTER TABLE revoked ADD COLUMN sub TEXT;"
         "ALTER TABLE revoked ADD COLUMN role TEXT;"
@@ -133,7 +133,7 @@ int store_errno(int rc)
         }
 }
 
-sqlite3_stmt *store_stmt(struct grant_store *s, enum store_stmt which)
+sqlite3_stmt *store_stmt(struct teamd_db *s, enum store_stmt which)
 {
         sqlite3_stmt *st = s->stmt[which];
 
@@ -238,9 +238,9 @@ static int create_db_file(const char *path, char *err, size_t errlen)
         return r;
 }
 
-int grant_store_open_file(const char *path, uint64_t max_grants, struct grant_store **out, char *err, size_t errlen)
+int teamd_db_open_file(const char *path, uint64_t max_grants, struct teamd_db **out, char *err, size_t errlen)
 {
-        struct grant_store *s;
+        struct teamd_db *s;
         int r, rc;
 
         *out = NULL;
@@ -278,11 +278,11 @@ int grant_store_open_file(const char *path, uint64_t max_grants, struct grant_st
         *out = s;
         return 0;
 fail:
-        grant_store_close(s);
+        teamd_db_close(s);
         return r;
 }
 
-int grant_store_open(const char *state_dir, uint64_t max_grants, struct grant_store **out, char *err, size_t errlen)
+int teamd_db_open(const char *state_dir, uint64_t max_grants, struct teamd_db **out, char *err, size_t errlen)
 {
         char path[4096];
         int n;
@@ -309,10 +309,10 @@ int grant_store_open(const char *state_dir, uint64_t max_grants, struct grant_st
                 snprintf(err, errlen, "state_dir is too long");
                 return -ENAMETOOLONG;
         }
-        return grant_store_open_file(path, max_grants, out, err, errlen);
+        return teamd_db_open_file(path, max_grants, out, err, errlen);
 }
 
-void grant_store_close(struct grant_store *s)
+void teamd_db_close(struct teamd_db *s)
 {
         if (!s)
                 return;
