@@ -140,6 +140,15 @@ const char *team_audit_event_outcome(const struct team_audit_event *ev);
  * (UTF-8 safe) and the event gets "truncated":true. *out is malloc'd. */
 int team_audit_event_to_json(const struct team_audit_event *ev, char **out, size_t *len);
 
+/* An event that outlives the strings it borrowed: ev's strings point into
+ * buf. One allocation for the strings; free with team_audit_event_copy_free(). */
+struct team_audit_event_copy {
+        struct team_audit_event ev;
+        char *buf;
+};
+int team_audit_event_copy(const struct team_audit_event *src, struct team_audit_event_copy **out);
+void team_audit_event_copy_free(struct team_audit_event_copy *c);
+
 /* The parsed form: ev's strings point into the parse tree kept alive by
  * holder; free with team_audit_event_parsed_clear(). */
 struct team_audit_event_parsed {

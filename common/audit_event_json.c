@@ -282,6 +282,55 @@ static const struct field_def text_fields[] = {
         { "argv", F_MESSAGE, EV_FIELD(command.argv) },
 };
 
+#define N_TEXT_FIELDS (sizeof(text_fields) / sizeof(text_fields[0]))
+
+/* The copy walks the reader's table: it names every string member. */
+static const char **text_member(struct team_audit_event *ev, size_t i)
+{
+        return (const char **)((char *)ev + text_fields[i].offset);
+}
+
+int team_audit_event_copy(const struct team_audit_event *src, struct team_audit_event_copy **out)
+{
+        struct team_audit_event_copy *c;
+        size_t total = 1, off = 0;
+
+        *out = NULL;
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->ev = *src;
+        for (size_t i = 0; i < N_TEXT_FIELDS; i++)
+                if (*text_member(&c->ev, i))
+                        total += strlen(*text_member(&c->ev, i)) + 1;
+        c->buf = malloc(total);
+        if (!c->buf) {
+                free(c);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < N_TEXT_FIELDS; i++) {
+                const char **s = text_member(&c->ev, i);
+                size_t n;
+
+                if (!*s)
+                        continue;
+                n = strlen(*s) + 1;
+                memcpy(c->buf + off, *s, n);
+                *s = c->buf + off;
+                off += n;
+        }
+        *out = c;
+        return 0;
+}
+
+void team_audit_event_copy_free(struct team_audit_event_copy *c)
+{
+        if (!c)
+                return;
+        free(c->buf);
+        free(c);
+}
+
 static const struct {
         const char *key;
         size_t offset;  /* of the uint64_t in team_audit_event */

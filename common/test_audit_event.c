@@ -72,6 +72,32 @@ static void every_type_has_a_distinct_name_and_id(void **state)
         assert_int_equal(team_event_priority(TEAM_EVENT_FAIL_OPEN), LOG_ALERT);
 }
 
+/* A copy owns its strings: the originals may go. */
+static void copy_outlives_its_source(void **state)
+{
+        struct team_audit_event ev;
+        struct team_audit_event_copy *c = NULL;
+        char user[] = "alice", argv[] = "make -j2";
+
+        (void)state;
+        assert_int_equal(team_audit_event_init(&ev, TEAM_EVENT_SESSION_COMMAND), 0);
+        ev.user = user;
+        ev.command.present = true;
+        ev.command.argv = argv;
+        ev.seq = 7;
+        snprintf(ev.hash, sizeof(ev.hash), "%064d", 0);
+        assert_int_equal(team_audit_event_copy(&ev, &c), 0);
+        memset(user, 'x', sizeof(user) - 1);
+        memset(argv, 'x', sizeof(argv) - 1);
+        assert_string_equal(c->ev.user, "alice");
+        assert_string_equal(c->ev.command.argv, "make -j2");
+        assert_null(c->ev.role);
+        assert_int_equal(c->ev.seq, 7);
+        assert_string_equal(c->ev.hash, ev.hash);
+        assert_true(sd_id128_equal(c->ev.id, ev.id));
+        team_audit_event_copy_free(c);
+}
+
 static void init_gives_fresh_ids(void **state)
 {
         struct team_audit_event a, b;
@@ -227,6 +253,7 @@ int main(void)
                 cmocka_unit_test(first_ids_never_change),
                 cmocka_unit_test(every_type_has_a_distinct_name_and_id),
                 cmocka_unit_test(init_gives_fresh_ids),
+                cmocka_unit_test(copy_outlives_its_source),
                 cmocka_unit_test(json_round_trip),
                 cmocka_unit_test(absent_fields_are_omitted),
                 cmocka_unit_test(long_and_invalid_text_is_bounded_and_marked),

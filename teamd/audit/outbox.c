@@ -621,7 +621,7 @@ int outbox_record(struct outbox *ob, struct team_audit_event *ev)
                 return outbox_append(ob, ev);
         r = append_in_tx(ob, ev, &json, &len);
         if (r == 0)
-                r = outbox_pending_add(ob, json, len, ev->hash);
+                r = outbox_pending_add(ob, ev);
         free(json);
         if (r < 0) {
                 /* Both or neither: the state change must not commit without

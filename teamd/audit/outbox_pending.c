@@ -22,28 +22,14 @@
 static void pending_clear(struct outbox *ob)
 {
         for (size_t i = 0; i < ob->n_pending; i++)
-                free(ob->pending[i]);
+                team_audit_event_copy_free(ob->pending[i]);
         ob->n_pending = 0;
 }
 
-/* A pending entry: the event's hash (TEAM_AUDIT_HASH_HEX hex digits and a
- * NUL, as the chain gave it), then its JSON. */
-#define PENDING_JSON_OFFSET (TEAM_AUDIT_HASH_HEX + 1)
-
 static void pending_flush(struct outbox *ob)
 {
-        for (size_t i = 0; i < ob->n_pending; i++) {
-                const char *json = ob->pending[i] + PENDING_JSON_OFFSET;
-                struct team_audit_event_parsed p;
-
-                if (team_audit_event_from_json(json, strlen(json), &p) == 0) {
-                        memcpy(p.ev.hash, ob->pending[i], PENDING_JSON_OFFSET);
-                        team_journal_audit(&p.ev);
-                        team_audit_event_parsed_clear(&p);
-                } else {
-                        teamd_log(LOG_ERR, "audit: committed event not readable for journald: %s", json);
-                }
-        }
+        for (size_t i = 0; i < ob->n_pending; i++)
+                team_journal_audit(&ob->pending[i]->ev);
         pending_clear(ob);
 }
 
@@ -94,27 +80,23 @@ void outbox_hooks_remove(struct outbox *ob)
         sqlite3_wal_autocheckpoint(ob->db, AUTOCHECKPOINT_FRAMES); /* sqlite's own hook back */
 }
 
-int outbox_pending_add(struct outbox *ob, const char *json, size_t len,
-                       const char hash[static TEAM_AUDIT_HASH_HEX + 1])
+int outbox_pending_add(struct outbox *ob, const struct team_audit_event *ev)
 {
-        char *copy;
+        struct team_audit_event_copy *copy;
+        int r;
 
         if (ob->n_pending == ob->cap_pending) {
                 size_t cap = ob->cap_pending ? ob->cap_pending * 2 : 8;
-                char **v = realloc(ob->pending, cap * sizeof(*v));
+                struct team_audit_event_copy **v = realloc(ob->pending, cap * sizeof(*v));
 
                 if (!v)
                         return -ENOMEM;
                 ob->pending = v;
                 ob->cap_pending = cap;
         }
-        copy = malloc(PENDING_JSON_OFFSET + len + 1);
-        if (!copy)
-                return -ENOMEM;
-        memcpy(copy, hash, PENDING_JSON_OFFSET);
-        copy[TEAM_AUDIT_HASH_HEX] = '\0';
-        memcpy(copy + PENDING_JSON_OFFSET, json, len);
-        copy[PENDING_JSON_OFFSET + len] = '\0';
+        r = team_audit_event_copy(ev, &copy);
+        if (r < 0)
+                return r;
         ob->pending[ob->n_pending++] = copy;
         return 0;
 }

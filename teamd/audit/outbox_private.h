@@ -58,7 +58,7 @@ struct outbox {
         char alert_message[512];
         char *host;                     /* outbox_set_host() */
         bool unsynced;                  /* commits without fsync since the last outbox_sync() */
-        char **pending;                 /* JSON of events whose journald entry waits for the commit */
+        struct team_audit_event_copy **pending; /* events whose journald entry waits for the commit */
         bool doomed;                    /* an event of the open transaction could not be recorded */
         size_t n_pending, cap_pending;
         /* The chain's seq and head as this connection sees them (its own
@@ -174,7 +174,7 @@ bool outbox_in_any_tx(const struct outbox *ob);
 /* The commit and rollback hooks (outbox_pending.c). */
 void outbox_hooks_install(struct outbox *ob);
 void outbox_hooks_remove(struct outbox *ob);
-/* An event whose journald entry waits for the commit: its JSON and the
- * hash the chain gave it (kept, so that the commit need not hash again). */
-int outbox_pending_add(struct outbox *ob, const char *json, size_t len,
-                       const char hash[static TEAM_AUDIT_HASH_HEX + 1]);
+/* An event whose journald entry waits for the commit, copied as the chain
+ * sealed it (seq, prev, hash): the commit writes it without reading it
+ * back. */
+int outbox_pending_add(struct outbox *ob, const struct team_audit_event *ev);
