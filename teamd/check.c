@@ -59,7 +59,7 @@ void evaluation_clear(struct evaluation *ev)
 }
 
 void teamd_event_fields(const struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
-                        const struct decide_result *res, struct team_event_fields *f)
+                        const struct decide_result *res, struct team_audit_event *f)
 {
         memset(f, 0, sizeof(*f));
         f->user = req->user;
@@ -83,9 +83,9 @@ void teamd_event_fields(const struct teamd *d, const struct teamd_peer *peer, co
  * module fails closed): the decision's own event was written before the
  * answer (so that no answered decision lacks one, even if teamd dies),
  * and this one says what the client actually got. */
-static void event_not_delivered(const struct team_event_fields *f, const struct decide_result *res)
+static void event_not_delivered(const struct team_audit_event *f, const struct decide_result *res)
 {
-        struct team_event_fields g = *f;
+        struct team_audit_event g = *f;
         char reason[TEAM_MAX_REASON + 128];
 
         snprintf(reason, sizeof(reason), "%s%s; the answer was not delivered (the client had gone), so it was refused",
@@ -99,7 +99,7 @@ static void event_not_delivered(const struct team_event_fields *f, const struct 
 void teamd_event_decision(const struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
                           const struct decide_result *res)
 {
-        struct team_event_fields f;
+        struct team_audit_event f;
         const char *svc = req->service ? req->service : "?";
 
         teamd_event_fields(d, peer, req, res, &f);
@@ -121,7 +121,7 @@ void teamd_event_decision(const struct teamd *d, const struct teamd_peer *peer, 
  * got the answer (teamd_conn_on_delivery): its fields are copies, the
  * request and the store rows are gone by then. */
 struct decision_record {
-        struct team_event_fields f;
+        struct team_audit_event f;
         struct decide_result res;
         char *strings[7];       /* what f points to */
 };

@@ -19,7 +19,7 @@ int teamd_evaluate(struct teamd *d, const struct team_request *req, struct evalu
 void evaluation_clear(struct evaluation *ev);
 /* The TEAM_* fields of a request and its decision. */
 void teamd_event_fields(const struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
-                        const struct decide_result *res, struct team_event_fields *f);
+                        const struct decide_result *res, struct team_audit_event *f);
 /* ElevationAllowed / ElevationDenied / FailOpen for one evaluation. */
 void teamd_event_decision(const struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
                           const struct decide_result *res);

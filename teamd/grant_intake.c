@@ -59,9 +59,9 @@ static void rejection_reason(const struct teamd *d, enum team_jws_result res, ch
 }
 
 static void event_fields(const struct teamd *d, const struct grant_intake *in, const struct team_grant *g,
-                         const char *reason, struct team_event_fields *f)
+                         const char *reason, struct team_audit_event *f)
 {
-        *f = (struct team_event_fields){ .host = d->cfg.host_id, .reason = reason, .peer_pid = in->peer_pid };
+        *f = (struct team_audit_event){ .host = d->cfg.host_id, .reason = reason, .peer_pid = in->peer_pid };
         if (g && g->jti) {
                 f->user = g->sub;
                 f->role = g->role;
@@ -77,7 +77,7 @@ static void reject(const struct teamd *d, const struct grant_intake *in, struct 
                    const char *fmt, ...)
 {
         const struct team_grant *g = &out->grant;
-        struct team_event_fields f;
+        struct team_audit_event f;
         va_list ap;
 
         va_start(ap, fmt);
@@ -111,7 +111,7 @@ static const char *join_approvers(const struct team_grant *g, char *buf, size_t 
 static void received(const struct teamd *d, const struct grant_intake *in, struct grant_intake_result *out)
 {
         const struct team_grant *g = &out->grant;
-        struct team_event_fields f;
+        struct team_audit_event f;
         char until[64], approvers[1024];
 
         out->outcome = GRANT_INTAKE_STORED;

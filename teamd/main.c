@@ -188,7 +188,7 @@ static int setup_loop(struct teamd *d, const struct teamd_listeners *l)
 
 static void started(struct teamd *d, const struct teamd_listeners *l)
 {
-        struct team_event_fields f = { .host = d->cfg.host_id };
+        struct team_audit_event f = { .host = d->cfg.host_id };
 
         team_journal_event(TEAM_EVENT_DAEMON_STARTED, &f,
                            "teamd %s started for host %s (%s sockets %s and %s, %zu trusted keys, api %s)",

@@ -23,7 +23,7 @@ static void announce_ended(struct teamd *d, int64_t now)
         if (db_grant_list_ended(d->store, d->ended_seen_until, now, &rows, &n) < 0)
                 return;
         for (size_t i = 0; i < n; i++) {
-                struct team_event_fields f = {
+                struct team_audit_event f = {
                         .user = rows[i].sub, .role = rows[i].role, .host = d->cfg.host_id,
                         .grant_id = rows[i].id, .request_id = rows[i].req,
                 };

@@ -17,7 +17,7 @@
 int teamd_handle_session_open(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
                               struct team_response *resp)
 {
-        struct team_event_fields f;
+        struct team_audit_event f;
         struct session_info info;
         struct evaluation ev;
         char *id = NULL;
@@ -78,7 +78,7 @@ out:
 int teamd_handle_session_close(struct teamd *d, const struct teamd_peer *peer, const struct team_request *req,
                                struct team_response *resp)
 {
-        struct team_event_fields f = { .peer_pid = peer->pid };
+        struct team_audit_event f = { .peer_pid = peer->pid };
         struct session_row row = { .id = NULL };
         int r;
 

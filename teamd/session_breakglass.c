@@ -21,7 +21,7 @@ int session_breakglass_adopt(struct teamd *d, const struct team_bg_record *rec)
                 .user = rec->user, .role = rec->role, .service = rec->service, .tty = rec->tty,
                 .rhost = rec->rhost, .pid = rec->pid, .breakglass_id = rec->id,
         };
-        struct team_event_fields f = {
+        struct team_audit_event f = {
                 .user = rec->user, .role = rec->role, .host = d->cfg.host_id, .service = rec->service,
                 .tty = rec->tty, .rhost = rec->rhost, .peer_pid = rec->pid, .reason = "break-glass",
         };

@@ -60,7 +60,7 @@ static void unlink_ending(struct session_ending *e)
 static void finish(struct session_ending *e, size_t remaining)
 {
         struct teamd *d = e->d;
-        struct team_event_fields f = {
+        struct team_audit_event f = {
                 .user = e->row.user, .role = e->row.role, .host = d->cfg.host_id, .grant_id = e->row.grant_id,
                 .service = e->row.service, .tty = e->row.tty, .rhost = e->row.rhost, .peer_pid = e->row.pid,
                 .reason = e->reason, .session_id = e->row.id,

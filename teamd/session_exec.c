@@ -96,9 +96,9 @@ static void tx_end(struct session_exec *x)
         }
 }
 
-static void fields_of(const struct session_exec *x, const struct exec_session *s, struct team_event_fields *f)
+static void fields_of(const struct session_exec *x, const struct exec_session *s, struct team_audit_event *f)
 {
-        *f = (struct team_event_fields){
+        *f = (struct team_audit_event){
                 .user = s->user, .role = s->role, .host = x->d->cfg.host_id, .grant_id = s->grant_id,
                 .request_id = s->request_id, .service = s->service, .tty = s->tty, .rhost = s->rhost,
                 .session_id = s->id,
@@ -117,7 +117,7 @@ static void arm_tick(struct session_exec *x)
 
 static void summarise(struct session_exec *x, struct exec_session *s)
 {
-        struct team_event_fields f;
+        struct team_audit_event f;
         uint64_t n = s->over_rate + s->over_max;
         char why[256];
 
@@ -170,7 +170,7 @@ static void record(struct session_exec *x, struct exec_capture *c)
 {
         struct exec_session *s = x->s[c->slot];
         struct team_audit_command cmd = { .present = true, .pid = c->pid, .ppid = c->ppid, .uid = -1, .euid = -1 };
-        struct team_event_fields f;
+        struct team_audit_event f;
         const char *what;
 
         if (c->r == 0) {
@@ -185,7 +185,7 @@ static void record(struct session_exec *x, struct exec_capture *c)
                : cmd.exe               ? cmd.exe
                                        : "a program that ended before it could be read";
         fields_of(x, s, &f);
-        f.command = &cmd;
+        f.command = cmd;
         tx_begin(x);
         team_journal_event(TEAM_EVENT_SESSION_COMMAND, &f, "session %s: %s ran %s%s", s->id, s->user, what,
                            c->r == 0 && c->pe.argv_cut ? " (arguments cut)" : "");

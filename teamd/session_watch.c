@@ -39,9 +39,9 @@ static uint64_t realtime_usec(void)
         return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static void fields_of(const struct teamd *d, const struct session_row *row, struct team_event_fields *f)
+static void fields_of(const struct teamd *d, const struct session_row *row, struct team_audit_event *f)
 {
-        *f = (struct team_event_fields){
+        *f = (struct team_audit_event){
                 .user = row->user, .role = row->role, .host = d->cfg.host_id, .grant_id = row->grant_id,
                 .service = row->service, .tty = row->tty, .rhost = row->rhost, .peer_pid = row->pid,
                 .session_id = row->id,
@@ -114,7 +114,7 @@ static bool own_grant_current(struct teamd *d, const struct session_row *row, in
 
 static int move_to(struct teamd *d, struct session_row *row, const struct grant_row *g, const char *why)
 {
-        struct team_event_fields f;
+        struct team_audit_event f;
         char until[64], from[128];
         int r;
 
@@ -157,7 +157,7 @@ static void in_words(int64_t secs, char *buf, size_t len)
  * the warn_before it answers (-1: the grant has ended, on_expiry = warn). */
 static void warn(struct teamd *d, struct session_row *row, int64_t before, int64_t now)
 {
-        struct team_event_fields f;
+        struct team_audit_event f;
         char line[SESSION_TTY_LINE_MAX], when[64], rel[64], under[128];
         const char *outcome = "written to the terminal";
         int r;

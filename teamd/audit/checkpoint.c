@@ -186,7 +186,7 @@ fail:
 
 void audit_checkpoint_write(struct audit_checkpoints *c, const char *why)
 {
-        struct team_event_fields f = { .host = c->d->cfg.host_id, .reason = why };
+        struct team_audit_event f = { .host = c->d->cfg.host_id, .reason = why };
 
         c->signed_ev.seq = 0;
         team_journal_event(TEAM_EVENT_AUDIT_CHECKPOINT, &f, "signed checkpoint of the audit chain (%s)", why);

@@ -251,34 +251,22 @@ static void journal_send_event(const struct team_audit_event *ev)
         field_list_clear(&l);
 }
 
-static void fields_of(const struct team_audit_event *ev, struct team_event_fields *f)
-{
-        *f = (struct team_event_fields){
-                .user = ev->user, .role = ev->role, .host = ev->host, .grant_id = ev->grant_id,
-                .request_id = ev->request_id, .decision = ev->decision, .reason = ev->reason,
-                .service = ev->service, .tty = ev->tty, .rhost = ev->rhost, .peer_pid = ev->peer_pid,
-        };
-}
-
 void team_journal_audit(const struct team_audit_event *ev)
 {
-        struct team_event_fields f;
-
         if ((unsigned)ev->type >= TEAM_EVENT__MAX)
                 return;
         if (sink_fn) {
-                fields_of(ev, &f);
-                sink_fn(ev->type, &f, ev->message ? ev->message : "", sink_userdata);
+                sink_fn(ev->type, ev, ev->message ? ev->message : "", sink_userdata);
         } else {
                 journal_send_event(ev);
         }
         mirror_event(ev);
 }
 
-void team_journal_event(enum team_event_type type, const struct team_event_fields *f, const char *fmt, ...)
+void team_journal_event(enum team_event_type type, const struct team_audit_event *f, const char *fmt, ...)
 {
-        static const struct team_event_fields none = { .user = NULL };
-        struct team_audit_event ev;
+        static const struct team_audit_event none;
+        struct team_audit_event ev, stamp;
         char msg[MAX_MESSAGE];
         va_list ap;
         int r;
@@ -291,29 +279,17 @@ void team_journal_event(enum team_event_type type, const struct team_event_field
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
 
-        r = team_audit_event_init(&ev, type);
-        if (r < 0) {
-                /* No id or no clock: the entry still goes out, id all zero. */
-                ev.type = type;
-        }
-        ev.user = f->user;
-        ev.role = f->role;
-        ev.host = f->host;
-        ev.grant_id = f->grant_id;
-        ev.request_id = f->request_id;
-        ev.decision = f->decision;
-        ev.reason = f->reason;
-        ev.service = f->service;
-        ev.tty = f->tty;
-        ev.rhost = f->rhost;
-        ev.peer_pid = f->peer_pid;
-        ev.approvers = f->approvers;
-        ev.ticket = f->ticket;
-        ev.session_id = f->session_id;
-        if (f->command)
-                ev.command = *f->command;
-        ev.summarised = f->summarised;
+        /* No id or no clock: the entry still goes out, id all zero. */
+        (void)team_audit_event_init(&stamp, type);
+        /* The caller's fields; what makes it an event is set here, and its
+         * place in the chain by the recorder. */
+        ev = *f;
+        ev.type = type;
+        ev.id = stamp.id;
+        ev.time_usec = stamp.time_usec;
         ev.message = msg;
+        ev.seq = 0;
+        ev.prev[0] = ev.hash[0] = '\0';
         if (recorder_fn) {
                 r = recorder_fn(&ev, recorder_userdata);
                 if (r > 0)

@@ -17,26 +17,8 @@
 
 #include "audit_event.h"
 
-struct team_event_fields {
-        const char *user;
-        const char *role;
-        const char *host;
-        const char *grant_id;
-        const char *request_id;
-        const char *decision;   /* "allow" / "deny" */
-        const char *reason;
-        const char *service;
-        const char *tty;
-        const char *rhost;
-        pid_t peer_pid;         /* 0: absent */
-        const char *approvers;  /* "bob, carol": who approved the grant */
-        const char *ticket;     /* the request's ticket (the grant's tkt) */
-        const char *session_id; /* the elevated session it happened in */
-        const struct team_audit_command *command; /* SessionCommand */
-        uint64_t summarised;    /* SessionCommandsSummarised: executions counted */
-};
 
-typedef void (*team_journal_sink_fn)(enum team_event_type type, const struct team_event_fields *f,
+typedef void (*team_journal_sink_fn)(enum team_event_type type, const struct team_audit_event *f,
                                      const char *message, void *userdata);
 /* The durable record (teamd/audit.c: the outbox). Called for every
  * team_journal_event() before the journald entry is written; a failure is
@@ -57,7 +39,10 @@ void team_journal_set_sink(team_journal_sink_fn fn, void *userdata);
 /* NULL: events are not recorded beyond journald (unit tests, tools). */
 void team_journal_set_recorder(team_journal_recorder_fn fn, void *userdata);
 
-void team_journal_event(enum team_event_type type, const struct team_event_fields *f, const char *fmt, ...)
+/* One audit event of type: f gives its fields (user, role, ..., command;
+ * NULL: none), fmt its message; its id, time and place in the chain are
+ * set here and by the recorder, whatever f holds there. */
+void team_journal_event(enum team_event_type type, const struct team_audit_event *f, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 /* One audit event, already built (id, time, fields, message): the journald
  * entry (plus the mirror or the sink), without the recorder. Each entry

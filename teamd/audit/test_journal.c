@@ -23,7 +23,7 @@ struct seen {
         pid_t pid;
 };
 
-static void sink(enum team_event_type type, const struct team_event_fields *f, const char *message, void *userdata)
+static void sink(enum team_event_type type, const struct team_audit_event *f, const char *message, void *userdata)
 {
         struct seen *s = userdata;
 
@@ -38,7 +38,7 @@ static void sink(enum team_event_type type, const struct team_event_fields *f, c
 static void events_reach_the_sink(void **state)
 {
         struct seen s = { .n = 0 };
-        struct team_event_fields f = { .user = "alice", .role = "sudo", .reason = "no grant", .peer_pid = 42 };
+        struct team_audit_event f = { .user = "alice", .role = "sudo", .reason = "no grant", .peer_pid = 42 };
 
         team_journal_set_sink(sink, &s);
         team_journal_event(TEAM_EVENT_ELEVATION_DENIED, &f, "%s denied %s", "alice", "sudo");
@@ -59,7 +59,7 @@ static void events_reach_the_sink(void **state)
 static void mirror_is_one_line_without_control_characters(void **state)
 {
         struct seen s = { .n = 0 };
-        struct team_event_fields f = { .user = "eve\n\033[31m", .role = "sudo", .tty = "/dev/pts/1" };
+        struct team_audit_event f = { .user = "eve\n\033[31m", .role = "sudo", .tty = "/dev/pts/1" };
         char buf[1024] = "";
         FILE *m = fmemopen(buf, sizeof(buf) - 1, "w");
 

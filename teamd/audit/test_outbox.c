@@ -28,7 +28,7 @@ struct seen {
 
 static struct seen seen;
 
-static void sink(enum team_event_type type, const struct team_event_fields *f, const char *message, void *userdata)
+static void sink(enum team_event_type type, const struct team_audit_event *f, const char *message, void *userdata)
 {
         if (type == TEAM_EVENT_AUDIT_OUTBOX_FULL) {
                 seen.n_full++;

@@ -279,7 +279,7 @@ static int answer_filed(struct relay_post *p, const struct http_result *res, str
 {
         struct relay *rl = p->rl;
         struct relay_answer a;
-        struct team_event_fields f;
+        struct team_audit_event f;
         int r;
 
         if (relay_answer_parse(res->body, res->len, &a) < 0) {
@@ -287,7 +287,7 @@ static int answer_filed(struct relay_post *p, const struct http_result *res, str
                 return teamd_response_error(resp, "the central API answered garbage; see 'journalctl -u teamd'");
         }
         r = remember(rl, a.id, p->user, p->role, a.expires_at);
-        f = (struct team_event_fields){ .user = p->user, .role = p->role, .host = rl->d->cfg.host_id,
+        f = (struct team_audit_event){ .user = p->user, .role = p->role, .host = rl->d->cfg.host_id,
                                         .request_id = a.id, .service = p->origin.service[0] ? p->origin.service : NULL,
                                         .tty = p->origin.tty[0] ? p->origin.tty : NULL,
                                         .rhost = p->origin.rhost[0] ? p->origin.rhost : NULL,

@@ -85,7 +85,7 @@ static uint64_t backoff_usec(unsigned failures)
  * how an admin cuts a host off): an alert, and never a reason to open. */
 static void audit_refused(struct sync *s, const char *problem)
 {
-        struct team_event_fields f = { .host = s->d->cfg.host_id, .reason = problem };
+        struct team_audit_event f = { .host = s->d->cfg.host_id, .reason = problem };
 
         team_journal_event(TEAM_EVENT_API_REFUSED, &f, "the central API %s refused this host: %s", s->d->cfg.url,
                            problem);

@@ -154,7 +154,7 @@ static int apply_grant(struct teamd *d, struct json_object *obj, int64_t now, st
 static int apply_revocation(struct teamd *d, const char *id, int64_t now, struct sync_counts *counts)
 {
         struct grant_row row;
-        struct team_event_fields f = { .host = d->cfg.host_id, .grant_id = id };
+        struct team_audit_event f = { .host = d->cfg.host_id, .grant_id = id };
         int r = sync_store_revoke(d->store, id, now, &row);
 
         if (r != 0)

@@ -74,7 +74,7 @@ struct fixture {
 
 static struct fixture *fx;
 
-static void sink(enum team_event_type type, const struct team_event_fields *f, const char *message, void *ud)
+static void sink(enum team_event_type type, const struct team_audit_event *f, const char *message, void *ud)
 {
         (void)f;
         (void)message;

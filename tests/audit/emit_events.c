@@ -16,7 +16,7 @@
 static int emit(const char *marker, enum team_event_type t)
 {
         char reason[256];
-        struct team_event_fields f = {
+        struct team_audit_event f = {
                 .user = "audituser", .role = "sudo", .host = "audit-host", .grant_id = "grant-1",
                 .request_id = "request-1", .decision = "allow", .service = "sudo", .tty = "/dev/pts/7",
                 .rhost = "192.0.2.7", .peer_pid = getpid(),
