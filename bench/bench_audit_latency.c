@@ -63,10 +63,9 @@ void teamd_conn_on_delivery(struct conn *c, teamd_conn_delivery_fn done, void *u
 
 /* The bench records each event in its own transaction (record() below):
  * no group ever holds an answer. */
-void teamd_conn_release_held(struct teamd *d, int recorded)
+void teamd_conn_release_held(struct teamd *d)
 {
         (void)d;
-        (void)recorded;
 }
 
 struct options {

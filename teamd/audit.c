@@ -40,7 +40,7 @@ static void on_group_done(int r, void *userdata)
         if (r < 0)
                 teamd_log(LOG_ALERT, "audit: a group of events could not be committed (%s); the answers waiting for it become errors",
                           strerror(-r));
-        teamd_conn_release_held(d, r);
+        teamd_conn_release_held(d);
 }
 
 int teamd_audit_start(struct teamd *d)
@@ -90,19 +90,23 @@ static int on_group_end(sd_event_source *s, void *userdata)
 {
         struct teamd *d = userdata;
 
-        teamd_audit_flush(d);
+        (void)teamd_audit_flush(d);
         return 0;
 }
 
-void teamd_audit_flush(struct teamd *d)
+int teamd_audit_flush(struct teamd *d)
 {
-        if (d->outbox)
-                (void)outbox_group_commit(d->outbox);
+        return d->outbox ? outbox_group_commit(d->outbox) : 0;
 }
 
 bool teamd_audit_group_open(const struct teamd *d)
 {
         return outbox_group_open(d->outbox);
+}
+
+uint64_t teamd_audit_groups_lost(const struct teamd *d)
+{
+        return outbox_groups_lost(d->outbox);
 }
 
 int teamd_audit_attach(struct teamd *d)
@@ -130,7 +134,7 @@ int teamd_audit_attach(struct teamd *d)
 
 void teamd_audit_stop(struct teamd *d)
 {
-        teamd_audit_flush(d);
+        (void)teamd_audit_flush(d);
         d->audit_group_end = sd_event_source_disable_unref(d->audit_group_end);
         /* The chain's last word before teamd goes: everything up to here
          * is signed. */

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct teamd;
 struct team_response;
@@ -41,11 +42,15 @@ int teamd_audit_begin_unsynced(struct teamd *d);
 int teamd_audit_end(struct teamd *d, int r);
 
 /* Commits the open group of lone events, if any, and releases the answers
- * that waited for it: before a transaction the outbox does not see (the
- * grant sync's own), and at shutdown. */
-void teamd_audit_flush(struct teamd *d);
+ * that waited for it: before a transaction or a write the outbox does not
+ * see (the grant sync's own), before reporting what was recorded, and at
+ * shutdown. 0, or the commit's error (its events are in journald only). */
+int teamd_audit_flush(struct teamd *d);
 /* Whether an answer built now must wait for a group's commit. */
 bool teamd_audit_group_open(const struct teamd *d);
+/* Groups rolled back so far (outbox_groups_lost): an answer whose events
+ * were recorded before this changed must not report success. */
+uint64_t teamd_audit_groups_lost(const struct teamd *d);
 
 /* The outbox's part of `teamctl status` (root): sinks, depth, evicted,
  * dead-lettered, last delivery. */

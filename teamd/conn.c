@@ -41,8 +41,11 @@ struct conn {
         bool deferred;
         bool packed;       /* the request was packed: so is the answer */
         /* The answer waits for the commit of the audit group that holds
-         * its event (teamd_conn_release_held). */
+         * its event (teamd_conn_release_held); lost_at: the count of lost
+         * groups when its handler began, so that a group rolled back since
+         * turns the answer into an error. */
         bool held;
+        uint64_t lost_at;
         enum team_op op;   /* the op answered */
         teamd_conn_gone_fn gone;
         void *gone_ud;
@@ -150,6 +153,7 @@ static int answer(struct conn *c, const char *payload, size_t len)
                 r = teamd_response_error(&resp, "bad request: %s", why ? why : "malformed");
         } else if (r == 0) {
                 op = req.op;
+                c->lost_at = teamd_audit_groups_lost(c->d);
                 if (teamd_dispatch(c->d, &c->peer, &req, &resp) == TEAMD_DEFERRED) {
                         c->deferred = true;
                         r = TEAMD_DEFERRED;
@@ -176,6 +180,24 @@ static int build_error_answer(struct conn *c, const char *error)
         return build_answer(c, c->op, &err);
 }
 
+/* The answer built, or an error when a group of audit events rolled back
+ * since the handler began (its events may have been in it). */
+static int send_answer(struct conn *c)
+{
+        int r = 0;
+
+        if (teamd_audit_groups_lost(c->d) != c->lost_at) {
+                /* What the client gets is a refusal: say so in the record. */
+                delivery_done(c, false);
+                r = build_error_answer(c, "teamd could not record the decision in its audit trail; try again");
+        }
+        if (r >= 0)
+                r = sd_event_source_set_io_events(c->io, EPOLLOUT);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(c->io, SD_EVENT_ON);
+        return r;
+}
+
 /* The answer goes out now, or once the audit group holding its event has
  * committed: nobody is told of a decision the record could still lose. */
 static int start_sending(struct conn *c)
@@ -186,32 +208,25 @@ static int start_sending(struct conn *c)
                 c->held = true;
                 return 0;
         }
-        return sd_event_source_set_io_events(c->io, EPOLLOUT);
+        return send_answer(c);
 }
 
-static int release(struct conn *c, int recorded)
+void teamd_conn_release_held(struct teamd *d)
 {
-        int r = 0;
+        struct conn *c;
 
-        c->held = false;
-        if (recorded < 0)
-                r = build_error_answer(c, "teamd could not record the decision in its audit trail; try again");
-        if (r >= 0)
-                r = sd_event_source_set_io_events(c->io, EPOLLOUT);
-        if (r >= 0)
-                r = sd_event_source_set_enabled(c->io, SD_EVENT_ON);
-        return r;
-}
-
-void teamd_conn_release_held(struct teamd *d, int recorded)
-{
-        struct conn *next;
-
-        for (struct conn *c = d->conns; c; c = next) {
-                next = c->next;
-                if (c->held && release(c, recorded) < 0) {
+        /* From the start again after each connection freed: freeing one
+         * records an event, which may end a group and release (or free)
+         * others from in here. */
+again:
+        for (c = d->conns; c; c = c->next) {
+                if (!c->held)
+                        continue;
+                c->held = false;
+                if (send_answer(c) < 0) {
                         teamd_log(LOG_ERR, "cannot answer pid %ld", (long)c->peer.pid);
                         conn_free(c);
+                        goto again;
                 }
         }
 }
@@ -341,6 +356,7 @@ void teamd_conn_answer(struct conn *c, const struct team_response *resp)
                 return;
         c->deferred = false;
         c->gone = NULL;
+        c->lost_at = teamd_audit_groups_lost(c->d);
         r = build_answer(c, c->op, resp);
         if (r < 0) {
                 teamd_log(LOG_ERR, "cannot encode the answer to pid %ld: %s", (long)c->peer.pid, strerror(-r));

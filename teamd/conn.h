@@ -31,6 +31,6 @@ void teamd_conn_answer(struct conn *c, const struct team_response *resp);
 typedef void (*teamd_conn_delivery_fn)(bool delivered, void *ud);
 void teamd_conn_on_delivery(struct conn *c, teamd_conn_delivery_fn done, void *ud);
 
-/* After the audit group's commit (audit.c): every answer held for it goes
- * out, or becomes an error when recorded < 0 (the group rolled back). */
-void teamd_conn_release_held(struct teamd *d, int recorded);
+/* After an audit group ended (audit.c): every held answer goes out, or
+ * becomes an error when a group rolled back since its handler began. */
+void teamd_conn_release_held(struct teamd *d);

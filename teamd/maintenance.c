@@ -6,6 +6,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "audit.h"
 #include "decide.h"
 #include "audit/journal.h"
 #include "maintenance.h"
@@ -40,6 +41,8 @@ void teamd_maintenance_run(struct teamd *d, int64_t now)
         uint64_t purged = 0;
 
         announce_ended(d, now);
+        /* The purge is not part of the expiry events' group. */
+        (void)teamd_audit_flush(d);
         if (db_grant_purge(d->store, now, &purged) < 0)
                 teamd_log(LOG_ERR, "cannot purge old grants");
         else if (purged > 0)

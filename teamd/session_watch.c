@@ -394,6 +394,8 @@ static void hold_and_arm(struct teamd *d, const char *id, pid_t pid, int64_t exp
                 .hold = session_hold_name(h.kind), .leader_start = h.leader_start, .logind_session = h.logind,
                 .unit = h.unit, .cgroup = h.cgroup, .exp = exp,
         };
+        /* A write of its own, not one that a group of events could roll back. */
+        (void)teamd_audit_flush(d);
         r = db_session_set_hold(d->store, id, &info);
         if (r < 0)
                 teamd_log(LOG_ERR, "session %s: cannot record how it is held: %s", id, strerror(-r));

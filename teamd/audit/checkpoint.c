@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 #include <systemd/sd-event.h>
 
+#include "audit.h"
 #include "audit_chain.h"
 #include "checkpoint.h"
 #include "audit/journal.h"
@@ -190,6 +191,10 @@ void audit_checkpoint_write(struct audit_checkpoints *c, const char *why)
 
         c->signed_ev.seq = 0;
         team_journal_event(TEAM_EVENT_AUDIT_CHECKPOINT, &f, "signed checkpoint of the audit chain (%s)", why);
+        /* Committed, not only recorded, before anyone outside hears of it:
+         * a checkpoint team-server holds must never be rolled back here. */
+        if (teamd_audit_flush(c->d) < 0)
+                return;
         /* Recorded and signed: team-server gets it too, but not at
          * shutdown (the loop ends before an answer could come). */
         if (c->signed_ev.seq > 0 && strcmp(why, "shutdown") != 0 && c->listener) {

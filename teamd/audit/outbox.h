@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdint.h>
 
 #include "audit_event.h"
 
@@ -121,8 +122,13 @@ int outbox_record(struct outbox *ob, struct team_audit_event *ev);
 typedef void (*outbox_group_done_fn)(int r, void *userdata);
 void outbox_set_group(struct outbox *ob, outbox_group_done_fn done, void *userdata);
 bool outbox_group_open(const struct outbox *ob);
-/* Commits the open group, if any (0 then); the commit's result otherwise. */
+/* Commits the open group, if any (0 then), and any group its done callback
+ * opened; the first failure otherwise. */
 int outbox_group_commit(struct outbox *ob);
+/* Groups that rolled back since the outbox was opened: whoever recorded an
+ * event and sees this change before the event's group ended must assume
+ * the event is lost. */
+uint64_t outbox_groups_lost(const struct outbox *ob);
 
 /* Puts every committed event on disk (a passive WAL checkpoint); nothing to
  * do when every commit since the last call was synced. teamd calls it

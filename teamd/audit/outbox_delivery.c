@@ -116,9 +116,13 @@ static int mark_done(struct outbox *ob, const char *sink, int64_t seq)
 /* Runs fn inside a transaction of its own, or the caller's. */
 static int with_tx(struct outbox *ob, int (*fn)(struct outbox *ob, void *arg), void *arg)
 {
-        bool own = !outbox_in_any_tx(ob);
+        bool own;
         int r;
 
+        /* Never inside a group of lone events: a delivery must not be
+         * rolled back with them (it would be delivered again). */
+        (void)outbox_group_commit(ob);
+        own = !outbox_in_any_tx(ob);
         if (own && (r = outbox_begin(ob)) < 0)
                 return r;
         r = fn(ob, arg);

@@ -48,17 +48,42 @@ void outbox_group_count(struct outbox *ob)
                 (void)outbox_group_commit(ob);
 }
 
-int outbox_group_commit(struct outbox *ob)
+uint64_t outbox_groups_lost(const struct outbox *ob)
+{
+        return ob ? ob->groups_lost : 0;
+}
+
+static int commit_one(struct outbox *ob)
 {
         int r;
 
-        if (!outbox_group_open(ob))
-                return 0;
         ob->in_group = false;
         /* A doomed group (an event that could not be recorded) fails here
-         * and rolls back: its waiters are told, and answer with an error. */
+         * and rolls back; its events then go to journald alone
+         * (outbox_pending.c) and the count of lost groups tells every
+         * waiter to answer with an error. */
+        ob->group_ending = true;
         r = outbox_commit(ob);
+        ob->group_ending = false;
+        if (r < 0)
+                ob->groups_lost++;
         if (ob->group_done)
                 ob->group_done(r, ob->group_userdata);
+        return r;
+}
+
+int outbox_group_commit(struct outbox *ob)
+{
+        int r = 0, c;
+
+        /* The done callback may record events of its own (an answer that
+         * could not be sent is a refusal), which open the next group: that
+         * one commits too, so that no group is left open behind whoever
+         * asked for the database. */
+        while (outbox_group_open(ob)) {
+                c = commit_one(ob);
+                if (c < 0)
+                        r = c;
+        }
         return r;
 }

@@ -56,7 +56,13 @@ static void on_rollback(void *userdata)
         struct outbox *ob = userdata;
 
         /* The state change did not happen; neither did its event, nor
-         * the chain's step. */
+         * the chain's step. A group's events stood for no state change:
+         * what they say happened all the same, so journald has them. */
+        if (ob->group_ending && ob->n_pending > 0) {
+                teamd_log(LOG_ALERT, "audit: %zu events could not be committed to the outbox; they are in journald only",
+                          ob->n_pending);
+                pending_flush(ob);
+        }
         pending_clear(ob);
         ob->doomed = false;
         ob->chain_cached = false;

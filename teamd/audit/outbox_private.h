@@ -75,7 +75,9 @@ struct outbox {
         /* Group commit (audit/outbox_group.c): the open transaction is a
          * group of lone events, committed by outbox_group_commit(). */
         bool in_group;
+        bool group_ending;              /* the group's COMMIT is running */
         unsigned group_events;
+        uint64_t groups_lost;           /* groups that rolled back, ever */
         outbox_group_done_fn group_done; /* NULL: no groups, a lone event commits at once */
         void *group_userdata;
 };

@@ -233,7 +233,7 @@ static int step_slice(struct sync_batch *b, struct json_object *array, size_t *n
 
         /* The store's own transaction: lone events recorded before it
          * commit first (the connection holds one transaction at a time). */
-        teamd_audit_flush(b->d);
+        (void)teamd_audit_flush(b->d);
         r = sync_store_begin_unsynced(b->d->store);
 
         for (; r == 0 && *next < end; (*next)++) {
@@ -254,7 +254,7 @@ static int step_final(struct sync_batch *b)
 {
         int r;
 
-        teamd_audit_flush(b->d);
+        (void)teamd_audit_flush(b->d);
         r = sync_store_begin(b->d->store);
 
         if (r == 0)

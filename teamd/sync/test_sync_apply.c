@@ -44,9 +44,10 @@ int teamd_audit_begin(struct teamd *d)
         return 0;
 }
 
-void teamd_audit_flush(struct teamd *d)
+int teamd_audit_flush(struct teamd *d)
 {
         (void)d;
+        return 0;
 }
 
 int teamd_audit_end(struct teamd *d, int r)
