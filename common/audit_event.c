@@ -133,7 +133,8 @@ const char *team_audit_event_outcome(const struct team_audit_event *ev)
 {
         const struct event_info *e = event_info(ev->type);
 
-        if (ev->outcome)
+        /* Empty is absent, as for every text member. */
+        if (ev->outcome && ev->outcome[0])
                 return ev->outcome;
         return e && e->failure ? "failure" : "success";
 }

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,17 +19,29 @@
 #include "protocol.h"
 #include "teamd.h"
 
+/* The longest a group of lone events stays open, whatever else is ready. */
+#define GROUP_DEADLINE_USEC (5 * 1000)
+
 static int record(struct team_audit_event *ev, void *userdata)
 {
         struct teamd *d = userdata;
+        bool was_open;
         int r;
 
         if (!d->outbox)
                 return 0;
+        was_open = outbox_group_open(d->outbox);
         r = outbox_record(d->outbox, ev);
-        /* A group waits for the loop to have nothing else ready. */
-        if (outbox_group_open(d->outbox) && d->audit_group_end)
+        if (outbox_group_open(d->outbox) && d->audit_group_end) {
+                /* A group waits for the loop to have nothing else ready,
+                 * but never longer than its deadline: a source that is
+                 * always ready (a flood on a socket) must not hold the
+                 * answers back. */
                 (void)sd_event_source_set_enabled(d->audit_group_end, SD_EVENT_ONESHOT);
+                if (!was_open && sd_event_source_set_time_relative(d->audit_group_deadline,
+                                                                   GROUP_DEADLINE_USEC) >= 0)
+                        (void)sd_event_source_set_enabled(d->audit_group_deadline, SD_EVENT_ONESHOT);
+        }
         return r;
 }
 
@@ -86,6 +99,14 @@ static int on_sync(sd_event_source *s, uint64_t usec, void *userdata)
         return r;
 }
 
+static int on_group_deadline(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct teamd *d = userdata;
+
+        (void)teamd_audit_flush(d);
+        return 0;
+}
+
 static int on_group_end(sd_event_source *s, void *userdata)
 {
         struct teamd *d = userdata;
@@ -120,6 +141,11 @@ int teamd_audit_attach(struct teamd *d)
                 r = sd_event_source_set_priority(d->audit_group_end, SD_EVENT_PRIORITY_IDLE);
         if (r >= 0)
                 r = sd_event_source_set_enabled(d->audit_group_end, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_time_relative(d->event, &d->audit_group_deadline, CLOCK_MONOTONIC,
+                                               GROUP_DEADLINE_USEC, 0, on_group_deadline, d);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(d->audit_group_deadline, SD_EVENT_OFF);
         if (r < 0)
                 return r;
         /* Groups from here on: every one now has its end scheduled. */
@@ -136,6 +162,7 @@ void teamd_audit_stop(struct teamd *d)
 {
         (void)teamd_audit_flush(d);
         d->audit_group_end = sd_event_source_disable_unref(d->audit_group_end);
+        d->audit_group_deadline = sd_event_source_disable_unref(d->audit_group_deadline);
         /* The chain's last word before teamd goes: everything up to here
          * is signed. */
         outbox_declare_drops(d->outbox);

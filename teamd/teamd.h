@@ -49,6 +49,7 @@ struct teamd {
         struct outbox *outbox;           /* the audit outbox (audit.c, outbox.c) */
         struct audit_checkpoints *checkpoints; /* signed chain checkpoints (audit/checkpoint.c) */
         sd_event_source *audit_group_end; /* commits the loop turn's group of events (audit.c) */
+        sd_event_source *audit_group_deadline; /* ... or at the latest 5 ms after it opened */
         struct checkpoint_report *checkpoint_report; /* them to team-server; NULL: no central API */
         struct audit_shipping *shipping; /* outbox -> AWS sinks (shipper_setup.c); NULL: no sink */
         struct relay *relay;             /* request relay (relay.c) */
