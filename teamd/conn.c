@@ -142,6 +142,7 @@ static int answer(struct conn *c, const char *payload, size_t len)
 
         memset(&req, 0, sizeof(req));
         memset(&resp, 0, sizeof(resp));
+        c->lost_at = teamd_audit_groups_lost(c->d);
         c->packed = team_payload_is_packed(payload, len);
         r = c->packed ? team_request_unpack(payload, len, &req, &why) : team_request_decode(payload, len, &req, &why);
         /* A packed refusal names the op it answers: the one asked, when the
@@ -153,7 +154,6 @@ static int answer(struct conn *c, const char *payload, size_t len)
                 r = teamd_response_error(&resp, "bad request: %s", why ? why : "malformed");
         } else if (r == 0) {
                 op = req.op;
-                c->lost_at = teamd_audit_groups_lost(c->d);
                 if (teamd_dispatch(c->d, &c->peer, &req, &resp) == TEAMD_DEFERRED) {
                         c->deferred = true;
                         r = TEAMD_DEFERRED;
